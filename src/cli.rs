@@ -1,0 +1,594 @@
+//! The command line: one clap definition that parses arguments and also
+//! produces the man pages and shell completions.
+//!
+//! Flags follow mosquitto_pub and mosquitto_sub, so `-h` is the host and
+//! `--help` is help; `-V` is the protocol version and `--version` the version.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit codes, documented in `--help`, the man pages and the README.
+pub mod exit {
+    /// Everything asked for was done.
+    pub const SUCCESS: u8 = 0;
+    /// A runtime failure: connection lost, a message not acknowledged, a timeout.
+    pub const FAILURE: u8 = 1;
+    /// The command line is wrong.
+    pub const USAGE: u8 = 2;
+    /// The broker could not be reached.
+    pub const UNREACHABLE: u8 = 3;
+    /// The broker refused the connection: credentials, authorisation, ...
+    pub const REFUSED: u8 = 4;
+}
+
+// The help sections are macros so that `concat!` can join them into the
+// static strings clap wants.
+
+/// The exit code table, as `--help`, the man pages and the README show it.
+macro_rules! exit_codes_help {
+    () => {
+        "Exit codes:
+  0  success
+  1  runtime failure: connection lost, message not acknowledged, timeout (-W)
+  2  usage error: wrong flags or values, invalid topic
+  3  the broker could not be reached (connection refused, DNS, timeout)
+  4  the broker refused the connection (credentials, not authorised, ...)"
+    };
+}
+
+macro_rules! environment_help {
+    () => {
+        "Environment:
+  MQTK_PASSWORD  password, when neither -P nor --pw-file is given
+  NO_COLOR       when set, never colour the output"
+    };
+}
+
+macro_rules! pub_examples {
+    () => {
+        "Examples:
+  Publish a reading from a script, waiting for the broker's acknowledgement:
+    mqtk pub -h broker -t house/kitchen/temperature -m 21.5 -q 1
+  Publish every line of a log as it grows:
+    tail -F sensor.log | mqtk pub -t sensors/raw -l
+  Publish a file as one retained message:
+    mqtk pub -t config/device1 -f device1.json -r
+  Set a will and vanish without DISCONNECT, so the broker publishes it:
+    mqtk pub -t dev/1/status -m up --will-topic dev/1/status --will-payload down --no-disconnect
+  and watch it arrive, in another shell:
+    mqtk sub -t dev/1/status -v"
+    };
+}
+
+macro_rules! sub_examples {
+    () => {
+        "Examples:
+  Watch every temperature in the house, with topics:
+    mqtk sub -t 'house/+/temperature' -v
+  Feed messages to jq, one JSON object per line:
+    mqtk sub -t 'house/#' --json | jq .payload
+  Wait for one message, at most 10 seconds:
+    mqtk sub -t dev/1/status -C 1 -W 10
+  Print in a format of your own:
+    mqtk sub -t '#' -F '%I %t %p'"
+    };
+}
+
+macro_rules! format_help {
+    () => {
+        "Format specifiers (-F):
+  %t topic              %p payload             %q QoS
+  %r retain flag        %l payload length      %m message id
+  %x payload as hex     %X payload as HEX      %j JSON, payload as text
+  %J JSON, payload as base64 when not text     %I ISO-8601 time
+  %U Unix time with nanoseconds                %% a percent sign
+  MQTT 5 properties: %e message expiry interval, %E correlation data,
+  %A topic alias, %C content type, %D payload format indicator,
+  %P user properties, %S subscription identifiers, %R response topic
+  Escapes: \\n newline, \\t tab, \\\\ backslash, \\0 NUL, \\e escape"
+    };
+}
+
+/// The exit code table.
+pub const EXIT_CODES: &str = exit_codes_help!();
+
+const PUB_LONG_HELP: &str = concat!(
+    pub_examples!(),
+    "\n\n",
+    exit_codes_help!(),
+    "\n\n",
+    environment_help!()
+);
+
+const SUB_LONG_HELP: &str = concat!(
+    sub_examples!(),
+    "\n\n",
+    format_help!(),
+    "\n\n",
+    exit_codes_help!(),
+    "\n\n",
+    environment_help!()
+);
+
+/// An MQTT command-line toolkit: publish, subscribe, and more.
+#[derive(Debug, Parser)]
+#[command(
+    name = "mqtk",
+    version,
+    disable_version_flag = true,
+    after_help = EXIT_CODES,
+    after_long_help = concat!(
+        exit_codes_help!(),
+        "\n\n",
+        environment_help!(),
+        "\n\nRun 'mqtk <command> --help' for the options and examples of each command."
+    ),
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Print the version
+    #[arg(long, action = clap::ArgAction::Version)]
+    version: Option<bool>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Publish messages: one, a file, or stdin whole or line by line
+    #[command(
+        disable_help_flag = true,
+        after_help = EXIT_CODES,
+        after_long_help = PUB_LONG_HELP,
+    )]
+    Pub(PubArgs),
+    /// Subscribe to topics and print the messages that arrive
+    #[command(
+        disable_help_flag = true,
+        after_help = EXIT_CODES,
+        after_long_help = SUB_LONG_HELP,
+    )]
+    Sub(SubArgs),
+}
+
+/// Where the broker is and how to talk to it; shared by every subcommand.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectionArgs {
+    /// Broker host name or address
+    #[arg(short = 'h', long, default_value = "localhost")]
+    pub host: String,
+
+    /// Broker port
+    #[arg(short = 'p', long, default_value_t = 1883)]
+    pub port: u16,
+
+    /// MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]
+    #[arg(short = 'V', long = "protocol-version", value_name = "VERSION")]
+    pub protocol_version: Option<ProtocolVersion>,
+
+    /// Client identifier [default: mqtk- followed by random characters]
+    #[arg(short = 'i', long = "id", value_name = "ID")]
+    pub id: Option<String>,
+
+    /// Client identifier prefix, completed with random characters
+    #[arg(
+        short = 'I',
+        long = "id-prefix",
+        value_name = "PREFIX",
+        conflicts_with = "id"
+    )]
+    pub id_prefix: Option<String>,
+
+    /// Keep alive in seconds; 0 disables it
+    #[arg(
+        short = 'k',
+        long = "keepalive",
+        value_name = "SECONDS",
+        default_value_t = 60
+    )]
+    pub keepalive: u16,
+
+    /// Seconds to wait for the TCP connection and the CONNACK
+    #[arg(
+        long = "connect-timeout",
+        value_name = "SECONDS",
+        default_value_t = 10.0
+    )]
+    pub connect_timeout: f64,
+
+    /// User name
+    #[arg(short = 'u', long)]
+    pub username: Option<String>,
+
+    /// Password (visible to other users in `ps`: prefer --pw-file or MQTK_PASSWORD)
+    #[arg(
+        short = 'P',
+        long = "pw",
+        value_name = "PASSWORD",
+        env = "MQTK_PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+
+    /// Read the password from the first line of FILE
+    #[arg(long = "pw-file", value_name = "FILE", conflicts_with = "password")]
+    pub password_file: Option<PathBuf>,
+
+    /// Print every packet sent and received on stderr
+    #[arg(short = 'd', long)]
+    pub debug: bool,
+
+    #[command(flatten)]
+    pub will: WillArgs,
+
+    /// Print help (--help for more)
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+/// The last will: what the broker publishes when this client vanishes.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Last will")]
+pub struct WillArgs {
+    /// Topic of the will message
+    #[arg(long = "will-topic", value_name = "TOPIC")]
+    pub will_topic: Option<String>,
+
+    /// Payload of the will message
+    #[arg(long = "will-payload", value_name = "PAYLOAD", requires = "will_topic")]
+    pub will_payload: Option<String>,
+
+    /// QoS of the will message
+    #[arg(long = "will-qos", value_name = "QOS", default_value_t = 0, value_parser = qos_parser(), requires = "will_topic")]
+    pub will_qos: u8,
+
+    /// Retain the will message
+    #[arg(long = "will-retain", requires = "will_topic")]
+    pub will_retain: bool,
+
+    /// Seconds the broker waits before publishing the will (MQTT 5)
+    #[arg(long = "will-delay", value_name = "SECONDS", requires = "will_topic")]
+    pub will_delay: Option<u32>,
+
+    /// Message expiry interval of the will in seconds (MQTT 5)
+    #[arg(
+        long = "will-message-expiry",
+        value_name = "SECONDS",
+        requires = "will_topic"
+    )]
+    pub will_message_expiry: Option<u32>,
+
+    /// Content type of the will (MQTT 5)
+    #[arg(
+        long = "will-content-type",
+        value_name = "TYPE",
+        requires = "will_topic"
+    )]
+    pub will_content_type: Option<String>,
+
+    /// User property of the will, as key=value (MQTT 5; repeatable)
+    #[arg(long = "will-user-property", value_name = "KEY=VALUE", value_parser = parse_key_value, requires = "will_topic")]
+    pub will_user_properties: Vec<(String, String)>,
+}
+
+/// Session persistence, for the commands where it matters.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Session")]
+pub struct SessionArgs {
+    /// Resume the session instead of starting clean (needs a fixed -i)
+    #[arg(short = 'c', long = "disable-clean-start")]
+    pub disable_clean_start: bool,
+
+    /// Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]
+    #[arg(short = 'x', long = "session-expiry", value_name = "SECONDS")]
+    pub session_expiry: Option<u32>,
+}
+
+/// MQTT 5 properties of a published message.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "MQTT 5 message properties")]
+pub struct MessagePropertyArgs {
+    /// User property, as key=value (repeatable)
+    #[arg(long = "user-property", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub user_properties: Vec<(String, String)>,
+
+    /// Content type of the payload, e.g. application/json
+    #[arg(long = "content-type", value_name = "TYPE")]
+    pub content_type: Option<String>,
+
+    /// Seconds after which the broker discards the message
+    #[arg(long = "message-expiry", value_name = "SECONDS")]
+    pub message_expiry: Option<u32>,
+
+    /// Topic a receiver should answer on
+    #[arg(long = "response-topic", value_name = "TOPIC")]
+    pub response_topic: Option<String>,
+
+    /// Correlation data sent with a request
+    #[arg(long = "correlation-data", value_name = "DATA")]
+    pub correlation_data: Option<String>,
+
+    /// Payload format indicator: bytes (0) or utf8 (1)
+    #[arg(long = "payload-format", value_name = "FORMAT")]
+    pub payload_format: Option<PayloadFormat>,
+}
+
+/// Arguments of `mqtk pub`.
+#[derive(Debug, Args)]
+pub struct PubArgs {
+    /// Topic to publish to
+    #[arg(short = 't', long, help_heading = "Message")]
+    pub topic: String,
+
+    #[command(flatten)]
+    pub source: MessageSource,
+
+    /// Quality of service: 0, 1 or 2
+    #[arg(short = 'q', long, default_value_t = 0, value_parser = qos_parser(), help_heading = "Message")]
+    pub qos: u8,
+
+    /// Ask the broker to retain the message
+    #[arg(short = 'r', long, help_heading = "Message")]
+    pub retain: bool,
+
+    /// Publish the message this many times
+    #[arg(long, value_name = "COUNT", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Message")]
+    pub repeat: u64,
+
+    /// Seconds to wait between repeated messages
+    #[arg(
+        long = "repeat-delay",
+        value_name = "SECONDS",
+        default_value_t = 0.0,
+        help_heading = "Message"
+    )]
+    pub repeat_delay: f64,
+
+    /// End by closing the connection without DISCONNECT, so the broker publishes the will
+    #[arg(long = "no-disconnect", help_heading = "Ending")]
+    pub no_disconnect: bool,
+
+    /// End with DISCONNECT reason 0x04, so the broker publishes the will (MQTT 5)
+    #[arg(
+        long = "disconnect-with-will",
+        conflicts_with = "no_disconnect",
+        help_heading = "Ending"
+    )]
+    pub disconnect_with_will: bool,
+
+    #[command(flatten)]
+    pub properties: MessagePropertyArgs,
+
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Where the payload comes from: exactly one of these.
+#[derive(Debug, Args, Clone)]
+#[group(required = true, multiple = false)]
+pub struct MessageSource {
+    /// The message payload
+    #[arg(short = 'm', long, value_name = "MESSAGE", help_heading = "Message")]
+    pub message: Option<String>,
+
+    /// Send the contents of FILE as the message
+    #[arg(short = 'f', long, value_name = "FILE", help_heading = "Message")]
+    pub file: Option<PathBuf>,
+
+    /// Read stdin to its end and send it as one message
+    #[arg(short = 's', long = "stdin-file", help_heading = "Message")]
+    pub stdin_file: bool,
+
+    /// Send each line of stdin as a message
+    #[arg(short = 'l', long = "stdin-line", help_heading = "Message")]
+    pub stdin_line: bool,
+
+    /// Send an empty message
+    #[arg(short = 'n', long = "null-message", help_heading = "Message")]
+    pub null_message: bool,
+}
+
+/// Arguments of `mqtk sub`.
+#[derive(Debug, Args)]
+pub struct SubArgs {
+    /// Topic filter to subscribe to (repeatable; + and # wildcards)
+    #[arg(
+        short = 't',
+        long = "topic",
+        value_name = "FILTER",
+        required_unless_present = "unsubscribe",
+        help_heading = "Subscription"
+    )]
+    pub topics: Vec<String>,
+
+    /// Maximum QoS of the subscriptions: 0, 1 or 2
+    #[arg(short = 'q', long, default_value_t = 0, value_parser = qos_parser(), help_heading = "Subscription")]
+    pub qos: u8,
+
+    /// Hide messages whose topic matches FILTER (repeatable)
+    #[arg(
+        short = 'T',
+        long = "filter-out",
+        value_name = "FILTER",
+        help_heading = "Subscription"
+    )]
+    pub filter_out: Vec<String>,
+
+    /// Unsubscribe from FILTER first, e.g. in a resumed session (repeatable)
+    #[arg(
+        short = 'U',
+        long = "unsubscribe",
+        value_name = "FILTER",
+        help_heading = "Subscription"
+    )]
+    pub unsubscribe: Vec<String>,
+
+    /// Do not receive our own messages (MQTT 5)
+    #[arg(long = "no-local", help_heading = "Subscription")]
+    pub no_local: bool,
+
+    /// Keep the retain flag as published (MQTT 5)
+    #[arg(long = "retain-as-published", help_heading = "Subscription")]
+    pub retain_as_published: bool,
+
+    /// When to send retained messages: 0 always, 1 for new subscriptions, 2 never (MQTT 5)
+    #[arg(long = "retain-handling", value_name = "0|1|2", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2), help_heading = "Subscription")]
+    pub retain_handling: u8,
+
+    /// Exit once the subscriptions are acknowledged
+    #[arg(short = 'E', long = "exit-after-subscribe", help_heading = "Ending")]
+    pub exit_after_subscribe: bool,
+
+    /// Exit after COUNT messages
+    #[arg(
+        short = 'C',
+        long = "count",
+        value_name = "COUNT",
+        help_heading = "Ending"
+    )]
+    pub count: Option<u64>,
+
+    /// Exit with status 1 after SECONDS without the count reached
+    #[arg(
+        short = 'W',
+        long = "timeout",
+        value_name = "SECONDS",
+        help_heading = "Ending"
+    )]
+    pub timeout: Option<f64>,
+
+    /// Do not print stale retained messages
+    #[arg(short = 'R', long = "no-retained", help_heading = "Ending")]
+    pub no_retained: bool,
+
+    /// Print only retained messages; exit when the first live one arrives
+    #[arg(
+        long = "retained-only",
+        conflicts_with = "no_retained",
+        help_heading = "Ending"
+    )]
+    pub retained_only: bool,
+
+    /// Clear each retained message received
+    #[arg(long = "remove-retained", help_heading = "Ending")]
+    pub remove_retained: bool,
+
+    /// Exit on a lost connection instead of reconnecting
+    #[arg(long = "no-reconnect", help_heading = "Ending")]
+    pub no_reconnect: bool,
+
+    /// Print the topic before each payload
+    #[arg(short = 'v', long, help_heading = "Output")]
+    pub verbose: bool,
+
+    /// No newline after each message
+    #[arg(short = 'N', long = "no-newline", help_heading = "Output")]
+    pub no_newline: bool,
+
+    /// Print each message in FORMAT (see --help for the specifiers)
+    #[arg(short = 'F', long = "format", value_name = "FORMAT", conflicts_with_all = ["verbose", "json"], help_heading = "Output")]
+    pub format: Option<String>,
+
+    /// One JSON object per message per line
+    #[arg(long, conflicts_with = "verbose", help_heading = "Output")]
+    pub json: bool,
+
+    /// Pretty-print a JSON payload
+    #[arg(long, help_heading = "Output")]
+    pub pretty: bool,
+
+    /// When to colour the output
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
+    pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// MQTT protocol versions, by the names mosquitto accepts too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProtocolVersion {
+    #[value(name = "5", alias = "mqttv5", alias = "5.0")]
+    V5,
+    #[value(name = "3.1.1", alias = "mqttv311")]
+    V311,
+    #[value(name = "3.1", alias = "mqttv31")]
+    V31,
+}
+
+/// The MQTT 5 payload format indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PayloadFormat {
+    /// Unspecified bytes (0)
+    #[value(alias = "0")]
+    Bytes,
+    /// UTF-8 text (1)
+    #[value(alias = "1")]
+    Utf8,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
+
+fn qos_parser() -> clap::builder::RangedI64ValueParser<u8> {
+    clap::value_parser!(u8).range(0..=2)
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("expected key=value, got {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn dash_h_is_the_host_and_dash_v_the_protocol() {
+        let cli = Cli::try_parse_from([
+            "mqtk", "pub", "-h", "broker", "-V", "mqttv311", "-t", "a", "-m", "x",
+        ])
+        .unwrap();
+        let Command::Pub(args) = cli.command else {
+            panic!("not pub")
+        };
+        assert_eq!(args.connection.host, "broker");
+        assert_eq!(
+            args.connection.protocol_version,
+            Some(ProtocolVersion::V311)
+        );
+    }
+
+    #[test]
+    fn a_message_source_is_required_and_unique() {
+        assert!(Cli::try_parse_from(["mqtk", "pub", "-t", "a"]).is_err());
+        assert!(Cli::try_parse_from(["mqtk", "pub", "-t", "a", "-m", "x", "-l"]).is_err());
+    }
+}

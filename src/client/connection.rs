@@ -1,0 +1,156 @@
+//! Packets over a transport: a read buffer the codec decodes from, a write buffer
+//! the codec encodes into, and the one place where "incomplete" becomes "read
+//! more".
+//!
+//! Writes are batched: [`Connection::queue`] only encodes; bytes leave when the
+//! client drives I/O, so a burst of packets goes out in one system call. Reads
+//! are batched the same way: one read may bring many packets, decoded one by
+//! one from the buffer without further system calls.
+
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::task::Poll;
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use super::trace::Trace;
+use super::transport::Transport;
+use super::ClientError;
+use crate::codec::{self, Packet, Protocol};
+
+/// Room kept free in the read buffer before each read.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// A transport with MQTT framing.
+pub struct Connection {
+    transport: Transport,
+    read_buf: BytesMut,
+    write_buf: BytesMut,
+    protocol: Protocol,
+    max_incoming: usize,
+    trace: Option<Trace>,
+}
+
+impl Connection {
+    pub fn new(transport: Transport, protocol: Protocol, trace: Option<Trace>) -> Connection {
+        Connection {
+            transport,
+            read_buf: BytesMut::with_capacity(READ_CHUNK),
+            write_buf: BytesMut::with_capacity(READ_CHUNK),
+            protocol,
+            max_incoming: codec::MAX_PACKET_SIZE,
+            trace,
+        }
+    }
+
+    /// The protocol version packets are encoded and decoded in.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// Bytes queued but not yet written.
+    pub fn pending_write(&self) -> usize {
+        self.write_buf.len()
+    }
+
+    /// Encodes `packet` into the write buffer; nothing is sent yet.
+    pub fn queue(&mut self, packet: &Packet) -> Result<(), ClientError> {
+        codec::encode(packet, self.protocol, &mut self.write_buf).map_err(ClientError::Encode)?;
+        if let Some(trace) = &self.trace {
+            trace.sent(packet);
+        }
+        Ok(())
+    }
+
+    /// Decodes the next whole packet already buffered, without I/O.
+    pub fn decode(&mut self) -> Result<Option<Packet>, ClientError> {
+        let packet = codec::decode(&mut self.read_buf, self.protocol, self.max_incoming)
+            .map_err(ClientError::Malformed)?;
+        if let (Some(trace), Some(packet)) = (&self.trace, &packet) {
+            trace.received(packet);
+        }
+        Ok(packet)
+    }
+
+    /// Moves bytes in both directions: writes what is queued while waiting for
+    /// the peer, and returns once something was read or, with `until_written`,
+    /// once everything queued is written.
+    ///
+    /// Cancel safe: all progress lives in the buffers.
+    pub async fn transfer(&mut self, until_written: bool) -> Result<(), ClientError> {
+        poll_fn(|cx| {
+            while !self.write_buf.is_empty() {
+                match Pin::new(&mut self.transport).poll_write(cx, &self.write_buf) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Err(ClientError::Io(io::ErrorKind::WriteZero.into())))
+                    }
+                    Poll::Ready(Ok(n)) => self.write_buf.advance(n),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(ClientError::Io(e))),
+                    Poll::Pending => break,
+                }
+            }
+            if self.write_buf.is_empty() {
+                if let Poll::Ready(Err(e)) = Pin::new(&mut self.transport).poll_flush(cx) {
+                    return Poll::Ready(Err(ClientError::Io(e)));
+                }
+                if until_written {
+                    return Poll::Ready(Ok(()));
+                }
+            }
+            if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 2 {
+                self.read_buf.reserve(READ_CHUNK);
+            }
+            match tokio_util::io::poll_read_buf(
+                Pin::new(&mut self.transport),
+                cx,
+                &mut self.read_buf,
+            ) {
+                Poll::Ready(Ok(0)) if self.read_buf.is_empty() => {
+                    Poll::Ready(Err(ClientError::Closed))
+                }
+                Poll::Ready(Ok(0)) => Poll::Ready(Err(ClientError::Malformed(
+                    codec::Error::Truncated("the last packet before the connection closed"),
+                ))),
+                Poll::Ready(Ok(_)) => Poll::Ready(Ok(())),
+                Poll::Ready(Err(e)) => Poll::Ready(Err(ClientError::Io(e))),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
+    }
+
+    /// Writes everything queued.
+    pub async fn flush(&mut self) -> Result<(), ClientError> {
+        if self.write_buf.is_empty() {
+            return Ok(());
+        }
+        self.transfer(true).await
+    }
+
+    /// Writes everything queued, then closes the sending direction (FIN). What
+    /// the broker still sends can be read until it closes too.
+    pub async fn shutdown(&mut self) -> Result<(), ClientError> {
+        self.flush().await?;
+        self.transport.shutdown().await.map_err(ClientError::Io)
+    }
+
+    /// Reads until the peer closes, discarding what arrives: after DISCONNECT,
+    /// this confirms the broker has read everything sent before it.
+    pub async fn drain_until_closed(&mut self) -> Result<(), ClientError> {
+        loop {
+            self.read_buf.clear();
+            match self.transfer(false).await {
+                Ok(()) => continue,
+                Err(ClientError::Closed) => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Gives up the transport, for an ending that bypasses MQTT.
+    pub fn into_transport(self) -> Transport {
+        self.transport
+    }
+}

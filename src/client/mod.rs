@@ -1,0 +1,673 @@
+//! The async MQTT client: connects, publishes, subscribes, keeps the connection
+//! alive and ends it in any of the ways a real device does.
+//!
+//! One task drives everything: there is no background task and no channel. A
+//! caller queues work ([`Client::publish`], [`Client::ack`]) and pulls what
+//! happens with [`Client::next_event`], which is cancel safe, so it can sit in a
+//! `tokio::select!` beside the caller's own input.
+//!
+//! Layout:
+//! - `transport`: the byte stream (TCP; TLS and WebSocket later)
+//! - `connection`: read and write buffers around the codec
+//! - `session`: packet ids, in-flight window, topic aliases; no I/O
+//! - `trace`: the `-d` packet log
+
+mod connection;
+mod session;
+mod trace;
+mod transport;
+
+use std::collections::VecDeque;
+use std::io;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::time::Instant;
+
+use crate::codec::{
+    self, Ack, AckKind, ConnAck, Connect, Disconnect, Packet, Properties, Protocol, Publish, QoS,
+    ReasonCode, SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe, Will,
+};
+use connection::Connection;
+use session::{Progress, Session};
+pub use trace::Trace;
+use transport::Transport;
+
+/// Queued bytes above which a publish waits for the socket before queueing more.
+const WRITE_HIGH_WATER: usize = 256 * 1024;
+
+/// The most topic aliases the client accepts from the broker.
+const TOPIC_ALIAS_MAXIMUM: u16 = 1024;
+
+/// How to reach the broker and what to ask of it. Plain settings: the client
+/// knows nothing of command-line flags.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub host: String,
+    pub port: u16,
+    /// `None`: MQTT 5, falling back to 3.1.1 when the broker refuses version 5.
+    pub protocol: Option<Protocol>,
+    /// Empty: the broker assigns one (MQTT 5) or uses a temporary session.
+    pub client_id: String,
+    pub clean_start: bool,
+    /// MQTT 5 Session Expiry Interval in seconds.
+    pub session_expiry: Option<u32>,
+    /// Seconds; 0 disables keep alive.
+    pub keep_alive: u16,
+    pub username: Option<String>,
+    pub password: Option<Bytes>,
+    pub will: Option<Will>,
+    /// For the TCP connection and the CONNACK together.
+    pub connect_timeout: Duration,
+    /// Log every packet on stderr.
+    pub trace: bool,
+    /// MQTT 5 user properties for CONNECT.
+    pub user_properties: Vec<(String, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            host: "localhost".into(),
+            port: 1883,
+            protocol: None,
+            client_id: String::new(),
+            clean_start: true,
+            session_expiry: None,
+            keep_alive: 60,
+            username: None,
+            password: None,
+            will: None,
+            connect_timeout: Duration::from_secs(10),
+            trace: false,
+            user_properties: Vec::new(),
+        }
+    }
+}
+
+/// Something that happened on the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A message arrived. QoS 1 and 2 messages are acknowledged only when the
+    /// caller passes them to [`Client::ack`], after handling them.
+    Message(Publish),
+    /// One of our QoS 1/2 publishes is settled, successfully or not.
+    Published {
+        packet_id: u16,
+        reason: ReasonCode,
+        reason_string: Option<String>,
+    },
+    /// The answer to a SUBSCRIBE.
+    Subscribed(SubAck),
+    /// The answer to an UNSUBSCRIBE.
+    Unsubscribed(UnsubAck),
+    /// A PINGRESP arrived.
+    Pong,
+}
+
+/// How a connection ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// DISCONNECT, after which the broker discards the will.
+    Disconnect,
+    /// DISCONNECT with reason 0x04 (MQTT 5): the broker publishes the will.
+    DisconnectWithWill,
+    /// Close the socket without DISCONNECT (TCP FIN): the broker publishes the will.
+    Close,
+    /// Reset the socket (TCP RST), as a device whose network vanished.
+    Reset,
+}
+
+/// What went wrong, named for the person reading the error line.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot connect to {addr}")]
+    Unreachable { addr: String, source: io::Error },
+    #[error("connecting to {addr} timed out after {}s", after.as_secs_f32())]
+    ConnectTimeout { addr: String, after: Duration },
+    #[error("connection refused by the broker: {reason}{}", detail(reason_string))]
+    Refused {
+        reason: ReasonCode,
+        reason_string: Option<String>,
+    },
+    #[error("the broker closed the connection")]
+    Closed,
+    #[error("the broker disconnected: {reason}{}", detail(reason_string))]
+    Disconnected {
+        reason: ReasonCode,
+        reason_string: Option<String>,
+    },
+    #[error("connection lost: {0}")]
+    Io(io::Error),
+    #[error("malformed packet from the broker: {0}")]
+    Malformed(codec::Error),
+    #[error("protocol violation by the broker: {0}")]
+    Protocol(String),
+    #[error("no answer from the broker within the keep alive of {0}s")]
+    KeepAliveTimeout(u16),
+    #[error("cannot send: {0}")]
+    Encode(codec::Error),
+    #[error("{0}")]
+    NotAllowed(String),
+}
+
+fn detail(reason_string: &Option<String>) -> String {
+    reason_string
+        .as_ref()
+        .map(|s| format!(": {s}"))
+        .unwrap_or_default()
+}
+
+impl ClientError {
+    /// Whether a CONNECT failed in a way that says "I do not speak MQTT 5".
+    fn is_unsupported_version(&self) -> bool {
+        match self {
+            ClientError::Refused { reason, .. } => {
+                *reason == ReasonCode::UNSUPPORTED_PROTOCOL_VERSION
+            }
+            ClientError::Closed => true,
+            ClientError::Io(e) => matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+            ),
+            // A 3.1.1 broker answers a version 5 CONNECT with return code 1,
+            // which is no MQTT 5 CONNACK reason code.
+            ClientError::Malformed(codec::Error::InvalidReasonCode {
+                packet: "CONNACK",
+                code: 1,
+            }) => true,
+            _ => false,
+        }
+    }
+}
+
+/// What the broker allows, from its CONNACK.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerLimits {
+    pub maximum_qos: QoS,
+    pub retain_available: bool,
+    pub maximum_packet_size: Option<u32>,
+    pub receive_maximum: u16,
+    pub keep_alive: u16,
+}
+
+/// A connected MQTT client.
+pub struct Client {
+    conn: Connection,
+    session: Session,
+    events: VecDeque<Event>,
+    connack: ConnAck,
+    limits: BrokerLimits,
+    client_id: String,
+    /// When a packet was last queued: keep alive counts from here.
+    last_sent: Instant,
+    /// When a PINGREQ went out with no packet received since.
+    ping_sent: Option<Instant>,
+}
+
+impl Client {
+    /// Connects and waits for the CONNACK, falling back from MQTT 5 to 3.1.1
+    /// when the broker refuses version 5 and no version was pinned.
+    pub async fn connect(options: &Options) -> Result<Client, ClientError> {
+        match options.protocol {
+            Some(protocol) => Client::connect_as(options, protocol).await,
+            None => match Client::connect_as(options, Protocol::V5).await {
+                Err(e) if e.is_unsupported_version() => {
+                    if options.trace {
+                        Trace.note(&format!(
+                            "the broker refused MQTT 5 ({e}); connecting again with MQTT 3.1.1"
+                        ));
+                    }
+                    Client::connect_as(options, Protocol::V311).await
+                }
+                result => result,
+            },
+        }
+    }
+
+    async fn connect_as(options: &Options, protocol: Protocol) -> Result<Client, ClientError> {
+        let timeout = options.connect_timeout;
+        let addr = format!("{}:{}", options.host, options.port);
+        let attempt = async {
+            let transport = Transport::connect_tcp(&options.host, options.port, timeout).await?;
+            let trace = options.trace.then_some(Trace);
+            let mut conn = Connection::new(transport, protocol, trace);
+            conn.queue(&Packet::Connect(Box::new(connect_packet(
+                options, protocol,
+            ))))?;
+            conn.flush().await?;
+            let connack = loop {
+                if let Some(packet) = conn.decode()? {
+                    match packet {
+                        Packet::ConnAck(connack) => break connack,
+                        other => {
+                            return Err(ClientError::Protocol(format!(
+                                "{} before CONNACK",
+                                other.name()
+                            )))
+                        }
+                    }
+                }
+                conn.transfer(false).await?;
+            };
+            Ok((conn, connack))
+        };
+        let (conn, connack) = tokio::time::timeout(timeout, attempt).await.map_err(|_| {
+            ClientError::ConnectTimeout {
+                addr,
+                after: timeout,
+            }
+        })??;
+        if connack.reason.is_error() {
+            return Err(ClientError::Refused {
+                reason: connack.reason,
+                reason_string: connack.properties.reason_string.clone(),
+            });
+        }
+        let props = &connack.properties;
+        let limits = BrokerLimits {
+            maximum_qos: props.maximum_qos.unwrap_or(QoS::ExactlyOnce),
+            retain_available: props.retain_available.unwrap_or(true),
+            maximum_packet_size: props.maximum_packet_size,
+            receive_maximum: props.receive_maximum.unwrap_or(u16::MAX),
+            keep_alive: props.server_keep_alive.unwrap_or(options.keep_alive),
+        };
+        let client_id = props
+            .assigned_client_identifier
+            .clone()
+            .unwrap_or_else(|| options.client_id.clone());
+        let alias_maximum = if protocol.is_v5() {
+            TOPIC_ALIAS_MAXIMUM
+        } else {
+            0
+        };
+        Ok(Client {
+            conn,
+            session: Session::new(limits.receive_maximum, alias_maximum),
+            events: VecDeque::new(),
+            connack,
+            limits,
+            client_id,
+            last_sent: Instant::now(),
+            ping_sent: None,
+        })
+    }
+
+    /// The protocol version in use.
+    pub fn protocol(&self) -> Protocol {
+        self.conn.protocol()
+    }
+
+    /// The broker's CONNACK.
+    pub fn connack(&self) -> &ConnAck {
+        &self.connack
+    }
+
+    /// What the broker allows.
+    pub fn limits(&self) -> &BrokerLimits {
+        &self.limits
+    }
+
+    /// The client identifier in use: ours, or the one the broker assigned.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// QoS 1/2 publishes sent and not yet settled.
+    pub fn publishes_in_flight(&self) -> usize {
+        self.session.publishes_in_flight()
+    }
+
+    /// Whether a QoS 1/2 publish would be sent without waiting for the window.
+    pub fn has_room(&self) -> bool {
+        self.session.has_room()
+    }
+
+    /// Queues a message and returns its packet id (0 for QoS 0).
+    ///
+    /// A QoS 1/2 message first waits for room in the broker's Receive Maximum
+    /// window; events that arrive meanwhile are kept for [`next_event`](Self::next_event).
+    /// The message is sent the next time the client drives I/O, or at once
+    /// when much is queued: call [`flush`](Self::flush) to send it now.
+    pub async fn publish(&mut self, mut message: Publish) -> Result<u16, ClientError> {
+        self.check_publish(&message)?;
+        if message.qos != QoS::AtMostOnce {
+            while !self.session.has_room() {
+                self.step(false).await?;
+            }
+            message.packet_id = self.session.start_publish(message.qos);
+        }
+        let packet_id = message.packet_id;
+        self.send(&Packet::Publish(message))?;
+        while self.conn.pending_write() > WRITE_HIGH_WATER {
+            self.step(true).await?;
+        }
+        Ok(packet_id)
+    }
+
+    /// Refuses a message the broker said it would not take.
+    fn check_publish(&self, message: &Publish) -> Result<(), ClientError> {
+        if message.qos > self.limits.maximum_qos {
+            return Err(ClientError::NotAllowed(format!(
+                "the broker accepts at most QoS {}",
+                self.limits.maximum_qos as u8
+            )));
+        }
+        if message.retain && !self.limits.retain_available {
+            return Err(ClientError::NotAllowed(
+                "the broker does not support retained messages".into(),
+            ));
+        }
+        if let Some(max) = self.limits.maximum_packet_size {
+            let packet = Packet::Publish(Publish {
+                packet_id: 1,
+                ..message.clone()
+            });
+            let size = packet.encoded_len(self.protocol());
+            if size > max as usize {
+                return Err(ClientError::NotAllowed(format!(
+                    "a message of {size} bytes exceeds the broker's maximum packet size of {max} bytes"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Subscribes and waits for the SUBACK; messages arriving meanwhile are kept.
+    pub async fn subscribe(
+        &mut self,
+        subscriptions: Vec<Subscription>,
+        properties: Properties,
+    ) -> Result<SubAck, ClientError> {
+        let packet_id = self.session.start_subscribe();
+        let count = subscriptions.len();
+        self.send(&Packet::Subscribe(Subscribe {
+            packet_id,
+            subscriptions,
+            properties,
+        }))?;
+        let suback = self
+            .wait_for(|event| match event {
+                Event::Subscribed(a) if a.packet_id == packet_id => Some(a.clone()),
+                _ => None,
+            })
+            .await?;
+        if suback.reasons.len() != count {
+            return Err(ClientError::Protocol(format!(
+                "SUBACK has {} reason codes for {count} topic filters",
+                suback.reasons.len()
+            )));
+        }
+        Ok(suback)
+    }
+
+    /// Unsubscribes and waits for the UNSUBACK.
+    pub async fn unsubscribe(&mut self, filters: Vec<String>) -> Result<UnsubAck, ClientError> {
+        let packet_id = self.session.start_unsubscribe();
+        self.send(&Packet::Unsubscribe(Unsubscribe {
+            packet_id,
+            filters,
+            properties: Properties::default(),
+        }))?;
+        self.wait_for(|event| match event {
+            Event::Unsubscribed(a) if a.packet_id == packet_id => Some(a.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Drives I/O until `pick` accepts an event; other events are kept, in
+    /// order, for [`next_event`](Self::next_event).
+    async fn wait_for<T>(&mut self, pick: impl Fn(&Event) -> Option<T>) -> Result<T, ClientError> {
+        let mut seen = self.events.len();
+        loop {
+            let mut found = self.events.iter().enumerate().skip(seen);
+            if let Some((i, value)) = found.find_map(|(i, e)| pick(e).map(|v| (i, v))) {
+                self.events.remove(i);
+                return Ok(value);
+            }
+            seen = self.events.len();
+            self.step(false).await?;
+        }
+    }
+
+    /// Acknowledges a received QoS 1/2 message, once the caller has handled it.
+    pub fn ack(&mut self, message: &Publish) -> Result<(), ClientError> {
+        match message.qos {
+            QoS::AtMostOnce => Ok(()),
+            QoS::AtLeastOnce => self.send(&Packet::PubAck(Ack::new(
+                AckKind::PubAck,
+                message.packet_id,
+            ))),
+            QoS::ExactlyOnce => {
+                self.session.receive_qos2(message.packet_id);
+                self.send(&Packet::PubRec(Ack::new(
+                    AckKind::PubRec,
+                    message.packet_id,
+                )))
+            }
+        }
+    }
+
+    /// Sends a PINGREQ now; its PINGRESP arrives as [`Event::Pong`].
+    pub fn ping(&mut self) -> Result<(), ClientError> {
+        self.send(&Packet::PingReq)?;
+        self.ping_sent.get_or_insert(Instant::now());
+        Ok(())
+    }
+
+    /// Writes everything queued, while still reading what arrives.
+    pub async fn flush(&mut self) -> Result<(), ClientError> {
+        while self.conn.pending_write() > 0 {
+            self.step(true).await?;
+        }
+        Ok(())
+    }
+
+    /// The next event, driving I/O and keep alive until there is one.
+    ///
+    /// Cancel safe: dropping the future loses nothing.
+    pub async fn next_event(&mut self) -> Result<Event, ClientError> {
+        loop {
+            if let Some(event) = self.events.pop_front() {
+                return Ok(event);
+            }
+            self.step(false).await?;
+        }
+    }
+
+    /// An event that needs no I/O: one already queued or decodable from bytes
+    /// already read. Lets a caller batch work before it flushes.
+    pub fn try_next_event(&mut self) -> Result<Option<Event>, ClientError> {
+        loop {
+            if let Some(event) = self.events.pop_front() {
+                return Ok(Some(event));
+            }
+            match self.conn.decode()? {
+                Some(packet) => self.handle(packet)?,
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// One unit of progress: handle a buffered packet, or move bytes (until
+    /// everything queued is written, with `until_written`) while keeping the
+    /// connection alive.
+    async fn step(&mut self, until_written: bool) -> Result<(), ClientError> {
+        if let Some(packet) = self.conn.decode()? {
+            return self.handle(packet);
+        }
+        let keep_alive = self.limits.keep_alive;
+        if keep_alive == 0 {
+            return self.conn.transfer(until_written).await;
+        }
+        let interval = Duration::from_secs(u64::from(keep_alive));
+        let deadline = self.ping_sent.unwrap_or(self.last_sent) + interval;
+        tokio::select! {
+            result = self.conn.transfer(until_written) => result,
+            _ = tokio::time::sleep_until(deadline) => {
+                if self.ping_sent.is_some() {
+                    return Err(ClientError::KeepAliveTimeout(keep_alive));
+                }
+                self.ping()
+            }
+        }
+    }
+
+    /// Applies one incoming packet: answers what needs answering and turns the
+    /// rest into events.
+    fn handle(&mut self, packet: Packet) -> Result<(), ClientError> {
+        self.ping_sent = None;
+        match packet {
+            Packet::Publish(mut publish) => {
+                self.session
+                    .resolve_alias(&mut publish)
+                    .map_err(|e| ClientError::Protocol(e.0))?;
+                if publish.qos == QoS::ExactlyOnce
+                    && self.session.is_receiving_qos2(publish.packet_id)
+                {
+                    // Already received and answered: answer again, hand out once.
+                    return self.send(&Packet::PubRec(Ack::new(
+                        AckKind::PubRec,
+                        publish.packet_id,
+                    )));
+                }
+                self.events.push_back(Event::Message(publish));
+            }
+            Packet::PubAck(ack) | Packet::PubRec(ack) | Packet::PubComp(ack) => {
+                match self.session.on_ack(&ack) {
+                    Progress::Done(reason, reason_string) => {
+                        self.events.push_back(Event::Published {
+                            packet_id: ack.packet_id,
+                            reason,
+                            reason_string,
+                        })
+                    }
+                    Progress::Release(packet_id) => {
+                        self.send(&Packet::PubRel(Ack::new(AckKind::PubRel, packet_id)))?
+                    }
+                    Progress::Unknown => {
+                        return Err(ClientError::Protocol(format!(
+                            "{} for packet id {} which is not awaiting one",
+                            ack.kind.name(),
+                            ack.packet_id
+                        )))
+                    }
+                }
+            }
+            Packet::PubRel(ack) => {
+                let pubcomp = self.session.on_pubrel(ack.packet_id);
+                self.send(&Packet::PubComp(pubcomp))?;
+            }
+            Packet::SubAck(suback) => {
+                if !self.session.finish_request(suback.packet_id, true) {
+                    return Err(unexpected("SUBACK", suback.packet_id));
+                }
+                self.events.push_back(Event::Subscribed(suback));
+            }
+            Packet::UnsubAck(unsuback) => {
+                if !self.session.finish_request(unsuback.packet_id, false) {
+                    return Err(unexpected("UNSUBACK", unsuback.packet_id));
+                }
+                self.events.push_back(Event::Unsubscribed(unsuback));
+            }
+            Packet::PingResp => self.events.push_back(Event::Pong),
+            Packet::Disconnect(disconnect) => {
+                return Err(ClientError::Disconnected {
+                    reason: disconnect.reason,
+                    reason_string: disconnect.properties.reason_string,
+                })
+            }
+            other @ (Packet::Connect(_)
+            | Packet::ConnAck(_)
+            | Packet::Subscribe(_)
+            | Packet::Unsubscribe(_)
+            | Packet::PingReq
+            | Packet::Auth(_)) => {
+                return Err(ClientError::Protocol(format!(
+                    "unexpected {} from the broker",
+                    other.name()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, packet: &Packet) -> Result<(), ClientError> {
+        self.conn.queue(packet)?;
+        self.last_sent = Instant::now();
+        Ok(())
+    }
+
+    /// Ends the connection the way `ending` says.
+    ///
+    /// After DISCONNECT the client waits (briefly) for the broker to close its
+    /// side, which proves the broker read everything sent before.
+    pub async fn end(mut self, ending: Ending) -> Result<(), ClientError> {
+        let reason = match ending {
+            Ending::Disconnect => ReasonCode::SUCCESS,
+            Ending::DisconnectWithWill => {
+                if !self.protocol().is_v5() {
+                    return Err(ClientError::NotAllowed(
+                        "disconnecting with the will needs MQTT 5".into(),
+                    ));
+                }
+                ReasonCode::DISCONNECT_WITH_WILL
+            }
+            Ending::Close => {
+                self.conn.shutdown().await?;
+                return Ok(());
+            }
+            Ending::Reset => {
+                self.conn.into_transport().reset();
+                return Ok(());
+            }
+        };
+        self.send(&Packet::Disconnect(Disconnect {
+            reason,
+            properties: Properties::default(),
+        }))?;
+        self.conn.shutdown().await?;
+        let linger = Duration::from_secs(2);
+        match tokio::time::timeout(linger, self.conn.drain_until_closed()).await {
+            Ok(Err(ClientError::Io(e))) if e.kind() == io::ErrorKind::ConnectionReset => Ok(()),
+            Ok(result) => result,
+            // The broker keeps the socket open: everything was written and the
+            // FIN was sent, which is all a client can do.
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+fn unexpected(packet: &str, packet_id: u16) -> ClientError {
+    ClientError::Protocol(format!(
+        "{packet} for packet id {packet_id} which was not sent"
+    ))
+}
+
+/// The CONNECT that `options` ask for, in `protocol`.
+fn connect_packet(options: &Options, protocol: Protocol) -> Connect {
+    let v5 = protocol.is_v5();
+    let mut properties = Properties::default();
+    if v5 {
+        properties.session_expiry_interval = options.session_expiry.filter(|&s| s > 0);
+        properties.topic_alias_maximum = Some(TOPIC_ALIAS_MAXIMUM);
+        properties.user_properties = options.user_properties.clone();
+    }
+    let will = options.will.clone().map(|mut will| {
+        if !v5 {
+            will.properties = Properties::default();
+        }
+        will
+    });
+    Connect {
+        protocol,
+        clean_start: options.clean_start,
+        keep_alive: options.keep_alive,
+        client_id: options.client_id.clone(),
+        will,
+        username: options.username.clone(),
+        password: options.password.clone(),
+        properties,
+    }
+}

@@ -1,0 +1,283 @@
+//! Session state, free of I/O: packet identifiers, the in-flight window of
+//! outgoing QoS 1/2 messages, incoming QoS 2 exchanges and topic aliases.
+//!
+//! The client feeds it what arrives and asks it what to answer.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::codec::{Ack, AckKind, Publish, QoS, ReasonCode};
+
+/// What an outgoing packet identifier is waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Awaiting {
+    PubAck,
+    PubRec,
+    PubComp,
+    SubAck,
+    UnsubAck,
+}
+
+/// Where one of our QoS 1/2 messages stands after an acknowledgement arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// The exchange is over; the broker's verdict is in the reason code.
+    Done(ReasonCode, Option<String>),
+    /// PUBREC accepted the message: answer with a PUBREL for this packet id.
+    Release(u16),
+    /// The identifier was not in flight (or not at this step).
+    Unknown,
+}
+
+/// Packet identifiers and flows of one network connection.
+#[derive(Debug)]
+pub struct Session {
+    next_id: u16,
+    outgoing: HashMap<u16, Awaiting>,
+    /// The broker's Receive Maximum: QoS 1/2 publishes it accepts at once.
+    window: usize,
+    /// QoS 1/2 publishes in `outgoing`.
+    publishes_in_flight: usize,
+    /// Incoming QoS 2 messages answered with PUBREC, awaiting PUBREL.
+    incoming_qos2: HashSet<u16>,
+    aliases: HashMap<u16, String>,
+    alias_maximum: u16,
+}
+
+/// Why an incoming topic alias cannot be resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasError(pub String);
+
+impl Session {
+    /// A session that may have `window` publishes in flight and accepts topic
+    /// aliases up to `alias_maximum` (0: none).
+    pub fn new(window: u16, alias_maximum: u16) -> Session {
+        Session {
+            next_id: 1,
+            outgoing: HashMap::new(),
+            window: usize::from(window.max(1)),
+            publishes_in_flight: 0,
+            incoming_qos2: HashSet::new(),
+            aliases: HashMap::new(),
+            alias_maximum,
+        }
+    }
+
+    /// Whether another QoS 1/2 publish may be sent now.
+    pub fn has_room(&self) -> bool {
+        self.publishes_in_flight < self.window && self.outgoing.len() < usize::from(u16::MAX)
+    }
+
+    /// QoS 1/2 publishes sent and not yet fully acknowledged.
+    pub fn publishes_in_flight(&self) -> usize {
+        self.publishes_in_flight
+    }
+
+    /// A packet identifier not in use, never 0.
+    fn allocate(&mut self, awaiting: Awaiting) -> u16 {
+        while self.outgoing.contains_key(&self.next_id) {
+            self.next_id = self.next_id.checked_add(1).unwrap_or(1);
+        }
+        let id = self.next_id;
+        self.next_id = self.next_id.checked_add(1).unwrap_or(1);
+        self.outgoing.insert(id, awaiting);
+        id
+    }
+
+    /// Takes an identifier for a QoS 1/2 publish; the caller checked [`has_room`](Self::has_room).
+    pub fn start_publish(&mut self, qos: QoS) -> u16 {
+        let awaiting = match qos {
+            QoS::ExactlyOnce => Awaiting::PubRec,
+            _ => Awaiting::PubAck,
+        };
+        self.publishes_in_flight += 1;
+        self.allocate(awaiting)
+    }
+
+    /// Takes an identifier for a SUBSCRIBE.
+    pub fn start_subscribe(&mut self) -> u16 {
+        self.allocate(Awaiting::SubAck)
+    }
+
+    /// Takes an identifier for an UNSUBSCRIBE.
+    pub fn start_unsubscribe(&mut self) -> u16 {
+        self.allocate(Awaiting::UnsubAck)
+    }
+
+    /// Releases the identifier of a SUBACK or UNSUBACK; false if it was not awaited.
+    pub fn finish_request(&mut self, packet_id: u16, subscribe: bool) -> bool {
+        let expected = if subscribe {
+            Awaiting::SubAck
+        } else {
+            Awaiting::UnsubAck
+        };
+        if self.outgoing.get(&packet_id) == Some(&expected) {
+            self.outgoing.remove(&packet_id);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Applies a PUBACK, PUBREC or PUBCOMP for one of our publishes.
+    pub fn on_ack(&mut self, ack: &Ack) -> Progress {
+        let expected = match ack.kind {
+            AckKind::PubAck => Awaiting::PubAck,
+            AckKind::PubRec => Awaiting::PubRec,
+            AckKind::PubComp => Awaiting::PubComp,
+            AckKind::PubRel => return Progress::Unknown,
+        };
+        if self.outgoing.get(&ack.packet_id) != Some(&expected) {
+            return Progress::Unknown;
+        }
+        // A PUBREC with a failure ends the QoS 2 exchange [MQTT-4.3.3-4 in 5.0].
+        if ack.kind == AckKind::PubRec && !ack.reason.is_error() {
+            self.outgoing.insert(ack.packet_id, Awaiting::PubComp);
+            return Progress::Release(ack.packet_id);
+        }
+        self.outgoing.remove(&ack.packet_id);
+        self.publishes_in_flight -= 1;
+        Progress::Done(ack.reason, ack.properties.reason_string.clone())
+    }
+
+    /// Records that an incoming QoS 2 message was answered with PUBREC; false
+    /// when it already was, so a redelivery is not handed out twice.
+    pub fn receive_qos2(&mut self, packet_id: u16) -> bool {
+        self.incoming_qos2.insert(packet_id)
+    }
+
+    /// Whether an incoming QoS 2 message with this identifier awaits its PUBREL.
+    pub fn is_receiving_qos2(&self, packet_id: u16) -> bool {
+        self.incoming_qos2.contains(&packet_id)
+    }
+
+    /// Applies a PUBREL: the PUBCOMP to answer with.
+    pub fn on_pubrel(&mut self, packet_id: u16) -> Ack {
+        let mut pubcomp = Ack::new(AckKind::PubComp, packet_id);
+        if !self.incoming_qos2.remove(&packet_id) {
+            pubcomp.reason = ReasonCode::PACKET_ID_NOT_FOUND;
+        }
+        pubcomp
+    }
+
+    /// Fills in the topic of a message sent with a topic alias, and learns new
+    /// aliases (MQTT 5.0 §3.3.2.3.4).
+    pub fn resolve_alias(&mut self, publish: &mut Publish) -> Result<(), AliasError> {
+        let Some(alias) = publish.properties.topic_alias else {
+            return Ok(());
+        };
+        if alias == 0 || alias > self.alias_maximum {
+            return Err(AliasError(format!(
+                "topic alias {alias} is outside 1..={}",
+                self.alias_maximum
+            )));
+        }
+        if publish.topic.is_empty() {
+            match self.aliases.get(&alias) {
+                Some(topic) => publish.topic = topic.clone(),
+                None => return Err(AliasError(format!("topic alias {alias} was never set"))),
+            }
+        } else {
+            self.aliases.insert(alias, publish.topic.clone());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_limits_publishes_in_flight() {
+        let mut session = Session::new(2, 0);
+        let a = session.start_publish(QoS::AtLeastOnce);
+        let b = session.start_publish(QoS::ExactlyOnce);
+        assert_ne!(a, b);
+        assert!(!session.has_room());
+        assert_eq!(
+            session.on_ack(&Ack::new(AckKind::PubAck, a)),
+            Progress::Done(ReasonCode::SUCCESS, None)
+        );
+        assert!(session.has_room());
+        assert_eq!(session.publishes_in_flight(), 1);
+    }
+
+    #[test]
+    fn qos2_goes_through_pubrec_then_pubcomp() {
+        let mut session = Session::new(10, 0);
+        let id = session.start_publish(QoS::ExactlyOnce);
+        // a PUBCOMP before the PUBREC is out of order
+        assert_eq!(
+            session.on_ack(&Ack::new(AckKind::PubComp, id)),
+            Progress::Unknown
+        );
+        assert_eq!(
+            session.on_ack(&Ack::new(AckKind::PubRec, id)),
+            Progress::Release(id)
+        );
+        assert_eq!(session.publishes_in_flight(), 1);
+        assert!(matches!(
+            session.on_ack(&Ack::new(AckKind::PubComp, id)),
+            Progress::Done(ReasonCode::SUCCESS, None)
+        ));
+        assert_eq!(session.publishes_in_flight(), 0);
+    }
+
+    #[test]
+    fn a_failed_pubrec_ends_the_exchange() {
+        let mut session = Session::new(10, 0);
+        let id = session.start_publish(QoS::ExactlyOnce);
+        let mut rec = Ack::new(AckKind::PubRec, id);
+        rec.reason = ReasonCode::NOT_AUTHORIZED;
+        assert!(matches!(
+            session.on_ack(&rec),
+            Progress::Done(ReasonCode::NOT_AUTHORIZED, _)
+        ));
+        assert_eq!(session.publishes_in_flight(), 0);
+    }
+
+    #[test]
+    fn packet_ids_in_use_are_skipped_after_wrapping() {
+        let mut session = Session::new(u16::MAX, 0);
+        let first = session.start_publish(QoS::AtLeastOnce);
+        assert_eq!(first, 1);
+        for _ in 0..u16::MAX - 2 {
+            let id = session.start_publish(QoS::AtLeastOnce);
+            session.on_ack(&Ack::new(AckKind::PubAck, id));
+        }
+        // the counter wraps to 1, which is still in flight, and skips it
+        let id = session.start_publish(QoS::AtLeastOnce);
+        assert_eq!(id, u16::MAX);
+        assert_eq!(session.start_publish(QoS::AtLeastOnce), 2);
+    }
+
+    #[test]
+    fn incoming_qos2_is_delivered_once() {
+        let mut session = Session::new(10, 0);
+        assert!(session.receive_qos2(7));
+        assert!(!session.receive_qos2(7));
+        assert_eq!(session.on_pubrel(7).reason, ReasonCode::SUCCESS);
+        assert_eq!(session.on_pubrel(7).reason, ReasonCode::PACKET_ID_NOT_FOUND);
+    }
+
+    #[test]
+    fn topic_aliases_are_learnt_and_resolved() {
+        let mut session = Session::new(10, 5);
+        let mut first = Publish {
+            topic: "a/b".into(),
+            ..Publish::default()
+        };
+        first.properties.topic_alias = Some(2);
+        session.resolve_alias(&mut first).unwrap();
+        let mut next = Publish::default();
+        next.properties.topic_alias = Some(2);
+        session.resolve_alias(&mut next).unwrap();
+        assert_eq!(next.topic, "a/b");
+        let mut unknown = Publish::default();
+        unknown.properties.topic_alias = Some(3);
+        assert!(session.resolve_alias(&mut unknown).is_err());
+        let mut too_big = Publish::default();
+        too_big.properties.topic_alias = Some(6);
+        assert!(session.resolve_alias(&mut too_big).is_err());
+    }
+}

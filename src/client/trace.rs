@@ -1,0 +1,93 @@
+//! The packet trace of `-d/--debug`: one line on stderr for every packet sent
+//! or received, in the spirit of mosquitto's debug output.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use crate::codec::Packet;
+
+/// Writes packet summaries to stderr.
+#[derive(Debug, Clone, Default)]
+pub struct Trace;
+
+impl Trace {
+    pub fn sent(&self, packet: &Packet) {
+        log_line(&format!("sending {}", summary(packet)));
+    }
+
+    pub fn received(&self, packet: &Packet) {
+        log_line(&format!("received {}", summary(packet)));
+    }
+
+    /// A free-form note, such as a protocol fallback.
+    pub fn note(&self, text: &str) {
+        log_line(text);
+    }
+}
+
+fn log_line(text: &str) {
+    // stderr is unbuffered; one write per line keeps lines whole.
+    let _ = writeln!(std::io::stderr(), "mqtk: {text}");
+}
+
+/// One line describing a packet: its name and the fields a person debugging
+/// a session looks for.
+pub fn summary(packet: &Packet) -> String {
+    let mut s = packet.name().to_string();
+    let _ = match packet {
+        Packet::Connect(c) => write!(
+            s,
+            " (v{}, c{}, k{}, id {:?}{}{})",
+            c.protocol,
+            u8::from(c.clean_start),
+            c.keep_alive,
+            c.client_id,
+            c.username
+                .as_ref()
+                .map_or(String::new(), |u| format!(", u {u:?}")),
+            c.will.as_ref().map_or(String::new(), |w| format!(
+                ", will {:?} q{} r{}",
+                w.topic,
+                w.qos as u8,
+                u8::from(w.retain)
+            )),
+        ),
+        Packet::ConnAck(c) => write!(
+            s,
+            " (session present {}, {})",
+            u8::from(c.session_present),
+            c.reason
+        ),
+        Packet::Publish(p) => write!(
+            s,
+            " (d{}, q{}, r{}, m{}, {:?}, {} bytes)",
+            u8::from(p.dup),
+            p.qos as u8,
+            u8::from(p.retain),
+            p.packet_id,
+            p.topic,
+            p.payload.len()
+        ),
+        Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
+            write!(s, " (m{}, {})", a.packet_id, a.reason)
+        }
+        Packet::Subscribe(sub) => {
+            let filters: Vec<String> = sub
+                .subscriptions
+                .iter()
+                .map(|f| format!("{:?} q{}", f.filter, f.qos as u8))
+                .collect();
+            write!(s, " (m{}, {})", sub.packet_id, filters.join(", "))
+        }
+        Packet::SubAck(a) => {
+            let codes: Vec<String> = a.reasons.iter().map(|r| format!("0x{:02x}", r.0)).collect();
+            write!(s, " (m{}, {})", a.packet_id, codes.join(", "))
+        }
+        Packet::Unsubscribe(u) => write!(s, " (m{}, {:?})", u.packet_id, u.filters),
+        Packet::UnsubAck(u) => write!(s, " (m{})", u.packet_id),
+        Packet::Disconnect(d) => write!(s, " ({})", d.reason),
+        Packet::Auth(a) => write!(s, " ({})", a.reason),
+        Packet::PingReq | Packet::PingResp => Ok(()),
+    };
+    s
+}

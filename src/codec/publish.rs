@@ -1,0 +1,231 @@
+//! PUBLISH (MQTT 5.0 §3.3, MQTT 3.1.1 §3.3).
+//!
+//! ```text
+//! fixed header  0011 | DUP | QoS (2 bits) | RETAIN
+//! variable      topic name | packet id (QoS 1 and 2 only) | [properties]
+//! payload       everything up to the end of the packet
+//! ```
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::connect::read_properties;
+use super::primitives::{check_string, prefixed_len, put_string, Reader};
+use super::properties::{Context, Properties};
+use super::{check_packet_id, topic, Error, Protocol, QoS};
+
+/// An application message on its way to or from the server.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Publish {
+    pub dup: bool,
+    pub qos: QoS,
+    pub retain: bool,
+    /// Empty only in MQTT 5 when a topic alias stands for it.
+    pub topic: String,
+    /// 0 for QoS 0, never 0 otherwise.
+    pub packet_id: u16,
+    pub properties: Properties,
+    pub payload: Bytes,
+}
+
+impl Publish {
+    pub(crate) fn first_byte(&self) -> u8 {
+        0x30 | u8::from(self.dup) << 3 | (self.qos as u8) << 1 | u8::from(self.retain)
+    }
+
+    pub(crate) fn decode(flags: u8, r: &mut Reader, protocol: Protocol) -> Result<Publish, Error> {
+        let dup = flags & 0x08 != 0;
+        let qos = QoS::from_u8((flags >> 1) & 0x03)?;
+        // The DUP flag MUST be 0 for all QoS 0 messages [MQTT-3.3.1-2].
+        if dup && qos == QoS::AtMostOnce {
+            return Err(Error::DupOnQoS0);
+        }
+        let topic = r.string("topic name")?;
+        let packet_id = match qos {
+            QoS::AtMostOnce => 0,
+            _ => check_packet_id(r.u16("packet identifier")?, "PUBLISH")?,
+        };
+        let properties = read_properties(r, protocol, Context::Publish)?;
+        check_topic(&topic, &properties)?;
+        Ok(Publish {
+            dup,
+            qos,
+            retain: flags & 0x01 != 0,
+            topic,
+            packet_id,
+            properties,
+            payload: r.rest(),
+        })
+    }
+
+    pub(crate) fn validate(&self, protocol: Protocol) -> Result<(), Error> {
+        check_string(&self.topic, "topic name")?;
+        check_topic(&self.topic, &self.properties)?;
+        if self.qos != QoS::AtMostOnce {
+            check_packet_id(self.packet_id, "PUBLISH")?;
+        } else if self.dup {
+            return Err(Error::DupOnQoS0);
+        }
+        if protocol.is_v5() {
+            self.properties.validate(Context::Publish)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn body_len(&self, protocol: Protocol) -> usize {
+        let mut len = prefixed_len(self.topic.as_bytes()) + self.payload.len();
+        if self.qos != QoS::AtMostOnce {
+            len += 2;
+        }
+        if protocol.is_v5() {
+            len += self.properties.encoded_len();
+        }
+        len
+    }
+
+    pub(crate) fn encode(&self, buf: &mut BytesMut, protocol: Protocol) {
+        put_string(buf, &self.topic);
+        if self.qos != QoS::AtMostOnce {
+            buf.put_u16(self.packet_id);
+        }
+        if protocol.is_v5() {
+            self.properties.encode(buf);
+        }
+        buf.put_slice(&self.payload);
+    }
+}
+
+/// A topic name is valid, or empty with a topic alias in its place [MQTT-3.3.2-8].
+fn check_topic(topic: &str, properties: &Properties) -> Result<(), Error> {
+    if topic.is_empty() {
+        return match properties.topic_alias {
+            Some(_) => Ok(()),
+            None => Err(Error::EmptyTopicWithoutAlias),
+        };
+    }
+    Ok(topic::validate_name(topic)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{decode, encode, Packet, MAX_PACKET_SIZE};
+    use super::*;
+
+    fn round_trip(packet: &Packet, protocol: Protocol, bytes: &[u8]) {
+        let mut buf = BytesMut::new();
+        encode(packet, protocol, &mut buf).unwrap();
+        assert_eq!(&buf[..], bytes);
+        assert_eq!(packet.encoded_len(protocol), bytes.len());
+        let decoded = decode(&mut buf, protocol, MAX_PACKET_SIZE).unwrap();
+        assert_eq!(decoded.as_ref(), Some(packet));
+    }
+
+    #[test]
+    fn qos0_publish_v311() {
+        #[rustfmt::skip]
+        let bytes = [
+            0x31, 0x07,                   // PUBLISH, retain, remaining length 7
+            0x00, 0x03, b'a', b'/', b'b', // topic "a/b"
+            b'h', b'i',                   // payload "hi"
+        ];
+        let publish = Publish {
+            retain: true,
+            topic: "a/b".into(),
+            payload: Bytes::from_static(b"hi"),
+            ..Publish::default()
+        };
+        round_trip(&Packet::Publish(publish), Protocol::V311, &bytes);
+    }
+
+    #[test]
+    fn qos2_dup_publish_v5_with_properties() {
+        #[rustfmt::skip]
+        let bytes = [
+            0x3C, 0x0C,                   // PUBLISH, DUP, QoS 2, remaining length 12
+            0x00, 0x01, b't',             // topic "t"
+            0x00, 0x07,                   // packet id 7
+            0x05,                         // properties, 5 bytes
+            0x01, 0x01,                   // payload format: UTF-8
+            0x23, 0x00, 0x02,             // topic alias 2
+            b'x',                         // payload "x"
+        ];
+        let publish = Publish {
+            dup: true,
+            qos: QoS::ExactlyOnce,
+            topic: "t".into(),
+            packet_id: 7,
+            properties: Properties {
+                payload_format_indicator: Some(true),
+                topic_alias: Some(2),
+                ..Properties::default()
+            },
+            payload: Bytes::from_static(b"x"),
+            ..Publish::default()
+        };
+        round_trip(&Packet::Publish(publish), Protocol::V5, &bytes);
+    }
+
+    #[test]
+    fn an_aliased_publish_may_have_an_empty_topic() {
+        #[rustfmt::skip]
+        let bytes = [
+            0x30, 0x06,                   // PUBLISH QoS 0, remaining length 6
+            0x00, 0x00,                   // empty topic
+            0x03, 0x23, 0x00, 0x01,       // properties: topic alias 1
+        ];
+        let mut buf = BytesMut::from(&bytes[..]);
+        let packet = decode(&mut buf, Protocol::V5, MAX_PACKET_SIZE)
+            .unwrap()
+            .unwrap();
+        assert!(matches!(packet, Packet::Publish(p) if p.topic.is_empty()));
+        // without the alias, an empty topic is malformed
+        let mut buf = BytesMut::from(&[0x30, 0x03, 0x00, 0x00, 0x00][..]);
+        assert_eq!(
+            decode(&mut buf, Protocol::V5, MAX_PACKET_SIZE),
+            Err(Error::EmptyTopicWithoutAlias)
+        );
+    }
+
+    #[test]
+    fn malformed_publishes_are_rejected() {
+        let cases: [(&[u8], Error); 4] = [
+            // QoS 3
+            (
+                &[0x36, 0x05, 0x00, 0x01, b't', 0x00, 0x01],
+                Error::InvalidQoS(3),
+            ),
+            // DUP on QoS 0
+            (&[0x38, 0x03, 0x00, 0x01, b't'], Error::DupOnQoS0),
+            // QoS 1 with packet id 0
+            (
+                &[0x32, 0x05, 0x00, 0x01, b't', 0x00, 0x00],
+                Error::ZeroPacketId("PUBLISH"),
+            ),
+            // wildcard in the topic name
+            (
+                &[0x30, 0x03, 0x00, 0x01, b'#'],
+                Error::Topic(topic::TopicError {
+                    topic: "#".into(),
+                    why: "a topic name must not contain the wildcards + or #",
+                }),
+            ),
+        ];
+        for (bytes, error) in cases {
+            let mut buf = BytesMut::from(bytes);
+            assert_eq!(
+                decode(&mut buf, Protocol::V311, MAX_PACKET_SIZE),
+                Err(error)
+            );
+        }
+    }
+
+    #[test]
+    fn the_payload_shares_the_read_buffer() {
+        let mut buf = BytesMut::from(&[0x30, 0x06, 0x00, 0x01, b't', b'a', b'b', b'c'][..]);
+        let start = buf.as_ptr() as usize;
+        let Some(Packet::Publish(p)) = decode(&mut buf, Protocol::V311, MAX_PACKET_SIZE).unwrap()
+        else {
+            panic!("not a publish")
+        };
+        assert_eq!(p.payload.as_ptr() as usize, start + 5);
+    }
+}

@@ -1,0 +1,185 @@
+//! The subcommands. Each turns its parsed arguments into a plan of plain
+//! settings first (validation and defaults in one place), then runs it against
+//! the client. Commands never touch bytes on the wire.
+
+pub mod publish;
+pub mod subscribe;
+
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bytes::Bytes;
+
+use crate::cli::{
+    ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion, SessionArgs,
+};
+use crate::client::{ClientError, Options};
+use crate::codec::{topic, Properties, Protocol, QoS, Will};
+
+/// A mistake on the command line found after parsing: exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Fails with a usage error.
+pub fn usage<T>(message: impl Into<String>) -> anyhow::Result<T> {
+    Err(UsageError(message.into()).into())
+}
+
+/// Checks a topic name given on the command line.
+pub fn check_topic_name(name: &str, flag: &str) -> anyhow::Result<()> {
+    topic::validate_name(name).or_else(|e| usage(format!("invalid topic for {flag}: {e}")))
+}
+
+/// Checks a topic filter given on the command line.
+pub fn check_topic_filter(filter: &str, flag: &str) -> anyhow::Result<()> {
+    topic::validate_filter(filter)
+        .or_else(|e| usage(format!("invalid topic filter for {flag}: {e}")))
+}
+
+/// The QoS for a number clap has already range-checked.
+pub fn qos(value: u8) -> QoS {
+    QoS::from_u8(value).unwrap_or(QoS::AtMostOnce)
+}
+
+/// Client options from the shared connection flags and, where the command has
+/// them, the session flags.
+pub fn client_options(
+    connection: &ConnectionArgs,
+    session: Option<&SessionArgs>,
+) -> anyhow::Result<Options> {
+    let protocol = connection.protocol_version.map(|v| match v {
+        ProtocolVersion::V5 => Protocol::V5,
+        ProtocolVersion::V311 => Protocol::V311,
+        ProtocolVersion::V31 => Protocol::V31,
+    });
+    let resume = session.is_some_and(|s| s.disable_clean_start);
+    let client_id = match (&connection.id, &connection.id_prefix) {
+        (Some(id), _) => id.clone(),
+        (None, _) if resume => {
+            return usage("-c/--disable-clean-start needs a client identifier (-i) to resume")
+        }
+        (None, Some(prefix)) => format!("{prefix}{}", random_suffix()),
+        (None, None) => format!("mqtk-{}", random_suffix()),
+    };
+    if protocol == Some(Protocol::V31) && client_id.len() > 23 {
+        return usage("MQTT 3.1 allows client identifiers of at most 23 characters");
+    }
+    let session_expiry = match session {
+        Some(s) => s.session_expiry.or(resume.then_some(u32::MAX)),
+        None => None,
+    };
+    if !(connection.connect_timeout > 0.0 && connection.connect_timeout.is_finite()) {
+        return usage("--connect-timeout must be a positive number of seconds");
+    }
+    let password = match (&connection.password, &connection.password_file) {
+        (_, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the password file {}", path.display()))?;
+            Some(Bytes::from(text.lines().next().unwrap_or("").to_owned()))
+        }
+        (Some(password), None) => Some(Bytes::from(password.clone())),
+        (None, None) => None,
+    };
+    if password.is_some() && connection.username.is_none() && protocol != Some(Protocol::V5) {
+        return usage("a password needs a user name (-u), except with -V 5");
+    }
+    Ok(Options {
+        host: connection.host.clone(),
+        port: connection.port,
+        protocol,
+        client_id,
+        clean_start: !resume,
+        session_expiry,
+        keep_alive: connection.keepalive,
+        username: connection.username.clone(),
+        password,
+        will: will(connection)?,
+        connect_timeout: Duration::from_secs_f64(connection.connect_timeout),
+        trace: connection.debug,
+        user_properties: Vec::new(),
+    })
+}
+
+fn will(connection: &ConnectionArgs) -> anyhow::Result<Option<Will>> {
+    let args = &connection.will;
+    let Some(topic) = &args.will_topic else {
+        return Ok(None);
+    };
+    check_topic_name(topic, "--will-topic")?;
+    let properties = Properties {
+        will_delay_interval: args.will_delay,
+        message_expiry_interval: args.will_message_expiry,
+        content_type: args.will_content_type.clone(),
+        user_properties: args.will_user_properties.clone(),
+        ..Properties::default()
+    };
+    Ok(Some(Will {
+        topic: topic.clone(),
+        payload: Bytes::from(args.will_payload.clone().unwrap_or_default()),
+        qos: qos(args.will_qos),
+        retain: args.will_retain,
+        properties,
+    }))
+}
+
+/// The MQTT 5 properties of a published message.
+pub fn message_properties(args: &MessagePropertyArgs) -> anyhow::Result<Properties> {
+    if let Some(topic) = &args.response_topic {
+        check_topic_name(topic, "--response-topic")?;
+    }
+    Ok(Properties {
+        user_properties: args.user_properties.clone(),
+        content_type: args.content_type.clone(),
+        message_expiry_interval: args.message_expiry,
+        response_topic: args.response_topic.clone(),
+        correlation_data: args.correlation_data.clone().map(Bytes::from),
+        payload_format_indicator: args.payload_format.map(|f| f == PayloadFormat::Utf8),
+        ..Properties::default()
+    })
+}
+
+/// Ten random alphanumerics for a client identifier: std's hasher keys are
+/// seeded randomly per process, which is all the randomness this needs.
+fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.write_u32(std::process::id());
+    let mut bits = hasher.finish();
+    (0..10)
+        .map(|_| {
+            let c = ALPHABET[(bits % ALPHABET.len() as u64) as usize];
+            bits /= ALPHABET.len() as u64;
+            c as char
+        })
+        .collect()
+}
+
+/// Whether an error means the broker could not be reached (exit code 3) or
+/// refused us (exit code 4).
+pub fn connect_failure_code(error: &anyhow::Error) -> Option<u8> {
+    use crate::cli::exit;
+    error
+        .chain()
+        .find_map(|cause| match cause.downcast_ref::<ClientError>()? {
+            ClientError::Unreachable { .. } | ClientError::ConnectTimeout { .. } => {
+                Some(exit::UNREACHABLE)
+            }
+            ClientError::Refused { .. } => Some(exit::REFUSED),
+            _ => None,
+        })
+}

@@ -1,0 +1,317 @@
+//! `mqtk pub`: publish one message, a file, or stdin whole or line by line.
+//!
+//! Exit 0 means every message was accepted: QoS 0 written and the connection
+//! closed cleanly, QoS 1/2 acknowledged with a success reason code.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use bytes::{Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+use super::{check_topic_name, client_options, message_properties, qos, usage};
+use crate::cli::{exit, PubArgs};
+use crate::client::{Client, ClientError, Ending, Event, Options};
+use crate::codec::{Properties, Protocol, Publish, QoS, ReasonCode};
+
+/// Room made in the stdin buffer before each read in line mode.
+const STDIN_CHUNK: usize = 64 * 1024;
+
+/// Where the payloads come from.
+#[derive(Debug)]
+enum Source {
+    /// One payload, known before connecting (-m, -f, -s, -n).
+    Message(Bytes),
+    /// Each line of stdin (-l).
+    Lines,
+}
+
+/// What `mqtk pub` will do, resolved from its arguments.
+#[derive(Debug)]
+struct Plan {
+    options: Options,
+    template: Publish,
+    source: Source,
+    repeat: u64,
+    repeat_delay: Duration,
+    ending: Ending,
+}
+
+/// Runs `mqtk pub`.
+pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
+    let plan = plan(args).await?;
+    let mut client = Client::connect(&plan.options).await?;
+    if plan.ending == Ending::DisconnectWithWill && !client.protocol().is_v5() {
+        bail!(
+            "--disconnect-with-will needs MQTT 5, and the broker speaks MQTT {}",
+            client.protocol()
+        );
+    }
+    let mut tally = Tally::default();
+    let sent = match &plan.source {
+        Source::Message(payload) => publish_repeated(&mut client, &plan, payload, &mut tally).await,
+        Source::Lines => publish_lines(&mut client, &plan, tokio::io::stdin(), &mut tally).await,
+    };
+    let settled = match sent {
+        Ok(()) => settle(&mut client, &mut tally).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = settled {
+        return Err(tally.loss(e.into()));
+    }
+    client
+        .end(plan.ending)
+        .await
+        .map_err(|e| tally.loss(e.into()))?;
+    tally.verdict()?;
+    Ok(exit::SUCCESS)
+}
+
+async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
+    check_topic_name(&args.topic, "-t")?;
+    let options = client_options(&args.connection, Some(&args.session))?;
+    if !(args.repeat_delay >= 0.0 && args.repeat_delay.is_finite()) {
+        return usage("--repeat-delay must be zero or more seconds");
+    }
+    let ending = match (args.no_disconnect, args.disconnect_with_will) {
+        (true, _) => Ending::Close,
+        (_, true) if options.protocol.is_some_and(|p| !p.is_v5()) => {
+            return usage("--disconnect-with-will needs MQTT 5 (-V 5)")
+        }
+        (_, true) => Ending::DisconnectWithWill,
+        _ => Ending::Disconnect,
+    };
+    let source = &args.source;
+    let source = if source.stdin_line {
+        Source::Lines
+    } else if let Some(message) = &source.message {
+        Source::Message(Bytes::from(message.clone()))
+    } else if let Some(path) = &source.file {
+        let data =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Source::Message(Bytes::from(data))
+    } else if source.stdin_file {
+        let mut payload = Vec::new();
+        tokio::io::stdin()
+            .read_to_end(&mut payload)
+            .await
+            .context("cannot read stdin")?;
+        Source::Message(Bytes::from(payload))
+    } else {
+        Source::Message(Bytes::new())
+    };
+    let properties = match options.protocol {
+        Some(Protocol::V311 | Protocol::V31) => Properties::default(),
+        _ => message_properties(&args.properties)?,
+    };
+    Ok(Plan {
+        options,
+        template: Publish {
+            qos: qos(args.qos),
+            retain: args.retain,
+            topic: args.topic,
+            properties,
+            ..Publish::default()
+        },
+        source,
+        repeat: args.repeat,
+        repeat_delay: Duration::from_secs_f64(args.repeat_delay),
+        ending,
+    })
+}
+
+/// Publishes one payload `repeat` times, `repeat_delay` apart.
+async fn publish_repeated(
+    client: &mut Client,
+    plan: &Plan,
+    payload: &Bytes,
+    tally: &mut Tally,
+) -> Result<(), ClientError> {
+    for i in 0..plan.repeat {
+        if i > 0 && !plan.repeat_delay.is_zero() {
+            client.flush().await?;
+            wait(client, plan.repeat_delay, tally).await?;
+        }
+        publish(client, plan, payload.clone(), tally).await?;
+    }
+    Ok(())
+}
+
+/// Keeps the connection serviced (acknowledgements, keep alive) for `delay`.
+async fn wait(client: &mut Client, delay: Duration, tally: &mut Tally) -> Result<(), ClientError> {
+    let deadline = tokio::time::Instant::now() + delay;
+    loop {
+        tokio::select! {
+            event = client.next_event() => tally.record(&event?),
+            _ = tokio::time::sleep_until(deadline) => return Ok(()),
+        }
+    }
+}
+
+/// Publishes each line of `input` as a message, in order, none dropped.
+///
+/// Lines are taken from large reads and queued together, so many messages
+/// leave in one write; QoS 1/2 messages are pipelined through the broker's
+/// in-flight window. Memory stays bounded: input is read only when every
+/// complete line already read has been queued.
+async fn publish_lines(
+    client: &mut Client,
+    plan: &Plan,
+    mut input: impl AsyncRead + Unpin,
+    tally: &mut Tally,
+) -> Result<(), ClientError> {
+    let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
+    let mut at_eof = false;
+    loop {
+        while let Some(line) = next_line(&mut buf, at_eof) {
+            publish(client, plan, line, tally).await?;
+        }
+        if at_eof {
+            return Ok(());
+        }
+        buf.reserve(STDIN_CHUNK);
+        tokio::select! {
+            read = input.read_buf(&mut buf) => {
+                let n = read.map_err(|e| ClientError::NotAllowed(format!("cannot read stdin: {e}")))?;
+                at_eof = n == 0;
+            }
+            event = client.next_event() => tally.record(&event?),
+        }
+    }
+}
+
+/// Takes the next line off `buf`, without its `\n` or `\r\n`; at the end of
+/// input, the last line even without a newline.
+fn next_line(buf: &mut BytesMut, at_eof: bool) -> Option<Bytes> {
+    let line = match memchr::memchr(b'\n', buf) {
+        Some(end) => {
+            let mut line = buf.split_to(end + 1);
+            line.truncate(end);
+            line
+        }
+        None if at_eof && !buf.is_empty() => buf.split(),
+        None => return None,
+    };
+    let mut line = line.freeze();
+    if line.last() == Some(&b'\r') {
+        line.truncate(line.len() - 1);
+    }
+    Some(line)
+}
+
+async fn publish(
+    client: &mut Client,
+    plan: &Plan,
+    payload: Bytes,
+    tally: &mut Tally,
+) -> Result<(), ClientError> {
+    let message = Publish {
+        payload,
+        ..plan.template.clone()
+    };
+    let qos = message.qos;
+    client.publish(message).await?;
+    tally.sent += 1;
+    if qos == QoS::AtMostOnce {
+        tally.accepted += 1;
+    }
+    Ok(())
+}
+
+/// Waits until every QoS 1/2 message is settled.
+async fn settle(client: &mut Client, tally: &mut Tally) -> Result<(), ClientError> {
+    loop {
+        while let Some(event) = client.try_next_event()? {
+            tally.record(&event);
+        }
+        if client.publishes_in_flight() == 0 {
+            return Ok(());
+        }
+        let event = client.next_event().await?;
+        tally.record(&event);
+    }
+}
+
+/// What became of the messages.
+#[derive(Debug, Default)]
+struct Tally {
+    sent: u64,
+    accepted: u64,
+    refused: u64,
+    /// The first refusal, to name in the error.
+    first_refusal: Option<(ReasonCode, Option<String>)>,
+}
+
+impl Tally {
+    fn record(&mut self, event: &Event) {
+        if let Event::Published {
+            reason,
+            reason_string,
+            ..
+        } = event
+        {
+            if reason.is_error() {
+                self.refused += 1;
+                self.first_refusal
+                    .get_or_insert_with(|| (*reason, reason_string.clone()));
+            } else {
+                self.accepted += 1;
+            }
+        }
+    }
+
+    /// Puts a failure in terms of the messages it cost.
+    fn loss(&self, error: anyhow::Error) -> anyhow::Error {
+        let lost = self.sent - self.accepted;
+        if self.sent == 0 || lost == 0 {
+            return error;
+        }
+        error.context(format!("{lost} of {} messages not acknowledged", self.sent))
+    }
+
+    fn verdict(&self) -> anyhow::Result<()> {
+        match &self.first_refusal {
+            None => Ok(()),
+            Some((reason, reason_string)) => {
+                let detail = reason_string
+                    .as_ref()
+                    .map(|s| format!(": {s}"))
+                    .unwrap_or_default();
+                bail!(
+                    "{} of {} messages refused by the broker: {reason}{detail}",
+                    self.refused,
+                    self.sent
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8]) -> Vec<Bytes> {
+        let mut buf = BytesMut::from(input);
+        let mut out = Vec::new();
+        while let Some(line) = next_line(&mut buf, true) {
+            out.push(line);
+        }
+        out
+    }
+
+    #[test]
+    fn lines_end_with_lf_or_crlf_and_the_last_needs_neither() {
+        assert_eq!(lines(b"a\nb\r\n\nc"), ["a", "b", "", "c"]);
+        assert!(lines(b"").is_empty());
+        assert_eq!(lines(b"only\n"), ["only"]);
+    }
+
+    #[test]
+    fn an_incomplete_line_waits_for_more_input() {
+        let mut buf = BytesMut::from(&b"whole\npart"[..]);
+        assert_eq!(next_line(&mut buf, false).unwrap(), "whole");
+        assert_eq!(next_line(&mut buf, false), None);
+        assert_eq!(&buf[..], b"part");
+    }
+}

@@ -1,0 +1,349 @@
+//! `mqtk sub`: subscribe and print what arrives, until a count, a timeout or
+//! Ctrl-C; reconnect when the connection drops.
+//!
+//! Messages are handled in batches: every message already received is
+//! printed, stdout is flushed once, and only then are the QoS 1/2 messages
+//! acknowledged, so nothing the broker considers delivered is lost in a
+//! buffer, and a person watching a quiet topic sees each message at once.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{anyhow, bail};
+use tokio::time::Instant;
+
+use super::{check_topic_filter, client_options, qos, usage};
+use crate::cli::{exit, ColorChoice, SubArgs};
+use crate::client::{Client, ClientError, Ending, Event, Options};
+use crate::codec::{topic, Properties, Protocol, Publish, QoS, RetainHandling, Subscription};
+use crate::output::{Printer, Style, Template};
+
+/// The most messages printed between two flushes of stdout.
+const BATCH: usize = 4096;
+
+/// Exit status after a closed stdout, as for a process ended by SIGPIPE.
+const CLOSED_PIPE: u8 = 128 + 13;
+
+/// What `mqtk sub` will do, resolved from its arguments.
+struct Plan {
+    options: Options,
+    subscriptions: Vec<Subscription>,
+    unsubscribe: Vec<String>,
+    filter_out: Vec<String>,
+    exit_after_subscribe: bool,
+    count: Option<u64>,
+    timeout: Option<Duration>,
+    no_retained: bool,
+    retained_only: bool,
+    remove_retained: bool,
+    reconnect: bool,
+    printer: Printer,
+}
+
+/// How the message loop ended.
+enum Stop {
+    /// The count was reached, Ctrl-C was pressed, or the first live message
+    /// arrived with --retained-only.
+    Done,
+    TimedOut,
+    /// stdout was closed.
+    ClosedPipe,
+}
+
+/// Runs `mqtk sub`.
+pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
+    let plan = plan(args)?;
+    let mut client = Client::connect(&plan.options).await?;
+    subscribe(&mut client, &plan, true).await?;
+    if plan.exit_after_subscribe {
+        client.end(Ending::Disconnect).await?;
+        return Ok(exit::SUCCESS);
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let deadline = plan.timeout.map(|t| Instant::now() + t);
+    let mut received = 0u64;
+    loop {
+        let stop = receive(&mut client, &plan, &mut out, deadline, &mut received).await;
+        let stop = match stop {
+            Ok(stop) => stop,
+            Err(error) if plan.reconnect && is_connection_loss(&error) => {
+                client = reconnect(&plan, error).await?;
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
+        // The broker may already be gone; the messages are out either way.
+        let _ = client.end(Ending::Disconnect).await;
+        return Ok(match stop {
+            Stop::Done => exit::SUCCESS,
+            Stop::ClosedPipe => CLOSED_PIPE,
+            Stop::TimedOut => {
+                let seconds = plan.timeout.unwrap_or_default().as_secs_f64();
+                let _ = writeln!(io::stderr(), "mqtk: timed out after {seconds}s");
+                exit::FAILURE
+            }
+        });
+    }
+}
+
+fn plan(args: SubArgs) -> anyhow::Result<Plan> {
+    for filter in &args.topics {
+        check_topic_filter(filter, "-t")?;
+        if args.no_local && topic::is_shared(filter) {
+            return usage(format!(
+                "--no-local cannot apply to the shared subscription {filter:?}"
+            ));
+        }
+    }
+    for filter in &args.filter_out {
+        check_topic_filter(filter, "-T")?;
+    }
+    for filter in &args.unsubscribe {
+        check_topic_filter(filter, "-U")?;
+    }
+    let timeout = match args.timeout {
+        Some(t) if !(t > 0.0 && t.is_finite()) => {
+            return usage("-W must be a positive number of seconds")
+        }
+        Some(t) => Some(Duration::from_secs_f64(t)),
+        None => None,
+    };
+    if args.count == Some(0) {
+        return usage("-C must be at least 1");
+    }
+    let options = client_options(&args.connection, Some(&args.session))?;
+    let retain_handling = match args.retain_handling {
+        1 => RetainHandling::OnNewSubscribe,
+        2 => RetainHandling::Never,
+        _ => RetainHandling::OnSubscribe,
+    };
+    let subscriptions = args
+        .topics
+        .iter()
+        .map(|filter| Subscription {
+            filter: filter.clone(),
+            qos: qos(args.qos),
+            no_local: args.no_local,
+            retain_as_published: args.retain_as_published,
+            retain_handling,
+        })
+        .collect();
+    let style = match (&args.format, args.json, args.verbose) {
+        (Some(format), _, _) => Style::Format(
+            Template::parse(format).or_else(|e| usage(format!("invalid -F format: {e}")))?,
+        ),
+        (None, true, _) => Style::Json,
+        (None, false, true) => Style::Verbose,
+        (None, false, false) => Style::Payload,
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && io::stdout().is_terminal(),
+    };
+    colored::control::set_override(color);
+    Ok(Plan {
+        options,
+        subscriptions,
+        unsubscribe: args.unsubscribe,
+        filter_out: args.filter_out,
+        exit_after_subscribe: args.exit_after_subscribe,
+        count: args.count,
+        timeout,
+        no_retained: args.no_retained,
+        retained_only: args.retained_only,
+        remove_retained: args.remove_retained,
+        reconnect: !args.no_reconnect,
+        printer: Printer::new(style, !args.no_newline, color, args.pretty),
+    })
+}
+
+/// Unsubscribes (-U) and subscribes (-t), reporting each refused filter on
+/// stderr; fails when no filter at all was granted.
+async fn subscribe(client: &mut Client, plan: &Plan, first: bool) -> anyhow::Result<()> {
+    if first && !plan.unsubscribe.is_empty() {
+        client.unsubscribe(plan.unsubscribe.clone()).await?;
+    }
+    if plan.subscriptions.is_empty() {
+        return Ok(());
+    }
+    let suback = client
+        .subscribe(plan.subscriptions.clone(), Properties::default())
+        .await?;
+    let mut granted = 0;
+    for (subscription, reason) in plan.subscriptions.iter().zip(&suback.reasons) {
+        if reason.is_error() {
+            let detail = match (client.protocol(), &suback.properties.reason_string) {
+                (Protocol::V5, Some(text)) => format!("{reason}: {text}"),
+                (Protocol::V5, None) => reason.to_string(),
+                _ => "refused".to_string(),
+            };
+            let _ = writeln!(
+                io::stderr(),
+                "mqtk: subscription to {:?} refused: {detail}",
+                subscription.filter
+            );
+        } else {
+            granted += 1;
+        }
+    }
+    if granted == 0 {
+        bail!("the broker granted none of the subscriptions");
+    }
+    Ok(())
+}
+
+/// Receives, prints and acknowledges messages until a stop condition.
+async fn receive(
+    client: &mut Client,
+    plan: &Plan,
+    out: &mut impl Write,
+    deadline: Option<Instant>,
+    received: &mut u64,
+) -> Result<Stop, ClientError> {
+    let mut batch: Vec<Publish> = Vec::new();
+    // One listener for the whole loop, so that no Ctrl-C falls between two.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
+    loop {
+        let event = tokio::select! {
+            event = client.next_event() => event?,
+            _ = sleep_until(deadline) => return Ok(Stop::TimedOut),
+            _ = &mut interrupted => return Ok(Stop::Done),
+        };
+        collect(event, &mut batch);
+        while batch.len() < BATCH {
+            match client.try_next_event()? {
+                Some(event) => collect(event, &mut batch),
+                None => break,
+            }
+        }
+        let (stop, handled) = print_batch(plan, out, &batch, received);
+        // Acknowledge only what reached stdout; the rest the broker keeps.
+        for message in &batch[..handled] {
+            client.ack(message)?;
+            if plan.remove_retained && message.retain && !message.payload.is_empty() {
+                client.publish(clear_retained(&message.topic)).await?;
+            }
+        }
+        batch.clear();
+        if let Some(stop) = stop {
+            return Ok(stop);
+        }
+    }
+}
+
+fn collect(event: Event, batch: &mut Vec<Publish>) {
+    if let Event::Message(message) = event {
+        batch.push(message);
+    }
+}
+
+/// Prints a batch and flushes; says whether to stop and how many messages
+/// were handled (written out, or deliberately skipped).
+fn print_batch(
+    plan: &Plan,
+    out: &mut impl Write,
+    batch: &[Publish],
+    received: &mut u64,
+) -> (Option<Stop>, usize) {
+    let now = SystemTime::now();
+    for (i, message) in batch.iter().enumerate() {
+        if plan.retained_only && !message.retain {
+            return (flushed(out, Stop::Done), i);
+        }
+        let hidden = (plan.no_retained && message.retain)
+            || plan
+                .filter_out
+                .iter()
+                .any(|f| topic::matches(f, &message.topic));
+        if hidden {
+            continue;
+        }
+        if plan.printer.print(out, message, now).is_err() {
+            return (Some(Stop::ClosedPipe), i);
+        }
+        *received += 1;
+        if plan.count == Some(*received) {
+            return (flushed(out, Stop::Done), i + 1);
+        }
+    }
+    match out.flush() {
+        Ok(()) => (None, batch.len()),
+        Err(_) => (Some(Stop::ClosedPipe), 0),
+    }
+}
+
+/// Flushes before stopping; a failed flush means stdout was closed.
+fn flushed(out: &mut impl Write, stop: Stop) -> Option<Stop> {
+    match out.flush() {
+        Ok(()) => Some(stop),
+        Err(_) => Some(Stop::ClosedPipe),
+    }
+}
+
+/// An empty retained message, which removes the retained message of `topic`.
+fn clear_retained(topic: &str) -> Publish {
+    Publish {
+        qos: QoS::AtMostOnce,
+        retain: true,
+        topic: topic.to_string(),
+        ..Publish::default()
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Whether an error is the network connection going away, which a reconnect
+/// can mend, rather than the broker rejecting what we do.
+fn is_connection_loss(error: &ClientError) -> bool {
+    matches!(
+        error,
+        ClientError::Closed
+            | ClientError::Io(_)
+            | ClientError::KeepAliveTimeout(_)
+            | ClientError::Disconnected { .. }
+    )
+}
+
+/// Connects again with growing pauses, then subscribes again unless the
+/// broker kept the session.
+async fn reconnect(plan: &Plan, cause: ClientError) -> anyhow::Result<Client> {
+    let _ = writeln!(io::stderr(), "mqtk: {cause}; reconnecting");
+    let mut pause = Duration::from_millis(500);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = tokio::signal::ctrl_c() => return Err(anyhow!("interrupted while reconnecting")),
+        }
+        match Client::connect(&plan.options).await {
+            Ok(mut client) => {
+                let kept = client.connack().session_present;
+                let _ = writeln!(
+                    io::stderr(),
+                    "mqtk: reconnected; the broker {} the session",
+                    if kept { "kept" } else { "did not keep" }
+                );
+                if !kept {
+                    subscribe(&mut client, plan, false).await?;
+                }
+                return Ok(client);
+            }
+            Err(e @ ClientError::Refused { .. }) => return Err(e.into()),
+            Err(e) => {
+                pause = (pause * 2).min(Duration::from_secs(30));
+                let _ = writeln!(
+                    io::stderr(),
+                    "mqtk: {e}; retrying in {}s",
+                    pause.as_secs_f32()
+                );
+            }
+        }
+    }
+}

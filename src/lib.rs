@@ -1,0 +1,15 @@
+//! mqtk: an MQTT command-line toolkit built on its own MQTT 3.1.1 / 5.0 codec and
+//! a small async client.
+//!
+//! Layout:
+//! - [`codec`]: pure MQTT, bytes to packets and back; no I/O
+//! - [`client`]: the tokio client; owns sockets, keep-alive and packet ids
+//! - [`cli`]: the command line, one clap definition for parsing, man pages and completions
+//! - [`commands`]: one module per subcommand; they speak to the client, never to bytes
+//! - [`output`]: how a received message is printed
+
+pub mod cli;
+pub mod client;
+pub mod codec;
+pub mod commands;
+pub mod output;

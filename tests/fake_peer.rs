@@ -1,0 +1,403 @@
+//! The real `mqtk` binary against a scripted peer that plays broker over a
+//! socket: for the exact bytes a set of flags produces and for brokers that
+//! misbehave in ways a real broker will not on request.
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use common::{assert_closed, mqtk, read_packet, FakePeer};
+
+/// CONNACK accepting a MQTT 3.1.1 connection: no session present, return code 0.
+const CONNACK_V311: [u8; 4] = [0x20, 0x02, 0x00, 0x00];
+/// CONNACK accepting a MQTT 5 connection: no session, success, no properties.
+const CONNACK_V5: [u8; 5] = [0x20, 0x03, 0x00, 0x00, 0x00];
+/// DISCONNECT without reason code or properties.
+const DISCONNECT: [u8; 2] = [0xE0, 0x00];
+
+/// Runs `mqtk COMMAND ARGS...` against the peer; `args[0]` is the subcommand.
+fn run(peer: &FakePeer, args: &[&str]) -> Output {
+    mqtk()
+        .arg(args[0])
+        .args(peer.args())
+        .args(&args[1..])
+        .output()
+        .expect("run mqtk")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn send(stream: &mut TcpStream, bytes: &[u8]) {
+    stream.write_all(bytes).expect("fake peer write");
+}
+
+#[test]
+fn pub_sends_the_connect_and_publish_its_flags_describe() {
+    let peer = FakePeer::start(|mut s| {
+        #[rustfmt::skip]
+        let connect = [
+            0x10, 0x28,                                  // CONNECT, remaining length 40
+            0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04,    // "MQTT" level 4
+            0xEE,                                        // user, password, will retain, will QoS 1, will, clean
+            0x00, 0x1E,                                  // keep alive 30
+            0x00, 0x03, b'c', b'i', b'd',                // client id "cid"
+            0x00, 0x05, b'd', b'/', b'1', b'/', b's',    // will topic "d/1/s"
+            0x00, 0x04, b'g', b'o', b'n', b'e',          // will payload "gone"
+            0x00, 0x04, b'u', b's', b'e', b'r',          // user name "user"
+            0x00, 0x04, b'p', b'a', b's', b's',          // password "pass"
+        ];
+        assert_eq!(read_packet(&mut s), connect);
+        send(&mut s, &CONNACK_V311);
+        #[rustfmt::skip]
+        let publish = [
+            0x33, 0x09,                                  // PUBLISH, QoS 1, retain, remaining length 9
+            0x00, 0x03, b'a', b'/', b'b',                // topic "a/b"
+            0x00, 0x01,                                  // packet id 1
+            b'h', b'i',                                  // payload "hi"
+        ];
+        assert_eq!(read_packet(&mut s), publish);
+        send(&mut s, &[0x40, 0x02, 0x00, 0x01]); // PUBACK 1
+        assert_eq!(read_packet(&mut s), DISCONNECT);
+    });
+    let output = run(
+        &peer,
+        &[
+            "pub",
+            "-V",
+            "3.1.1",
+            "-i",
+            "cid",
+            "-k",
+            "30",
+            "-u",
+            "user",
+            "-P",
+            "pass",
+            "--will-topic",
+            "d/1/s",
+            "--will-payload",
+            "gone",
+            "--will-qos",
+            "1",
+            "--will-retain",
+            "-t",
+            "a/b",
+            "-m",
+            "hi",
+            "-q",
+            "1",
+            "-r",
+        ],
+    );
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn mqtt5_publish_carries_its_properties() {
+    let peer = FakePeer::start(|mut s| {
+        let connect = read_packet(&mut s);
+        assert_eq!(connect[8], 5, "protocol level 5");
+        send(&mut s, &CONNACK_V5);
+        let got = read_packet(&mut s);
+        // Properties go out in identifier order, user properties last.
+        #[rustfmt::skip]
+        let expected = [
+            0x30, 0x17,                                  // PUBLISH QoS 0, remaining length 23
+            0x00, 0x01, b't',                            // topic "t"
+            0x12,                                        // properties, 18 bytes
+            0x01, 0x01,                                  // payload format: UTF-8
+            0x02, 0x00, 0x00, 0x00, 0x3C,                // message expiry 60
+            0x03, 0x00, 0x01, b'j',                      // content type "j"
+            0x26, 0x00, 0x01, b'k', 0x00, 0x01, b'v',    // user property k=v
+            b'x',                                        // payload "x"
+        ];
+        assert_eq!(got, expected);
+        assert_eq!(read_packet(&mut s), DISCONNECT);
+    });
+    let output = run(
+        &peer,
+        &[
+            "pub",
+            "-t",
+            "t",
+            "-m",
+            "x",
+            "--payload-format",
+            "utf8",
+            "--message-expiry",
+            "60",
+            "--content-type",
+            "j",
+            "--user-property",
+            "k=v",
+        ],
+    );
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+/// Three ways a MQTT 3.1.1 broker says no to a version 5 CONNECT.
+fn falls_back_to_311(refusal: &'static [u8]) {
+    let peer = FakePeer::start_many(2, move |index, mut s| {
+        let connect = read_packet(&mut s);
+        if index == 0 {
+            assert_eq!(connect[8], 5, "the first attempt is MQTT 5");
+            send(&mut s, refusal);
+            return; // dropping the stream closes the connection
+        }
+        assert_eq!(connect[8], 4, "the second attempt is MQTT 3.1.1");
+        send(&mut s, &CONNACK_V311);
+        assert_eq!(read_packet(&mut s), [0x30, 0x04, 0x00, 0x01, b't', b'x']);
+        assert_eq!(read_packet(&mut s), DISCONNECT);
+    });
+    let output = run(&peer, &["pub", "-t", "t", "-m", "x", "-d"]);
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("connecting again with MQTT 3.1.1"));
+}
+
+#[test]
+fn a_311_return_code_1_makes_the_client_fall_back() {
+    falls_back_to_311(&[0x20, 0x02, 0x00, 0x01]);
+}
+
+#[test]
+fn a_v5_unsupported_version_reason_makes_the_client_fall_back() {
+    falls_back_to_311(&[0x20, 0x03, 0x00, 0x84, 0x00]);
+}
+
+#[test]
+fn a_close_without_connack_makes_the_client_fall_back() {
+    falls_back_to_311(&[]);
+}
+
+#[test]
+fn a_pinned_version_does_not_fall_back() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &[0x20, 0x03, 0x00, 0x84, 0x00]);
+    });
+    let output = run(&peer, &["pub", "-V", "5", "-t", "t", "-m", "x"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(stderr(&output).contains("unsupported protocol version"));
+}
+
+#[test]
+fn refused_credentials_exit_4_with_the_reason_string() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        #[rustfmt::skip]
+        send(&mut s, &[
+            0x20, 0x09,                                  // CONNACK, remaining length 9
+            0x00, 0x86,                                  // bad user name or password
+            0x06, 0x1F, 0x00, 0x03, b'n', b'o', b'!',    // reason string "no!"
+        ]);
+    });
+    let output = run(&peer, &["pub", "-t", "t", "-m", "x", "-u", "a", "-P", "b"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(4));
+    let err = stderr(&output);
+    assert!(
+        err.contains("bad user name or password") && err.contains("no!"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn a_broker_that_vanishes_before_acknowledging_loses_the_message() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        read_packet(&mut s); // the PUBLISH, never acknowledged
+    });
+    let output = run(&peer, &["pub", "-t", "t", "-m", "x", "-q", "1"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("1 of 1 messages not acknowledged"), "{err}");
+    assert!(err.contains("closed the connection"), "{err}");
+}
+
+#[test]
+fn a_malformed_packet_from_the_broker_is_a_clear_error() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        read_packet(&mut s);
+        send(&mut s, &[0x40, 0x02, 0x00, 0x00]); // PUBACK with packet id 0
+        let _ = common::try_read_packet(&mut s);
+    });
+    let output = run(&peer, &["pub", "-t", "t", "-m", "x", "-q", "1"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("malformed packet") && err.contains("packet identifier 0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_broker_receive_maximum_bounds_messages_in_flight() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        #[rustfmt::skip]
+        send(&mut s, &[
+            0x20, 0x06, 0x00, 0x00,                      // CONNACK success
+            0x03, 0x21, 0x00, 0x02,                      // receive maximum 2
+        ]);
+        let first = read_packet(&mut s);
+        let second = read_packet(&mut s);
+        assert_eq!((first[6], second[6]), (1, 2), "packet ids 1 and 2");
+        // A third must wait for an acknowledgement.
+        s.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        assert!(
+            common::try_read_packet(&mut s).is_err(),
+            "a third PUBLISH within the window"
+        );
+        common::set_timeouts(&s);
+        send(&mut s, &[0x40, 0x02, 0x00, 0x01]);
+        let third = read_packet(&mut s);
+        assert_eq!(third[6], 3);
+        send(&mut s, &[0x40, 0x02, 0x00, 0x02, 0x40, 0x02, 0x00, 0x03]);
+        assert_eq!(read_packet(&mut s), DISCONNECT);
+    });
+    let mut child = mqtk()
+        .arg("pub")
+        .args(peer.args())
+        .args(["-t", "t", "-l", "-q", "1"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a\nb\nc\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn the_broker_maximum_qos_is_respected_with_a_clear_error() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        // CONNACK success, properties: maximum QoS 0
+        send(&mut s, &[0x20, 0x05, 0x00, 0x00, 0x02, 0x24, 0x00]);
+        let _ = common::try_read_packet(&mut s);
+    });
+    let output = run(&peer, &["pub", "-t", "t", "-m", "x", "-q", "1"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("at most QoS 0"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn no_pingresp_within_the_keep_alive_is_a_lost_connection() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        let subscribe = read_packet(&mut s);
+        // SUBACK for the same packet id, QoS 0 granted, no properties
+        send(
+            &mut s,
+            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x00],
+        );
+        assert_eq!(read_packet(&mut s), [0xC0, 0x00], "a PINGREQ");
+        assert_closed(&mut s); // no PINGRESP: the client gives up
+    });
+    let started = Instant::now();
+    let output = run(&peer, &["sub", "-t", "t", "-k", "1", "--no-reconnect"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("keep alive"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+#[test]
+fn the_server_keep_alive_replaces_ours() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        // CONNACK success, properties: server keep alive 1 s
+        send(&mut s, &[0x20, 0x06, 0x00, 0x00, 0x03, 0x13, 0x00, 0x01]);
+        let subscribe = read_packet(&mut s);
+        send(
+            &mut s,
+            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x00],
+        );
+        let waited = Instant::now();
+        assert_eq!(read_packet(&mut s), [0xC0, 0x00], "a PINGREQ");
+        assert!(waited.elapsed() < Duration::from_secs(5));
+        send(&mut s, &[0xD0, 0x00]);
+        // one message ends the subscriber (-C 1): topic "t", no properties, payload "!"
+        send(&mut s, &[0x30, 0x05, 0x00, 0x01, b't', 0x00, b'!']);
+        assert_eq!(read_packet(&mut s), DISCONNECT);
+    });
+    let output = run(&peer, &["sub", "-t", "t", "-k", "60", "-C", "1"]);
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(output.stdout, b"!\n");
+}
+
+#[test]
+fn topic_aliases_from_the_broker_are_resolved() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        let subscribe = read_packet(&mut s);
+        send(
+            &mut s,
+            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x00],
+        );
+        #[rustfmt::skip]
+        send(&mut s, &[
+            0x30, 0x0A,                                  // PUBLISH QoS 0, remaining length 10
+            0x00, 0x03, b'a', b'/', b'b',                // topic "a/b"
+            0x03, 0x23, 0x00, 0x01,                      // properties: topic alias 1
+            b'1',                                        // payload "1"
+            0x30, 0x07,                                  // PUBLISH QoS 0, remaining length 7
+            0x00, 0x00,                                  // empty topic
+            0x03, 0x23, 0x00, 0x01,                      // properties: topic alias 1
+            b'2',                                        // payload "2"
+        ]);
+        assert_eq!(read_packet(&mut s), DISCONNECT);
+    });
+    let output = run(&peer, &["sub", "-t", "#", "-v", "-C", "2"]);
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "a/b 1\na/b 2\n");
+}
+
+#[test]
+fn a_refused_subscription_is_reported_and_fails_when_nothing_was_granted() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V311);
+        let subscribe = read_packet(&mut s);
+        send(&mut s, &[0x90, 0x03, subscribe[2], subscribe[3], 0x80]);
+        let _ = common::try_read_packet(&mut s);
+    });
+    let output = run(&peer, &["sub", "-V", "3.1.1", "-t", "secret/#"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("subscription to \"secret/#\" refused"),
+        "{err}"
+    );
+}
