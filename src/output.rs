@@ -4,8 +4,10 @@
 //!
 //! The plain styles print exactly what mosquitto_sub prints, byte for byte, so
 //! scripts written for it keep working: the payload untouched, a newline after
-//! each message unless `-N`, nothing at all for an empty payload, and
-//! `topic (null)` for an empty payload with `-v`. `-F` takes mosquitto_sub's
+//! each message unless `-N`, and `topic (null)` for an empty payload with `-v`.
+//! One deliberate difference: an empty payload prints an empty line, where
+//! mosquitto_sub prints nothing, so that every message is one line and
+//! `mqtk pub -l | ... | mqtk sub` keeps blank lines. `-F` takes mosquitto_sub's
 //! format language (its man page, "Output format"), also followed by a newline
 //! unless `-N`:
 //!
@@ -377,13 +379,7 @@ impl Printer {
     /// Writes one message. `at` is when it was received.
     pub fn print(&self, out: &mut impl Write, message: &Publish, at: SystemTime) -> io::Result<()> {
         match &self.style {
-            Style::Payload => {
-                // mosquitto_sub prints nothing at all for an empty payload.
-                if message.payload.is_empty() {
-                    return Ok(());
-                }
-                self.write_payload(out, &message.payload)?;
-            }
+            Style::Payload => self.write_payload(out, &message.payload)?,
             Style::Verbose => {
                 // mosquitto_sub prints "topic (null)" for an empty payload, or
                 // nothing when told not to end lines.
@@ -1237,8 +1233,8 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_payload_prints_nothing_as_in_mosquitto_sub() {
-        assert_eq!(printed(Style::Payload, &message("a/b", b"")), "");
+    fn an_empty_payload_prints_an_empty_line() {
+        assert_eq!(printed(Style::Payload, &message("a/b", b"")), "\n");
     }
 
     #[test]

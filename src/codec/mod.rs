@@ -44,6 +44,9 @@ pub const MAX_REMAINING_LENGTH: usize = 268_435_455;
 /// The largest packet MQTT can carry: one header byte, four length bytes and the body.
 pub const MAX_PACKET_SIZE: usize = 1 + 4 + MAX_REMAINING_LENGTH;
 
+/// The most [`decode`] reserves ahead for an incomplete packet.
+const RESERVE_LIMIT: usize = 1 << 20;
+
 /// The protocol version spoken on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Protocol {
@@ -268,6 +271,8 @@ pub enum Error {
     Topic(#[from] topic::TopicError),
     #[error("{0} has no topic filters")]
     NoTopicFilters(&'static str),
+    #[error("{0} has no reason codes")]
+    NoReasonCodes(&'static str),
     #[error("malformed subscription options {0:#010b}")]
     InvalidSubscriptionOptions(u8),
     #[error("no local is not allowed on the shared subscription {0:?}")]
@@ -323,7 +328,9 @@ pub fn decode(
         return Ok(None);
     };
     if buf.len() < total {
-        buf.reserve(total - buf.len());
+        // Make room for the rest, but no more than a read's worth at a time:
+        // a peer must send the bytes, not only announce them.
+        buf.reserve((total - buf.len()).min(RESERVE_LIMIT));
         return Ok(None);
     }
     let first = buf[0];

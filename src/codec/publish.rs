@@ -45,7 +45,7 @@ impl Publish {
             _ => check_packet_id(r.u16("packet identifier")?, "PUBLISH")?,
         };
         let properties = read_properties(r, protocol, Context::Publish)?;
-        check_topic(&topic, &properties)?;
+        check_topic(&topic, &properties, protocol)?;
         Ok(Publish {
             dup,
             qos,
@@ -59,7 +59,7 @@ impl Publish {
 
     pub(crate) fn validate(&self, protocol: Protocol) -> Result<(), Error> {
         check_string(&self.topic, "topic name")?;
-        check_topic(&self.topic, &self.properties)?;
+        check_topic(&self.topic, &self.properties, protocol)?;
         if self.qos != QoS::AtMostOnce {
             check_packet_id(self.packet_id, "PUBLISH")?;
         } else if self.dup {
@@ -94,12 +94,13 @@ impl Publish {
     }
 }
 
-/// A topic name is valid, or empty with a topic alias in its place [MQTT-3.3.2-8].
-fn check_topic(topic: &str, properties: &Properties) -> Result<(), Error> {
+/// A topic name is valid, or empty with a topic alias in its place in MQTT 5
+/// [MQTT-3.3.2-8].
+fn check_topic(topic: &str, properties: &Properties, protocol: Protocol) -> Result<(), Error> {
     if topic.is_empty() {
         return match properties.topic_alias {
-            Some(_) => Ok(()),
-            None => Err(Error::EmptyTopicWithoutAlias),
+            Some(_) if protocol.is_v5() => Ok(()),
+            _ => Err(Error::EmptyTopicWithoutAlias),
         };
     }
     Ok(topic::validate_name(topic)?)
@@ -177,6 +178,17 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(matches!(packet, Packet::Publish(p) if p.topic.is_empty()));
+        // MQTT 3.1.1 has no topic aliases, so it cannot send an empty topic
+        let mut aliased = Publish::default();
+        aliased.properties.topic_alias = Some(1);
+        assert_eq!(
+            encode(
+                &Packet::Publish(aliased),
+                Protocol::V311,
+                &mut BytesMut::new()
+            ),
+            Err(Error::EmptyTopicWithoutAlias)
+        );
         // without the alias, an empty topic is malformed
         let mut buf = BytesMut::from(&[0x30, 0x03, 0x00, 0x00, 0x00][..]);
         assert_eq!(

@@ -23,6 +23,7 @@ impl ReasonCode {
     pub const BAD_USERNAME_OR_PASSWORD: ReasonCode = ReasonCode(0x86);
     pub const NOT_AUTHORIZED: ReasonCode = ReasonCode(0x87);
     pub const SERVER_UNAVAILABLE: ReasonCode = ReasonCode(0x88);
+    pub const SESSION_TAKEN_OVER: ReasonCode = ReasonCode(0x8E);
     pub const PACKET_ID_NOT_FOUND: ReasonCode = ReasonCode(0x92);
     pub const TOPIC_ALIAS_INVALID: ReasonCode = ReasonCode(0x94);
     pub const PACKET_TOO_LARGE: ReasonCode = ReasonCode(0x95);

@@ -59,10 +59,11 @@ impl Subscription {
         options
     }
 
-    fn check(&self) -> Result<(), Error> {
+    fn check(&self, protocol: Protocol) -> Result<(), Error> {
         topic::validate_filter(&self.filter)?;
-        // No Local on a shared subscription is a protocol error [MQTT-3.8.3-4].
-        if self.no_local && topic::is_shared(&self.filter) {
+        // No Local on a shared subscription is a protocol error [MQTT-3.8.3-4];
+        // MQTT 3.1.1 has no such option to set.
+        if protocol.is_v5() && self.no_local && topic::is_shared(&self.filter) {
             return Err(Error::NoLocalOnSharedSubscription(self.filter.clone()));
         }
         Ok(())
@@ -102,7 +103,7 @@ impl Subscribe {
                 retain_as_published: options & 0x08 != 0,
                 retain_handling,
             };
-            subscription.check()?;
+            subscription.check(protocol)?;
             subscriptions.push(subscription);
         }
         if subscriptions.is_empty() {
@@ -121,7 +122,7 @@ impl Subscribe {
             return Err(Error::NoTopicFilters("SUBSCRIBE"));
         }
         for subscription in &self.subscriptions {
-            subscription.check()?;
+            subscription.check(protocol)?;
         }
         if protocol.is_v5() {
             self.properties.validate(Context::Subscribe)?;
@@ -181,6 +182,9 @@ impl SubAck {
 
     pub(crate) fn validate(&self, protocol: Protocol) -> Result<(), Error> {
         check_packet_id(self.packet_id, "SUBACK")?;
+        if self.reasons.is_empty() {
+            return Err(Error::NoReasonCodes("SUBACK"));
+        }
         for code in &self.reasons {
             reason::check(*code, Self::table(protocol), "SUBACK")?;
         }
@@ -295,6 +299,9 @@ impl UnsubAck {
     pub(crate) fn validate(&self, protocol: Protocol) -> Result<(), Error> {
         check_packet_id(self.packet_id, "UNSUBACK")?;
         if protocol.is_v5() {
+            if self.reasons.is_empty() {
+                return Err(Error::NoReasonCodes("UNSUBACK"));
+            }
             for code in &self.reasons {
                 reason::check(*code, reason::allowed::UNSUBACK, "UNSUBACK")?;
             }
@@ -338,7 +345,7 @@ fn read_reasons(
 ) -> Result<Vec<ReasonCode>, Error> {
     let codes = r.rest();
     if codes.is_empty() {
-        return Err(Error::Truncated(packet));
+        return Err(Error::NoReasonCodes(packet));
     }
     codes
         .iter()
@@ -496,6 +503,33 @@ mod tests {
             &unsuback_v5,
             Protocol::V5,
             &[0xB0, 0x04, 0x00, 0x02, 0x00, 0x11],
+        );
+    }
+
+    #[test]
+    fn acknowledgements_without_reason_codes_are_refused_both_ways() {
+        let suback = Packet::SubAck(SubAck {
+            packet_id: 1,
+            reasons: vec![],
+            properties: Properties::default(),
+        });
+        assert_eq!(
+            encode(&suback, Protocol::V311, &mut BytesMut::new()),
+            Err(Error::NoReasonCodes("SUBACK"))
+        );
+        // SUBACK, id 1, nothing after
+        assert_eq!(
+            decode_bytes(&[0x90, 0x02, 0x00, 0x01], Protocol::V311),
+            Err(Error::NoReasonCodes("SUBACK"))
+        );
+        let unsuback = Packet::UnsubAck(UnsubAck {
+            packet_id: 1,
+            reasons: vec![],
+            properties: Properties::default(),
+        });
+        assert_eq!(
+            encode(&unsuback, Protocol::V5, &mut BytesMut::new()),
+            Err(Error::NoReasonCodes("UNSUBACK"))
         );
     }
 }

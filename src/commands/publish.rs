@@ -53,11 +53,11 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
         Source::Lines => publish_lines(&mut client, &plan, tokio::io::stdin(), &mut tally).await,
     };
     let settled = match sent {
-        Ok(()) => settle(&mut client, &mut tally).await,
+        Ok(()) => settle(&mut client, &mut tally).await.map_err(Into::into),
         Err(e) => Err(e),
     };
     if let Err(e) = settled {
-        return Err(tally.loss(e.into()));
+        return Err(tally.loss(e));
     }
     client
         .end(plan.ending)
@@ -126,7 +126,7 @@ async fn publish_repeated(
     plan: &Plan,
     payload: &Bytes,
     tally: &mut Tally,
-) -> Result<(), ClientError> {
+) -> anyhow::Result<()> {
     for i in 0..plan.repeat {
         if i > 0 && !plan.repeat_delay.is_zero() {
             client.flush().await?;
@@ -159,7 +159,7 @@ async fn publish_lines(
     plan: &Plan,
     mut input: impl AsyncRead + Unpin,
     tally: &mut Tally,
-) -> Result<(), ClientError> {
+) -> anyhow::Result<()> {
     let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
     let mut at_eof = false;
     loop {
@@ -171,10 +171,7 @@ async fn publish_lines(
         }
         buf.reserve(STDIN_CHUNK);
         tokio::select! {
-            read = input.read_buf(&mut buf) => {
-                let n = read.map_err(|e| ClientError::NotAllowed(format!("cannot read stdin: {e}")))?;
-                at_eof = n == 0;
-            }
+            read = input.read_buf(&mut buf) => at_eof = read.context("cannot read stdin")? == 0,
             event = client.next_event() => tally.record(&event?),
         }
     }

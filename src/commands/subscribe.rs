@@ -15,7 +15,9 @@ use tokio::time::Instant;
 use super::{check_topic_filter, client_options, qos, usage};
 use crate::cli::{exit, ColorChoice, SubArgs};
 use crate::client::{Client, ClientError, Ending, Event, Options};
-use crate::codec::{topic, Properties, Protocol, Publish, QoS, RetainHandling, Subscription};
+use crate::codec::{
+    topic, Properties, Protocol, Publish, QoS, ReasonCode, RetainHandling, Subscription,
+};
 use crate::output::{Printer, Style, Template};
 
 /// The most messages printed between two flushes of stdout.
@@ -302,14 +304,16 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 /// Whether an error is the network connection going away, which a reconnect
 /// can mend, rather than the broker rejecting what we do.
+///
+/// A broker that hands our session to another client with the same
+/// identifier is not a loss: reconnecting would take it back, and the two
+/// clients would push each other out forever.
 fn is_connection_loss(error: &ClientError) -> bool {
-    matches!(
-        error,
-        ClientError::Closed
-            | ClientError::Io(_)
-            | ClientError::KeepAliveTimeout(_)
-            | ClientError::Disconnected { .. }
-    )
+    match error {
+        ClientError::Closed | ClientError::Io(_) | ClientError::KeepAliveTimeout(_) => true,
+        ClientError::Disconnected { reason, .. } => *reason != ReasonCode::SESSION_TAKEN_OVER,
+        _ => false,
+    }
 }
 
 /// Connects again with growing pauses, then subscribes again unless the
