@@ -20,28 +20,55 @@ pub mod exit {
     pub const UNREACHABLE: u8 = 3;
     /// The broker refused the connection: credentials, authorisation, ...
     pub const REFUSED: u8 = 4;
+    /// `sub`: stdout was closed, as for a process ended by SIGPIPE (128 + 13).
+    pub const CLOSED_PIPE: u8 = 141;
 }
 
 // The help sections are macros so that `concat!` can join them into the
-// static strings clap wants.
+// static strings clap wants. They follow one layout, which `docs` turns into
+// man page sections (see `docs::help_sections`): a block starts with a
+// "Title:" line; "  NAME  text" lines (two spaces around NAME) are entries of
+// a table, other lines indented by two are paragraphs, and lines indented by
+// four are commands after a paragraph or continue the entry above.
 
-/// The exit code table, as `--help`, the man pages and the README show it.
+/// The exit code table, as `--help`, the man pages and the README show it,
+/// with extra rows for a command that has codes of its own.
 macro_rules! exit_codes_help {
-    () => {
-        "Exit codes:
-  0  success
-  1  runtime failure: connection lost, message not acknowledged, timeout (-W)
-  2  usage error: wrong flags or values, invalid topic
-  3  the broker could not be reached (connection refused, DNS, timeout)
-  4  the broker refused the connection (credentials, not authorised, ...)"
+    ($($extra:expr),*) => {
+        concat!(
+            "Exit codes:
+  0    success
+  1    runtime failure: connection lost, message not acknowledged, timeout (-W)
+  2    usage error: wrong flags or values, invalid topic
+  3    the broker could not be reached (connection refused, DNS, timeout)
+  4    the broker refused the connection (credentials, not authorised, ...)"
+            $(, "\n  ", $extra)*
+        )
     };
 }
 
+/// The environment variables, with extra rows for a command that reads more.
 macro_rules! environment_help {
+    ($($extra:expr),*) => {
+        concat!(
+            "Environment:
+  MQTK_PASSWORD  password, when neither -P nor --pw-file is given"
+            $(, "\n  ", $extra)*
+        )
+    };
+}
+
+/// The exit code `sub` adds, 141.
+macro_rules! closed_pipe_exit_code {
     () => {
-        "Environment:
-  MQTK_PASSWORD  password, when neither -P nor --pw-file is given
-  NO_COLOR       when set, never colour the output"
+        "stdout was closed (mqtk sub ... | head -3), as for a process ended by SIGPIPE"
+    };
+}
+
+/// The variable `sub` adds.
+macro_rules! no_color_environment {
+    () => {
+        "NO_COLOR       when set and not empty, never colour the output, unless --color always"
     };
 }
 
@@ -70,23 +97,57 @@ macro_rules! sub_examples {
     mqtk sub -t 'house/#' --json | jq .payload
   Wait for one message, at most 10 seconds:
     mqtk sub -t dev/1/status -C 1 -W 10
-  Print in a format of your own:
+  Print in a format of your own, here the time, topic and payload:
     mqtk sub -t '#' -F '%I %t %p'"
     };
 }
 
+// What `output::Template` implements; keep the two in step.
 macro_rules! format_help {
     () => {
-        "Format specifiers (-F):
-  %t topic              %p payload             %q QoS
-  %r retain flag        %l payload length      %m message id
-  %x payload as hex     %X payload as HEX      %j JSON, payload as text
-  %J JSON, payload as base64 when not text     %I ISO-8601 time
-  %U Unix time with nanoseconds                %% a percent sign
-  MQTT 5 properties: %e message expiry interval, %E correlation data,
-  %A topic alias, %C content type, %D payload format indicator,
-  %P user properties, %S subscription identifiers, %R response topic
-  Escapes: \\n newline, \\t tab, \\\\ backslash, \\0 NUL, \\e escape"
+        r#"Format (-F):
+  -F prints each message in a format of its own, followed by a newline unless -N.
+  Between % and the letter, - aligns left, 0 pads numbers with zeros, a number is
+  the minimum width and .N the maximum width of text (the decimals of %d and %f).
+  An absent MQTT 5 property prints nothing.
+  %t  topic
+  %p  payload, the bytes as received
+  %q  QoS
+  %r  retain flag, 0 or 1
+  %l  payload length in bytes
+  %m  packet id, 0 for QoS 0
+  %x  payload as lowercase hex
+  %X  payload as uppercase hex
+  %d  payload as an 8-byte IEEE 754 double, little-endian
+  %f  payload as a 4-byte IEEE 754 float, little-endian
+  %j  the --json object, payload as a string
+  %J  the --json object, a JSON payload embedded as JSON
+  %I  ISO 8601 time, UTC: 2025-11-25T13:04:05+0000
+  %U  Unix time with nanoseconds: 1764075845.123456789
+  %A  topic alias (MQTT 5)
+  %C  content type (MQTT 5)
+  %D  correlation data, the bytes as received (MQTT 5)
+  %E  message expiry interval (MQTT 5)
+  %F  payload format indicator, 0 or 1 (MQTT 5)
+  %P  user properties, as key:value key:value (MQTT 5)
+  %R  response topic (MQTT 5)
+  %S  subscription identifiers, as 3,9 (MQTT 5)
+  %%  a percent sign
+  @ and a letter prints the time the message arrived, in UTC, as strftime does:
+  @Y @y @C @G @g     year
+  @m @b @B @h        month
+  @d @e @j           day
+  @H @I @k @l        hour
+  @M @S @N           minute, second, nanoseconds
+  @s                 Unix seconds
+  @a @A @u @w        weekday
+  @U @W @V           week
+  @p @P              AM or PM, am or pm
+  @F @T @D @R @r     date and time combinations
+  @c @x @X           date and time combinations
+  @z @Z              +0000, UTC
+  @n @t @% @@        newline, tab, a percent sign, an at sign
+  Escapes: \\ \0 \a \e \n \r \t \v"#
     };
 }
 
@@ -106,12 +167,16 @@ const SUB_LONG_HELP: &str = concat!(
     "\n\n",
     format_help!(),
     "\n\n",
-    exit_codes_help!(),
+    exit_codes_help!(concat!("141  ", closed_pipe_exit_code!())),
     "\n\n",
-    environment_help!()
+    environment_help!(no_color_environment!())
 );
 
-/// An MQTT command-line toolkit: publish, subscribe, and more.
+/// An MQTT command-line toolkit: publish, subscribe, and more
+///
+/// mqtk speaks MQTT 5.0, 3.1.1 and 3.1. mqtk pub and mqtk sub work like
+/// mosquitto_pub and mosquitto_sub, with the same flags: -h is the host and
+/// --help is help.
 #[derive(Debug, Parser)]
 #[command(
     name = "mqtk",
@@ -119,9 +184,9 @@ const SUB_LONG_HELP: &str = concat!(
     disable_version_flag = true,
     after_help = EXIT_CODES,
     after_long_help = concat!(
-        exit_codes_help!(),
+        exit_codes_help!(concat!("141  sub: ", closed_pipe_exit_code!())),
         "\n\n",
-        environment_help!(),
+        environment_help!(no_color_environment!()),
         "\n\nRun 'mqtk <command> --help' for the options and examples of each command."
     ),
 )]
@@ -138,6 +203,15 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Publish messages: one, a file, or stdin whole or line by line
+    ///
+    /// The payload comes from exactly one of -m, -f, -s, -l and -n. mqtk pub
+    /// connects, publishes and ends with DISCONNECT; with -q 1 or 2 it exits
+    /// with status 0 only once the broker has acknowledged every message. With
+    /// -l every line of stdin is a message, sent in order as fast as the broker
+    /// takes them, none dropped.
+    ///
+    /// --no-disconnect and --disconnect-with-will end the connection abnormally
+    /// on purpose, so that the broker publishes the will.
     #[command(
         disable_help_flag = true,
         after_help = EXIT_CODES,
@@ -145,12 +219,33 @@ pub enum Command {
     )]
     Pub(PubArgs),
     /// Subscribe to topics and print the messages that arrive
+    ///
+    /// Each message is printed as it arrives: the payload alone, with its topic
+    /// (-v), as one JSON object per line (--json), or in a format of your own
+    /// (-F); coloured on a terminal. A QoS 1 or 2 message is acknowledged only
+    /// after it was written to stdout. A lost connection is re-established with
+    /// backoff, unless --no-reconnect.
     #[command(
         disable_help_flag = true,
         after_help = EXIT_CODES,
         after_long_help = SUB_LONG_HELP,
     )]
     Sub(SubArgs),
+    /// Write the shell completions and man pages (for packagers and the docs test)
+    #[command(name = "generate-docs", hide = true)]
+    GenerateDocs(GenerateDocsArgs),
+}
+
+/// Arguments of the hidden `mqtk generate-docs`.
+#[derive(Debug, Args)]
+pub struct GenerateDocsArgs {
+    /// Write DIR/completions/* and DIR/man/*, e.g. the project root
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Write nothing; exit with status 1 when the files in DIR are not current
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Where the broker is and how to talk to it; shared by every subcommand.
@@ -203,7 +298,7 @@ pub struct ConnectionArgs {
     #[arg(short = 'u', long)]
     pub username: Option<String>,
 
-    /// Password (visible to other users in `ps`: prefer --pw-file or MQTK_PASSWORD)
+    /// Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)
     #[arg(
         short = 'P',
         long = "pw",
@@ -224,8 +319,8 @@ pub struct ConnectionArgs {
     #[command(flatten)]
     pub will: WillArgs,
 
-    /// Print help (--help for more)
-    #[arg(long, action = clap::ArgAction::Help)]
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help, help_heading = None)]
     pub help: Option<bool>,
 }
 
@@ -491,7 +586,7 @@ pub struct SubArgs {
     #[arg(short = 'N', long = "no-newline", help_heading = "Output")]
     pub no_newline: bool,
 
-    /// Print each message in FORMAT (see --help for the specifiers)
+    /// Print each message in FORMAT (see Format, below)
     #[arg(short = 'F', long = "format", value_name = "FORMAT", conflicts_with_all = ["verbose", "json"], help_heading = "Output")]
     pub format: Option<String>,
 

@@ -6,10 +6,12 @@
 //! - [`client`]: the tokio client; owns sockets, keep-alive and packet ids
 //! - [`cli`]: the command line, one clap definition for parsing, man pages and completions
 //! - [`commands`]: one module per subcommand; they speak to the client, never to bytes
+//! - [`docs`]: the shell completions and man pages, rendered from [`cli`]
 //! - [`output`]: how a received message is printed
 
 pub mod cli;
 pub mod client;
 pub mod codec;
 pub mod commands;
+pub mod docs;
 pub mod output;

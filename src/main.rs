@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Pub(args) => commands::publish::run(args).await,
             Command::Sub(args) => commands::subscribe::run(args).await,
+            Command::GenerateDocs(args) => mqtk::docs::run(&args),
         }
     });
     // Do not wait for a blocked stdin read on the way out.

@@ -23,8 +23,9 @@ use crate::output::{Printer, Style, Template};
 /// The most messages printed between two flushes of stdout.
 const BATCH: usize = 4096;
 
-/// Exit status after a closed stdout, as for a process ended by SIGPIPE.
-const CLOSED_PIPE: u8 = 128 + 13;
+/// How long messages that follow a batch closely may gather before they are
+/// read and printed together.
+const COALESCE: Duration = Duration::from_millis(1);
 
 /// What `mqtk sub` will do, resolved from its arguments.
 struct Plan {
@@ -79,7 +80,7 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
         let _ = client.end(Ending::Disconnect).await;
         return Ok(match stop {
             Stop::Done => exit::SUCCESS,
-            Stop::ClosedPipe => CLOSED_PIPE,
+            Stop::ClosedPipe => exit::CLOSED_PIPE,
             Stop::TimedOut => {
                 let seconds = plan.timeout.unwrap_or_default().as_secs_f64();
                 let _ = writeln!(io::stderr(), "mqtk: timed out after {seconds}s");
@@ -142,7 +143,10 @@ fn plan(args: SubArgs) -> anyhow::Result<Plan> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none() && io::stdout().is_terminal(),
+        // NO_COLOR counts when set to anything but the empty string (no-color.org).
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
     };
     colored::control::set_override(color);
     Ok(Plan {
@@ -208,7 +212,17 @@ async fn receive(
     // One listener for the whole loop, so that no Ctrl-C falls between two.
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
+    let mut gather = false;
     loop {
+        // After a partial batch, let the next messages gather for a moment:
+        // a busy stream that woke us for each message would cost a read and
+        // a write apiece. A message on a quiet topic is printed at once.
+        if gather {
+            tokio::select! {
+                _ = tokio::time::sleep(COALESCE) => {}
+                _ = &mut interrupted => return Ok(Stop::Done),
+            }
+        }
         let event = tokio::select! {
             event = client.next_event() => event?,
             _ = sleep_until(deadline) => return Ok(Stop::TimedOut),
@@ -221,6 +235,8 @@ async fn receive(
                 None => break,
             }
         }
+        // A full batch means more is waiting already.
+        gather = batch.len() < BATCH;
         let (stop, handled) = print_batch(plan, out, &batch, received);
         // Acknowledge only what reached stdout; the rest the broker keeps.
         for message in &batch[..handled] {

@@ -1,0 +1,123 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mqtk_global_optspecs
+    string join \n version h/help
+end
+
+function __fish_mqtk_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mqtk_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mqtk_using_subcommand
+    set -l cmd (__fish_mqtk_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mqtk -n "__fish_mqtk_needs_command" -l version -d 'Print the version'
+complete -c mqtk -n "__fish_mqtk_needs_command" -s h -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s t -l topic -d 'Topic to publish to' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s m -l message -d 'The message payload' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s f -l file -d 'Send the contents of FILE as the message' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat -d 'Publish the message this many times' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat-delay -d 'Seconds to wait between repeated messages' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l user-property -d 'User property, as key=value (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l content-type -d 'Content type of the payload, e.g. application/json' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l message-expiry -d 'Seconds after which the broker discards the message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l response-topic -d 'Topic a receiver should answer on' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l correlation-data -d 'Correlation data sent with a request' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l payload-format -d 'Payload format indicator: bytes (0) or utf8 (1)' -r -f -a "bytes\t'Unspecified bytes (0)'
+utf8\t'UTF-8 text (1)'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s h -l host -d 'Broker host name or address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s p -l port -d 'Broker port' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
+3.1.1\t''
+3.1\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s i -l id -d 'Client identifier [default: mqtk- followed by random characters]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s I -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l connect-timeout -d 'Seconds to wait for the TCP connection and the CONNACK' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s u -l username -d 'User name' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s P -l pw -d 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-topic -d 'Topic of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-payload -d 'Payload of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-qos -d 'QoS of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-delay -d 'Seconds the broker waits before publishing the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d 'Send an empty message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s r -l retain -d 'Ask the broker to retain the message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-disconnect -d 'End by closing the connection without DISCONNECT, so the broker publishes the will'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l disconnect-with-will -d 'End with DISCONNECT reason 0x04, so the broker publishes the will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s d -l debug -d 'Print every packet sent and received on stderr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s t -l topic -d 'Topic filter to subscribe to (repeatable; + and # wildcards)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s q -l qos -d 'Maximum QoS of the subscriptions: 0, 1 or 2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s T -l filter-out -d 'Hide messages whose topic matches FILTER (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s U -l unsubscribe -d 'Unsubscribe from FILTER first, e.g. in a resumed session (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-handling -d 'When to send retained messages: 0 always, 1 for new subscriptions, 2 never (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s C -l count -d 'Exit after COUNT messages' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s W -l timeout -d 'Exit with status 1 after SECONDS without the count reached' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s F -l format -d 'Print each message in FORMAT (see Format, below)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l color -d 'When to colour the output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s h -l host -d 'Broker host name or address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s p -l port -d 'Broker port' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
+3.1.1\t''
+3.1\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s i -l id -d 'Client identifier [default: mqtk- followed by random characters]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s I -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l connect-timeout -d 'Seconds to wait for the TCP connection and the CONNACK' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s u -l username -d 'User name' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s P -l pw -d 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-topic -d 'Topic of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-payload -d 'Payload of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-qos -d 'QoS of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-delay -d 'Seconds the broker waits before publishing the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-local -d 'Do not receive our own messages (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s E -l exit-after-subscribe -d 'Exit once the subscriptions are acknowledged'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s R -l no-retained -d 'Do not print stale retained messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retained-only -d 'Print only retained messages; exit when the first live one arrives'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l remove-retained -d 'Clear each retained message received'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s v -l verbose -d 'Print the topic before each payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s N -l no-newline -d 'No newline after each message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l json -d 'One JSON object per message per line'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pretty -d 'Pretty-print a JSON payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s d -l debug -d 'Print every packet sent and received on stderr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
