@@ -36,9 +36,6 @@ use transport::Transport;
 /// Queued bytes above which a publish waits for the socket before queueing more.
 const WRITE_HIGH_WATER: usize = 256 * 1024;
 
-/// The most topic aliases the client accepts from the broker.
-const TOPIC_ALIAS_MAXIMUM: u16 = 1024;
-
 /// How to reach the broker and what to ask of it. Plain settings: the client
 /// knows nothing of command-line flags.
 #[derive(Debug, Clone)]
@@ -63,6 +60,11 @@ pub struct Options {
     pub trace: bool,
     /// MQTT 5 user properties for CONNECT.
     pub user_properties: Vec<(String, String)>,
+    /// How many topic aliases the broker may use towards us (MQTT 5); 0 for
+    /// none. Off by default: some brokers assign aliases wrongly (rumqttd 0.20
+    /// gives every topic under a wildcard subscription the same one), and a
+    /// command-line client gains little from them.
+    pub topic_alias_maximum: u16,
 }
 
 impl Default for Options {
@@ -81,6 +83,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(10),
             trace: false,
             user_properties: Vec::new(),
+            topic_alias_maximum: 0,
         }
     }
 }
@@ -277,7 +280,7 @@ impl Client {
             .clone()
             .unwrap_or_else(|| options.client_id.clone());
         let alias_maximum = if protocol.is_v5() {
-            TOPIC_ALIAS_MAXIMUM
+            options.topic_alias_maximum
         } else {
             0
         };
@@ -627,13 +630,15 @@ impl Client {
             reason,
             properties: Properties::default(),
         }))?;
-        self.conn.shutdown().await?;
+        // The broker closes the connection after DISCONNECT; closing our side
+        // first would race it (rumqttd then drops an unrelated connection).
+        self.conn.flush().await?;
         let linger = Duration::from_secs(2);
         match tokio::time::timeout(linger, self.conn.drain_until_closed()).await {
             Ok(Err(ClientError::Io(e))) if e.kind() == io::ErrorKind::ConnectionReset => Ok(()),
             Ok(result) => result,
-            // The broker keeps the socket open: everything was written and the
-            // FIN was sent, which is all a client can do.
+            // The broker keeps the socket open: everything was written, and
+            // dropping the socket closes it.
             Err(_) => Ok(()),
         }
     }
@@ -651,7 +656,7 @@ fn connect_packet(options: &Options, protocol: Protocol) -> Connect {
     let mut properties = Properties::default();
     if v5 {
         properties.session_expiry_interval = options.session_expiry.filter(|&s| s > 0);
-        properties.topic_alias_maximum = Some(TOPIC_ALIAS_MAXIMUM);
+        properties.topic_alias_maximum = Some(options.topic_alias_maximum).filter(|&m| m > 0);
         properties.user_properties = options.user_properties.clone();
     }
     let will = options.will.clone().map(|mut will| {

@@ -165,6 +165,11 @@ impl Session {
         let Some(alias) = publish.properties.topic_alias else {
             return Ok(());
         };
+        if self.alias_maximum == 0 {
+            return Err(AliasError(format!(
+                "topic alias {alias}, though the client allows none"
+            )));
+        }
         if alias == 0 || alias > self.alias_maximum {
             return Err(AliasError(format!(
                 "topic alias {alias} is outside 1..={}",

@@ -107,6 +107,7 @@ pub fn client_options(
         connect_timeout: Duration::from_secs_f64(connection.connect_timeout),
         trace: connection.debug,
         user_properties: Vec::new(),
+        topic_alias_maximum: 0,
     })
 }
 
