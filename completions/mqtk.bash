@@ -297,7 +297,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__sub)
-            opts="-t -q -T -U -E -C -W -R -v -N -F -c -x -h -p -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --no-reconnect --verbose --no-newline --format --json --pretty --color --disable-clean-start --session-expiry --host --port --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
+            opts="-t -q -T -U -E -C -W -R -v -N -F -c -x -h -p -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --no-reconnect --verbose --no-newline --format --json --pretty --color --disable-clean-start --session-expiry --host --port --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -336,6 +336,10 @@ _mqtk() {
                     return 0
                     ;;
                 --retain-handling)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subscription-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -536,6 +536,10 @@ pub struct SubArgs {
     #[arg(long = "retain-handling", value_name = "0|1|2", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2), help_heading = "Subscription")]
     pub retain_handling: u8,
 
+    /// Subscription identifier the broker returns with each matching message (MQTT 5)
+    #[arg(long = "subscription-id", value_name = "ID", value_parser = clap::value_parser!(u32).range(1..=268_435_455), help_heading = "Subscription")]
+    pub subscription_id: Option<u32>,
+
     /// Exit once the subscriptions are acknowledged
     #[arg(short = 'E', long = "exit-after-subscribe", help_heading = "Ending")]
     pub exit_after_subscribe: bool,

@@ -304,6 +304,58 @@ fn the_broker_maximum_qos_is_respected_with_a_clear_error() {
 }
 
 #[test]
+fn a_broker_without_retain_refuses_a_retained_message_before_it_is_sent() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        // CONNACK success, properties: retain not available
+        send(&mut s, &[0x20, 0x05, 0x00, 0x00, 0x02, 0x25, 0x00]);
+        // The client must send no PUBLISH; it may say DISCONNECT or just close.
+        match common::try_read_packet(&mut s) {
+            Ok(Some(packet)) => assert_eq!(packet, DISCONNECT, "no PUBLISH"),
+            Ok(None) | Err(_) => {}
+        }
+    });
+    let output = run(&peer, &["pub", "-t", "t", "-m", "x", "-r"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("does not support retained messages"), "{err}");
+}
+
+#[test]
+fn a_message_over_the_broker_maximum_packet_size_is_refused_with_its_size() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        // CONNACK success, properties: maximum packet size 16 bytes
+        send(
+            &mut s,
+            &[0x20, 0x08, 0x00, 0x00, 0x05, 0x27, 0x00, 0x00, 0x00, 0x10],
+        );
+        match common::try_read_packet(&mut s) {
+            Ok(Some(packet)) => assert_eq!(packet, DISCONNECT, "no PUBLISH"),
+            Ok(None) | Err(_) => {}
+        }
+    });
+    let output = run(
+        &peer,
+        &[
+            "pub",
+            "-t",
+            "t",
+            "-m",
+            "a payload longer than sixteen bytes",
+        ],
+    );
+    peer.join();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("exceeds the broker's maximum packet size of 16 bytes"),
+        "{err}"
+    );
+}
+
+#[test]
 fn no_pingresp_within_the_keep_alive_is_a_lost_connection() {
     let peer = FakePeer::start(|mut s| {
         read_packet(&mut s);
@@ -384,6 +436,46 @@ fn a_topic_alias_the_client_never_allowed_is_a_protocol_error() {
         "{err}"
     );
     assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn a_subscription_identifier_is_sent_and_shown_with_each_message() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        let subscribe = read_packet(&mut s);
+        // packet id, properties: 2 bytes, subscription identifier 7
+        assert_eq!(&subscribe[4..7], [0x02, 0x0B, 0x07]);
+        send(
+            &mut s,
+            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x00],
+        );
+        #[rustfmt::skip]
+        send(&mut s, &[
+            0x30, 0x07,                                  // PUBLISH QoS 0, remaining length 7
+            0x00, 0x01, b't',                            // topic "t"
+            0x02, 0x0B, 0x07,                            // properties: subscription identifier 7
+            b'x',                                        // payload "x"
+        ]);
+        assert_eq!(read_packet(&mut s), DISCONNECT);
+    });
+    let output = run(
+        &peer,
+        &[
+            "sub",
+            "-t",
+            "t",
+            "--subscription-id",
+            "7",
+            "-F",
+            "%S %p",
+            "-C",
+            "1",
+        ],
+    );
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "7 x\n");
 }
 
 #[test]

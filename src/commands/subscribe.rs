@@ -31,6 +31,8 @@ const COALESCE: Duration = Duration::from_millis(1);
 struct Plan {
     options: Options,
     subscriptions: Vec<Subscription>,
+    /// Sent with the subscriptions; the broker returns it with each message.
+    subscription_id: Option<u32>,
     unsubscribe: Vec<String>,
     filter_out: Vec<String>,
     exit_after_subscribe: bool,
@@ -152,6 +154,7 @@ fn plan(args: SubArgs) -> anyhow::Result<Plan> {
     Ok(Plan {
         options,
         subscriptions,
+        subscription_id: args.subscription_id,
         unsubscribe: args.unsubscribe,
         filter_out: args.filter_out,
         exit_after_subscribe: args.exit_after_subscribe,
@@ -174,8 +177,26 @@ async fn subscribe(client: &mut Client, plan: &Plan, first: bool) -> anyhow::Res
     if plan.subscriptions.is_empty() {
         return Ok(());
     }
+    let mut properties = Properties::default();
+    if let Some(id) = plan.subscription_id {
+        if !client.protocol().is_v5() {
+            bail!(
+                "--subscription-id needs MQTT 5, and the broker speaks MQTT {}",
+                client.protocol()
+            );
+        }
+        if client
+            .connack()
+            .properties
+            .subscription_identifier_available
+            == Some(false)
+        {
+            bail!("the broker does not support subscription identifiers (--subscription-id)");
+        }
+        properties.subscription_identifiers.push(id);
+    }
     let suback = client
-        .subscribe(plan.subscriptions.clone(), Properties::default())
+        .subscribe(plan.subscriptions.clone(), properties)
         .await?;
     let mut granted = 0;
     for (subscription, reason) in plan.subscriptions.iter().zip(&suback.reasons) {
