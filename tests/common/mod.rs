@@ -11,8 +11,13 @@
 //! - rumqttd: embedded (a dev-dependency), always available, one MQTT 3.1.1 and one MQTT 5
 //!   listener, because rumqttd speaks one protocol version per listener.
 //! - mosquitto: used when installed (PATH, /usr/sbin, ...); with `CI=true` it must be installed.
-//!   A second instance requires a user name and password.
+//!   A second instance requires a user name and password. No instance limits the messages it
+//!   queues for a slow subscriber, so no big test loses any to mosquitto.
 //! - [`FakePeer`], [`read_packet`], [`assert_closed`]: a scripted TCP peer on 127.0.0.1:0.
+//! - [`run`]: the `mqtk` binary under a deadline (`Running`, `Finished`), `mqtk pub`/`mqtk sub`
+//!   against a broker, `for_each_broker`, line helpers.
+//! - [`own_mosquitto`]: a mosquitto of a test's own, which it may kill and start again on the
+//!   same port (the shared ones must stay up for the other tests).
 //!
 //! rumqttd quirks worth knowing when writing tests (rumqttd 0.20):
 //! - a CONNECT with keep-alive 0 is refused by closing the connection without a CONNACK;
@@ -20,8 +25,12 @@
 //!   protocol version (3.1.1 on the v5 listener, 5 on the v4 listener).
 
 // Every test binary includes this module with `mod common;` but uses only part of it, and the
-// items it leaves unused would otherwise be dead-code warnings in that binary.
+// items it leaves unused would otherwise be dead-code warnings in that binary. The allowance
+// holds for the submodules too.
 #![allow(dead_code)]
+
+pub mod own_mosquitto;
+pub mod run;
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -120,7 +129,7 @@ pub fn mosquitto() -> Option<Broker> {
     static MOSQUITTO: OnceLock<Option<Mosquitto>> = OnceLock::new();
     let server = MOSQUITTO.get_or_init(|| {
         let exe = find_tool("mosquitto")?;
-        Some(start_mosquitto("mosquitto", &exe, None))
+        Some(Mosquitto::start("mosquitto", &exe, free_port(), None))
     });
     server.as_ref().map(|server| server.broker.clone())
 }
@@ -133,7 +142,12 @@ pub fn mosquitto_with_password() -> Option<(Broker, &'static str, &'static str)>
         let exe = find_tool("mosquitto")?;
         let passwd_exe = find_tool("mosquitto_passwd")?;
         let login = (passwd_exe.as_path(), MOSQUITTO_USER, MOSQUITTO_PASSWORD);
-        Some(start_mosquitto("mosquitto-password", &exe, Some(login)))
+        Some(Mosquitto::start(
+            "mosquitto-password",
+            &exe,
+            free_port(),
+            Some(login),
+        ))
     });
     let server = server.as_ref()?;
     Some((server.broker.clone(), MOSQUITTO_USER, MOSQUITTO_PASSWORD))
@@ -282,13 +296,6 @@ const EXTRA_TOOL_DIRS: &[&str] = &[
     "/opt/homebrew/bin",
 ];
 
-/// A mosquitto started by this test process.
-struct Mosquitto {
-    broker: Broker,
-    /// The watchdog, whose stdin pipe stays open until this process exits (see `start_watchdog`).
-    _watchdog: Child,
-}
-
 /// Whether we run in CI, where a missing mosquitto is an error instead of a skip.
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
@@ -312,20 +319,90 @@ fn find_tool(name: &str) -> Option<PathBuf> {
     found
 }
 
-/// Starts mosquitto on a free port, with `login = (mosquitto_passwd, user, password)` required
-/// when given, and waits until it accepts connections.
-fn start_mosquitto(
-    name: &'static str,
-    exe: &Path,
-    login: Option<(&Path, &str, &str)>,
-) -> Mosquitto {
-    // Kept on disk after this function; the watchdog removes it when the tests end.
-    let dir = tempfile::Builder::new()
-        .prefix("mqtk-mosquitto-")
-        .tempdir()
-        .expect("create a temporary directory for mosquitto")
-        .keep();
-    let port = free_port();
+/// A mosquitto process started by this test process.
+///
+/// The harness's shared instances live in statics, which are never dropped: their watchdogs
+/// stop them when the test process exits. [`own_mosquitto::OwnMosquitto`] kills its instance
+/// itself with [`Mosquitto::kill`].
+struct Mosquitto {
+    broker: Broker,
+    child: Child,
+    /// Kills mosquitto and removes its directory once its stdin pipe closes (see
+    /// `start_watchdog`).
+    watchdog: Child,
+}
+
+impl Mosquitto {
+    /// Starts mosquitto on `port` in a temporary directory of its own, with
+    /// `login = (mosquitto_passwd, user, password)` required when given, and waits until it
+    /// accepts connections.
+    fn start(
+        name: &'static str,
+        exe: &Path,
+        port: u16,
+        login: Option<(&Path, &str, &str)>,
+    ) -> Mosquitto {
+        // Kept on disk after this function; the watchdog removes it.
+        let dir = tempfile::Builder::new()
+            .prefix("mqtk-mosquitto-")
+            .tempdir()
+            .expect("create a temporary directory for mosquitto")
+            .keep();
+        let config_file = write_mosquitto_config(&dir, port, login);
+        let log_file = dir.join("mosquitto.log");
+        let log = File::create(&log_file).expect("create mosquitto.log");
+        let mut child = Command::new(exe)
+            .arg("-c")
+            .arg(&config_file)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone the mosquitto.log handle"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|err| panic!("start {}: {err}", exe.display()));
+        // Start the watchdog before waiting, so a failed start is cleaned up too.
+        let watchdog = start_watchdog(child.id(), &dir);
+        wait_for_port(name, port, || {
+            let status = child.try_wait().ok().flatten()?;
+            let log = fs::read_to_string(&log_file).unwrap_or_default();
+            Some(format!("{name} exited with {status}; its log:\n{log}"))
+        });
+        Mosquitto {
+            broker: mosquitto_broker(name, port),
+            child,
+            watchdog,
+        }
+    }
+
+    /// Kills mosquitto with SIGKILL, as a crash would, and waits until it is gone and its
+    /// directory removed.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        // Mosquitto is reaped only after the watchdog's own `kill`, so that one cannot hit
+        // another process that was given the same pid.
+        drop(self.watchdog.stdin.take());
+        let _ = self.watchdog.wait();
+        let _ = self.child.wait();
+    }
+}
+
+/// The [`Broker`] of a mosquitto listening on `port`.
+fn mosquitto_broker(name: &'static str, port: u16) -> Broker {
+    Broker {
+        name,
+        host: HOST.to_string(),
+        port,
+        version: Version::Both,
+    }
+}
+
+/// Writes `dir`/mosquitto.conf for a listener on `port`, anonymous or with `login` (see
+/// [`Mosquitto::start`]), and returns its path.
+fn write_mosquitto_config(dir: &Path, port: u16, login: Option<(&Path, &str, &str)>) -> PathBuf {
+    // mosquitto's default `max_queued_messages 1000` drops messages, QoS 0 and 1 alike, for a
+    // subscriber that falls more than 1000 behind (a debug build on a busy machine does with
+    // 100,000 messages; "Outgoing messages are being dropped" in the log); the tests are about
+    // mqtk, not about that queue. `max_queued_bytes 0` is the default, written out because the
+    // queue is unlimited only when both limits are 0.
     let mut config = format!(
         "# Written by the mqtk test harness (tests/common/mod.rs).\n\
          # Started as root, mosquitto would switch to the `mosquitto` user, which cannot read\n\
@@ -333,7 +410,9 @@ fn start_mosquitto(
          user root\n\
          listener {port} {HOST}\n\
          persistence false\n\
-         log_dest stderr\n"
+         log_dest stderr\n\
+         max_queued_messages 0\n\
+         max_queued_bytes 0\n"
     );
     match login {
         None => config.push_str("allow_anonymous true\n"),
@@ -357,36 +436,11 @@ fn start_mosquitto(
     }
     let config_file = dir.join("mosquitto.conf");
     fs::write(&config_file, config).expect("write mosquitto.conf");
-
-    let log_file = dir.join("mosquitto.log");
-    let log = File::create(&log_file).expect("create mosquitto.log");
-    let mut child = Command::new(exe)
-        .arg("-c")
-        .arg(&config_file)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().expect("clone the mosquitto.log handle"))
-        .stderr(log)
-        .spawn()
-        .unwrap_or_else(|err| panic!("start {}: {err}", exe.display()));
-    // Start the watchdog before waiting, so a failed start is cleaned up too.
-    let watchdog = start_watchdog(child.id(), &dir);
-    wait_for_port(name, port, || {
-        let status = child.try_wait().ok().flatten()?;
-        let log = fs::read_to_string(&log_file).unwrap_or_default();
-        Some(format!("{name} exited with {status}; its log:\n{log}"))
-    });
-    Mosquitto {
-        broker: Broker {
-            name,
-            host: HOST.to_string(),
-            port,
-            version: Version::Both,
-        },
-        _watchdog: watchdog,
-    }
+    config_file
 }
 
-/// Starts a shell that kills process `pid` and removes `dir` once this test process exits.
+/// Starts a shell that kills process `pid` and removes `dir` once this test process exits, or
+/// earlier when the pipe to its stdin is closed ([`Mosquitto::kill`]).
 ///
 /// The shell waits for end-of-file on its stdin, a pipe whose only write end this process
 /// holds (Rust opens pipes close-on-exec, so no other child inherits it). The kernel closes it

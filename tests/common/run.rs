@@ -1,0 +1,380 @@
+//! Running the `mqtk` binary from a test: [`spawn`] starts it with its output collected by
+//! threads ([`Running`], killed when dropped) and [`Running::finish`] waits for it under a
+//! deadline ([`Finished`]), so a broken build fails a test instead of hanging it.
+//!
+//! Also here: `mqtk pub` and `mqtk sub` against a [`Broker`] ([`publish_ok`], [`subscribe`],
+//! ...), [`for_each_broker`], and the line helpers for big tests and failure messages.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{mqtk, Broker};
+
+/// The longest one `mqtk` process may take before the test fails (and the process is killed).
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// How long a subscriber may take to connect and subscribe.
+const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What an `mqtk` process left behind.
+#[derive(Debug)]
+pub struct Finished {
+    /// How the process ended.
+    pub status: ExitStatus,
+    /// All of stdout, as bytes (payloads need not be UTF-8).
+    pub stdout: Vec<u8>,
+    /// All of stderr.
+    pub stderr: String,
+}
+
+impl Finished {
+    /// Stdout as text, invalid UTF-8 replaced.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Panics unless the process exited with `code`, showing what it printed.
+    pub fn assert_code(&self, code: i32, what: &str) {
+        assert_eq!(
+            self.status.code(),
+            Some(code),
+            "{what}: expected exit code {code}, got {}\nstdout: {:?}\nstderr:\n{}",
+            self.status,
+            shorten(&self.stdout()),
+            tail_lines(&self.stderr)
+        );
+    }
+}
+
+/// A running `mqtk` process: threads collect its output, and it is killed when dropped.
+pub struct Running {
+    what: String,
+    child: Child,
+    stdout_chunks: Receiver<Vec<u8>>,
+    stdout: Vec<u8>,
+    stderr_lines: Receiver<String>,
+    stderr: Vec<String>,
+}
+
+/// Starts `command` with `input` (when given) written to its stdin from a thread, which then
+/// closes it; without `input`, stdin is /dev/null. `what` names the process in failures.
+pub fn spawn(what: &str, command: &mut Command, input: Option<Vec<u8>>) -> Running {
+    let stdin = if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
+    command
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|err| panic!("{what}: start mqtk: {err}"));
+    if let Some(input) = input {
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        // A write error means mqtk exited early; its exit status tells the test why.
+        thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+    }
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let (stdout_tx, stdout_rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut chunk = vec![0; 64 * 1024];
+        loop {
+            match stdout.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if stdout_tx.send(chunk[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (stderr_tx, stderr_rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).split(b'\n') {
+            let Ok(line) = line else { break };
+            let line = String::from_utf8_lossy(&line).into_owned();
+            if stderr_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Running {
+        what: what.to_string(),
+        child,
+        stdout_chunks: stdout_rx,
+        stdout: Vec::new(),
+        stderr_lines: stderr_rx,
+        stderr: Vec::new(),
+    }
+}
+
+impl Running {
+    /// Waits until a line of stderr contains `needle`; panics after `timeout` or when mqtk ends.
+    pub fn wait_for_stderr(&mut self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr_lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    self.stderr.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{}: no {needle:?} on stderr within {timeout:?}; stderr so far:\n{}",
+                    self.what,
+                    self.stderr_tail()
+                ),
+                Err(RecvTimeoutError::Disconnected) => {
+                    let status = self.child.wait().ok();
+                    panic!(
+                        "{}: stderr closed (exit {status:?}) before {needle:?}; stderr:\n{}",
+                        self.what,
+                        self.stderr_tail()
+                    )
+                }
+            }
+        }
+    }
+
+    /// Waits until stdout starts with `prefix`; panics after `timeout` or when mqtk ends.
+    pub fn wait_for_stdout(&mut self, prefix: &[u8], timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while !self.stdout.starts_with(prefix) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout_chunks.recv_timeout(left) {
+                Ok(chunk) => self.stdout.extend(chunk),
+                Err(err) => {
+                    let status = self.child.try_wait().ok().flatten();
+                    self.drain_stderr();
+                    panic!(
+                        "{}: stdout does not start with {:?} ({err}, exit {status:?}): {:?}\n\
+                         stderr:\n{}",
+                        self.what,
+                        String::from_utf8_lossy(prefix),
+                        shorten(&String::from_utf8_lossy(&self.stdout)),
+                        self.stderr_tail()
+                    )
+                }
+            }
+        }
+    }
+
+    /// Waits for mqtk to exit, killing it and failing the test after `timeout`.
+    pub fn finish_within(mut self, timeout: Duration) -> Finished {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+                Ok(None) => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    self.drain_stderr();
+                    panic!(
+                        "{}: still running after {timeout:?}, killed; stdout: {:?}\nstderr:\n{}",
+                        self.what,
+                        shorten(&String::from_utf8_lossy(&self.stdout)),
+                        self.stderr_tail()
+                    );
+                }
+                Err(err) => panic!("{}: wait: {err}", self.what),
+            }
+        };
+        let stderr = self.drain_stderr();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout_chunks.recv_timeout(left) {
+                Ok(chunk) => self.stdout.extend(chunk),
+                Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => panic!("{}: stdout stayed open", self.what),
+            }
+        }
+        Finished {
+            status,
+            stdout: std::mem::take(&mut self.stdout),
+            stderr,
+        }
+    }
+
+    /// Waits for mqtk to exit, killing it and failing the test after [`DEADLINE`].
+    pub fn finish(self) -> Finished {
+        self.finish_within(DEADLINE)
+    }
+
+    /// All of stderr, once it closes (or after 10 s).
+    fn drain_stderr(&mut self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stderr_lines.recv_timeout(left) {
+                Ok(line) => self.stderr.push(line),
+                Err(_) => break,
+            }
+        }
+        let mut text = self.stderr.join("\n");
+        if !self.stderr.is_empty() {
+            text.push('\n');
+        }
+        text
+    }
+
+    /// The last lines of stderr so far, for failure messages (a `-d` trace can be long).
+    fn stderr_tail(&self) -> String {
+        tail_lines(&self.stderr.join("\n"))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// `mqtk pub` with the broker's arguments and `args`.
+pub fn publisher(broker: &Broker, args: &[&str]) -> Command {
+    let mut command = mqtk();
+    command.arg("pub").args(broker.args()).args(args);
+    command
+}
+
+/// Runs `mqtk pub ARGS` to the end, with `input` on stdin when given.
+pub fn publish_with_input(broker: &Broker, args: &[&str], input: Option<Vec<u8>>) -> Finished {
+    let what = format!("{}: mqtk pub {}", broker.name, args.join(" "));
+    spawn(&what, &mut publisher(broker, args), input).finish()
+}
+
+/// Runs `mqtk pub ARGS` and fails the test unless it exits 0.
+pub fn publish_ok(broker: &Broker, args: &[&str]) {
+    let what = format!("{}: pub {}", broker.name, args.join(" "));
+    publish_with_input(broker, args, None).assert_code(0, &what);
+}
+
+/// `mqtk sub` with the broker's arguments and `args`, not started yet.
+pub fn subscriber(broker: &Broker, args: &[&str]) -> Command {
+    let mut command = mqtk();
+    command.arg("sub").args(broker.args()).args(args);
+    command
+}
+
+/// Starts `mqtk sub -d ARGS` and returns once its trace shows the SUBACK.
+pub fn subscribe(broker: &Broker, args: &[&str]) -> Running {
+    let what = format!("{}: mqtk sub -d {}", broker.name, args.join(" "));
+    let mut running = spawn(&what, subscriber(broker, args).arg("-d"), None);
+    running.wait_for_stderr("received SUBACK", SUBSCRIBE_TIMEOUT);
+    running
+}
+
+/// Starts `mqtk sub -t TOPIC -t TOPIC/ready ARGS` without `-d` (whose trace slows a subscriber
+/// down) and returns once it printed the retained message "ready" of TOPIC/ready, published
+/// first: it is subscribed then. Counting messages (`-C`), count that one too, and call
+/// [`clear_ready`] once the subscriber is done.
+pub fn subscribe_quietly(broker: &Broker, topic: &str, args: &[&str]) -> Running {
+    let ready_topic = format!("{topic}/ready");
+    publish_ok(
+        broker,
+        &["-t", &ready_topic, "-m", "ready", "-r", "-q", "1"],
+    );
+    let mut all_args = vec!["-t", topic, "-t", &ready_topic];
+    all_args.extend(args);
+    let what = format!("{}: mqtk sub {}", broker.name, all_args.join(" "));
+    let mut running = spawn(&what, &mut subscriber(broker, &all_args), None);
+    running.wait_for_stdout(b"ready\n", SUBSCRIBE_TIMEOUT);
+    running
+}
+
+/// Removes the retained message of [`subscribe_quietly`].
+pub fn clear_ready(broker: &Broker, topic: &str) {
+    publish_ok(
+        broker,
+        &["-t", &format!("{topic}/ready"), "-n", "-r", "-q", "1"],
+    );
+}
+
+/// Runs `test` once for each broker, all at once, each on a thread named after the broker; a
+/// failure on any of them fails the test.
+pub fn for_each_broker(brokers: &[Broker], test: impl Fn(&Broker) + Sync) {
+    thread::scope(|scope| {
+        let test = &test;
+        for broker in brokers {
+            thread::Builder::new()
+                .name(broker.name.to_string())
+                .spawn_scoped(scope, move || test(broker))
+                .expect("spawn a broker thread");
+        }
+    });
+}
+
+/// The first and last characters of long output, for failure messages.
+pub fn shorten(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= 400 {
+        return text.to_string();
+    }
+    let head: String = chars[..200].iter().collect();
+    let tail: String = chars[chars.len() - 200..].iter().collect();
+    format!(
+        "{head} [... {} more characters ...] {tail}",
+        chars.len() - 400
+    )
+}
+
+/// The last 20 lines of `text`.
+pub fn tail_lines(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let skipped = lines.len().saturating_sub(20);
+    let mut tail = String::new();
+    if skipped > 0 {
+        tail.push_str(&format!("[{skipped} lines before these]\n"));
+    }
+    tail.push_str(&lines[skipped..].join("\n"));
+    tail
+}
+
+/// "line-000001\n" ... up to `count`.
+pub fn numbered_lines(count: usize) -> Vec<u8> {
+    let mut text = Vec::with_capacity(count * 12);
+    for n in 1..=count {
+        writeln!(text, "line-{n:06}").expect("write to a Vec");
+    }
+    text
+}
+
+/// Asserts that a subscriber printed exactly `expected`, naming the first differing line.
+pub fn assert_lines(what: &str, got: &[u8], expected: &[u8]) {
+    if got == expected {
+        return;
+    }
+    let got = String::from_utf8_lossy(got);
+    let expected = String::from_utf8_lossy(expected);
+    let (got_lines, expected_lines): (Vec<&str>, Vec<&str>) =
+        (got.lines().collect(), expected.lines().collect());
+    let first_difference = got_lines
+        .iter()
+        .zip(&expected_lines)
+        .position(|(a, b)| a != b)
+        .unwrap_or(got_lines.len().min(expected_lines.len()));
+    panic!(
+        "{what}: printed {} lines, expected {}; first difference at line {}: {:?} instead of {:?}",
+        got_lines.len(),
+        expected_lines.len(),
+        first_difference + 1,
+        got_lines.get(first_difference),
+        expected_lines.get(first_difference),
+    );
+}

@@ -1,0 +1,522 @@
+//! `mqtk pub` against real brokers: what a subscriber receives, what the exit code says and
+//! what stderr shows, for each message source, QoS, ending and failure a user runs into.
+//!
+//! Every `mqtk` process runs under a deadline and is killed when its test ends in any way, so
+//! a broken build fails the tests instead of hanging them (see `common::run`). A subscriber
+//! counts as subscribed once its `-d` trace shows the SUBACK (or, where `-d` would slow it
+//! down, once it printed a retained message).
+
+mod common;
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use common::run::{
+    assert_lines, clear_ready, for_each_broker, numbered_lines, publish_ok, publish_with_input,
+    publisher, shorten, spawn, subscribe, subscribe_quietly, Finished,
+};
+use common::{
+    brokers, free_port, mosquitto, mosquitto_with_password, mqtk, rumqttd_v311, rumqttd_v5,
+    unique_topic, Broker,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+
+/// Asserts that stderr is exactly one line starting with "mqtk: ".
+fn assert_one_error_line(finished: &Finished, what: &str) {
+    let lines: Vec<&str> = finished.stderr.lines().collect();
+    assert!(
+        lines.len() == 1 && lines[0].starts_with("mqtk: "),
+        "{what}: expected one stderr line starting with \"mqtk: \", got:\n{}",
+        finished.stderr
+    );
+}
+
+/// Publishes with `pub_args` (plus `-t TOPIC`) and checks that a subscriber with `sub_args`
+/// prints `expected`, receiving `count` messages.
+fn assert_delivered(
+    broker: &Broker,
+    pub_args: &[&str],
+    input: Option<Vec<u8>>,
+    (count, sub_args): (usize, &[&str]),
+    expected: &[u8],
+) {
+    let topic = unique_topic("pub");
+    let count = count.to_string();
+    let mut args = vec!["-t", topic.as_str(), "-C", &count, "-W", "20"];
+    args.extend(sub_args);
+    let subscriber = subscribe(broker, &args);
+    let mut args = vec!["-t", topic.as_str()];
+    args.extend(pub_args);
+    let what = format!("{}: pub {}", broker.name, pub_args.join(" "));
+    publish_with_input(broker, &args, input).assert_code(0, &what);
+    let got = subscriber.finish();
+    got.assert_code(0, &format!("the subscriber of {what}"));
+    assert!(
+        got.stdout == expected,
+        "{what}: the subscriber printed {:?}, expected {:?}",
+        shorten(&got.stdout()),
+        shorten(&String::from_utf8_lossy(expected))
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round trips
+
+fn round_trip_at_qos(qos: &str) {
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("round-trip");
+        let message = format!("hello at QoS {qos}");
+        let subscriber = subscribe(broker, &["-t", &topic, "-C", "1", "-W", "10", "-q", qos]);
+        publish_ok(broker, &["-t", &topic, "-m", &message, "-q", qos]);
+        let got = subscriber.finish();
+        got.assert_code(0, &format!("{}: sub -q {qos}", broker.name));
+        assert_eq!(got.stdout(), format!("{message}\n"), "{}", broker.name);
+    });
+}
+
+#[test]
+fn a_qos_0_message_reaches_a_subscriber() {
+    round_trip_at_qos("0");
+}
+
+#[test]
+fn a_qos_1_message_reaches_a_subscriber() {
+    round_trip_at_qos("1");
+}
+
+#[test]
+fn a_qos_2_message_reaches_a_subscriber() {
+    round_trip_at_qos("2");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retained messages
+
+#[test]
+fn a_retained_message_reaches_later_subscribers_until_it_is_cleared() {
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("retained");
+        publish_ok(broker, &["-t", &topic, "-m", "kept", "-r", "-q", "1"]);
+
+        let later = subscribe(broker, &["-t", &topic, "-C", "1", "-W", "5"]).finish();
+        later.assert_code(0, &format!("{}: a subscriber after pub -r", broker.name));
+        assert_eq!(later.stdout(), "kept\n", "{}", broker.name);
+
+        publish_ok(broker, &["-t", &topic, "-r", "-n", "-q", "1"]);
+        let after_clear = subscribe(broker, &["-t", &topic, "-W", "1"]).finish();
+        after_clear.assert_code(1, &format!("{}: a subscriber after pub -r -n", broker.name));
+        assert_eq!(after_clear.stdout(), "", "{}", broker.name);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Last will
+
+#[test]
+fn the_will_is_published_when_pub_ends_without_disconnect() {
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("will");
+        let will_topic = format!("{topic}/status");
+        let watcher = subscribe(broker, &["-t", &will_topic, "-C", "1", "-W", "10"]);
+        publish_ok(
+            broker,
+            &[
+                "-t",
+                &topic,
+                "-m",
+                "up",
+                "--will-topic",
+                &will_topic,
+                "--will-payload",
+                "gone",
+                "--no-disconnect",
+            ],
+        );
+        let got = watcher.finish();
+        got.assert_code(0, &format!("{}: the will watcher", broker.name));
+        assert_eq!(got.stdout(), "gone\n", "{}", broker.name);
+    });
+}
+
+#[test]
+fn the_will_is_not_published_after_a_clean_disconnect() {
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("no-will");
+        let will_topic = format!("{topic}/status");
+        let watcher = subscribe(broker, &["-t", &will_topic, "-W", "2"]);
+        publish_ok(
+            broker,
+            &[
+                "-t",
+                &topic,
+                "-m",
+                "up",
+                "--will-topic",
+                &will_topic,
+                "--will-payload",
+                "gone",
+                "-q",
+                "1",
+            ],
+        );
+        let got = watcher.finish();
+        got.assert_code(1, &format!("{}: the will watcher", broker.name));
+        assert_eq!(got.stdout(), "", "{}", broker.name);
+    });
+}
+
+/// mosquitto only: rumqttd 0.20 discards the will on every DISCONNECT, whatever its reason
+/// code (router/routing.rs, `Packet::Disconnect` removes the last will), so reason 0x04 cannot
+/// be checked against it.
+#[test]
+fn the_will_is_published_after_disconnect_with_will() {
+    let Some(broker) = mosquitto() else {
+        eprintln!("mosquitto is not installed: skipping the --disconnect-with-will test");
+        return;
+    };
+    let topic = unique_topic("disconnect-with-will");
+    let will_topic = format!("{topic}/status");
+    let watcher = subscribe(&broker, &["-t", &will_topic, "-C", "1", "-W", "10"]);
+    publish_ok(
+        &broker,
+        &[
+            "-t",
+            &topic,
+            "-m",
+            "up",
+            "--will-topic",
+            &will_topic,
+            "--will-payload",
+            "gone",
+            "--disconnect-with-will",
+        ],
+    );
+    let got = watcher.finish();
+    got.assert_code(0, "the will watcher");
+    assert_eq!(got.stdout(), "gone\n");
+}
+
+#[test]
+fn disconnect_with_will_under_mqtt_311_is_a_usage_error() {
+    let broker = rumqttd_v311();
+    let got = publish_with_input(
+        &broker,
+        &[
+            "-t",
+            "a",
+            "-m",
+            "up",
+            "--will-topic",
+            "w",
+            "--disconnect-with-will",
+        ],
+        None,
+    );
+    got.assert_code(2, "pub -V 3.1.1 --disconnect-with-will");
+    assert_one_error_line(&got, "pub -V 3.1.1 --disconnect-with-will");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials and connection failures
+
+/// The password-protected mosquitto, or `None` (after a note) when mosquitto is not installed;
+/// with CI=true the harness panics instead.
+fn password_broker() -> Option<(Broker, &'static str, &'static str)> {
+    let found = mosquitto_with_password();
+    if found.is_none() {
+        eprintln!("mosquitto is not installed: skipping a credentials test");
+    }
+    found
+}
+
+#[test]
+fn a_wrong_password_is_refused_with_exit_code_4() {
+    let Some((broker, user, _)) = password_broker() else {
+        return;
+    };
+    let topic = unique_topic("refused");
+    for version in ["5", "3.1.1"] {
+        let got = publish_with_input(
+            &broker,
+            &[
+                "-V", version, "-t", &topic, "-m", "x", "-u", user, "-P", "wrong",
+            ],
+            None,
+        );
+        let what = format!("pub -V {version} with a wrong password");
+        got.assert_code(4, &what);
+        assert_one_error_line(&got, &what);
+    }
+    let anonymous = publish_with_input(&broker, &["-t", &topic, "-m", "x"], None);
+    anonymous.assert_code(4, "pub without credentials");
+    assert_one_error_line(&anonymous, "pub without credentials");
+}
+
+#[test]
+fn the_right_password_is_accepted_from_the_flag_a_file_and_the_environment() {
+    let Some((broker, user, password)) = password_broker() else {
+        return;
+    };
+    let topic = unique_topic("login");
+    publish_ok(
+        &broker,
+        &["-t", &topic, "-m", "x", "-u", user, "-P", password],
+    );
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let pw_file = dir.path().join("password");
+    std::fs::write(&pw_file, format!("{password}\n")).expect("write the password file");
+    let pw_file = pw_file.to_str().expect("a UTF-8 temporary path");
+    publish_ok(
+        &broker,
+        &["-t", &topic, "-m", "x", "-u", user, "--pw-file", pw_file],
+    );
+
+    let mut command = publisher(&broker, &["-t", &topic, "-m", "x", "-u", user]);
+    command.env("MQTK_PASSWORD", password);
+    spawn("pub with MQTK_PASSWORD", &mut command, None)
+        .finish()
+        .assert_code(0, "pub with MQTK_PASSWORD");
+}
+
+#[test]
+fn an_unreachable_broker_gives_exit_code_3() {
+    let port = free_port().to_string();
+    let got = spawn(
+        "pub to a closed port",
+        mqtk()
+            .arg("pub")
+            .args(["-h", "127.0.0.1", "-p", &port, "-t", "a", "-m", "x"]),
+        None,
+    )
+    .finish();
+    got.assert_code(3, "pub to a closed port");
+    assert_one_error_line(&got, "pub to a closed port");
+}
+
+#[test]
+fn an_invalid_topic_is_a_usage_error_before_connecting() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a listener");
+    let port = listener
+        .local_addr()
+        .expect("its address")
+        .port()
+        .to_string();
+    for topic in ["a/+", "a/#", ""] {
+        let got = spawn(
+            "pub -t with a wildcard",
+            mqtk()
+                .arg("pub")
+                .args(["-h", "127.0.0.1", "-p", &port, "-t", topic, "-m", "x"]),
+            None,
+        )
+        .finish();
+        got.assert_code(2, &format!("pub -t {topic:?}"));
+        assert_one_error_line(&got, &format!("pub -t {topic:?}"));
+    }
+    listener
+        .set_nonblocking(true)
+        .expect("make the listener non-blocking");
+    assert!(
+        listener.accept().is_err(),
+        "mqtk connected although the topic was invalid"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message sources
+
+#[test]
+fn a_hundred_thousand_lines_arrive_complete_and_in_order_at_qos_1() {
+    const COUNT: usize = 100_000;
+    let lines = numbered_lines(COUNT);
+    let mut expected = b"ready\n".to_vec();
+    expected.extend(&lines);
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("lines");
+        let count = (COUNT + 1).to_string();
+        let subscriber = subscribe_quietly(broker, &topic, &["-C", &count, "-q", "1", "-W", "60"]);
+        let started = Instant::now();
+        let args = ["-t", &topic, "-l", "-q", "1"];
+        publish_with_input(broker, &args, Some(lines.clone()))
+            .assert_code(0, &format!("{}: pub -l -q 1", broker.name));
+        let got = subscriber.finish_within(Duration::from_secs(60));
+        clear_ready(broker, &topic);
+        got.assert_code(0, &format!("{}: sub -C {count} -q 1", broker.name));
+        assert_lines(broker.name, &got.stdout, &expected);
+        eprintln!(
+            "{}: {COUNT} lines at QoS 1 in {:?}",
+            broker.name,
+            started.elapsed()
+        );
+    });
+}
+
+#[test]
+fn empty_input_with_l_exits_at_once_and_publishes_nothing() {
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("empty-lines");
+        let watcher = subscribe(broker, &["-t", &topic, "-W", "1"]);
+        let started = Instant::now();
+        publish_with_input(broker, &["-t", &topic, "-l"], Some(Vec::new()))
+            .assert_code(0, &format!("{}: pub -l with empty input", broker.name));
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{}: pub -l with empty input took {:?}",
+            broker.name,
+            started.elapsed()
+        );
+        let got = watcher.finish();
+        got.assert_code(1, &format!("{}: the subscriber", broker.name));
+        assert_eq!(got.stdout(), "", "{}", broker.name);
+    });
+}
+
+#[test]
+fn a_last_line_without_a_newline_is_published() {
+    for_each_broker(&brokers(), |broker| {
+        assert_delivered(
+            broker,
+            &["-l", "-q", "1"],
+            Some(b"first\nlast".to_vec()),
+            (2, &[]),
+            b"first\nlast\n",
+        );
+    });
+}
+
+#[test]
+fn crlf_line_endings_are_stripped_and_empty_lines_are_sent() {
+    for_each_broker(&brokers(), |broker| {
+        assert_delivered(
+            broker,
+            &["-l", "-q", "1"],
+            Some(b"one\r\n\r\ntwo\r\n\nthree\n".to_vec()),
+            // With the length, so a left-over \r would show (and empty payloads print a line).
+            (5, &["-F", "%l:%p"]),
+            b"3:one\n0:\n3:two\n0:\n5:three\n",
+        );
+    });
+}
+
+#[test]
+fn a_one_mebibyte_line_arrives_whole() {
+    let line: Vec<u8> = (0..1024 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+    let mut input = line.clone();
+    input.push(b'\n');
+    for_each_broker(&brokers(), |broker| {
+        assert_delivered(
+            broker,
+            &["-l", "-q", "1"],
+            Some(input.clone()),
+            (1, &[]),
+            &input,
+        );
+    });
+}
+
+#[test]
+fn stdin_is_sent_whole_with_s() {
+    for_each_broker(&brokers(), |broker| {
+        assert_delivered(
+            broker,
+            &["-s", "-q", "1"],
+            Some(b"two\nlines\n".to_vec()),
+            (1, &[]),
+            b"two\nlines\n\n",
+        );
+    });
+}
+
+#[test]
+fn a_file_is_sent_whole_with_f() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("payload.txt");
+    std::fs::write(&file, "from a file\nwith two lines").expect("write the payload file");
+    let file = file.to_str().expect("a UTF-8 temporary path");
+    for_each_broker(&brokers(), |broker| {
+        assert_delivered(
+            broker,
+            &["-f", file, "-q", "1"],
+            None,
+            (1, &[]),
+            b"from a file\nwith two lines\n",
+        );
+    });
+}
+
+#[test]
+fn a_missing_file_is_one_error_line() {
+    let broker = rumqttd_v5();
+    let got = publish_with_input(&broker, &["-t", "a", "-f", "/nonexistent/mqtk"], None);
+    assert!(!got.status.success(), "pub -f with a missing file exited 0");
+    assert_one_error_line(&got, "pub -f with a missing file");
+}
+
+#[test]
+fn n_sends_an_empty_message() {
+    for_each_broker(&brokers(), |broker| {
+        // An empty line: mqtk differs here from mosquitto_sub, which prints nothing at all.
+        assert_delivered(broker, &["-n", "-q", "1"], None, (1, &[]), b"\n");
+    });
+}
+
+#[test]
+fn repeat_sends_the_message_that_many_times() {
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("repeat");
+        // One more than published, so a fourth copy would show.
+        let subscriber = subscribe(broker, &["-t", &topic, "-C", "4", "-W", "10"]);
+        publish_ok(
+            broker,
+            &["-t", &topic, "-m", "again", "--repeat", "3", "-q", "1"],
+        );
+        publish_ok(broker, &["-t", &topic, "-m", "end", "-q", "1"]);
+        let got = subscriber.finish();
+        got.assert_code(0, &format!("{}: the subscriber", broker.name));
+        assert_eq!(
+            got.stdout(),
+            "again\nagain\nagain\nend\n",
+            "{}",
+            broker.name
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Protocol version
+
+#[test]
+fn pub_falls_back_to_mqtt_311_when_the_broker_refuses_5() {
+    for_each_broker(&[rumqttd_v311()], |broker| {
+        let topic = unique_topic("fallback");
+        let subscriber = subscribe(broker, &["-t", &topic, "-C", "1", "-W", "10"]);
+        let port = broker.port.to_string();
+        let args = [
+            "-h",
+            &broker.host,
+            "-p",
+            &port,
+            "-d",
+            "-t",
+            &topic,
+            "-m",
+            "via 3.1.1",
+            "-q",
+            "1",
+        ];
+        let what = "pub without -V to a 3.1.1 broker";
+        let got = spawn(what, mqtk().arg("pub").args(args), None).finish();
+        got.assert_code(0, what);
+        assert!(
+            got.stderr.contains("connecting again with MQTT 3.1.1"),
+            "the -d trace does not mention the fallback:\n{}",
+            got.stderr
+        );
+        let received = subscriber.finish();
+        received.assert_code(0, "the subscriber");
+        assert_eq!(received.stdout(), "via 3.1.1\n");
+    });
+}
