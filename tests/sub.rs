@@ -286,6 +286,44 @@ fn exit_after_subscribe_exits_0_once_subscribed() {
     });
 }
 
+#[test]
+fn ctrl_c_ends_sub_with_status_0_and_a_clean_disconnect() {
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("ctrl-c");
+        let will = format!("{topic}/will");
+        let watcher = subscribe(broker, &["-t", &will, "-W", "2"]);
+        let sub = subscribe(
+            broker,
+            &[
+                "-t",
+                &topic,
+                "--will-topic",
+                &will,
+                "--will-payload",
+                "gone",
+            ],
+        );
+        sub.interrupt();
+        let got = sub.finish_within(Duration::from_secs(5));
+        let what = format!("{}: sub after Ctrl-C", broker.name);
+        got.assert_code(0, &what);
+        assert!(
+            got.stderr.contains("sending DISCONNECT"),
+            "{what}: {}",
+            got.stderr
+        );
+        // After DISCONNECT the broker discards the will.
+        let watched = watcher.finish();
+        watched.assert_code(1, &format!("{}: will watcher", broker.name));
+        assert_eq!(
+            watched.stdout(),
+            "",
+            "{}: the will was published",
+            broker.name
+        );
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Retained messages
 

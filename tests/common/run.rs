@@ -118,6 +118,15 @@ pub fn spawn(what: &str, command: &mut Command, input: Option<Vec<u8>>) -> Runni
 }
 
 impl Running {
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    pub fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "{}: kill -INT failed", self.what);
+    }
+
     /// Waits until a line of stderr contains `needle`; panics after `timeout` or when mqtk ends.
     pub fn wait_for_stderr(&mut self, needle: &str, timeout: Duration) {
         let deadline = Instant::now() + timeout;
