@@ -1,0 +1,357 @@
+//! How `mqtk sub` prints a received message: the payload alone, `topic payload`
+//! (`-v`), one JSON object per message (`--json`), or a format of the user's own
+//! (`-F`).
+//!
+//! The plain styles print exactly what mosquitto_sub prints, byte for byte, so
+//! scripts written for it keep working: the payload untouched, a newline after
+//! each message unless `-N`, and `topic (null)` for an empty payload with `-v`.
+//! One deliberate difference: an empty payload prints an empty line, where
+//! mosquitto_sub prints nothing, so that every message is one line and
+//! `mqtk pub -l | ... | mqtk sub` keeps blank lines. `-F` takes mosquitto_sub's
+//! format language (its man page, "Output format"), also followed by a newline
+//! unless `-N`:
+//!
+//! ```text
+//! %t topic                        %A topic alias            (MQTT 5, blank if absent)
+//! %p payload, raw bytes           %C content type           (MQTT 5)
+//! %q QoS                          %D correlation data, raw  (MQTT 5)
+//! %r retain flag, 0 or 1          %E message expiry interval (MQTT 5)
+//! %l payload length in bytes      %F payload format indicator, 0 or 1 (MQTT 5)
+//! %m packet id, 0 for QoS 0       %P user properties, "key:value key:value" (MQTT 5)
+//! %x payload as lowercase hex     %R response topic         (MQTT 5)
+//! %X payload as uppercase hex     %S subscription identifiers, "3,9" (MQTT 5)
+//! %d payload as an 8-byte IEEE 754 double, %f as a 4-byte float (little-endian)
+//! %j the --json object, payload as a string
+//! %J the --json object, a JSON payload embedded as JSON
+//! %I ISO 8601 time, UTC: 2025-11-25T13:04:05+0000
+//! %U Unix time with nanoseconds: 1764075845.123456789
+//! %% a percent sign
+//!
+//! Between % and the letter: "-" left-aligns, "0" pads numbers with zeros, a
+//! number is the minimum width and ".N" the maximum width of text (the number
+//! of decimals for %d and %f). Widths count characters, or bytes when a value
+//! is not UTF-8.
+//!
+//! @ passes the next letter to strftime, in UTC:
+//! @Y @y @C @G @g  year       @m @b @B @h  month     @d @e @j  day
+//! @H @I @k @l     hour       @M minute   @S second  @N nanoseconds   @s Unix seconds
+//! @a @A @u @w     weekday    @U @W @V  week          @p @P  AM/PM
+//! @F @T @D @R @r @c @x @X    combinations            @z +0000   @Z UTC
+//! @n newline  @t tab  @% percent sign  @@ an at sign
+//!
+//! Escapes: \\ \0 \a \e \n \r \t \v
+//! ```
+//!
+//! Where mosquitto_sub is loose, mqtk is strict or lossless instead: a format is
+//! checked whole before the first message (an unknown `@` letter is an error
+//! rather than whatever the platform's strftime makes of it), times are UTC,
+//! `%10p` pads rather than truncates, `%S` prints every subscription
+//! identifier, an absent property is padded with blanks even with `0`, and `%J`
+//! with a payload that is not JSON prints the payload as a string instead of
+//! an error.
+//!
+//! Layout:
+//! - `mod.rs`: [`Style`] and [`Printer`], which prints the plain and verbose styles
+//!   itself and hands the others on
+//! - `format`: [`Template`] and [`FormatError`], a `-F` format parsed into
+//!   literals, `%` fields and `@` times
+//! - `field`: one `%` field written from a message, cut to its precision and
+//!   padded to its width
+//! - `json`: the `--json` / `%j` / `%J` object, and the reformatter that compacts or
+//!   indents JSON text without reordering it
+//! - `clock`: a moment as UTC calendar fields, for ISO 8601 and the `@` strftime
+//!   letters
+
+use std::io::{self, Write};
+use std::time::SystemTime;
+
+use colored::Colorize;
+
+use crate::codec::Publish;
+
+mod clock;
+mod field;
+mod format;
+mod json;
+
+pub use format::{FormatError, Template};
+
+use clock::Clock;
+use json::{is_json, reformat_json, write_json_message};
+
+/// How a message is printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Style {
+    /// The payload alone, untouched (mosquitto_sub's default).
+    Payload,
+    /// `topic payload` (`-v`).
+    Verbose,
+    /// One JSON object per message (`--json`), see [`Printer`] for its fields.
+    Json,
+    /// A format of the user's own (`-F`).
+    Format(Template),
+}
+
+/// Prints received messages in one style.
+///
+/// The `--json` object (and `%j`/`%J`) has its fields in this order, the
+/// MQTT 5 ones only when the message carries them:
+///
+/// - `topic`
+/// - `payload`: a string when the payload is UTF-8, otherwise its base64
+///   (standard alphabet, padded) followed by `"payload_encoding":"base64"`;
+///   with `--pretty` (and always for `%J`) a payload that is JSON is embedded
+///   as JSON, its keys kept in their order and its numbers as written
+/// - `qos` (0, 1 or 2), `retain` and `dup` (booleans)
+/// - `timestamp`: when the message arrived, UTC with microseconds,
+///   `"2025-11-25T13:04:05.123456Z"`
+/// - `packet_id`, for QoS 1 and 2 only
+/// - `payload_format_indicator`: the number 0 or 1, as on the wire
+/// - `message_expiry_interval` (seconds), `content_type`, `response_topic`
+/// - `correlation_data`: like the payload, a string or base64 with
+///   `"correlation_data_encoding":"base64"`
+/// - `subscription_identifiers`: an array of numbers
+/// - `topic_alias`
+/// - `user_properties`: an array of `[key, value]` pairs in the order
+///   received, since a key may repeat
+#[derive(Debug, Clone)]
+pub struct Printer {
+    style: Style,
+    newline: bool,
+    color: bool,
+    pretty: bool,
+}
+
+impl Printer {
+    /// A printer in `style`; `newline` is false for `-N`; `color` says whether
+    /// to colour (decided by the caller, which also sets colored's override);
+    /// `pretty` is `--pretty`.
+    pub fn new(style: Style, newline: bool, color: bool, pretty: bool) -> Printer {
+        Printer {
+            style,
+            newline,
+            color,
+            pretty,
+        }
+    }
+
+    /// Writes one message. `at` is when it was received.
+    pub fn print(&self, out: &mut impl Write, message: &Publish, at: SystemTime) -> io::Result<()> {
+        match &self.style {
+            Style::Payload => self.write_payload(out, &message.payload)?,
+            Style::Verbose => {
+                // mosquitto_sub prints "topic (null)" for an empty payload, or
+                // nothing when told not to end lines.
+                if message.payload.is_empty() && !self.newline {
+                    return Ok(());
+                }
+                self.write_topic(out, message)?;
+                if message.payload.is_empty() {
+                    if self.color {
+                        write!(out, " {}", "(null)".dimmed())?;
+                    } else {
+                        out.write_all(b" (null)")?;
+                    }
+                } else {
+                    out.write_all(b" ")?;
+                    self.write_payload(out, &message.payload)?;
+                }
+            }
+            Style::Json => {
+                write_json_message(out, message, &Clock::new(at), self.pretty, self.pretty)?
+            }
+            Style::Format(template) => {
+                template.write(out, message, &Clock::new(at), self.pretty)?
+            }
+        }
+        if self.newline {
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    /// The topic, coloured and with a retained marker when colouring.
+    fn write_topic(&self, out: &mut impl Write, message: &Publish) -> io::Result<()> {
+        if !self.color {
+            return out.write_all(message.topic.as_bytes());
+        }
+        write!(out, "{}", message.topic.as_str().bold().cyan())?;
+        if message.retain {
+            write!(out, " {}", "(retained)".yellow())?;
+        }
+        Ok(())
+    }
+
+    /// The payload as it came, or re-indented with `--pretty` when it is JSON.
+    fn write_payload(&self, out: &mut impl Write, payload: &[u8]) -> io::Result<()> {
+        if self.pretty && is_json(payload) {
+            reformat_json(payload, true, out)
+        } else {
+            out.write_all(payload)
+        }
+    }
+}
+
+/// Messages and printers shared by the tests of every output module.
+#[cfg(test)]
+mod test_support {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use bytes::Bytes;
+
+    use super::{Printer, Style, Template};
+    use crate::codec::{Properties, Publish, QoS};
+
+    /// 2025-11-25T13:04:05.123456789Z
+    pub(super) fn at() -> SystemTime {
+        UNIX_EPOCH + Duration::new(1_764_075_845, 123_456_789)
+    }
+
+    pub(super) fn message(topic: &str, payload: &[u8]) -> Publish {
+        Publish {
+            topic: topic.into(),
+            payload: Bytes::copy_from_slice(payload),
+            ..Publish::default()
+        }
+    }
+
+    /// A QoS 1 retained MQTT 5 message with every property a PUBLISH can carry.
+    pub(super) fn v5_message() -> Publish {
+        Publish {
+            qos: QoS::AtLeastOnce,
+            retain: true,
+            packet_id: 7,
+            properties: Properties {
+                payload_format_indicator: Some(true),
+                message_expiry_interval: Some(60),
+                content_type: Some("text/plain".into()),
+                response_topic: Some("reply/here".into()),
+                correlation_data: Some(Bytes::from_static(b"abc")),
+                topic_alias: Some(4),
+                subscription_identifiers: vec![3, 9],
+                user_properties: vec![("a".into(), "1".into()), ("a".into(), "2".into())],
+                ..Properties::default()
+            },
+            ..message("house/kitchen", b"21.5")
+        }
+    }
+
+    pub(super) fn print(printer: &Printer, message: &Publish) -> Vec<u8> {
+        let mut out = Vec::new();
+        printer.print(&mut out, message, at()).unwrap();
+        out
+    }
+
+    pub(super) fn printed(style: Style, message: &Publish) -> String {
+        String::from_utf8(print(&Printer::new(style, true, false, false), message)).unwrap()
+    }
+
+    pub(super) fn formatted(format: &str, message: &Publish) -> Vec<u8> {
+        let style = Style::Format(Template::parse(format).unwrap());
+        print(&Printer::new(style, false, false, false), message)
+    }
+
+    pub(super) fn formatted_text(format: &str, message: &Publish) -> String {
+        String::from_utf8(formatted(format, message)).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{message, print, printed, v5_message};
+    use super::*;
+
+    #[test]
+    fn payload_style_prints_the_payload_and_a_newline() {
+        assert_eq!(
+            printed(Style::Payload, &message("a/b", b"hello")),
+            "hello\n"
+        );
+        let no_newline = Printer::new(Style::Payload, false, false, false);
+        assert_eq!(print(&no_newline, &message("a/b", b"hello")), b"hello");
+    }
+
+    #[test]
+    fn payload_style_never_alters_a_binary_payload() {
+        let payload = [0xFF, 0x00, b'\n', 0x1B, 0x80, b'\r'];
+        let printer = Printer::new(Style::Payload, false, true, true);
+        assert_eq!(print(&printer, &message("a", &payload)), payload);
+    }
+
+    #[test]
+    fn an_empty_payload_prints_an_empty_line() {
+        assert_eq!(printed(Style::Payload, &message("a/b", b"")), "\n");
+    }
+
+    #[test]
+    fn verbose_style_is_topic_space_payload() {
+        assert_eq!(
+            printed(Style::Verbose, &message("a/b", b"hello world")),
+            "a/b hello world\n"
+        );
+        assert_eq!(
+            printed(Style::Verbose, &v5_message()),
+            "house/kitchen 21.5\n"
+        );
+    }
+
+    #[test]
+    fn verbose_style_prints_null_for_an_empty_payload() {
+        assert_eq!(
+            printed(Style::Verbose, &message("a/b", b"")),
+            "a/b (null)\n"
+        );
+        let no_newline = Printer::new(Style::Verbose, false, false, false);
+        assert_eq!(print(&no_newline, &message("a/b", b"")), b"");
+    }
+
+    #[test]
+    fn colour_off_writes_no_escape_bytes() {
+        colored::control::set_override(true);
+        for style in [Style::Payload, Style::Verbose, Style::Json] {
+            let out = print(&Printer::new(style, true, false, false), &v5_message());
+            assert!(!out.contains(&0x1B), "{}", String::from_utf8_lossy(&out));
+        }
+    }
+
+    #[test]
+    fn colour_on_colours_the_topic_and_marks_retained_messages() {
+        colored::control::set_override(true);
+        let printer = Printer::new(Style::Verbose, true, true, false);
+        let retained = String::from_utf8(print(&printer, &v5_message())).unwrap();
+        assert!(retained.contains('\x1b'));
+        assert!(retained.contains("house/kitchen"));
+        assert!(retained.contains("(retained)"));
+        assert!(retained.ends_with(" 21.5\n"));
+        let fresh = String::from_utf8(print(&printer, &message("a/b", b"x"))).unwrap();
+        assert!(fresh.contains('\x1b'));
+        assert!(!fresh.contains("retained"));
+        // the payload itself is never coloured
+        let payload_only = Printer::new(Style::Payload, true, true, false);
+        assert_eq!(print(&payload_only, &message("a/b", b"x")), b"x\n");
+    }
+
+    #[test]
+    fn pretty_payload_and_verbose_styles_indent_json_payloads() {
+        let printer = Printer::new(Style::Payload, true, false, true);
+        assert_eq!(
+            print(&printer, &message("t", br#"{"a":[1]}"#)),
+            b"{\n  \"a\": [\n    1\n  ]\n}\n"
+        );
+        assert_eq!(print(&printer, &message("t", b"not {json")), b"not {json\n");
+        let verbose = Printer::new(Style::Verbose, true, false, true);
+        assert_eq!(
+            print(&verbose, &message("t", br#"{"a":1}"#)),
+            b"t {\n  \"a\": 1\n}\n"
+        );
+    }
+
+    #[test]
+    fn a_format_ends_each_message_with_a_newline_unless_told_not_to() {
+        let template = Template::parse("%t").unwrap();
+        let with = Printer::new(Style::Format(template.clone()), true, false, false);
+        assert_eq!(print(&with, &message("a/b", b"")), b"a/b\n");
+        let without = Printer::new(Style::Format(template), false, false, false);
+        assert_eq!(print(&without, &message("a/b", b"")), b"a/b");
+    }
+}
