@@ -102,7 +102,7 @@ macro_rules! sub_examples {
     };
 }
 
-// What `output::Template` implements; keep the two in step.
+// What `output::Template` implements; a test below keeps the two in step.
 macro_rules! format_help {
     () => {
         r#"Format (-F):
@@ -689,5 +689,24 @@ mod tests {
     fn a_message_source_is_required_and_unique() {
         assert!(Cli::try_parse_from(["mqtk", "pub", "-t", "a"]).is_err());
         assert!(Cli::try_parse_from(["mqtk", "pub", "-t", "a", "-m", "x", "-l"]).is_err());
+    }
+
+    #[test]
+    fn the_format_help_lists_exactly_the_specifiers_the_printer_knows() {
+        use crate::output::Template;
+        let listed: Vec<char> = format_help!()
+            .lines()
+            .filter_map(|line| line.strip_prefix("  %"))
+            .filter_map(|rest| rest.chars().next())
+            .collect();
+        assert!(listed.len() > 20, "the table was not found: {listed:?}");
+        for letter in ('a'..='z').chain('A'..='Z').chain(['%']) {
+            let parsed = Template::parse(&format!("%{letter}"));
+            assert_eq!(
+                parsed.is_ok(),
+                listed.contains(&letter),
+                "%{letter}: help and printer disagree"
+            );
+        }
     }
 }
