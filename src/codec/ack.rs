@@ -113,12 +113,9 @@ impl Ack {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{decode, encode, Packet, MAX_PACKET_SIZE};
+    use super::super::testing::decode_bytes;
+    use super::super::{encode, Packet};
     use super::*;
-
-    fn decode_bytes(bytes: &[u8], protocol: Protocol) -> Result<Option<Packet>, Error> {
-        decode(&mut BytesMut::from(bytes), protocol, MAX_PACKET_SIZE)
-    }
 
     #[test]
     fn each_kind_has_its_type_and_flags() {

@@ -266,22 +266,9 @@ impl ConnAck {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{decode, encode, Packet, MAX_PACKET_SIZE};
+    use super::super::testing::*;
+    use super::super::Packet;
     use super::*;
-
-    fn decode_bytes(bytes: &[u8], protocol: Protocol) -> Result<Packet, Error> {
-        let mut buf = BytesMut::from(bytes);
-        let packet = decode(&mut buf, protocol, MAX_PACKET_SIZE)?.expect("a whole packet");
-        assert!(buf.is_empty());
-        Ok(packet)
-    }
-
-    fn encode_bytes(packet: &Packet, protocol: Protocol) -> Vec<u8> {
-        let mut buf = BytesMut::new();
-        encode(packet, protocol, &mut buf).unwrap();
-        assert_eq!(buf.len(), packet.encoded_len(protocol));
-        buf.to_vec()
-    }
 
     #[rustfmt::skip]
     const CONNECT_V311: &[u8] = &[
@@ -320,7 +307,7 @@ mod tests {
     fn connect_v311_matches_bytes_both_ways() {
         let packet = Packet::Connect(Box::new(connect_v311()));
         assert_eq!(encode_bytes(&packet, Protocol::V311), CONNECT_V311);
-        assert_eq!(decode_bytes(CONNECT_V311, Protocol::V5).unwrap(), packet);
+        assert_eq!(decode_one(CONNECT_V311, Protocol::V5).unwrap(), packet);
     }
 
     #[test]
@@ -346,7 +333,7 @@ mod tests {
         };
         let packet = Packet::Connect(Box::new(connect));
         assert_eq!(encode_bytes(&packet, Protocol::V31), bytes);
-        assert_eq!(decode_bytes(&bytes, Protocol::V311).unwrap(), packet);
+        assert_eq!(decode_one(&bytes, Protocol::V311).unwrap(), packet);
     }
 
     #[test]
@@ -386,7 +373,7 @@ mod tests {
         };
         let packet = Packet::Connect(Box::new(connect));
         assert_eq!(encode_bytes(&packet, Protocol::V5), bytes);
-        assert_eq!(decode_bytes(&bytes, Protocol::V5).unwrap(), packet);
+        assert_eq!(decode_one(&bytes, Protocol::V5).unwrap(), packet);
     }
 
     #[test]
@@ -394,25 +381,22 @@ mod tests {
         let mut reserved = CONNECT_V311.to_vec();
         reserved[9] |= 0x01; // reserved flag bit
         assert_eq!(
-            decode_bytes(&reserved, Protocol::V311),
+            decode_one(&reserved, Protocol::V311),
             Err(Error::InvalidConnectFlags(0xEF))
         );
         let mut qos3 = CONNECT_V311.to_vec();
         qos3[9] |= 0x18; // will QoS 3
-        assert_eq!(
-            decode_bytes(&qos3, Protocol::V311),
-            Err(Error::InvalidQoS(3))
-        );
+        assert_eq!(decode_one(&qos3, Protocol::V311), Err(Error::InvalidQoS(3)));
         let mut level = CONNECT_V311.to_vec();
         level[8] = 6; // unknown protocol level
         assert!(matches!(
-            decode_bytes(&level, Protocol::V311),
+            decode_one(&level, Protocol::V311),
             Err(Error::UnsupportedProtocol { level: 6, .. })
         ));
         let mut wildcard_will = CONNECT_V311.to_vec();
         wildcard_will[21] = b'#'; // will topic "w/#"
         assert!(matches!(
-            decode_bytes(&wildcard_will, Protocol::V311),
+            decode_one(&wildcard_will, Protocol::V311),
             Err(Error::Topic(_))
         ));
     }
@@ -421,7 +405,7 @@ mod tests {
     fn connack_v311_return_codes_map_to_reason_codes() {
         // CONNACK, length 2, session present, return code 4 (bad user name or password)
         let bytes = [0x20, 0x02, 0x01, 0x04];
-        let packet = decode_bytes(&bytes, Protocol::V311).unwrap();
+        let packet = decode_one(&bytes, Protocol::V311).unwrap();
         let expected = Packet::ConnAck(ConnAck {
             session_present: true,
             reason: ReasonCode::BAD_USERNAME_OR_PASSWORD,
@@ -430,9 +414,9 @@ mod tests {
         assert_eq!(packet, expected);
         assert_eq!(encode_bytes(&expected, Protocol::V311), bytes);
         // return code 6 does not exist
-        assert!(decode_bytes(&[0x20, 0x02, 0x00, 0x06], Protocol::V311).is_err());
+        assert!(decode_one(&[0x20, 0x02, 0x00, 0x06], Protocol::V311).is_err());
         // reserved acknowledge flag bit
-        assert!(decode_bytes(&[0x20, 0x02, 0x02, 0x00], Protocol::V311).is_err());
+        assert!(decode_one(&[0x20, 0x02, 0x02, 0x00], Protocol::V311).is_err());
     }
 
     #[test]
@@ -457,14 +441,14 @@ mod tests {
                 ..Properties::default()
             },
         });
-        assert_eq!(decode_bytes(&bytes, Protocol::V5).unwrap(), expected);
+        assert_eq!(decode_one(&bytes, Protocol::V5).unwrap(), expected);
         assert_eq!(encode_bytes(&expected, Protocol::V5), bytes);
         // a refusal without properties, as some servers send it: 0x84 unsupported version
-        let refusal = decode_bytes(&[0x20, 0x02, 0x00, 0x84], Protocol::V5).unwrap();
+        let refusal = decode_one(&[0x20, 0x02, 0x00, 0x84], Protocol::V5).unwrap();
         assert!(
             matches!(refusal, Packet::ConnAck(c) if c.reason == ReasonCode::UNSUPPORTED_PROTOCOL_VERSION)
         );
         // 0x04 is no CONNACK reason code
-        assert!(decode_bytes(&[0x20, 0x03, 0x00, 0x04, 0x00], Protocol::V5).is_err());
+        assert!(decode_one(&[0x20, 0x03, 0x00, 0x04, 0x00], Protocol::V5).is_err());
     }
 }

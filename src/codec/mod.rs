@@ -24,6 +24,8 @@ mod properties;
 mod publish;
 mod reason;
 mod subscribe;
+#[cfg(test)]
+mod testing;
 pub mod topic;
 
 use bytes::{Buf, Bytes, BytesMut};

@@ -108,17 +108,9 @@ fn check_topic(topic: &str, properties: &Properties, protocol: Protocol) -> Resu
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::*;
     use super::super::{decode, encode, Packet, MAX_PACKET_SIZE};
     use super::*;
-
-    fn round_trip(packet: &Packet, protocol: Protocol, bytes: &[u8]) {
-        let mut buf = BytesMut::new();
-        encode(packet, protocol, &mut buf).unwrap();
-        assert_eq!(&buf[..], bytes);
-        assert_eq!(packet.encoded_len(protocol), bytes.len());
-        let decoded = decode(&mut buf, protocol, MAX_PACKET_SIZE).unwrap();
-        assert_eq!(decoded.as_ref(), Some(packet));
-    }
 
     #[test]
     fn qos0_publish_v311() {

@@ -355,20 +355,9 @@ fn read_reasons(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{decode, encode, Packet, MAX_PACKET_SIZE};
+    use super::super::testing::*;
+    use super::super::{encode, Packet};
     use super::*;
-
-    fn round_trip(packet: &Packet, protocol: Protocol, bytes: &[u8]) {
-        let mut buf = BytesMut::new();
-        encode(packet, protocol, &mut buf).unwrap();
-        assert_eq!(&buf[..], bytes, "{}", packet.name());
-        let decoded = decode(&mut buf, protocol, MAX_PACKET_SIZE).unwrap();
-        assert_eq!(decoded.as_ref(), Some(packet));
-    }
-
-    fn decode_bytes(bytes: &[u8], protocol: Protocol) -> Result<Option<Packet>, Error> {
-        decode(&mut BytesMut::from(bytes), protocol, MAX_PACKET_SIZE)
-    }
 
     #[test]
     fn subscribe_v311() {
