@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{anyhow, bail};
 use tokio::time::Instant;
 
-use super::{check_topic_filter, client_options, qos, usage};
+use super::{check_topic_filter, client_options, qos, usage, Interrupt};
 use crate::cli::{exit, ColorChoice, SubArgs};
 use crate::client::{Client, ClientError, Ending, Event, Options};
 use crate::codec::{
@@ -58,8 +58,18 @@ enum Stop {
 /// Runs `mqtk sub`.
 pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
     let plan = plan(args)?;
-    let mut client = Client::connect(&plan.options).await?;
-    subscribe(&mut client, &plan, true).await?;
+    // Listen for Ctrl-C from the start: one pressed while connecting must not
+    // be lost, nor kill the process between two listeners.
+    let mut interrupt = Interrupt::new()?;
+    let setup = async {
+        let mut client = Client::connect(&plan.options).await?;
+        subscribe(&mut client, &plan, true).await?;
+        anyhow::Ok(client)
+    };
+    let mut client = tokio::select! {
+        client = setup => client?,
+        _ = interrupt.recv() => return Ok(exit::SUCCESS),
+    };
     if plan.exit_after_subscribe {
         client.end(Ending::Disconnect).await?;
         return Ok(exit::SUCCESS);
@@ -69,11 +79,19 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
     let deadline = plan.timeout.map(|t| Instant::now() + t);
     let mut received = 0u64;
     loop {
-        let stop = receive(&mut client, &plan, &mut out, deadline, &mut received).await;
+        let stop = receive(
+            &mut client,
+            &plan,
+            &mut out,
+            deadline,
+            &mut received,
+            &mut interrupt,
+        )
+        .await;
         let stop = match stop {
             Ok(stop) => stop,
             Err(error) if plan.reconnect && is_connection_loss(&error) => {
-                client = reconnect(&plan, error).await?;
+                client = reconnect(&plan, error, &mut interrupt).await?;
                 continue;
             }
             Err(error) => return Err(error.into()),
@@ -228,11 +246,9 @@ async fn receive(
     out: &mut impl Write,
     deadline: Option<Instant>,
     received: &mut u64,
+    interrupt: &mut Interrupt,
 ) -> Result<Stop, ClientError> {
     let mut batch: Vec<Publish> = Vec::new();
-    // One listener for the whole loop, so that no Ctrl-C falls between two.
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
     let mut gather = false;
     loop {
         // After a partial batch, let the next messages gather for a moment:
@@ -241,13 +257,13 @@ async fn receive(
         if gather {
             tokio::select! {
                 _ = tokio::time::sleep(COALESCE) => {}
-                _ = &mut interrupted => return Ok(Stop::Done),
+                _ = interrupt.recv() => return Ok(Stop::Done),
             }
         }
         let event = tokio::select! {
             event = client.next_event() => event?,
             _ = sleep_until(deadline) => return Ok(Stop::TimedOut),
-            _ = &mut interrupted => return Ok(Stop::Done),
+            _ = interrupt.recv() => return Ok(Stop::Done),
         };
         collect(event, &mut batch);
         while batch.len() < BATCH {
@@ -355,13 +371,17 @@ fn is_connection_loss(error: &ClientError) -> bool {
 
 /// Connects again with growing pauses, then subscribes again unless the
 /// broker kept the session.
-async fn reconnect(plan: &Plan, cause: ClientError) -> anyhow::Result<Client> {
+async fn reconnect(
+    plan: &Plan,
+    cause: ClientError,
+    interrupt: &mut Interrupt,
+) -> anyhow::Result<Client> {
     let _ = writeln!(io::stderr(), "mqtk: {cause}; reconnecting");
     let mut pause = Duration::from_millis(500);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
-            _ = tokio::signal::ctrl_c() => return Err(anyhow!("interrupted while reconnecting")),
+            _ = interrupt.recv() => return Err(anyhow!("interrupted while reconnecting")),
         }
         match Client::connect(&plan.options).await {
             Ok(mut client) => {
