@@ -9,6 +9,24 @@
 //! have no properties, and its CONNACK return codes are mapped onto the MQTT 5
 //! reason codes so that callers handle one set.
 //!
+//! ```
+//! use bytes::BytesMut;
+//! use mqtk::codec::{decode, encode, Packet, Protocol, Publish, MAX_PACKET_SIZE};
+//!
+//! let reading = Packet::Publish(Publish {
+//!     topic: "house/kitchen/temperature".into(),
+//!     payload: "21.5".into(),
+//!     ..Publish::default()
+//! });
+//! let mut buf = BytesMut::new();
+//! encode(&reading, Protocol::V5, &mut buf).unwrap();
+//! encode(&Packet::PingReq, Protocol::V5, &mut buf).unwrap();
+//! // Two packets in one buffer come out one by one, then "need more bytes".
+//! assert_eq!(decode(&mut buf, Protocol::V5, MAX_PACKET_SIZE), Ok(Some(reading)));
+//! assert_eq!(decode(&mut buf, Protocol::V5, MAX_PACKET_SIZE), Ok(Some(Packet::PingReq)));
+//! assert_eq!(decode(&mut buf, Protocol::V5, MAX_PACKET_SIZE), Ok(None));
+//! ```
+//!
 //! Layout:
 //! - `primitives`: integers, variable byte integers, strings and binary data
 //! - `properties`: the MQTT 5 properties, with where each one is allowed
