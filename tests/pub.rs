@@ -8,7 +8,9 @@
 
 mod common;
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::run::{
@@ -383,6 +385,56 @@ fn a_last_line_without_a_newline_is_published() {
             Some(b"first\nlast".to_vec()),
             (2, &[]),
             b"first\nlast\n",
+        );
+    });
+}
+
+#[test]
+fn ctrl_c_ends_the_input_of_l_and_what_was_read_is_still_published() {
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("ctrl-c-lines");
+        let what = format!("{}: pub -l interrupted", broker.name);
+        let mut sub = subscribe(broker, &["-t", &topic, "-C", "3", "-W", "10"]);
+        let mut child = publisher(broker, &["-t", &topic, "-l", "-q", "1"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mqtk pub");
+        // Stdin stays open: only Ctrl-C ends the input. One write, one read.
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        stdin.write_all(b"a\nb\nc").expect("write to pub");
+        sub.wait_for_stdout(b"a\nb\n", Duration::from_secs(10));
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(killed.success());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for pub") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{what}: still running 10 s after Ctrl-C");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        drop(stdin);
+        let mut stderr = String::new();
+        let _ = child
+            .stderr
+            .take()
+            .expect("piped stderr")
+            .read_to_string(&mut stderr);
+        assert_eq!(status.code(), Some(0), "{what}: {stderr}");
+        let got = sub.finish();
+        got.assert_code(0, &format!("{}: sub", broker.name));
+        assert_eq!(
+            got.stdout(),
+            "a\nb\nc\n",
+            "{what}: the unterminated last line"
         );
     });
 }

@@ -9,7 +9,7 @@ use anyhow::{bail, Context as _};
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::{check_topic_name, client_options, message_properties, qos, usage};
+use super::{check_topic_name, client_options, message_properties, qos, usage, Interrupt};
 use crate::cli::{exit, PubArgs};
 use crate::client::{Client, ClientError, Ending, Event, Options};
 use crate::codec::{Properties, Protocol, Publish, QoS, ReasonCode};
@@ -48,12 +48,25 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
         );
     }
     let mut tally = Tally::default();
+    let mut interrupt = None;
     let sent = match &plan.source {
         Source::Message(payload) => publish_repeated(&mut client, &plan, payload, &mut tally).await,
-        Source::Lines => publish_lines(&mut client, &plan, tokio::io::stdin(), &mut tally).await,
+        Source::Lines => {
+            // Ctrl-C ends the input, as end of file does: what was read is
+            // still published and acknowledged. A second one gives up.
+            interrupt = Some(Interrupt::new()?);
+            publish_lines(
+                &mut client,
+                &plan,
+                tokio::io::stdin(),
+                &mut tally,
+                &mut interrupt,
+            )
+            .await
+        }
     };
     let settled = match sent {
-        Ok(()) => settle(&mut client, &mut tally).await.map_err(Into::into),
+        Ok(()) => settle(&mut client, &mut tally, &mut interrupt).await,
         Err(e) => Err(e),
     };
     if let Err(e) = settled {
@@ -159,6 +172,7 @@ async fn publish_lines(
     plan: &Plan,
     mut input: impl AsyncRead + Unpin,
     tally: &mut Tally,
+    interrupt: &mut Option<Interrupt>,
 ) -> anyhow::Result<()> {
     let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
     let mut at_eof = false;
@@ -173,6 +187,7 @@ async fn publish_lines(
         tokio::select! {
             read = input.read_buf(&mut buf) => at_eof = read.context("cannot read stdin")? == 0,
             event = client.next_event() => tally.record(&event?),
+            _ = ctrl_c(interrupt) => at_eof = true,
         }
     }
 }
@@ -216,7 +231,11 @@ async fn publish(
 }
 
 /// Waits until every QoS 1/2 message is settled.
-async fn settle(client: &mut Client, tally: &mut Tally) -> Result<(), ClientError> {
+async fn settle(
+    client: &mut Client,
+    tally: &mut Tally,
+    interrupt: &mut Option<Interrupt>,
+) -> anyhow::Result<()> {
     loop {
         while let Some(event) = client.try_next_event()? {
             tally.record(&event);
@@ -224,8 +243,18 @@ async fn settle(client: &mut Client, tally: &mut Tally) -> Result<(), ClientErro
         if client.publishes_in_flight() == 0 {
             return Ok(());
         }
-        let event = client.next_event().await?;
-        tally.record(&event);
+        tokio::select! {
+            event = client.next_event() => tally.record(&event?),
+            _ = ctrl_c(interrupt) => bail!("interrupted while waiting for acknowledgements"),
+        }
+    }
+}
+
+/// Waits for Ctrl-C, or forever where nobody listens for it.
+async fn ctrl_c(interrupt: &mut Option<Interrupt>) {
+    match interrupt {
+        Some(interrupt) => interrupt.recv().await,
+        None => std::future::pending().await,
     }
 }
 
