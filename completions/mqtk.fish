@@ -48,7 +48,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s p -l port -d 'Broker p
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s i -l id -d 'Client identifier [default: mqtk- followed by random characters]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s i -l id -d 'Client identifier; an empty one lets the broker assign it [default: mqtk- and random characters]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s I -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l connect-timeout -d 'Seconds to wait for the TCP connection and the CONNACK' -r
@@ -90,7 +90,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s p -l port -d 'Broker p
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s i -l id -d 'Client identifier [default: mqtk- followed by random characters]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s i -l id -d 'Client identifier; an empty one lets the broker assign it [default: mqtk- and random characters]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s I -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l connect-timeout -d 'Seconds to wait for the TCP connection and the CONNACK' -r

@@ -264,7 +264,7 @@ pub struct ConnectionArgs {
     #[arg(short = 'V', long = "protocol-version", value_name = "VERSION")]
     pub protocol_version: Option<ProtocolVersion>,
 
-    /// Client identifier [default: mqtk- followed by random characters]
+    /// Client identifier; an empty one lets the broker assign it [default: mqtk- and random characters]
     #[arg(short = 'i', long = "id", value_name = "ID")]
     pub id: Option<String>,
 

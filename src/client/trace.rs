@@ -54,9 +54,13 @@ pub fn summary(packet: &Packet) -> String {
         ),
         Packet::ConnAck(c) => write!(
             s,
-            " (session present {}, {})",
+            " (session present {}, {}{})",
             u8::from(c.session_present),
-            c.reason
+            c.reason,
+            c.properties
+                .assigned_client_identifier
+                .as_ref()
+                .map_or(String::new(), |id| format!(", assigned id {id:?}"))
         ),
         Packet::Publish(p) => write!(
             s,
