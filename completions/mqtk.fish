@@ -51,7 +51,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s V -l protocol-version 
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s i -l id -d 'Client identifier; an empty one lets the broker assign it [default: mqtk- and random characters]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s I -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l connect-timeout -d 'Seconds to wait for the TCP connection and the CONNACK' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l connect-timeout -d 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s u -l username -d 'User name' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s P -l pw -d 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l pw-file -d 'Read the password from the first line of FILE' -r -F
@@ -93,7 +93,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s V -l protocol-version 
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s i -l id -d 'Client identifier; an empty one lets the broker assign it [default: mqtk- and random characters]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s I -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l connect-timeout -d 'Seconds to wait for the TCP connection and the CONNACK' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l connect-timeout -d 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s u -l username -d 'User name' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s P -l pw -d 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pw-file -d 'Read the password from the first line of FILE' -r -F

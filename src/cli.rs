@@ -286,7 +286,7 @@ pub struct ConnectionArgs {
     )]
     pub keepalive: u16,
 
-    /// Seconds to wait for the TCP connection and the CONNACK
+    /// Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE
     #[arg(
         long = "connect-timeout",
         value_name = "SECONDS",

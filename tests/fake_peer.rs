@@ -477,6 +477,23 @@ fn a_subscription_identifier_is_sent_and_shown_with_each_message() {
 }
 
 #[test]
+fn a_broker_that_never_answers_subscribe_is_an_error_not_a_hang() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        read_packet(&mut s); // the SUBSCRIBE, never answered
+        let _ = common::try_read_packet(&mut s);
+    });
+    let started = Instant::now();
+    let output = run(&peer, &["sub", "-t", "t", "--connect-timeout", "1"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("no SUBACK from the broker within 1s"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
 fn a_refused_subscription_is_reported_and_fails_when_nothing_was_granted() {
     let peer = FakePeer::start(|mut s| {
         read_packet(&mut s);

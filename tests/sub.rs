@@ -226,6 +226,58 @@ fn filter_out_hides_the_matching_topics() {
 // When to stop
 
 #[test]
+fn a_resumed_session_receives_what_was_published_while_away() {
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("session");
+        let id = format!("mqtk-session-{}", std::process::id());
+        let what = format!("{}: sub -c", broker.name);
+        let session = ["-c", "-i", &id, "-x", "300", "-q", "1", "-t", &topic];
+        // Subscribe in a persistent session, then leave.
+        let first = spawn(
+            &what,
+            &mut subscriber(broker, &[&session[..], &["-E"]].concat()),
+            None,
+        )
+        .finish_within(Duration::from_secs(10));
+        first.assert_code(0, &what);
+        publish_ok(broker, &["-t", &topic, "-m", "while away", "-q", "1"]);
+        // Come back: the broker kept the message for the session.
+        let second = spawn(
+            &what,
+            &mut subscriber(broker, &[&session[..], &["-C", "1", "-W", "10"]].concat()),
+            None,
+        )
+        .finish_within(Duration::from_secs(15));
+        second.assert_code(0, &what);
+        assert_eq!(second.stdout(), "while away\n", "{what}");
+        // -U removes the subscription from the session: nothing is kept any more.
+        // rumqttd 0.20 answers no UNSUBACK (v5) or closes the connection (3.1.1)
+        // for a subscription restored from a session, so this part is mosquitto's.
+        if broker.name != "mosquitto" {
+            return;
+        }
+        let base = ["-c", "-i", &id, "-x", "300", "-q", "1"];
+        spawn(
+            &what,
+            &mut subscriber(broker, &[&base[..], &["-U", &topic, "-E"]].concat()),
+            None,
+        )
+        .finish_within(Duration::from_secs(10))
+        .assert_code(0, &format!("{what} -U"));
+        publish_ok(broker, &["-t", &topic, "-m", "unsubscribed", "-q", "1"]);
+        let last = ["-t", &format!("{topic}/other"), "-C", "1", "-W", "2"];
+        let third = spawn(
+            &what,
+            &mut subscriber(broker, &[&base[..], &last[..]].concat()),
+            None,
+        )
+        .finish_within(Duration::from_secs(10));
+        third.assert_code(1, &format!("{what} after -U"));
+        assert_eq!(third.stdout(), "", "{what}: a message after -U");
+    });
+}
+
+#[test]
 fn count_exits_0_after_exactly_that_many_messages() {
     for_each_broker(&brokers(), |broker| {
         let topic = unique_topic("count");

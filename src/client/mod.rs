@@ -56,6 +56,8 @@ pub struct Options {
     pub will: Option<Will>,
     /// For the TCP connection and the CONNACK together.
     pub connect_timeout: Duration,
+    /// For the broker's answer to SUBSCRIBE and UNSUBSCRIBE.
+    pub response_timeout: Duration,
     /// Log every packet on stderr.
     pub trace: bool,
     /// MQTT 5 user properties for CONNECT.
@@ -81,6 +83,7 @@ impl Default for Options {
             password: None,
             will: None,
             connect_timeout: Duration::from_secs(10),
+            response_timeout: Duration::from_secs(10),
             trace: false,
             user_properties: Vec::new(),
             topic_alias_maximum: 0,
@@ -148,6 +151,11 @@ pub enum ClientError {
     Protocol(String),
     #[error("no answer from the broker within the keep alive of {0}s")]
     KeepAliveTimeout(u16),
+    #[error("no {packet} from the broker within {}s", after.as_secs_f32())]
+    NoResponse {
+        packet: &'static str,
+        after: Duration,
+    },
     #[error("cannot send: {0}")]
     Encode(codec::Error),
     #[error("{0}")]
@@ -206,6 +214,8 @@ pub struct Client {
     last_sent: Instant,
     /// When a PINGREQ went out with no packet received since.
     ping_sent: Option<Instant>,
+    /// How long to wait for a SUBACK or UNSUBACK.
+    response_timeout: Duration,
 }
 
 impl Client {
@@ -293,6 +303,7 @@ impl Client {
             client_id,
             last_sent: Instant::now(),
             ping_sent: None,
+            response_timeout: options.response_timeout,
         })
     }
 
@@ -390,7 +401,7 @@ impl Client {
             properties,
         }))?;
         let suback = self
-            .wait_for(|event| match event {
+            .wait_for("SUBACK", |event| match event {
                 Event::Subscribed(a) if a.packet_id == packet_id => Some(a.clone()),
                 _ => None,
             })
@@ -412,16 +423,31 @@ impl Client {
             filters,
             properties: Properties::default(),
         }))?;
-        self.wait_for(|event| match event {
+        self.wait_for("UNSUBACK", |event| match event {
             Event::Unsubscribed(a) if a.packet_id == packet_id => Some(a.clone()),
             _ => None,
         })
         .await
     }
 
-    /// Drives I/O until `pick` accepts an event; other events are kept, in
-    /// order, for [`next_event`](Self::next_event).
-    async fn wait_for<T>(&mut self, pick: impl Fn(&Event) -> Option<T>) -> Result<T, ClientError> {
+    /// Drives I/O until `pick` accepts an event, the answer `packet`, within
+    /// the response timeout; other events are kept, in order, for
+    /// [`next_event`](Self::next_event).
+    async fn wait_for<T>(
+        &mut self,
+        packet: &'static str,
+        pick: impl Fn(&Event) -> Option<T>,
+    ) -> Result<T, ClientError> {
+        let after = self.response_timeout;
+        tokio::time::timeout(after, self.wait_for_event(pick))
+            .await
+            .map_err(|_| ClientError::NoResponse { packet, after })?
+    }
+
+    async fn wait_for_event<T>(
+        &mut self,
+        pick: impl Fn(&Event) -> Option<T>,
+    ) -> Result<T, ClientError> {
         let mut seen = self.events.len();
         loop {
             let mut found = self.events.iter().enumerate().skip(seen);

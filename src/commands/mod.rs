@@ -105,6 +105,7 @@ pub fn client_options(
         password,
         will: will(connection)?,
         connect_timeout: Duration::from_secs_f64(connection.connect_timeout),
+        response_timeout: Duration::from_secs_f64(connection.connect_timeout),
         trace: connection.debug,
         user_properties: Vec::new(),
         topic_alias_maximum: 0,
