@@ -227,7 +227,15 @@ fn filter_out_hides_the_matching_topics() {
 
 #[test]
 fn a_resumed_session_receives_what_was_published_while_away() {
-    for_each_broker(&brokers(), |broker| {
+    // mosquitto only: rumqttd 0.20 at times closes a connection that resumes a
+    // session a moment after the last one ended, answers no UNSUBACK (v5) or
+    // closes (3.1.1) for a subscription restored from a session.
+    // brokers() fails when CI=true and mosquitto is missing; elsewhere, skip.
+    let Some(mosquitto) = brokers().into_iter().find(|b| b.name == "mosquitto") else {
+        eprintln!("skipped: mosquitto is not installed");
+        return;
+    };
+    for_each_broker(&[mosquitto], |broker| {
         let topic = unique_topic("session");
         let id = format!("mqtk-session-{}", std::process::id());
         let what = format!("{}: sub -c", broker.name);
@@ -251,11 +259,6 @@ fn a_resumed_session_receives_what_was_published_while_away() {
         second.assert_code(0, &what);
         assert_eq!(second.stdout(), "while away\n", "{what}");
         // -U removes the subscription from the session: nothing is kept any more.
-        // rumqttd 0.20 answers no UNSUBACK (v5) or closes the connection (3.1.1)
-        // for a subscription restored from a session, so this part is mosquitto's.
-        if broker.name != "mosquitto" {
-            return;
-        }
         let base = ["-c", "-i", &id, "-x", "300", "-q", "1"];
         spawn(
             &what,
