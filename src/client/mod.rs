@@ -10,9 +10,13 @@
 //! - `transport`: the byte stream (TCP; TLS and WebSocket later)
 //! - `connection`: read and write buffers around the codec
 //! - `session`: packet ids, in-flight window, topic aliases; no I/O
+//! - `options`: what to connect to and how, and the CONNECT it makes
+//! - `error`: what can go wrong
 //! - `trace`: the `-d` packet log
 
 mod connection;
+mod error;
+mod options;
 mod session;
 mod trace;
 mod transport;
@@ -21,75 +25,22 @@ use std::collections::VecDeque;
 use std::io;
 use std::time::Duration;
 
-use bytes::Bytes;
 use tokio::time::Instant;
 
 use crate::codec::{
-    self, Ack, AckKind, ConnAck, Connect, Disconnect, Packet, Properties, Protocol, Publish, QoS,
-    ReasonCode, SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe, Will,
+    Ack, AckKind, ConnAck, Disconnect, Packet, Properties, Protocol, Publish, QoS, ReasonCode,
+    SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe,
 };
 use connection::Connection;
+pub use error::ClientError;
+use options::connect_packet;
+pub use options::Options;
 use session::{Progress, Session};
 pub use trace::Trace;
 use transport::Transport;
 
 /// Queued bytes above which a publish waits for the socket before queueing more.
 const WRITE_HIGH_WATER: usize = 256 * 1024;
-
-/// How to reach the broker and what to ask of it. Plain settings: the client
-/// knows nothing of command-line flags.
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub host: String,
-    pub port: u16,
-    /// `None`: MQTT 5, falling back to 3.1.1 when the broker refuses version 5.
-    pub protocol: Option<Protocol>,
-    /// Empty: the broker assigns one (MQTT 5) or uses a temporary session.
-    pub client_id: String,
-    pub clean_start: bool,
-    /// MQTT 5 Session Expiry Interval in seconds.
-    pub session_expiry: Option<u32>,
-    /// Seconds; 0 disables keep alive.
-    pub keep_alive: u16,
-    pub username: Option<String>,
-    pub password: Option<Bytes>,
-    pub will: Option<Will>,
-    /// For the TCP connection and the CONNACK together.
-    pub connect_timeout: Duration,
-    /// For the broker's answer to SUBSCRIBE and UNSUBSCRIBE.
-    pub response_timeout: Duration,
-    /// Log every packet on stderr.
-    pub trace: bool,
-    /// MQTT 5 user properties for CONNECT.
-    pub user_properties: Vec<(String, String)>,
-    /// How many topic aliases the broker may use towards us (MQTT 5); 0 for
-    /// none. Off by default: some brokers assign aliases wrongly (rumqttd 0.20
-    /// gives every topic under a wildcard subscription the same one), and a
-    /// command-line client gains little from them.
-    pub topic_alias_maximum: u16,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            host: "localhost".into(),
-            port: 1883,
-            protocol: None,
-            client_id: String::new(),
-            clean_start: true,
-            session_expiry: None,
-            keep_alive: 60,
-            username: None,
-            password: None,
-            will: None,
-            connect_timeout: Duration::from_secs(10),
-            response_timeout: Duration::from_secs(10),
-            trace: false,
-            user_properties: Vec::new(),
-            topic_alias_maximum: 0,
-        }
-    }
-}
 
 /// Something that happened on the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,74 +73,6 @@ pub enum Ending {
     Close,
     /// Reset the socket (TCP RST), as a device whose network vanished.
     Reset,
-}
-
-/// What went wrong, named for the person reading the error line.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    #[error("cannot connect to {addr}")]
-    Unreachable { addr: String, source: io::Error },
-    #[error("connecting to {addr} timed out after {}s", after.as_secs_f32())]
-    ConnectTimeout { addr: String, after: Duration },
-    #[error("connection refused by the broker: {reason}{}", detail(reason_string))]
-    Refused {
-        reason: ReasonCode,
-        reason_string: Option<String>,
-    },
-    #[error("the broker closed the connection")]
-    Closed,
-    #[error("the broker disconnected: {reason}{}", detail(reason_string))]
-    Disconnected {
-        reason: ReasonCode,
-        reason_string: Option<String>,
-    },
-    #[error("connection lost: {0}")]
-    Io(io::Error),
-    #[error("malformed packet from the broker: {0}")]
-    Malformed(codec::Error),
-    #[error("protocol violation by the broker: {0}")]
-    Protocol(String),
-    #[error("no answer from the broker within the keep alive of {0}s")]
-    KeepAliveTimeout(u16),
-    #[error("no {packet} from the broker within {}s", after.as_secs_f32())]
-    NoResponse {
-        packet: &'static str,
-        after: Duration,
-    },
-    #[error("cannot send: {0}")]
-    Encode(codec::Error),
-    #[error("{0}")]
-    NotAllowed(String),
-}
-
-fn detail(reason_string: &Option<String>) -> String {
-    reason_string
-        .as_ref()
-        .map(|s| format!(": {s}"))
-        .unwrap_or_default()
-}
-
-impl ClientError {
-    /// Whether a CONNECT failed in a way that says "I do not speak MQTT 5".
-    fn is_unsupported_version(&self) -> bool {
-        match self {
-            ClientError::Refused { reason, .. } => {
-                *reason == ReasonCode::UNSUPPORTED_PROTOCOL_VERSION
-            }
-            ClientError::Closed => true,
-            ClientError::Io(e) => matches!(
-                e.kind(),
-                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
-            ),
-            // A 3.1.1 broker answers a version 5 CONNECT with return code 1,
-            // which is no MQTT 5 CONNACK reason code.
-            ClientError::Malformed(codec::Error::InvalidReasonCode {
-                packet: "CONNACK",
-                code: 1,
-            }) => true,
-            _ => false,
-        }
-    }
 }
 
 /// What the broker allows, from its CONNACK.
@@ -674,31 +557,4 @@ fn unexpected(packet: &str, packet_id: u16) -> ClientError {
     ClientError::Protocol(format!(
         "{packet} for packet id {packet_id} which was not sent"
     ))
-}
-
-/// The CONNECT that `options` ask for, in `protocol`.
-fn connect_packet(options: &Options, protocol: Protocol) -> Connect {
-    let v5 = protocol.is_v5();
-    let mut properties = Properties::default();
-    if v5 {
-        properties.session_expiry_interval = options.session_expiry.filter(|&s| s > 0);
-        properties.topic_alias_maximum = Some(options.topic_alias_maximum).filter(|&m| m > 0);
-        properties.user_properties = options.user_properties.clone();
-    }
-    let will = options.will.clone().map(|mut will| {
-        if !v5 {
-            will.properties = Properties::default();
-        }
-        will
-    });
-    Connect {
-        protocol,
-        clean_start: options.clean_start,
-        keep_alive: options.keep_alive,
-        client_id: options.client_id.clone(),
-        will,
-        username: options.username.clone(),
-        password: options.password.clone(),
-        properties,
-    }
 }

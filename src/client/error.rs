@@ -1,0 +1,74 @@
+//! The client's errors, each named for the person reading the error line.
+
+use std::io;
+use std::time::Duration;
+
+use crate::codec::{self, ReasonCode};
+
+/// What went wrong, named for the person reading the error line.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot connect to {addr}")]
+    Unreachable { addr: String, source: io::Error },
+    #[error("connecting to {addr} timed out after {}s", after.as_secs_f32())]
+    ConnectTimeout { addr: String, after: Duration },
+    #[error("connection refused by the broker: {reason}{}", detail(reason_string))]
+    Refused {
+        reason: ReasonCode,
+        reason_string: Option<String>,
+    },
+    #[error("the broker closed the connection")]
+    Closed,
+    #[error("the broker disconnected: {reason}{}", detail(reason_string))]
+    Disconnected {
+        reason: ReasonCode,
+        reason_string: Option<String>,
+    },
+    #[error("connection lost: {0}")]
+    Io(io::Error),
+    #[error("malformed packet from the broker: {0}")]
+    Malformed(codec::Error),
+    #[error("protocol violation by the broker: {0}")]
+    Protocol(String),
+    #[error("no answer from the broker within the keep alive of {0}s")]
+    KeepAliveTimeout(u16),
+    #[error("no {packet} from the broker within {}s", after.as_secs_f32())]
+    NoResponse {
+        packet: &'static str,
+        after: Duration,
+    },
+    #[error("cannot send: {0}")]
+    Encode(codec::Error),
+    #[error("{0}")]
+    NotAllowed(String),
+}
+
+fn detail(reason_string: &Option<String>) -> String {
+    reason_string
+        .as_ref()
+        .map(|s| format!(": {s}"))
+        .unwrap_or_default()
+}
+
+impl ClientError {
+    /// Whether a CONNECT failed in a way that says "I do not speak MQTT 5".
+    pub(super) fn is_unsupported_version(&self) -> bool {
+        match self {
+            ClientError::Refused { reason, .. } => {
+                *reason == ReasonCode::UNSUPPORTED_PROTOCOL_VERSION
+            }
+            ClientError::Closed => true,
+            ClientError::Io(e) => matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+            ),
+            // A 3.1.1 broker answers a version 5 CONNECT with return code 1,
+            // which is no MQTT 5 CONNACK reason code.
+            ClientError::Malformed(codec::Error::InvalidReasonCode {
+                packet: "CONNACK",
+                code: 1,
+            }) => true,
+            _ => false,
+        }
+    }
+}

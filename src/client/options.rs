@@ -1,0 +1,90 @@
+//! What the client is asked to do: where the broker is, how to connect, and
+//! the CONNECT packet that follows from it.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::codec::{Connect, Properties, Protocol, Will};
+
+/// How to reach the broker and what to ask of it. Plain settings: the client
+/// knows nothing of command-line flags.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub host: String,
+    pub port: u16,
+    /// `None`: MQTT 5, falling back to 3.1.1 when the broker refuses version 5.
+    pub protocol: Option<Protocol>,
+    /// Empty: the broker assigns one (MQTT 5) or uses a temporary session.
+    pub client_id: String,
+    pub clean_start: bool,
+    /// MQTT 5 Session Expiry Interval in seconds.
+    pub session_expiry: Option<u32>,
+    /// Seconds; 0 disables keep alive.
+    pub keep_alive: u16,
+    pub username: Option<String>,
+    pub password: Option<Bytes>,
+    pub will: Option<Will>,
+    /// For the TCP connection and the CONNACK together.
+    pub connect_timeout: Duration,
+    /// For the broker's answer to SUBSCRIBE and UNSUBSCRIBE.
+    pub response_timeout: Duration,
+    /// Log every packet on stderr.
+    pub trace: bool,
+    /// MQTT 5 user properties for CONNECT.
+    pub user_properties: Vec<(String, String)>,
+    /// How many topic aliases the broker may use towards us (MQTT 5); 0 for
+    /// none. Off by default: some brokers assign aliases wrongly (rumqttd 0.20
+    /// gives every topic under a wildcard subscription the same one), and a
+    /// command-line client gains little from them.
+    pub topic_alias_maximum: u16,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            host: "localhost".into(),
+            port: 1883,
+            protocol: None,
+            client_id: String::new(),
+            clean_start: true,
+            session_expiry: None,
+            keep_alive: 60,
+            username: None,
+            password: None,
+            will: None,
+            connect_timeout: Duration::from_secs(10),
+            response_timeout: Duration::from_secs(10),
+            trace: false,
+            user_properties: Vec::new(),
+            topic_alias_maximum: 0,
+        }
+    }
+}
+
+/// The CONNECT that `options` ask for, in `protocol`.
+pub(super) fn connect_packet(options: &Options, protocol: Protocol) -> Connect {
+    let v5 = protocol.is_v5();
+    let mut properties = Properties::default();
+    if v5 {
+        properties.session_expiry_interval = options.session_expiry.filter(|&s| s > 0);
+        properties.topic_alias_maximum = Some(options.topic_alias_maximum).filter(|&m| m > 0);
+        properties.user_properties = options.user_properties.clone();
+    }
+    let will = options.will.clone().map(|mut will| {
+        if !v5 {
+            will.properties = Properties::default();
+        }
+        will
+    });
+    Connect {
+        protocol,
+        clean_start: options.clean_start,
+        keep_alive: options.keep_alive,
+        client_id: options.client_id.clone(),
+        will,
+        username: options.username.clone(),
+        password: options.password.clone(),
+        properties,
+    }
+}
