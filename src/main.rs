@@ -10,7 +10,21 @@ use mqtk::cli::{exit, Cli, Command};
 use mqtk::commands::{self, UsageError};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print to stdout and exit 0, and a bare `mqtk`
+        // shows the help (exit 2), as clap does.
+        Err(e)
+            if !e.use_stderr()
+                || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            e.exit()
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "mqtk: {}", one_line(&e));
+            return ExitCode::from(exit::USAGE);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,6 +56,24 @@ fn main() -> ExitCode {
             };
             fail(&error, code)
         }
+    }
+}
+
+/// A command-line error as one line: clap's first paragraph without its
+/// "error:" label, clap's tip if it has one, and a pointer to --help.
+fn one_line(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    let mut paragraphs = rendered.split("\n\n");
+    let first = paragraphs.next().unwrap_or_default();
+    let first = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = first.strip_prefix("error: ").unwrap_or(&first);
+    let tip = paragraphs
+        .flat_map(str::lines)
+        .map(str::trim)
+        .find(|line| line.starts_with("tip:"));
+    match tip {
+        Some(tip) => format!("{text} ({tip}; see --help)"),
+        None => format!("{text} (see --help)"),
     }
 }
 

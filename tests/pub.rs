@@ -284,6 +284,28 @@ fn the_right_password_is_accepted_from_the_flag_a_file_and_the_environment() {
 }
 
 #[test]
+fn a_wrong_command_line_is_one_error_line_and_exit_code_2() {
+    let cases: [&[&str]; 4] = [
+        &["pub", "-t", "a"],                           // no message source
+        &["pub", "-t", "a", "-m", "x", "-q", "3"],     // QoS out of range
+        &["pub", "--hots", "x", "-t", "a", "-m", "x"], // a misspelt flag
+        &["pub", "-t", "a", "-m", "x", "-l"],          // two message sources
+    ];
+    for args in cases {
+        let what = format!("mqtk {}", args.join(" "));
+        let got = spawn(&what, mqtk().args(args), None).finish();
+        got.assert_code(2, &what);
+        assert_one_error_line(&got, &what);
+    }
+    let got = spawn("misspelt flag", mqtk().args(cases[2]), None).finish();
+    assert!(
+        got.stderr.contains("'--host'"),
+        "clap's tip: {}",
+        got.stderr
+    );
+}
+
+#[test]
 fn an_unreachable_broker_gives_exit_code_3() {
     let port = free_port().to_string();
     let got = spawn(
