@@ -227,6 +227,40 @@ fn a_broker_that_vanishes_before_acknowledging_loses_the_message() {
 }
 
 #[test]
+fn a_refused_message_fails_and_no_matching_subscribers_does_not() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        let first = read_packet(&mut s);
+        let second = read_packet(&mut s);
+        #[rustfmt::skip]
+        send(&mut s, &[
+            0x40, 0x03, first[5], first[6], 0x10,       // PUBACK: no matching subscribers
+            0x40, 0x08, second[5], second[6], 0x87,     // PUBACK: not authorized,
+            0x04, 0x1F, 0x00, 0x01, b'!',               // reason string "!"
+        ]);
+        assert_eq!(read_packet(&mut s), DISCONNECT);
+    });
+    let mut child = mqtk()
+        .arg("pub")
+        .args(peer.args())
+        .args(["-t", "t", "-l", "-q", "1"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a\nb\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    peer.join();
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("1 of 2 messages refused by the broker: not authorized (0x87): !"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_malformed_packet_from_the_broker_is_a_clear_error() {
     let peer = FakePeer::start(|mut s| {
         read_packet(&mut s);
