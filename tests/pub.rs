@@ -285,11 +285,22 @@ fn the_right_password_is_accepted_from_the_flag_a_file_and_the_environment() {
 
 #[test]
 fn a_wrong_command_line_is_one_error_line_and_exit_code_2() {
-    let cases: [&[&str]; 4] = [
+    let cases: [&[&str]; 5] = [
         &["pub", "-t", "a"],                           // no message source
         &["pub", "-t", "a", "-m", "x", "-q", "3"],     // QoS out of range
         &["pub", "--hots", "x", "-t", "a", "-m", "x"], // a misspelt flag
         &["pub", "-t", "a", "-m", "x", "-l"],          // two message sources
+        &[
+            "pub",
+            "-V",
+            "3.1.1",
+            "-t",
+            "a",
+            "-m",
+            "x",
+            "--content-type",
+            "j",
+        ], // MQTT 5 only
     ];
     for args in cases {
         let what = format!("mqtk {}", args.join(" "));

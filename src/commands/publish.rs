@@ -12,7 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt};
 use super::{check_topic_name, client_options, message_properties, qos, usage, Interrupt};
 use crate::cli::{exit, PubArgs};
 use crate::client::{Client, ClientError, Ending, Event, Options};
-use crate::codec::{Properties, Protocol, Publish, QoS, ReasonCode};
+use crate::codec::{Publish, QoS, ReasonCode};
 
 /// Room made in the stdin buffer before each read in line mode.
 const STDIN_CHUNK: usize = 64 * 1024;
@@ -41,11 +41,12 @@ struct Plan {
 pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
     let plan = plan(args).await?;
     let mut client = Client::connect(&plan.options).await?;
-    if plan.ending == Ending::DisconnectWithWill && !client.protocol().is_v5() {
-        bail!(
-            "--disconnect-with-will needs MQTT 5, and the broker speaks MQTT {}",
-            client.protocol()
-        );
+    let protocol = client.protocol();
+    if plan.ending == Ending::DisconnectWithWill && !protocol.is_v5() {
+        bail!("--disconnect-with-will needs MQTT 5, and the broker speaks MQTT {protocol}");
+    }
+    if !plan.template.properties.is_empty() && !protocol.is_v5() {
+        bail!("message properties need MQTT 5, and the broker speaks MQTT {protocol}");
     }
     let mut tally = Tally::default();
     let mut interrupt = None;
@@ -113,10 +114,10 @@ async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
     } else {
         Source::Message(Bytes::new())
     };
-    let properties = match options.protocol {
-        Some(Protocol::V311 | Protocol::V31) => Properties::default(),
-        _ => message_properties(&args.properties)?,
-    };
+    let properties = message_properties(&args.properties)?;
+    if !properties.is_empty() && options.protocol.is_some_and(|p| !p.is_v5()) {
+        return usage("message properties need MQTT 5 (-V 5)");
+    }
     Ok(Plan {
         options,
         template: Publish {
