@@ -6,7 +6,7 @@ mod common;
 
 use std::io::Write;
 use std::net::TcpStream;
-use std::process::Output;
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{assert_closed, mqtk, read_packet, FakePeer};
@@ -26,6 +26,24 @@ fn run(peer: &FakePeer, args: &[&str]) -> Output {
         .args(&args[1..])
         .output()
         .expect("run mqtk")
+}
+
+/// Like [`run`], with `input` on stdin.
+fn run_with_input(peer: &FakePeer, args: &[&str], input: &[u8]) -> Output {
+    let mut child = mqtk()
+        .arg(args[0])
+        .args(peer.args())
+        .args(&args[1..])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mqtk");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    // A write error means mqtk exited early; its status tells the test why.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    child.wait_with_output().expect("wait for mqtk")
 }
 
 fn stderr(output: &Output) -> String {
@@ -241,16 +259,7 @@ fn a_refused_message_fails_and_no_matching_subscribers_does_not() {
         ]);
         assert_eq!(read_packet(&mut s), DISCONNECT);
     });
-    let mut child = mqtk()
-        .arg("pub")
-        .args(peer.args())
-        .args(["-t", "t", "-l", "-q", "1"])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"a\nb\n").unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = run_with_input(&peer, &["pub", "-t", "t", "-l", "-q", "1"], b"a\nb\n");
     peer.join();
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
@@ -305,16 +314,7 @@ fn the_broker_receive_maximum_bounds_messages_in_flight() {
         send(&mut s, &[0x40, 0x02, 0x00, 0x02, 0x40, 0x02, 0x00, 0x03]);
         assert_eq!(read_packet(&mut s), DISCONNECT);
     });
-    let mut child = mqtk()
-        .arg("pub")
-        .args(peer.args())
-        .args(["-t", "t", "-l", "-q", "1"])
-        .stdin(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"a\nb\nc\n").unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = run_with_input(&peer, &["pub", "-t", "t", "-l", "-q", "1"], b"a\nb\nc\n");
     peer.join();
     assert!(output.status.success(), "{}", stderr(&output));
 }

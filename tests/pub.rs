@@ -116,27 +116,22 @@ fn a_retained_message_reaches_later_subscribers_until_it_is_cleared() {
 // ---------------------------------------------------------------------------------------------
 // Last will
 
+/// Publishes with a will and `ending` (extra `mqtk pub` flags) while a watcher subscribes to
+/// the will topic for `wait` seconds: the watcher's result, whose stdout is the will, if any.
+fn will_seen_after(broker: &Broker, ending: &[&str], wait: &str) -> Finished {
+    let topic = unique_topic("will");
+    let will_topic = format!("{topic}/status");
+    let watcher = subscribe(broker, &["-t", &will_topic, "-C", "1", "-W", wait]);
+    let will = ["--will-topic", &will_topic, "--will-payload", "gone"];
+    let message = ["-t", topic.as_str(), "-m", "up"];
+    publish_ok(broker, &[&message[..], &will[..], ending].concat());
+    watcher.finish()
+}
+
 #[test]
 fn the_will_is_published_when_pub_ends_without_disconnect() {
     for_each_broker(&brokers(), |broker| {
-        let topic = unique_topic("will");
-        let will_topic = format!("{topic}/status");
-        let watcher = subscribe(broker, &["-t", &will_topic, "-C", "1", "-W", "10"]);
-        publish_ok(
-            broker,
-            &[
-                "-t",
-                &topic,
-                "-m",
-                "up",
-                "--will-topic",
-                &will_topic,
-                "--will-payload",
-                "gone",
-                "--no-disconnect",
-            ],
-        );
-        let got = watcher.finish();
+        let got = will_seen_after(broker, &["--no-disconnect"], "10");
         got.assert_code(0, &format!("{}: the will watcher", broker.name));
         assert_eq!(got.stdout(), "gone\n", "{}", broker.name);
     });
@@ -145,25 +140,7 @@ fn the_will_is_published_when_pub_ends_without_disconnect() {
 #[test]
 fn the_will_is_not_published_after_a_clean_disconnect() {
     for_each_broker(&brokers(), |broker| {
-        let topic = unique_topic("no-will");
-        let will_topic = format!("{topic}/status");
-        let watcher = subscribe(broker, &["-t", &will_topic, "-W", "2"]);
-        publish_ok(
-            broker,
-            &[
-                "-t",
-                &topic,
-                "-m",
-                "up",
-                "--will-topic",
-                &will_topic,
-                "--will-payload",
-                "gone",
-                "-q",
-                "1",
-            ],
-        );
-        let got = watcher.finish();
+        let got = will_seen_after(broker, &["-q", "1"], "2");
         got.assert_code(1, &format!("{}: the will watcher", broker.name));
         assert_eq!(got.stdout(), "", "{}", broker.name);
     });
@@ -178,24 +155,7 @@ fn the_will_is_published_after_disconnect_with_will() {
         eprintln!("mosquitto is not installed: skipping the --disconnect-with-will test");
         return;
     };
-    let topic = unique_topic("disconnect-with-will");
-    let will_topic = format!("{topic}/status");
-    let watcher = subscribe(&broker, &["-t", &will_topic, "-C", "1", "-W", "10"]);
-    publish_ok(
-        &broker,
-        &[
-            "-t",
-            &topic,
-            "-m",
-            "up",
-            "--will-topic",
-            &will_topic,
-            "--will-payload",
-            "gone",
-            "--disconnect-with-will",
-        ],
-    );
-    let got = watcher.finish();
+    let got = will_seen_after(&broker, &["--disconnect-with-will"], "10");
     got.assert_code(0, "the will watcher");
     assert_eq!(got.stdout(), "gone\n");
 }
