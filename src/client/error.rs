@@ -12,14 +12,14 @@ pub enum ClientError {
     Unreachable { addr: String, source: io::Error },
     #[error("connecting to {addr} timed out after {}s", after.as_secs_f32())]
     ConnectTimeout { addr: String, after: Duration },
-    #[error("connection refused by the broker: {reason}{}", detail(reason_string))]
+    #[error("connection refused by the broker: {}", verdict(*reason, reason_string.as_deref()))]
     Refused {
         reason: ReasonCode,
         reason_string: Option<String>,
     },
     #[error("the broker closed the connection")]
     Closed,
-    #[error("the broker disconnected: {reason}{}", detail(reason_string))]
+    #[error("the broker disconnected: {}", verdict(*reason, reason_string.as_deref()))]
     Disconnected {
         reason: ReasonCode,
         reason_string: Option<String>,
@@ -43,11 +43,13 @@ pub enum ClientError {
     NotAllowed(String),
 }
 
-fn detail(reason_string: &Option<String>) -> String {
-    reason_string
-        .as_ref()
-        .map(|s| format!(": {s}"))
-        .unwrap_or_default()
+/// A broker's verdict for a person: the reason code by name, and the MQTT 5
+/// reason string when the broker sent one.
+pub fn verdict(reason: ReasonCode, reason_string: Option<&str>) -> String {
+    match reason_string {
+        Some(text) => format!("{reason}: {text}"),
+        None => reason.to_string(),
+    }
 }
 
 impl ClientError {

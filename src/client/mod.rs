@@ -32,7 +32,7 @@ use crate::codec::{
     SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe,
 };
 use connection::Connection;
-pub use error::ClientError;
+pub use error::{verdict, ClientError};
 use options::connect_packet;
 pub use options::Options;
 use session::{Progress, Session};

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use crate::cli::{
     ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion, SessionArgs,
 };
-use crate::client::{ClientError, Options};
+use crate::client::{Client, ClientError, Options};
 use crate::codec::{topic, Properties, Protocol, QoS, Will};
 
 /// A mistake on the command line found after parsing: exit code 2.
@@ -44,6 +44,15 @@ pub fn check_topic_name(name: &str, flag: &str) -> anyhow::Result<()> {
 pub fn check_topic_filter(filter: &str, flag: &str) -> anyhow::Result<()> {
     topic::validate_filter(filter)
         .or_else(|e| usage(format!("invalid topic filter for {flag}: {e}")))
+}
+
+/// Fails unless the connection speaks MQTT 5, which `what` needs.
+pub fn require_v5(client: &Client, what: &str) -> anyhow::Result<()> {
+    let protocol = client.protocol();
+    if !protocol.is_v5() {
+        anyhow::bail!("{what} needs MQTT 5, and the broker speaks MQTT {protocol}");
+    }
+    Ok(())
 }
 
 /// The QoS for a number clap has already range-checked.

@@ -9,9 +9,11 @@ use anyhow::{bail, Context as _};
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::{check_topic_name, client_options, message_properties, qos, usage, Interrupt};
+use super::{
+    check_topic_name, client_options, message_properties, qos, require_v5, usage, Interrupt,
+};
 use crate::cli::{exit, PubArgs};
-use crate::client::{Client, ClientError, Ending, Event, Options};
+use crate::client::{verdict, Client, ClientError, Ending, Event, Options};
 use crate::codec::{Publish, QoS, ReasonCode};
 
 /// Room made in the stdin buffer before each read in line mode.
@@ -41,12 +43,11 @@ struct Plan {
 pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
     let plan = plan(args).await?;
     let mut client = Client::connect(&plan.options).await?;
-    let protocol = client.protocol();
-    if plan.ending == Ending::DisconnectWithWill && !protocol.is_v5() {
-        bail!("--disconnect-with-will needs MQTT 5, and the broker speaks MQTT {protocol}");
+    if plan.ending == Ending::DisconnectWithWill {
+        require_v5(&client, "--disconnect-with-will")?;
     }
-    if !plan.template.properties.is_empty() && !protocol.is_v5() {
-        bail!("message properties need MQTT 5, and the broker speaks MQTT {protocol}");
+    if !plan.template.properties.is_empty() {
+        require_v5(&client, "message properties")?;
     }
     let mut tally = Tally::default();
     let mut interrupt = None;
@@ -299,17 +300,12 @@ impl Tally {
     fn verdict(&self) -> anyhow::Result<()> {
         match &self.first_refusal {
             None => Ok(()),
-            Some((reason, reason_string)) => {
-                let detail = reason_string
-                    .as_ref()
-                    .map(|s| format!(": {s}"))
-                    .unwrap_or_default();
-                bail!(
-                    "{} of {} messages refused by the broker: {reason}{detail}",
-                    self.refused,
-                    self.sent
-                )
-            }
+            Some((reason, reason_string)) => bail!(
+                "{} of {} messages refused by the broker: {}",
+                self.refused,
+                self.sent,
+                verdict(*reason, reason_string.as_deref())
+            ),
         }
     }
 }

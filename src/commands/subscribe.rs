@@ -12,9 +12,9 @@ use std::time::{Duration, SystemTime};
 use anyhow::{anyhow, bail};
 use tokio::time::Instant;
 
-use super::{check_topic_filter, client_options, qos, usage, Interrupt};
+use super::{check_topic_filter, client_options, qos, require_v5, usage, Interrupt};
 use crate::cli::{exit, ColorChoice, SubArgs};
-use crate::client::{Client, ClientError, Ending, Event, Options};
+use crate::client::{verdict, Client, ClientError, Ending, Event, Options};
 use crate::codec::{
     topic, Properties, Protocol, Publish, QoS, ReasonCode, RetainHandling, Subscription,
 };
@@ -197,12 +197,7 @@ async fn subscribe(client: &mut Client, plan: &Plan, first: bool) -> anyhow::Res
     }
     let mut properties = Properties::default();
     if let Some(id) = plan.subscription_id {
-        if !client.protocol().is_v5() {
-            bail!(
-                "--subscription-id needs MQTT 5, and the broker speaks MQTT {}",
-                client.protocol()
-            );
-        }
+        require_v5(client, "--subscription-id")?;
         if client
             .connack()
             .properties
@@ -219,9 +214,9 @@ async fn subscribe(client: &mut Client, plan: &Plan, first: bool) -> anyhow::Res
     let mut granted = 0;
     for (subscription, reason) in plan.subscriptions.iter().zip(&suback.reasons) {
         if reason.is_error() {
-            let detail = match (client.protocol(), &suback.properties.reason_string) {
-                (Protocol::V5, Some(text)) => format!("{reason}: {text}"),
-                (Protocol::V5, None) => reason.to_string(),
+            // MQTT 3.1.1 has one failure code, which says no more than "refused".
+            let detail = match client.protocol() {
+                Protocol::V5 => verdict(*reason, suback.properties.reason_string.as_deref()),
                 _ => "refused".to_string(),
             };
             let _ = writeln!(
