@@ -256,11 +256,7 @@ impl Client {
             ));
         }
         if let Some(max) = self.limits.maximum_packet_size {
-            let packet = Packet::Publish(Publish {
-                packet_id: 1,
-                ..message.clone()
-            });
-            let size = packet.encoded_len(self.protocol());
+            let size = message.encoded_len(self.protocol());
             if size > max as usize {
                 return Err(ClientError::NotAllowed(format!(
                     "a message of {size} bytes exceeds the broker's maximum packet size of {max} bytes"

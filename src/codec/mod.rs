@@ -230,9 +230,13 @@ impl Packet {
 
     /// The whole encoded size of the packet, fixed header included.
     pub fn encoded_len(&self, protocol: Protocol) -> usize {
-        let body = self.body_len(protocol);
-        1 + primitives::varint_len(body) + body
+        packet_len(self.body_len(protocol))
     }
+}
+
+/// A packet's whole size from the size of its body.
+fn packet_len(body_len: usize) -> usize {
+    1 + primitives::varint_len(body_len) + body_len
 }
 
 /// What is wrong with bytes that do not form a valid packet, or a packet that

@@ -71,6 +71,12 @@ impl Publish {
         Ok(())
     }
 
+    /// The whole encoded size, without building the packet; the packet id's
+    /// value does not change it.
+    pub fn encoded_len(&self, protocol: Protocol) -> usize {
+        super::packet_len(self.body_len(protocol))
+    }
+
     pub(crate) fn body_len(&self, protocol: Protocol) -> usize {
         let mut len = prefixed_len(self.topic.as_bytes()) + self.payload.len();
         if self.qos != QoS::AtMostOnce {
