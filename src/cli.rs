@@ -16,9 +16,11 @@ pub mod exit {
     pub const FAILURE: u8 = 1;
     /// The command line is wrong.
     pub const USAGE: u8 = 2;
-    /// The broker could not be reached.
+    /// No MQTT connection could be made: the broker could not be reached, or
+    /// it accepted the TCP connection and never answered CONNECT.
     pub const UNREACHABLE: u8 = 3;
-    /// The broker refused the connection: credentials, authorisation, ...
+    /// The broker refused the connection: credentials, authorisation, the
+    /// protocol version, ...
     pub const REFUSED: u8 = 4;
     /// `sub`: stdout was closed, as for a process ended by SIGPIPE (128 + 13).
     pub const CLOSED_PIPE: u8 = 141;
@@ -40,8 +42,10 @@ macro_rules! exit_codes_help {
   0    success
   1    runtime failure: connection lost, message not acknowledged, timeout (-W)
   2    usage error: wrong flags or values, invalid topic
-  3    the broker could not be reached (connection refused, DNS, timeout)
-  4    the broker refused the connection (credentials, not authorised, ...)"
+  3    no connection: the broker could not be reached (refused, DNS, timeout)
+       or did not answer CONNECT
+  4    the broker refused the connection (credentials, not authorised,
+       protocol version, ...)"
             $(, "\n  ", $extra)*
         )
     };

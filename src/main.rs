@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use mqtk::cli::{exit, Cli, Command};
-use mqtk::commands::{self, UsageError};
+use mqtk::commands;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -49,11 +49,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            let code = if error.downcast_ref::<UsageError>().is_some() {
-                exit::USAGE
-            } else {
-                commands::connect_failure_code(&error).unwrap_or(exit::FAILURE)
-            };
+            let code = commands::exit_code(&error);
             fail(&error, code)
         }
     }

@@ -121,12 +121,12 @@ impl Connection {
         .await
     }
 
-    /// Writes everything queued.
+    /// Writes everything queued, reading (and keeping) what arrives meanwhile.
     pub async fn flush(&mut self) -> Result<(), ClientError> {
-        if self.write_buf.is_empty() {
-            return Ok(());
+        while !self.write_buf.is_empty() {
+            self.transfer(true).await?;
         }
-        self.transfer(true).await
+        Ok(())
     }
 
     /// Writes everything queued, then closes the sending direction (FIN). What
@@ -152,5 +152,51 @@ impl Connection {
     /// Gives up the transport, for an ending that bypasses MQTT.
     pub fn into_transport(self) -> Transport {
         self.transport
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::codec::Publish;
+
+    #[tokio::test]
+    async fn flush_writes_everything_even_when_a_read_completes_first() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            // A PINGRESP arrives while the client is blocked on a full socket.
+            stream.write_all(&[0xD0, 0x00]).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let mut received = Vec::new();
+            stream.read_to_end(&mut received).await.unwrap();
+            received.len()
+        });
+        let transport = Transport::connect_tcp("127.0.0.1", port, Duration::from_secs(5))
+            .await
+            .unwrap();
+        let mut conn = Connection::new(transport, Protocol::V5, None);
+        // Far more than the socket buffers hold.
+        let message = Packet::Publish(Publish {
+            topic: "t".into(),
+            payload: Bytes::from(vec![0; 64 * 1024]),
+            ..Publish::default()
+        });
+        for _ in 0..256 {
+            conn.queue(&message).unwrap();
+        }
+        let queued = conn.pending_write();
+        conn.flush().await.unwrap();
+        assert_eq!(conn.pending_write(), 0, "flush returned with bytes queued");
+        conn.shutdown().await.unwrap();
+        drop(conn);
+        assert_eq!(peer.await.unwrap(), queued);
     }
 }

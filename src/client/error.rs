@@ -12,6 +12,13 @@ pub enum ClientError {
     Unreachable { addr: String, source: io::Error },
     #[error("connecting to {addr} timed out after {}s", after.as_secs_f32())]
     ConnectTimeout { addr: String, after: Duration },
+    #[error("connected to {addr}, but the broker did not answer CONNECT within {}s", after.as_secs_f32())]
+    NoConnAck { addr: String, after: Duration },
+    #[error("the broker does not accept MQTT {protocol} ({answer})")]
+    VersionRefused {
+        protocol: codec::Protocol,
+        answer: &'static str,
+    },
     #[error("connection refused by the broker: {}", verdict(*reason, reason_string.as_deref()))]
     Refused {
         reason: ReasonCode,
@@ -54,22 +61,17 @@ pub fn verdict(reason: ReasonCode, reason_string: Option<&str>) -> String {
 
 impl ClientError {
     /// Whether a CONNECT failed in a way that says "I do not speak MQTT 5".
-    pub(super) fn is_unsupported_version(&self) -> bool {
+    pub fn is_unsupported_version(&self) -> bool {
         match self {
             ClientError::Refused { reason, .. } => {
                 *reason == ReasonCode::UNSUPPORTED_PROTOCOL_VERSION
             }
+            ClientError::VersionRefused { .. } => true,
             ClientError::Closed => true,
             ClientError::Io(e) => matches!(
                 e.kind(),
                 io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
             ),
-            // A 3.1.1 broker answers a version 5 CONNECT with return code 1,
-            // which is no MQTT 5 CONNACK reason code.
-            ClientError::Malformed(codec::Error::InvalidReasonCode {
-                packet: "CONNACK",
-                code: 1,
-            }) => true,
             _ => false,
         }
     }

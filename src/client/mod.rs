@@ -28,8 +28,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::codec::{
-    Ack, AckKind, ConnAck, Disconnect, Packet, Properties, Protocol, Publish, QoS, ReasonCode,
-    SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe,
+    self, Ack, AckKind, ConnAck, Disconnect, Packet, Properties, Protocol, Publish, QoS,
+    ReasonCode, SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe,
 };
 use connection::Connection;
 pub use error::{verdict, ClientError};
@@ -41,6 +41,20 @@ use transport::Transport;
 
 /// Queued bytes above which a publish waits for the socket before queueing more.
 const WRITE_HIGH_WATER: usize = 256 * 1024;
+
+/// How long an MQTT 5 CONNECT may go unanswered, when no version was pinned,
+/// before MQTT 3.1.1 is tried: some 3.1.1 brokers ignore a version 5 CONNECT.
+const FALLBACK_SILENCE: Duration = Duration::from_secs(3);
+
+/// How long the client waits for the broker to close after DISCONNECT before
+/// closing itself: the close is the client's to make [MQTT 3.1.1 and 5.0 §3.14.4].
+const CLOSE_LINGER: Duration = Duration::from_millis(100);
+
+/// The longest wait, before DISCONNECT, for acknowledgement flows already begun.
+const SETTLE_GRACE: Duration = Duration::from_secs(1);
+
+/// How long a DISCONNECT that reports a protocol error may take to leave.
+const FAREWELL: Duration = Duration::from_millis(250);
 
 /// Something that happened on the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,87 +113,32 @@ pub struct Client {
     ping_sent: Option<Instant>,
     /// How long to wait for a SUBACK or UNSUBACK.
     response_timeout: Duration,
+    /// An error found while decoding without I/O, returned by the next call
+    /// that drives I/O: what was whole before it is handed out first.
+    failure: Option<ClientError>,
+    /// The most events ever queued at once, to show the queue stays bounded.
+    peak_queued_events: usize,
 }
 
 impl Client {
     /// Connects and waits for the CONNACK, falling back from MQTT 5 to 3.1.1
-    /// when the broker refuses version 5 and no version was pinned.
+    /// when the broker refuses version 5 (or ignores it) and no version was
+    /// pinned.
     pub async fn connect(options: &Options) -> Result<Client, ClientError> {
-        match options.protocol {
-            Some(protocol) => Client::connect_as(options, protocol).await,
-            None => match Client::connect_as(options, Protocol::V5).await {
-                Err(e) if e.is_unsupported_version() => {
-                    if options.trace {
-                        Trace.note(&format!(
-                            "the broker refused MQTT 5 ({e}); connecting again with MQTT 3.1.1"
-                        ));
-                    }
-                    Client::connect_as(options, Protocol::V311).await
-                }
-                result => result,
-            },
-        }
-    }
-
-    async fn connect_as(options: &Options, protocol: Protocol) -> Result<Client, ClientError> {
-        let timeout = options.connect_timeout;
-        let addr = format!("{}:{}", options.host, options.port);
-        let attempt = async {
-            let transport = Transport::connect_tcp(&options.host, options.port, timeout).await?;
-            let trace = options.trace.then_some(Trace);
-            let mut conn = Connection::new(transport, protocol, trace);
-            conn.queue(&Packet::Connect(Box::new(connect_packet(
-                options, protocol,
-            ))))?;
-            conn.flush().await?;
-            let connack = loop {
-                if let Some(packet) = conn.decode()? {
-                    match packet {
-                        Packet::ConnAck(connack) => break connack,
-                        other => {
-                            return Err(ClientError::Protocol(format!(
-                                "{} before CONNACK",
-                                other.name()
-                            )))
-                        }
-                    }
-                }
-                conn.transfer(false).await?;
-            };
-            Ok((conn, connack))
-        };
-        let (conn, connack) = tokio::time::timeout(timeout, attempt).await.map_err(|_| {
-            ClientError::ConnectTimeout {
-                addr,
-                after: timeout,
-            }
-        })??;
-        if connack.reason.is_error() {
-            return Err(ClientError::Refused {
-                reason: connack.reason,
-                reason_string: connack.properties.reason_string.clone(),
-            });
-        }
-        let props = &connack.properties;
-        let limits = BrokerLimits {
-            maximum_qos: props.maximum_qos.unwrap_or(QoS::ExactlyOnce),
-            retain_available: props.retain_available.unwrap_or(true),
-            maximum_packet_size: props.maximum_packet_size,
-            receive_maximum: props.receive_maximum.unwrap_or(u16::MAX),
-            keep_alive: props.server_keep_alive.unwrap_or(options.keep_alive),
-        };
-        let client_id = props
+        let (conn, connack) = handshake(options).await?;
+        let limits = broker_limits(options, &connack);
+        let session = Session::new(
+            limits.receive_maximum.min(options.max_in_flight),
+            alias_maximum(options, conn.protocol()),
+        );
+        let client_id = connack
+            .properties
             .assigned_client_identifier
             .clone()
             .unwrap_or_else(|| options.client_id.clone());
-        let alias_maximum = if protocol.is_v5() {
-            options.topic_alias_maximum
-        } else {
-            0
-        };
         Ok(Client {
             conn,
-            session: Session::new(limits.receive_maximum, alias_maximum),
+            session,
             events: VecDeque::new(),
             connack,
             limits,
@@ -187,7 +146,41 @@ impl Client {
             last_sent: Instant::now(),
             ping_sent: None,
             response_timeout: options.response_timeout,
+            failure: None,
+            peak_queued_events: 0,
         })
+    }
+
+    /// Connects again after the connection was lost, in the protocol version
+    /// and with the client identifier in use. When the broker kept the session,
+    /// the session goes on: unacknowledged messages are sent again and
+    /// incoming QoS 2 messages are not delivered twice; otherwise it starts
+    /// anew. Events not yet taken are kept.
+    pub async fn reconnect(&mut self, options: &Options) -> Result<(), ClientError> {
+        let options = Options {
+            protocol: Some(self.protocol()),
+            client_id: self.client_id.clone(),
+            ..options.clone()
+        };
+        let (conn, connack) = handshake(&options).await?;
+        let limits = broker_limits(&options, &connack);
+        let window = limits.receive_maximum.min(options.max_in_flight);
+        self.conn = conn;
+        let resend = if connack.session_present {
+            self.session.resume(window)
+        } else {
+            self.session = Session::new(window, alias_maximum(&options, self.protocol()));
+            Vec::new()
+        };
+        self.connack = connack;
+        self.limits = limits;
+        self.failure = None;
+        self.ping_sent = None;
+        self.last_sent = Instant::now();
+        for packet in &resend {
+            self.send(packet)?;
+        }
+        Ok(())
     }
 
     /// The protocol version in use.
@@ -215,6 +208,12 @@ impl Client {
         self.session.publishes_in_flight()
     }
 
+    /// The most events that were ever queued, waiting to be taken: a caller
+    /// that takes them as it goes keeps this near the in-flight window.
+    pub fn peak_queued_events(&self) -> usize {
+        self.peak_queued_events
+    }
+
     /// Whether a QoS 1/2 publish would be sent without waiting for the window.
     pub fn has_room(&self) -> bool {
         self.session.has_room()
@@ -232,10 +231,17 @@ impl Client {
             while !self.session.has_room() {
                 self.step(false).await?;
             }
-            message.packet_id = self.session.start_publish(message.qos);
+            self.session.number_publish(&mut message);
         }
         let packet_id = message.packet_id;
-        self.send(&Packet::Publish(message))?;
+        let packet = Packet::Publish(message);
+        self.send(&packet)?;
+        // The session keeps what it may have to send again.
+        if let Packet::Publish(message) = packet {
+            if message.qos != QoS::AtMostOnce {
+                self.session.keep_publish(message);
+            }
+        }
         while self.conn.pending_write() > WRITE_HIGH_WATER {
             self.step(true).await?;
         }
@@ -386,14 +392,24 @@ impl Client {
 
     /// An event that needs no I/O: one already queued or decodable from bytes
     /// already read. Lets a caller batch work before it flushes.
+    ///
+    /// A broken packet is not an error here: the events before it come out
+    /// first, and the next call that drives I/O returns the error.
     pub fn try_next_event(&mut self) -> Result<Option<Event>, ClientError> {
         loop {
             if let Some(event) = self.events.pop_front() {
                 return Ok(Some(event));
             }
-            match self.conn.decode()? {
-                Some(packet) => self.handle(packet)?,
-                None => return Ok(None),
+            if self.failure.is_some() {
+                return Ok(None);
+            }
+            let handled = match self.conn.decode() {
+                Ok(Some(packet)) => self.handle(packet),
+                Ok(None) => return Ok(None),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = handled {
+                self.fail(error);
             }
         }
     }
@@ -401,7 +417,42 @@ impl Client {
     /// One unit of progress: handle a buffered packet, or move bytes (until
     /// everything queued is written, with `until_written`) while keeping the
     /// connection alive.
+    ///
+    /// On a protocol error the broker is told why (MQTT 5.0 §4.13.1) before the
+    /// error is returned. Cancel safe: the error waits for the next call.
     async fn step(&mut self, until_written: bool) -> Result<(), ClientError> {
+        if self.failure.is_none() {
+            match self.drive(until_written).await {
+                Ok(()) => return Ok(()),
+                Err(error) => self.fail(error),
+            }
+        }
+        // The connection is over; let what is queued, the DISCONNECT last, leave.
+        let _ = tokio::time::timeout(FAREWELL, self.conn.flush()).await;
+        match self.failure.take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// Records the error that ends the connection, and queues the MQTT 5
+    /// DISCONNECT that names a malformed packet or a protocol error.
+    fn fail(&mut self, error: ClientError) {
+        let reason = match &error {
+            ClientError::Malformed(_) => ReasonCode::MALFORMED_PACKET,
+            ClientError::Protocol(_) => ReasonCode::PROTOCOL_ERROR,
+            _ => ReasonCode::SUCCESS,
+        };
+        if reason.is_error() && self.protocol().is_v5() {
+            let _ = self.send(&Packet::Disconnect(Disconnect {
+                reason,
+                properties: Properties::default(),
+            }));
+        }
+        self.failure.get_or_insert(error);
+    }
+
+    async fn drive(&mut self, until_written: bool) -> Result<(), ClientError> {
         if let Some(packet) = self.conn.decode()? {
             return self.handle(packet);
         }
@@ -422,6 +473,11 @@ impl Client {
         }
     }
 
+    fn emit(&mut self, event: Event) {
+        self.events.push_back(event);
+        self.peak_queued_events = self.peak_queued_events.max(self.events.len());
+    }
+
     /// Applies one incoming packet: answers what needs answering and turns the
     /// rest into events.
     fn handle(&mut self, packet: Packet) -> Result<(), ClientError> {
@@ -440,17 +496,15 @@ impl Client {
                         publish.packet_id,
                     )));
                 }
-                self.events.push_back(Event::Message(publish));
+                self.emit(Event::Message(publish));
             }
             Packet::PubAck(ack) | Packet::PubRec(ack) | Packet::PubComp(ack) => {
                 match self.session.on_ack(&ack) {
-                    Progress::Done(reason, reason_string) => {
-                        self.events.push_back(Event::Published {
-                            packet_id: ack.packet_id,
-                            reason,
-                            reason_string,
-                        })
-                    }
+                    Progress::Done(reason, reason_string) => self.emit(Event::Published {
+                        packet_id: ack.packet_id,
+                        reason,
+                        reason_string,
+                    }),
                     Progress::Release(packet_id) => {
                         self.send(&Packet::PubRel(Ack::new(AckKind::PubRel, packet_id)))?
                     }
@@ -471,15 +525,15 @@ impl Client {
                 if !self.session.finish_request(suback.packet_id, true) {
                     return Err(unexpected("SUBACK", suback.packet_id));
                 }
-                self.events.push_back(Event::Subscribed(suback));
+                self.emit(Event::Subscribed(suback));
             }
             Packet::UnsubAck(unsuback) => {
                 if !self.session.finish_request(unsuback.packet_id, false) {
                     return Err(unexpected("UNSUBACK", unsuback.packet_id));
                 }
-                self.events.push_back(Event::Unsubscribed(unsuback));
+                self.emit(Event::Unsubscribed(unsuback));
             }
-            Packet::PingResp => self.events.push_back(Event::Pong),
+            Packet::PingResp => self.emit(Event::Pong),
             Packet::Disconnect(disconnect) => {
                 return Err(ClientError::Disconnected {
                     reason: disconnect.reason,
@@ -509,8 +563,9 @@ impl Client {
 
     /// Ends the connection the way `ending` says.
     ///
-    /// After DISCONNECT the client waits (briefly) for the broker to close its
-    /// side, which proves the broker read everything sent before.
+    /// Before a DISCONNECT, the acknowledgement flows already begun are
+    /// finished (briefly), so the broker's side of the session is clean. After
+    /// it, the client gives the broker a moment to close first, then closes.
     pub async fn end(mut self, ending: Ending) -> Result<(), ClientError> {
         let reason = match ending {
             Ending::Disconnect => ReasonCode::SUCCESS,
@@ -531,21 +586,156 @@ impl Client {
                 return Ok(());
             }
         };
+        self.settle(SETTLE_GRACE.min(self.response_timeout)).await?;
         self.send(&Packet::Disconnect(Disconnect {
             reason,
             properties: Properties::default(),
         }))?;
-        // The broker closes the connection after DISCONNECT; closing our side
-        // first would race it (rumqttd then drops an unrelated connection).
         self.conn.flush().await?;
-        let linger = Duration::from_secs(2);
-        match tokio::time::timeout(linger, self.conn.drain_until_closed()).await {
+        // A broker closes as soon as it has read the DISCONNECT; closing first
+        // would race it (rumqttd 0.20 then drops an unrelated connection). One
+        // that keeps the socket open is not waited for long.
+        match tokio::time::timeout(CLOSE_LINGER, self.conn.drain_until_closed()).await {
             Ok(Err(ClientError::Io(e))) if e.kind() == io::ErrorKind::ConnectionReset => Ok(()),
             Ok(result) => result,
-            // The broker keeps the socket open: everything was written, and
-            // dropping the socket closes it.
-            Err(_) => Ok(()),
+            Err(_) => self.conn.shutdown().await,
         }
+    }
+
+    /// Drives I/O until every acknowledgement flow begun is complete, or for
+    /// `grace` at most; messages arriving meanwhile are left unacknowledged.
+    async fn settle(&mut self, grace: Duration) -> Result<(), ClientError> {
+        let deadline = Instant::now() + grace;
+        while !self.session.is_settled() {
+            match tokio::time::timeout_at(deadline, self.step(false)).await {
+                Ok(result) => result?,
+                Err(_) => break,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens a connection and exchanges CONNECT and CONNACK, in the pinned
+/// protocol version or else MQTT 5 with a fallback to 3.1.1.
+async fn handshake(options: &Options) -> Result<(Connection, ConnAck), ClientError> {
+    let timeout = options.connect_timeout;
+    let (conn, connack) = match options.protocol {
+        Some(protocol) => open(options, protocol, timeout).await?,
+        None => {
+            let silence = FALLBACK_SILENCE.min(timeout / 2);
+            match open(options, Protocol::V5, silence).await {
+                Err(ClientError::NoConnAck { after, .. }) => {
+                    trace::warn(&format!(
+                        "no answer to an MQTT 5 CONNECT within {}s; trying MQTT 3.1.1",
+                        after.as_secs_f32()
+                    ));
+                    open(options, Protocol::V311, timeout - silence).await?
+                }
+                Err(e) if e.is_unsupported_version() => {
+                    if options.trace {
+                        Trace.note(&format!(
+                            "the broker refused MQTT 5 ({e}); connecting again with MQTT 3.1.1"
+                        ));
+                    }
+                    open(options, Protocol::V311, timeout).await?
+                }
+                result => result?,
+            }
+        }
+    };
+    let will_properties = options
+        .will
+        .as_ref()
+        .is_some_and(|w| !w.properties.is_empty());
+    if will_properties && !conn.protocol().is_v5() {
+        trace::warn(&format!(
+            "the broker speaks MQTT {}, which has no will properties: \
+             the will was set without its delay, expiry, content type and user properties",
+            conn.protocol()
+        ));
+    }
+    Ok((conn, connack))
+}
+
+/// One attempt: a TCP connection within the connect timeout, then CONNECT,
+/// and a CONNACK within `connack_wait`.
+async fn open(
+    options: &Options,
+    protocol: Protocol,
+    connack_wait: Duration,
+) -> Result<(Connection, ConnAck), ClientError> {
+    let transport =
+        Transport::connect_tcp(&options.host, options.port, options.connect_timeout).await?;
+    let trace = options.trace.then_some(Trace);
+    let mut conn = Connection::new(transport, protocol, trace);
+    let exchange = async {
+        conn.queue(&Packet::Connect(Box::new(connect_packet(
+            options, protocol,
+        ))))?;
+        conn.flush().await?;
+        loop {
+            if let Some(packet) = conn.decode().map_err(|e| refusal_in_311(e, protocol))? {
+                return match packet {
+                    Packet::ConnAck(connack) => Ok(connack),
+                    other => Err(ClientError::Protocol(format!(
+                        "{} before CONNACK",
+                        other.name()
+                    ))),
+                };
+            }
+            conn.transfer(false).await?;
+        }
+    };
+    let connack = tokio::time::timeout(connack_wait, exchange)
+        .await
+        .map_err(|_| ClientError::NoConnAck {
+            addr: format!("{}:{}", options.host, options.port),
+            after: connack_wait,
+        })??;
+    if connack.reason.is_error() {
+        return Err(ClientError::Refused {
+            reason: connack.reason,
+            reason_string: connack.properties.reason_string.clone(),
+        });
+    }
+    Ok((conn, connack))
+}
+
+/// A 3.1.1 broker answers a version 5 CONNECT with its return code 1,
+/// "unacceptable protocol version", which is no MQTT 5 reason code: a refusal
+/// of the version, not a malformed packet.
+fn refusal_in_311(error: ClientError, protocol: Protocol) -> ClientError {
+    match error {
+        ClientError::Malformed(codec::Error::InvalidReasonCode {
+            packet: "CONNACK",
+            code: 1,
+        }) if protocol.is_v5() => ClientError::VersionRefused {
+            protocol,
+            answer: "it answered as an MQTT 3.1.1 broker: unacceptable protocol version",
+        },
+        other => other,
+    }
+}
+
+/// What the broker allows, from its CONNACK and our options.
+fn broker_limits(options: &Options, connack: &ConnAck) -> BrokerLimits {
+    let props = &connack.properties;
+    BrokerLimits {
+        maximum_qos: props.maximum_qos.unwrap_or(QoS::ExactlyOnce),
+        retain_available: props.retain_available.unwrap_or(true),
+        maximum_packet_size: props.maximum_packet_size,
+        receive_maximum: props.receive_maximum.unwrap_or(u16::MAX),
+        keep_alive: props.server_keep_alive.unwrap_or(options.keep_alive),
+    }
+}
+
+/// The topic aliases we accept from the broker: MQTT 5 only.
+fn alias_maximum(options: &Options, protocol: Protocol) -> u16 {
+    if protocol.is_v5() {
+        options.topic_alias_maximum
+    } else {
+        0
     }
 }
 

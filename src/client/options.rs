@@ -38,6 +38,9 @@ pub struct Options {
     /// gives every topic under a wildcard subscription the same one), and a
     /// command-line client gains little from them.
     pub topic_alias_maximum: u16,
+    /// The most QoS 1/2 publishes in flight at once, below the broker's
+    /// Receive Maximum: each is kept until acknowledged, so this bounds memory.
+    pub max_in_flight: u16,
 }
 
 impl Default for Options {
@@ -58,6 +61,7 @@ impl Default for Options {
             trace: false,
             user_properties: Vec::new(),
             topic_alias_maximum: 0,
+            max_in_flight: 1024,
         }
     }
 }

@@ -1,20 +1,36 @@
 //! Session state, free of I/O: packet identifiers, the in-flight window of
 //! outgoing QoS 1/2 messages, incoming QoS 2 exchanges and topic aliases.
 //!
-//! The client feeds it what arrives and asks it what to answer.
+//! The client feeds it what arrives and asks it what to answer. A session
+//! outlives a network connection when the broker keeps it (session present):
+//! then [`Session::resume`] says what to send again (MQTT 5.0 §4.4, MQTT 3.1.1
+//! §4.4), and incoming QoS 2 messages still awaiting their PUBREL are not
+//! delivered a second time [MQTT-4.3.3-10].
 
 use std::collections::{HashMap, HashSet};
 
-use crate::codec::{Ack, AckKind, Publish, QoS, ReasonCode};
+use crate::codec::{Ack, AckKind, Packet, Publish, QoS, ReasonCode};
 
 /// What an outgoing packet identifier is waiting for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Awaiting {
-    PubAck,
-    PubRec,
+    /// A QoS 1 message, kept to be sent again on a resumed session.
+    PubAck(Publish),
+    /// A QoS 2 message, likewise.
+    PubRec(Publish),
+    /// A QoS 2 message the broker has received; only its PUBREL is resent.
     PubComp,
     SubAck,
     UnsubAck,
+}
+
+/// An outgoing exchange: what it waits for, and when it began.
+#[derive(Debug)]
+struct Outgoing {
+    awaiting: Awaiting,
+    /// Begun before every exchange with a higher number: resends keep the
+    /// original order [MQTT-4.6.0-1].
+    order: u64,
 }
 
 /// Where one of our QoS 1/2 messages stands after an acknowledgement arrived.
@@ -28,12 +44,14 @@ pub enum Progress {
     Unknown,
 }
 
-/// Packet identifiers and flows of one network connection.
+/// Packet identifiers and flows of one session, across its connections.
 #[derive(Debug)]
 pub struct Session {
     next_id: u16,
-    outgoing: HashMap<u16, Awaiting>,
-    /// The broker's Receive Maximum: QoS 1/2 publishes it accepts at once.
+    next_order: u64,
+    outgoing: HashMap<u16, Outgoing>,
+    /// How many QoS 1/2 publishes may be in flight at once: the broker's
+    /// Receive Maximum, or less when we chose less.
     window: usize,
     /// QoS 1/2 publishes in `outgoing`.
     publishes_in_flight: usize,
@@ -53,6 +71,7 @@ impl Session {
     pub fn new(window: u16, alias_maximum: u16) -> Session {
         Session {
             next_id: 1,
+            next_order: 0,
             outgoing: HashMap::new(),
             window: usize::from(window.max(1)),
             publishes_in_flight: 0,
@@ -60,6 +79,30 @@ impl Session {
             aliases: HashMap::new(),
             alias_maximum,
         }
+    }
+
+    /// Carries the session over to a new connection whose broker kept it:
+    /// the packets to send again, in their original order. QoS 1/2 messages
+    /// not yet acknowledged go out again with DUP set, and PUBRELs for those
+    /// the broker has received. Requests awaiting SUBACK or UNSUBACK are
+    /// forgotten, and topic aliases, which belong to a connection, too.
+    pub fn resume(&mut self, window: u16) -> Vec<Packet> {
+        self.window = usize::from(window.max(1));
+        self.aliases.clear();
+        self.outgoing
+            .retain(|_, o| !matches!(o.awaiting, Awaiting::SubAck | Awaiting::UnsubAck));
+        let mut pending: Vec<(&u16, &mut Outgoing)> = self.outgoing.iter_mut().collect();
+        pending.sort_by_key(|(_, o)| o.order);
+        pending
+            .into_iter()
+            .map(|(&id, o)| match &mut o.awaiting {
+                Awaiting::PubAck(message) | Awaiting::PubRec(message) => {
+                    message.dup = true;
+                    Packet::Publish(message.clone())
+                }
+                _ => Packet::PubRel(Ack::new(AckKind::PubRel, id)),
+            })
+            .collect()
     }
 
     /// Whether another QoS 1/2 publish may be sent now.
@@ -72,25 +115,50 @@ impl Session {
         self.publishes_in_flight
     }
 
-    /// A packet identifier not in use, never 0.
-    fn allocate(&mut self, awaiting: Awaiting) -> u16 {
+    /// Whether every exchange begun, ours and the broker's, is complete.
+    pub fn is_settled(&self) -> bool {
+        self.publishes_in_flight == 0 && self.incoming_qos2.is_empty()
+    }
+
+    /// A packet identifier not in use, never 0. It is taken once an exchange
+    /// is recorded under it.
+    fn free_id(&mut self) -> u16 {
         while self.outgoing.contains_key(&self.next_id) {
             self.next_id = self.next_id.checked_add(1).unwrap_or(1);
         }
         let id = self.next_id;
         self.next_id = self.next_id.checked_add(1).unwrap_or(1);
-        self.outgoing.insert(id, awaiting);
         id
     }
 
-    /// Takes an identifier for a QoS 1/2 publish; the caller checked [`has_room`](Self::has_room).
-    pub fn start_publish(&mut self, qos: QoS) -> u16 {
-        let awaiting = match qos {
-            QoS::ExactlyOnce => Awaiting::PubRec,
-            _ => Awaiting::PubAck,
-        };
+    fn record(&mut self, id: u16, awaiting: Awaiting) {
+        self.next_order += 1;
+        let order = self.next_order;
+        self.outgoing.insert(id, Outgoing { awaiting, order });
+    }
+
+    fn allocate(&mut self, awaiting: Awaiting) -> u16 {
+        let id = self.free_id();
+        self.record(id, awaiting);
+        id
+    }
+
+    /// Gives a QoS 1/2 message its packet identifier; the caller checked
+    /// [`has_room`](Self::has_room).
+    pub fn number_publish(&mut self, message: &mut Publish) {
+        message.packet_id = self.free_id();
+    }
+
+    /// Keeps a numbered message, once it was queued for sending, until it is
+    /// acknowledged.
+    pub fn keep_publish(&mut self, message: Publish) {
         self.publishes_in_flight += 1;
-        self.allocate(awaiting)
+        let id = message.packet_id;
+        let awaiting = match message.qos {
+            QoS::ExactlyOnce => Awaiting::PubRec(message),
+            _ => Awaiting::PubAck(message),
+        };
+        self.record(id, awaiting);
     }
 
     /// Takes an identifier for a SUBSCRIBE.
@@ -103,6 +171,10 @@ impl Session {
         self.allocate(Awaiting::UnsubAck)
     }
 
+    fn awaiting(&self, packet_id: u16) -> Option<&Awaiting> {
+        self.outgoing.get(&packet_id).map(|o| &o.awaiting)
+    }
+
     /// Releases the identifier of a SUBACK or UNSUBACK; false if it was not awaited.
     pub fn finish_request(&mut self, packet_id: u16, subscribe: bool) -> bool {
         let expected = if subscribe {
@@ -110,7 +182,7 @@ impl Session {
         } else {
             Awaiting::UnsubAck
         };
-        if self.outgoing.get(&packet_id) == Some(&expected) {
+        if self.awaiting(packet_id) == Some(&expected) {
             self.outgoing.remove(&packet_id);
             true
         } else {
@@ -120,18 +192,20 @@ impl Session {
 
     /// Applies a PUBACK, PUBREC or PUBCOMP for one of our publishes.
     pub fn on_ack(&mut self, ack: &Ack) -> Progress {
-        let expected = match ack.kind {
-            AckKind::PubAck => Awaiting::PubAck,
-            AckKind::PubRec => Awaiting::PubRec,
-            AckKind::PubComp => Awaiting::PubComp,
-            AckKind::PubRel => return Progress::Unknown,
-        };
-        if self.outgoing.get(&ack.packet_id) != Some(&expected) {
+        let expected = matches!(
+            (ack.kind, self.awaiting(ack.packet_id)),
+            (AckKind::PubAck, Some(Awaiting::PubAck(_)))
+                | (AckKind::PubRec, Some(Awaiting::PubRec(_)))
+                | (AckKind::PubComp, Some(Awaiting::PubComp))
+        );
+        if !expected {
             return Progress::Unknown;
         }
         // A PUBREC with a failure ends the QoS 2 exchange [MQTT-4.3.3-4 in 5.0].
         if ack.kind == AckKind::PubRec && !ack.reason.is_error() {
-            self.outgoing.insert(ack.packet_id, Awaiting::PubComp);
+            if let Some(outgoing) = self.outgoing.get_mut(&ack.packet_id) {
+                outgoing.awaiting = Awaiting::PubComp;
+            }
             return Progress::Release(ack.packet_id);
         }
         self.outgoing.remove(&ack.packet_id);
@@ -192,11 +266,24 @@ impl Session {
 mod tests {
     use super::*;
 
+    /// Numbers and keeps a message of `qos`, as the client does; its packet id.
+    fn publish(session: &mut Session, qos: QoS) -> u16 {
+        let mut message = Publish {
+            qos,
+            topic: "t".into(),
+            ..Publish::default()
+        };
+        session.number_publish(&mut message);
+        let id = message.packet_id;
+        session.keep_publish(message);
+        id
+    }
+
     #[test]
     fn the_window_limits_publishes_in_flight() {
         let mut session = Session::new(2, 0);
-        let a = session.start_publish(QoS::AtLeastOnce);
-        let b = session.start_publish(QoS::ExactlyOnce);
+        let a = publish(&mut session, QoS::AtLeastOnce);
+        let b = publish(&mut session, QoS::ExactlyOnce);
         assert_ne!(a, b);
         assert!(!session.has_room());
         assert_eq!(
@@ -210,7 +297,7 @@ mod tests {
     #[test]
     fn qos2_goes_through_pubrec_then_pubcomp() {
         let mut session = Session::new(10, 0);
-        let id = session.start_publish(QoS::ExactlyOnce);
+        let id = publish(&mut session, QoS::ExactlyOnce);
         // a PUBCOMP before the PUBREC is out of order
         assert_eq!(
             session.on_ack(&Ack::new(AckKind::PubComp, id)),
@@ -231,7 +318,7 @@ mod tests {
     #[test]
     fn a_failed_pubrec_ends_the_exchange() {
         let mut session = Session::new(10, 0);
-        let id = session.start_publish(QoS::ExactlyOnce);
+        let id = publish(&mut session, QoS::ExactlyOnce);
         let mut rec = Ack::new(AckKind::PubRec, id);
         rec.reason = ReasonCode::NOT_AUTHORIZED;
         assert!(matches!(
@@ -244,16 +331,16 @@ mod tests {
     #[test]
     fn packet_ids_in_use_are_skipped_after_wrapping() {
         let mut session = Session::new(u16::MAX, 0);
-        let first = session.start_publish(QoS::AtLeastOnce);
+        let first = publish(&mut session, QoS::AtLeastOnce);
         assert_eq!(first, 1);
         for _ in 0..u16::MAX - 2 {
-            let id = session.start_publish(QoS::AtLeastOnce);
+            let id = publish(&mut session, QoS::AtLeastOnce);
             session.on_ack(&Ack::new(AckKind::PubAck, id));
         }
         // the counter wraps to 1, which is still in flight, and skips it
-        let id = session.start_publish(QoS::AtLeastOnce);
+        let id = publish(&mut session, QoS::AtLeastOnce);
         assert_eq!(id, u16::MAX);
-        assert_eq!(session.start_publish(QoS::AtLeastOnce), 2);
+        assert_eq!(publish(&mut session, QoS::AtLeastOnce), 2);
     }
 
     #[test]
@@ -261,8 +348,48 @@ mod tests {
         let mut session = Session::new(10, 0);
         assert!(session.receive_qos2(7));
         assert!(!session.receive_qos2(7));
+        assert!(!session.is_settled());
         assert_eq!(session.on_pubrel(7).reason, ReasonCode::SUCCESS);
         assert_eq!(session.on_pubrel(7).reason, ReasonCode::PACKET_ID_NOT_FOUND);
+        assert!(session.is_settled());
+    }
+
+    #[test]
+    fn a_resumed_session_resends_in_order_with_dup_and_releases_again() {
+        let mut session = Session::new(10, 0);
+        let first = publish(&mut session, QoS::ExactlyOnce);
+        let second = publish(&mut session, QoS::AtLeastOnce);
+        let third = publish(&mut session, QoS::ExactlyOnce);
+        let done = publish(&mut session, QoS::AtLeastOnce);
+        session.start_subscribe();
+        session.receive_qos2(9);
+        assert_eq!(
+            session.on_ack(&Ack::new(AckKind::PubRec, first)),
+            Progress::Release(first)
+        );
+        session.on_ack(&Ack::new(AckKind::PubAck, done));
+        let resent = session.resume(2);
+        let summary: Vec<(&str, u16, bool)> = resent
+            .iter()
+            .map(|packet| match packet {
+                Packet::Publish(p) => ("PUBLISH", p.packet_id, p.dup),
+                Packet::PubRel(a) => ("PUBREL", a.packet_id, false),
+                other => (other.name(), 0, false),
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("PUBREL", first, false),
+                ("PUBLISH", second, true),
+                ("PUBLISH", third, true)
+            ]
+        );
+        // the SUBSCRIBE is forgotten, the window is the new broker's, and the
+        // incoming QoS 2 message is still awaiting its PUBREL
+        assert_eq!(session.publishes_in_flight(), 3);
+        assert!(!session.has_room());
+        assert!(session.is_receiving_qos2(9));
     }
 
     #[test]

@@ -25,6 +25,12 @@ impl Trace {
     }
 }
 
+/// A warning the user sees with or without `-d`: something about the
+/// connection that did not go as asked.
+pub fn warn(text: &str) {
+    log_line(&format!("warning: {text}"));
+}
+
 fn log_line(text: &str) {
     // stderr is unbuffered; one write per line keeps lines whole.
     let _ = writeln!(std::io::stderr(), "mqtk: {text}");

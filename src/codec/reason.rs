@@ -17,6 +17,7 @@ impl ReasonCode {
     pub const DISCONNECT_WITH_WILL: ReasonCode = ReasonCode(0x04);
     pub const NO_MATCHING_SUBSCRIBERS: ReasonCode = ReasonCode(0x10);
     pub const UNSPECIFIED_ERROR: ReasonCode = ReasonCode(0x80);
+    pub const MALFORMED_PACKET: ReasonCode = ReasonCode(0x81);
     pub const PROTOCOL_ERROR: ReasonCode = ReasonCode(0x82);
     pub const UNSUPPORTED_PROTOCOL_VERSION: ReasonCode = ReasonCode(0x84);
     pub const CLIENT_ID_NOT_VALID: ReasonCode = ReasonCode(0x85);

@@ -46,6 +46,23 @@ pub fn check_topic_filter(filter: &str, flag: &str) -> anyhow::Result<()> {
         .or_else(|e| usage(format!("invalid topic filter for {flag}: {e}")))
 }
 
+/// Connects as `options` say; a broker that refuses the pinned protocol
+/// version gets a hint at the flag that pinned it.
+pub async fn connect(options: &Options) -> anyhow::Result<Client> {
+    match Client::connect(options).await {
+        Ok(client) => Ok(client),
+        Err(e) if options.protocol.is_some() && e.is_unsupported_version() => {
+            let other = match options.protocol {
+                Some(Protocol::V5) => "3.1.1",
+                _ => "5",
+            };
+            let hint = format!("leave -V out or use -V {other}");
+            Err(Hinted { error: e, hint }.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Fails unless the connection speaks MQTT 5, which `what` needs.
 pub fn require_v5(client: &Client, what: &str) -> anyhow::Result<()> {
     let protocol = client.protocol();
@@ -102,6 +119,11 @@ pub fn client_options(
     if password.is_some() && connection.username.is_none() && protocol != Some(Protocol::V5) {
         return usage("a password needs a user name (-u), except with -V 5");
     }
+    let will = will(connection)?;
+    let will_properties = will.as_ref().is_some_and(|w| !w.properties.is_empty());
+    if will_properties && protocol.is_some_and(|p| !p.is_v5()) {
+        return usage("will properties need MQTT 5 (-V 5)");
+    }
     Ok(Options {
         host: connection.host.clone(),
         port: connection.port,
@@ -112,12 +134,11 @@ pub fn client_options(
         keep_alive: connection.keepalive,
         username: connection.username.clone(),
         password,
-        will: will(connection)?,
+        will,
         connect_timeout: Duration::from_secs_f64(connection.connect_timeout),
         response_timeout: Duration::from_secs_f64(connection.connect_timeout),
         trace: connection.debug,
-        user_properties: Vec::new(),
-        topic_alias_maximum: 0,
+        ..Options::default()
     })
 }
 
@@ -207,17 +228,44 @@ impl Interrupt {
     }
 }
 
-/// Whether an error means the broker could not be reached (exit code 3) or
-/// refused us (exit code 4).
-pub fn connect_failure_code(error: &anyhow::Error) -> Option<u8> {
+/// The exit code for an error: 2 for a usage error, 3 when the broker could
+/// not be reached, 4 when it refused us, 1 for everything else.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
     use crate::cli::exit;
     error
         .chain()
-        .find_map(|cause| match cause.downcast_ref::<ClientError>()? {
-            ClientError::Unreachable { .. } | ClientError::ConnectTimeout { .. } => {
-                Some(exit::UNREACHABLE)
+        .find_map(|cause| {
+            if cause.is::<UsageError>() {
+                return Some(exit::USAGE);
             }
-            ClientError::Refused { .. } => Some(exit::REFUSED),
-            _ => None,
+            let client_error = match cause.downcast_ref::<Hinted>() {
+                Some(hinted) => &hinted.error,
+                None => cause.downcast_ref::<ClientError>()?,
+            };
+            match client_error {
+                ClientError::Unreachable { .. }
+                | ClientError::ConnectTimeout { .. }
+                | ClientError::NoConnAck { .. } => Some(exit::UNREACHABLE),
+                ClientError::Refused { .. } | ClientError::VersionRefused { .. } => {
+                    Some(exit::REFUSED)
+                }
+                _ => None,
+            }
         })
+        .unwrap_or(exit::FAILURE)
 }
+
+/// A client error with a hint at what to type instead, after it.
+#[derive(Debug)]
+struct Hinted {
+    error: ClientError,
+    hint: String,
+}
+
+impl fmt::Display for Hinted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}; {}", self.error, self.hint)
+    }
+}
+
+impl std::error::Error for Hinted {}

@@ -10,7 +10,8 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::{
-    check_topic_name, client_options, message_properties, qos, require_v5, usage, Interrupt,
+    check_topic_name, client_options, connect, message_properties, qos, require_v5, usage,
+    Interrupt,
 };
 use crate::cli::{exit, PubArgs};
 use crate::client::{verdict, Client, ClientError, Ending, Event, Options};
@@ -42,7 +43,7 @@ struct Plan {
 /// Runs `mqtk pub`.
 pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
     let plan = plan(args).await?;
-    let mut client = Client::connect(&plan.options).await?;
+    let mut client = connect(&plan.options).await?;
     if plan.ending == Ending::DisconnectWithWill {
         require_v5(&client, "--disconnect-with-will")?;
     }
@@ -59,7 +60,7 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
             interrupt = Some(Interrupt::new()?);
             publish_lines(
                 &mut client,
-                &plan,
+                &plan.template,
                 tokio::io::stdin(),
                 &mut tally,
                 &mut interrupt,
@@ -72,6 +73,10 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
         Err(e) => Err(e),
     };
     if let Err(e) = settled {
+        // Acknowledgements that arrived before the failure still count.
+        while let Ok(Some(event)) = client.try_next_event() {
+            tally.record(&event);
+        }
         return Err(tally.loss(e));
     }
     client
@@ -147,7 +152,7 @@ async fn publish_repeated(
             client.flush().await?;
             wait(client, plan.repeat_delay, tally).await?;
         }
-        publish(client, plan, payload.clone(), tally).await?;
+        publish(client, &plan.template, payload.clone(), tally).await?;
     }
     Ok(())
 }
@@ -163,15 +168,17 @@ async fn wait(client: &mut Client, delay: Duration, tally: &mut Tally) -> Result
     }
 }
 
-/// Publishes each line of `input` as a message, in order, none dropped.
+/// Publishes each line of `input` as a copy of `template`, in order, none
+/// dropped; [`settle`] then waits for the acknowledgements.
 ///
 /// Lines are taken from large reads and queued together, so many messages
 /// leave in one write; QoS 1/2 messages are pipelined through the broker's
 /// in-flight window. Memory stays bounded: input is read only when every
-/// complete line already read has been queued.
-async fn publish_lines(
+/// complete line already read has been queued, and each acknowledgement is
+/// counted as it arrives.
+pub async fn publish_lines(
     client: &mut Client,
-    plan: &Plan,
+    template: &Publish,
     mut input: impl AsyncRead + Unpin,
     tally: &mut Tally,
     interrupt: &mut Option<Interrupt>,
@@ -180,7 +187,7 @@ async fn publish_lines(
     let mut at_eof = false;
     loop {
         while let Some(line) = next_line(&mut buf, at_eof) {
-            publish(client, plan, line, tally).await?;
+            publish(client, template, line, tally).await?;
         }
         if at_eof {
             return Ok(());
@@ -213,15 +220,17 @@ fn next_line(buf: &mut BytesMut, at_eof: bool) -> Option<Bytes> {
     Some(line)
 }
 
+/// Publishes one message and counts the acknowledgements that came in while
+/// it waited for room, so that none piles up however long the input is.
 async fn publish(
     client: &mut Client,
-    plan: &Plan,
+    template: &Publish,
     payload: Bytes,
     tally: &mut Tally,
 ) -> Result<(), ClientError> {
     let message = Publish {
         payload,
-        ..plan.template.clone()
+        ..template.clone()
     };
     let qos = message.qos;
     client.publish(message).await?;
@@ -229,11 +238,14 @@ async fn publish(
     if qos == QoS::AtMostOnce {
         tally.accepted += 1;
     }
+    while let Some(event) = client.try_next_event()? {
+        tally.record(&event);
+    }
     Ok(())
 }
 
 /// Waits until every QoS 1/2 message is settled.
-async fn settle(
+pub async fn settle(
     client: &mut Client,
     tally: &mut Tally,
     interrupt: &mut Option<Interrupt>,
@@ -262,10 +274,10 @@ async fn ctrl_c(interrupt: &mut Option<Interrupt>) {
 
 /// What became of the messages.
 #[derive(Debug, Default)]
-struct Tally {
-    sent: u64,
-    accepted: u64,
-    refused: u64,
+pub struct Tally {
+    pub sent: u64,
+    pub accepted: u64,
+    pub refused: u64,
     /// The first refusal, to name in the error.
     first_refusal: Option<(ReasonCode, Option<String>)>,
 }

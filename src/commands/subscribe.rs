@@ -9,10 +9,10 @@
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::{Duration, SystemTime};
 
-use anyhow::{anyhow, bail};
+use anyhow::bail;
 use tokio::time::Instant;
 
-use super::{check_topic_filter, client_options, qos, require_v5, usage, Interrupt};
+use super::{check_topic_filter, client_options, connect, qos, require_v5, usage, Interrupt};
 use crate::cli::{exit, ColorChoice, SubArgs};
 use crate::client::{verdict, Client, ClientError, Ending, Event, Options};
 use crate::codec::{
@@ -62,7 +62,7 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
     // be lost, nor kill the process between two listeners.
     let mut interrupt = Interrupt::new()?;
     let setup = async {
-        let mut client = Client::connect(&plan.options).await?;
+        let mut client = connect(&plan.options).await?;
         subscribe(&mut client, &plan, true).await?;
         anyhow::Ok(client)
     };
@@ -91,8 +91,11 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
         let stop = match stop {
             Ok(stop) => stop,
             Err(error) if plan.reconnect && is_connection_loss(&error) => {
-                client = reconnect(&plan, error, &mut interrupt).await?;
-                continue;
+                match reconnect(&mut client, &plan, error, &mut interrupt).await? {
+                    Reconnected::Yes => continue,
+                    // Ctrl-C while reconnecting: the user asked to stop.
+                    Reconnected::Interrupted => return Ok(exit::SUCCESS),
+                }
             }
             Err(error) => return Err(error.into()),
         };
@@ -364,22 +367,33 @@ fn is_connection_loss(error: &ClientError) -> bool {
     }
 }
 
+/// How a reconnect ended.
+enum Reconnected {
+    Yes,
+    Interrupted,
+}
+
 /// Connects again with growing pauses, then subscribes again unless the
-/// broker kept the session.
+/// broker kept the session (which the client then carries on).
 async fn reconnect(
+    client: &mut Client,
     plan: &Plan,
     cause: ClientError,
     interrupt: &mut Interrupt,
-) -> anyhow::Result<Client> {
+) -> anyhow::Result<Reconnected> {
     let _ = writeln!(io::stderr(), "mqtk: {cause}; reconnecting");
     let mut pause = Duration::from_millis(500);
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = interrupt.recv() => return Err(anyhow!("interrupted while reconnecting")),
-        }
-        match Client::connect(&plan.options).await {
-            Ok(mut client) => {
+        let attempt = async {
+            tokio::time::sleep(pause).await;
+            client.reconnect(&plan.options).await
+        };
+        let result = tokio::select! {
+            result = attempt => result,
+            _ = interrupt.recv() => return Ok(Reconnected::Interrupted),
+        };
+        match result {
+            Ok(()) => {
                 let kept = client.connack().session_present;
                 let _ = writeln!(
                     io::stderr(),
@@ -387,9 +401,9 @@ async fn reconnect(
                     if kept { "kept" } else { "did not keep" }
                 );
                 if !kept {
-                    subscribe(&mut client, plan, false).await?;
+                    subscribe(client, plan, false).await?;
                 }
-                return Ok(client);
+                return Ok(Reconnected::Yes);
             }
             Err(e @ ClientError::Refused { .. }) => return Err(e.into()),
             Err(e) => {

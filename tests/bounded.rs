@@ -1,0 +1,85 @@
+//! What must stay bounded however long the input is, against the real brokers:
+//! the client's queue of events while `pub -l` streams QoS 1 and 2 messages.
+
+mod common;
+
+use common::run::{for_each_broker, numbered_lines};
+use common::{brokers, unique_topic, Broker, Version};
+use mqtk::client::{Client, Ending, Options};
+use mqtk::codec::{Protocol, Publish, QoS};
+use mqtk::commands::publish::{publish_lines, settle, Tally};
+
+/// Long enough that a queue growing with the input would hold thousands.
+const LINES: usize = 50_000;
+
+fn options(broker: &Broker) -> Options {
+    Options {
+        host: broker.host.clone(),
+        port: broker.port,
+        protocol: match broker.version {
+            Version::V311 => Some(Protocol::V311),
+            Version::V5 => Some(Protocol::V5),
+            Version::Both => None,
+        },
+        client_id: format!("bounded-{}", std::process::id()),
+        ..Options::default()
+    }
+}
+
+/// Streams [`LINES`] lines at `qos` through the line publisher of `mqtk pub -l`.
+fn stream_lines(broker: &Broker, qos: QoS) {
+    let options = Options {
+        client_id: format!(
+            "{}-{}-q{}",
+            options(broker).client_id,
+            broker.name,
+            qos as u8
+        ),
+        ..options(broker)
+    };
+    let template = Publish {
+        qos,
+        topic: unique_topic("bounded"),
+        ..Publish::default()
+    };
+    let input = numbered_lines(LINES);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    runtime.block_on(async {
+        let mut client = Client::connect(&options).await.expect("connect");
+        let mut tally = Tally::default();
+        publish_lines(&mut client, &template, &input[..], &mut tally, &mut None)
+            .await
+            .expect("publish the lines");
+        settle(&mut client, &mut tally, &mut None)
+            .await
+            .expect("every line acknowledged");
+        assert_eq!(
+            (tally.sent, tally.accepted),
+            (LINES as u64, LINES as u64),
+            "{}: every line sent and accepted",
+            broker.name
+        );
+        let peak = client.peak_queued_events();
+        assert!(
+            peak <= usize::from(options.max_in_flight),
+            "{}: {peak} events were queued at once at QoS {}; the in-flight window is {}",
+            broker.name,
+            qos as u8,
+            options.max_in_flight
+        );
+        client.end(Ending::Disconnect).await.expect("disconnect");
+    });
+}
+
+#[test]
+fn qos1_lines_keep_the_event_queue_within_the_in_flight_window() {
+    for_each_broker(&brokers(), |broker| stream_lines(broker, QoS::AtLeastOnce));
+}
+
+#[test]
+fn qos2_lines_keep_the_event_queue_within_the_in_flight_window() {
+    for_each_broker(&brokers(), |broker| stream_lines(broker, QoS::ExactlyOnce));
+}
