@@ -526,3 +526,22 @@ fn sub_sends_puback_only_after_the_message_is_written_out() {
 fn sub_sends_pubrec_only_after_the_message_is_written_out_and_completes_qos2() {
     acknowledged_only_after_output(2);
 }
+
+#[test]
+fn ctrl_c_while_sub_waits_to_reconnect_exits_0() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        grant_subscription(&mut s, 0);
+        // Then the broker is gone for good: its listener closes too.
+    });
+    let mut command = mqtk();
+    command.arg("sub").args(peer.args()).args(["-t", "t"]);
+    let mut sub = spawn("sub while the broker is gone", &mut command, None);
+    sub.wait_for_stderr("reconnecting", common::TIMEOUT);
+    peer.join();
+    sub.wait_for_stderr("retrying", common::TIMEOUT);
+    sub.interrupt();
+    let output = sub.finish();
+    output.assert_code(0, "Ctrl-C while reconnecting");
+}
