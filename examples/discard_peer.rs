@@ -3,7 +3,10 @@
 //! connection on DISCONNECT. With no broker work in the way, what a client
 //! costs by itself shows.
 //!
-//! Usage: `cargo run --release --example discard_peer -- PORT`
+//! With `keep-open`, it does not close after DISCONNECT but waits for the
+//! client to, as some proxies and minimal servers do.
+//!
+//! Usage: `cargo run --release --example discard_peer -- PORT [keep-open]`
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,17 +19,18 @@ fn main() {
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or(1883);
+    let keep_open = std::env::args().nth(2).as_deref() == Some("keep-open");
     let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the discard peer");
     for stream in listener.incoming().flatten() {
         std::thread::spawn(move || {
-            if let Err(e) = serve(stream) {
+            if let Err(e) = serve(stream, keep_open) {
                 eprintln!("discard_peer: {e}");
             }
         });
     }
 }
 
-fn serve(mut stream: TcpStream) -> Result<(), Box<dyn std::error::Error>> {
+fn serve(mut stream: TcpStream, keep_open: bool) -> Result<(), Box<dyn std::error::Error>> {
     let mut buf = BytesMut::with_capacity(1 << 20);
     let mut chunk = vec![0u8; 1 << 20];
     let protocol = loop {
@@ -50,7 +54,7 @@ fn serve(mut stream: TcpStream) -> Result<(), Box<dyn std::error::Error>> {
             if buf.len() < len {
                 break;
             }
-            if buf[0] == 0xE0 {
+            if buf[0] == 0xE0 && !keep_open {
                 return Ok(());
             }
             let _ = buf.split_to(len);

@@ -127,10 +127,7 @@ impl Client {
     pub async fn connect(options: &Options) -> Result<Client, ClientError> {
         let (conn, connack) = handshake(options).await?;
         let limits = broker_limits(options, &connack);
-        let session = Session::new(
-            limits.receive_maximum.min(options.max_in_flight),
-            alias_maximum(options, conn.protocol()),
-        );
+        let session = new_session(options, &limits, conn.protocol());
         let client_id = connack
             .properties
             .assigned_client_identifier
@@ -164,14 +161,13 @@ impl Client {
         };
         let (conn, connack) = handshake(&options).await?;
         let limits = broker_limits(&options, &connack);
-        let window = limits.receive_maximum.min(options.max_in_flight);
-        self.conn = conn;
         let resend = if connack.session_present {
-            self.session.resume(window)
+            self.session.resume(in_flight_window(&options, &limits))
         } else {
-            self.session = Session::new(window, alias_maximum(&options, self.protocol()));
+            self.session = new_session(&options, &limits, conn.protocol());
             Vec::new()
         };
+        self.conn = conn;
         self.connack = connack;
         self.limits = limits;
         self.failure = None;
@@ -395,23 +391,19 @@ impl Client {
     ///
     /// A broken packet is not an error here: the events before it come out
     /// first, and the next call that drives I/O returns the error.
-    pub fn try_next_event(&mut self) -> Result<Option<Event>, ClientError> {
-        loop {
-            if let Some(event) = self.events.pop_front() {
-                return Ok(Some(event));
-            }
-            if self.failure.is_some() {
-                return Ok(None);
-            }
-            let handled = match self.conn.decode() {
-                Ok(Some(packet)) => self.handle(packet),
-                Ok(None) => return Ok(None),
-                Err(error) => Err(error),
-            };
-            if let Err(error) = handled {
-                self.fail(error);
+    pub fn try_next_event(&mut self) -> Option<Event> {
+        while self.events.is_empty() && self.failure.is_none() {
+            match self.conn.decode() {
+                Ok(Some(packet)) => {
+                    if let Err(error) = self.handle(packet) {
+                        self.fail(error);
+                    }
+                }
+                Ok(None) => break,
+                Err(error) => self.fail(error),
             }
         }
+        self.events.pop_front()
     }
 
     /// One unit of progress: handle a buffered packet, or move bytes (until
@@ -730,13 +722,21 @@ fn broker_limits(options: &Options, connack: &ConnAck) -> BrokerLimits {
     }
 }
 
-/// The topic aliases we accept from the broker: MQTT 5 only.
-fn alias_maximum(options: &Options, protocol: Protocol) -> u16 {
-    if protocol.is_v5() {
+/// A session with nothing in flight yet.
+fn new_session(options: &Options, limits: &BrokerLimits, protocol: Protocol) -> Session {
+    // Topic aliases towards us exist in MQTT 5 only.
+    let alias_maximum = if protocol.is_v5() {
         options.topic_alias_maximum
     } else {
         0
-    }
+    };
+    Session::new(in_flight_window(options, limits), alias_maximum)
+}
+
+/// How many QoS 1/2 publishes may be in flight: the broker's Receive Maximum,
+/// or our own smaller bound.
+fn in_flight_window(options: &Options, limits: &BrokerLimits) -> u16 {
+    limits.receive_maximum.min(options.max_in_flight)
 }
 
 fn unexpected(packet: &str, packet_id: u16) -> ClientError {

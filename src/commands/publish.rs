@@ -74,9 +74,7 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
     };
     if let Err(e) = settled {
         // Acknowledgements that arrived before the failure still count.
-        while let Ok(Some(event)) = client.try_next_event() {
-            tally.record(&event);
-        }
+        tally.record_arrived(&mut client);
         return Err(tally.loss(e));
     }
     client
@@ -238,9 +236,7 @@ async fn publish(
     if qos == QoS::AtMostOnce {
         tally.accepted += 1;
     }
-    while let Some(event) = client.try_next_event()? {
-        tally.record(&event);
-    }
+    tally.record_arrived(client);
     Ok(())
 }
 
@@ -251,9 +247,7 @@ pub async fn settle(
     interrupt: &mut Option<Interrupt>,
 ) -> anyhow::Result<()> {
     loop {
-        while let Some(event) = client.try_next_event()? {
-            tally.record(&event);
-        }
+        tally.record_arrived(client);
         if client.publishes_in_flight() == 0 {
             return Ok(());
         }
@@ -297,6 +291,13 @@ impl Tally {
             } else {
                 self.accepted += 1;
             }
+        }
+    }
+
+    /// Records every event that has already arrived, without waiting.
+    fn record_arrived(&mut self, client: &mut Client) {
+        while let Some(event) = client.try_next_event() {
+            self.record(&event);
         }
     }
 

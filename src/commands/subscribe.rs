@@ -265,10 +265,10 @@ async fn receive(
         };
         collect(event, &mut batch);
         while batch.len() < BATCH {
-            match client.try_next_event()? {
-                Some(event) => collect(event, &mut batch),
-                None => break,
-            }
+            let Some(event) = client.try_next_event() else {
+                break;
+            };
+            collect(event, &mut batch);
         }
         // A full batch means more is waiting already.
         gather = batch.len() < BATCH;
