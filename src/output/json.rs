@@ -18,7 +18,7 @@ use crate::codec::{Publish, QoS};
 pub(super) fn write_json_message(
     out: &mut impl Write,
     message: &Publish,
-    clock: &Clock,
+    clock: &Clock<'_>,
     embed: bool,
     pretty: bool,
 ) -> io::Result<()> {
@@ -35,7 +35,7 @@ pub(super) fn write_json_message(
 fn write_json_line(
     out: &mut impl Write,
     message: &Publish,
-    clock: &Clock,
+    clock: &Clock<'_>,
     embed: bool,
 ) -> io::Result<()> {
     out.write_all(b"{\"topic\":")?;
@@ -53,8 +53,8 @@ fn write_json_line(
         message.retain,
         message.dup
     )?;
-    clock.write_date_time(out)?;
-    write!(out, ".{:06}Z\"", clock.nanos / 1000)?;
+    clock.write_utc_timestamp(out)?;
+    out.write_all(b"\"")?;
     if message.qos != QoS::AtMostOnce {
         write!(out, ",\"packet_id\":{}", message.packet_id)?;
     }
@@ -218,10 +218,13 @@ fn json_newline(out: &mut impl Write, pretty: bool, depth: usize) -> io::Result<
 mod tests {
     use base64::Engine;
     use bytes::Bytes;
+    use jiff::tz::{Offset, TimeZone};
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::output::test_support::{formatted_text, message, print, printed, v5_message};
+    use crate::output::test_support::{
+        formatted_text, formatted_text_in, message, print, printed, v5_message,
+    };
     use crate::output::{Printer, Style, Template};
 
     fn json_of(line: &str) -> Value {
@@ -237,6 +240,21 @@ mod tests {
                 r#""timestamp":"2025-11-25T13:04:05.123456Z"}"#,
                 "\n"
             )
+        );
+    }
+
+    #[test]
+    fn the_json_timestamp_is_utc_whatever_the_local_zone() {
+        let one_hour_east = TimeZone::fixed(Offset::constant(1));
+        let line = formatted_text_in(&one_hour_east, "%I %j", &message("a/b", b"x"));
+        let (local, object) = line.split_once(' ').unwrap();
+        assert_eq!(local, "2025-11-25T14:04:05+0100");
+        assert_eq!(json_of(object)["timestamp"], "2025-11-25T13:04:05.123456Z");
+        let printer = Printer::new(Style::Json, true, false, false).in_time_zone(one_hour_east);
+        assert_eq!(
+            json_of(&String::from_utf8(print(&printer, &message("a/b", b"x"))).unwrap())
+                ["timestamp"],
+            "2025-11-25T13:04:05.123456Z"
         );
     }
 
