@@ -149,7 +149,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print the topic before each payload')
             [CompletionResult]::new('-N', '-N ', [CompletionResultType]::ParameterName, 'No newline after each message')
             [CompletionResult]::new('--no-newline', '--no-newline', [CompletionResultType]::ParameterName, 'No newline after each message')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per message per line')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per message per line, its timestamp in UTC')
             [CompletionResult]::new('--pretty', '--pretty', [CompletionResultType]::ParameterName, 'Pretty-print a JSON payload')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Resume the session instead of starting clean (needs a fixed -i)')
             [CompletionResult]::new('--disable-clean-start', '--disable-clean-start', [CompletionResultType]::ParameterName, 'Resume the session instead of starting clean (needs a fixed -i)')

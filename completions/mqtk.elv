@@ -144,7 +144,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --verbose 'Print the topic before each payload'
             cand -N 'No newline after each message'
             cand --no-newline 'No newline after each message'
-            cand --json 'One JSON object per message per line'
+            cand --json 'One JSON object per message per line, its timestamp in UTC'
             cand --pretty 'Pretty-print a JSON payload'
             cand -c 'Resume the session instead of starting clean (needs a fixed -i)'
             cand --disable-clean-start 'Resume the session instead of starting clean (needs a fixed -i)'

@@ -113,7 +113,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l remove-retained -d 'Cl
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s v -l verbose -d 'Print the topic before each payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s N -l no-newline -d 'No newline after each message'
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l json -d 'One JSON object per message per line'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l json -d 'One JSON object per message per line, its timestamp in UTC'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pretty -d 'Pretty-print a JSON payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s d -l debug -d 'Print every packet sent and received on stderr'

@@ -69,10 +69,17 @@ macro_rules! closed_pipe_exit_code {
     };
 }
 
-/// The variable `sub` adds.
+/// The variables `sub` adds.
 macro_rules! no_color_environment {
     () => {
         "NO_COLOR       when set and not empty, never colour the output, unless --color always"
+    };
+}
+
+macro_rules! tz_environment {
+    () => {
+        "TZ             the zone of local times in -F (%I, @): a name (Europe/Berlin) or a POSIX
+                 rule (UTC-2 is two hours east); unset, the zone /etc/localtime holds"
     };
 }
 
@@ -126,7 +133,7 @@ macro_rules! format_help {
   %f  payload as a 4-byte IEEE 754 float, little-endian
   %j  the --json object, payload as a string
   %J  the --json object, a JSON payload embedded as JSON
-  %I  ISO 8601 time, UTC: 2025-11-25T13:04:05+0000
+  %I  ISO 8601 local time: 2025-11-25T14:04:05+0100
   %U  Unix time with nanoseconds: 1764075845.123456789
   %A  topic alias (MQTT 5)
   %C  content type (MQTT 5)
@@ -137,7 +144,8 @@ macro_rules! format_help {
   %R  response topic (MQTT 5)
   %S  subscription identifiers, as 3,9 (MQTT 5)
   %%  a percent sign
-  @ and a letter prints the time the message arrived, in UTC, as strftime does:
+  @ and a letter prints the time the message arrived, in local time (see TZ below),
+  as strftime does in the C locale:
   @Y @y @C @G @g     year
   @m @b @B @h        month
   @d @e @j           day
@@ -149,7 +157,7 @@ macro_rules! format_help {
   @p @P              AM or PM, am or pm
   @F @T @D @R @r     date and time combinations
   @c @x @X           date and time combinations
-  @z @Z              +0000, UTC
+  @z @Z              offset and zone name, as +0100 and CET
   @n @t @% @@        newline, tab, a percent sign, an at sign
   Escapes: \\ \0 \a \e \n \r \t \v"#
     };
@@ -173,7 +181,7 @@ const SUB_LONG_HELP: &str = concat!(
     "\n\n",
     exit_codes_help!(concat!("141  ", closed_pipe_exit_code!())),
     "\n\n",
-    environment_help!(no_color_environment!())
+    environment_help!(no_color_environment!(), tz_environment!())
 );
 
 /// An MQTT command-line toolkit: publish, subscribe, and more
@@ -190,7 +198,7 @@ const SUB_LONG_HELP: &str = concat!(
     after_long_help = concat!(
         exit_codes_help!(concat!("141  sub: ", closed_pipe_exit_code!())),
         "\n\n",
-        environment_help!(no_color_environment!()),
+        environment_help!(no_color_environment!(), tz_environment!()),
         "\n\nRun 'mqtk <command> --help' for the options and examples of each command."
     ),
 )]
@@ -598,7 +606,7 @@ pub struct SubArgs {
     #[arg(short = 'F', long = "format", value_name = "FORMAT", conflicts_with_all = ["verbose", "json"], help_heading = "Output")]
     pub format: Option<String>,
 
-    /// One JSON object per message per line
+    /// One JSON object per message per line, its timestamp in UTC
     #[arg(long, conflicts_with = "verbose", help_heading = "Output")]
     pub json: bool,
 

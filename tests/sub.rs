@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use common::own_mosquitto::OwnMosquitto;
 use common::run::{
     assert_lines, clear_ready, for_each_broker, numbered_lines, publish_ok, publish_with_input,
-    publisher, spawn, subscribe, subscribe_quietly, subscriber, tail_lines,
+    publisher, spawn, subscribe, subscribe_quietly, subscribe_with_env, subscriber, tail_lines,
 };
 use common::{brokers, unique_topic};
 use serde_json::Value;
@@ -137,6 +137,46 @@ fn a_format_prints_the_specifiers_it_is_given() {
             got.stdout(),
             format!("{topic}|hello|1|0|5|68656c6c6f|100%\t.\n"),
             "{}",
+            broker.name
+        );
+    });
+}
+
+#[test]
+fn local_time_follows_tz_and_the_json_timestamp_stays_utc() {
+    for_each_broker(&brokers(), |broker| {
+        let topic = unique_topic("zone");
+        // POSIX counts hours west of Greenwich: UTC-2 is two hours east.
+        let zone = [("TZ", "UTC-2")];
+        let common = ["-t", topic.as_str(), "-q", "1", "-C", "1", "-W", "10"];
+        let format_sub = subscribe_with_env(broker, &zone, &[&common[..], &["-F", "%I"]].concat());
+        let json_sub = subscribe_with_env(broker, &zone, &[&common[..], &["--json"]].concat());
+        let format_what = format!("{}: TZ=UTC-2 sub -F %I", broker.name);
+        let json_what = format!("{}: TZ=UTC-2 sub --json", broker.name);
+        publish_ok(broker, &["-t", &topic, "-m", "now", "-q", "1"]);
+
+        let got = format_sub.finish();
+        got.assert_code(0, &format_what);
+        let line = got.stdout();
+        let local = line.trim_end();
+        assert!(local.ends_with("+0200"), "{format_what}: {line:?}");
+        let local: jiff::Timestamp = jiff::fmt::strtime::parse("%Y-%m-%dT%H:%M:%S%z", local)
+            .and_then(|tm| tm.to_timestamp())
+            .unwrap_or_else(|err| panic!("{format_what}: {line:?} is not ISO 8601: {err}"));
+
+        let got = json_sub.finish();
+        got.assert_code(0, &json_what);
+        let objects = json_lines(&json_what, &got.stdout());
+        let timestamp = objects[0]["timestamp"].as_str().unwrap_or_default();
+        assert!(timestamp.ends_with('Z'), "{json_what}: {timestamp:?}");
+        let utc: jiff::Timestamp = timestamp
+            .parse()
+            .unwrap_or_else(|err| panic!("{json_what}: {timestamp:?}: {err}"));
+        // the same arrival, seen by two processes: two hours apart on the clock, not in time
+        let apart = utc.duration_since(local).abs();
+        assert!(
+            apart < jiff::SignedDuration::from_secs(10),
+            "{}: %I {local} and --json {utc} are {apart:?} apart",
             broker.name
         );
     });

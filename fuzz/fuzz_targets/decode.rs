@@ -4,6 +4,9 @@
 //! same packet: the decoder may refuse input, but never accept a packet that
 //! the encoder cannot write back. Panics, including in debug assertions such
 //! as the encoder's body-length check, are what the fuzzer looks for.
+//!
+//! It starts from the seeds in fuzz/corpus/decode, which
+//! `cargo run --example fuzz_seeds -- fuzz/corpus/decode` writes.
 
 #![no_main]
 

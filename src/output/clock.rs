@@ -1,243 +1,175 @@
-//! A moment broken down into UTC calendar fields, for `%I`, `%U`, the JSON
-//! timestamp and the `@` strftime letters, which are written as C-locale
-//! strftime writes them. The date arithmetic is on the proleptic Gregorian
-//! calendar, in whole days from 1970-01-01, so it needs no time-zone data.
+//! When a message arrived, written as mosquitto_sub writes it: `%I`, `%U` and
+//! the `@` strftime letters in local time (the zone C's `localtime()` uses:
+//! `TZ`, then /etc/localtime), the JSON timestamp in UTC.
+//!
+//! jiff does the calendar and reads the time-zone rules. The `@` letters go
+//! through jiff's strftime in the POSIX locale, except the few where glibc's
+//! C locale writes something else (see [`Clock::write_strftime`]), which are
+//! written here from jiff's fields.
 
+use std::cell::OnceCell;
 use std::io::{self, Write};
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use jiff::civil::DateTime;
+use jiff::fmt::strtime::{BrokenDownTime, Config, PosixCustom};
+use jiff::fmt::StdIoWrite;
+use jiff::tz::{Offset, TimeZone};
+use jiff::Timestamp;
 
 /// The strftime letters `@` accepts.
 pub(super) const TIME_SPECS: &[u8] = b"aAbBcCdDeFgGhHIjklmMnNpPrRsStTuUVwWxXyYzZ%";
 
-const WEEKDAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// A moment broken down into its UTC calendar fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Clock {
-    /// Seconds since 1970-01-01T00:00:00Z, rounded down.
-    pub(super) secs: i64,
-    /// Nanoseconds after `secs`.
-    pub(super) nanos: u32,
-    year: i64,
-    /// 1 to 12.
-    month: u32,
-    /// 1 to 31.
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-    /// 0 is Sunday.
-    weekday: u32,
-    /// Days since 1 January, from 0.
-    yday: u32,
+/// The zone mosquitto_sub's `localtime()` would use: `TZ` (a zone name, a
+/// file or a POSIX rule such as `UTC-2`), else /etc/localtime, else UTC.
+/// Looked up once per process, because `sub` prints a time for every message.
+pub(super) fn local_time_zone() -> &'static TimeZone {
+    static LOCAL: OnceLock<TimeZone> = OnceLock::new();
+    LOCAL.get_or_init(|| TimeZone::try_system().unwrap_or(TimeZone::UTC))
 }
 
-impl Clock {
-    pub(super) fn new(at: SystemTime) -> Clock {
-        let (secs, nanos) = match at.duration_since(UNIX_EPOCH) {
-            Ok(after) => (
-                i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
-                after.subsec_nanos(),
-            ),
-            Err(before) => {
-                let before = before.duration();
-                let secs = -i64::try_from(before.as_secs()).unwrap_or(i64::MAX);
-                match before.subsec_nanos() {
-                    0 => (secs, 0),
-                    nanos => (secs - 1, 1_000_000_000 - nanos),
-                }
-            }
-        };
-        Clock::from_unix(secs, nanos)
-    }
+/// When a message arrived, and the zone its local time is shown in.
+#[derive(Debug)]
+pub(super) struct Clock<'z> {
+    at: Timestamp,
+    /// `None` is the local zone, so that a printer that never shows local
+    /// time never looks it up.
+    zone: Option<&'z TimeZone>,
+    /// The wall clock in `zone`, worked out on first use: the JSON timestamp
+    /// needs only UTC.
+    local: OnceCell<Local>,
+}
 
-    fn from_unix(secs: i64, nanos: u32) -> Clock {
-        let days = secs.div_euclid(86_400);
-        let of_day = secs.rem_euclid(86_400) as u32;
-        let (year, month, day) = civil_from_days(days);
-        Clock {
-            secs,
-            nanos,
-            year,
-            month,
-            day,
-            hour: of_day / 3600,
-            minute: of_day / 60 % 60,
-            second: of_day % 60,
-            // 1970-01-01 was a Thursday.
-            weekday: (days + 4).rem_euclid(7) as u32,
-            yday: (days - days_from_civil(year, 1, 1)) as u32,
-        }
-    }
+/// The wall-clock time in a zone and that zone's offset at the moment.
+#[derive(Debug, Clone, Copy)]
+struct Local {
+    datetime: DateTime,
+    offset: Offset,
+}
 
-    /// `2025-11-25T13:04:05`
-    pub(super) fn write_date_time(&self, out: &mut impl Write) -> io::Result<()> {
-        write!(
-            out,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )
-    }
-
-    fn hour12(&self) -> u32 {
-        match self.hour % 12 {
-            0 => 12,
-            hour => hour,
-        }
-    }
-
-    /// The ISO 8601 week-based year and week number.
-    fn iso_week(&self) -> (i64, u32) {
-        let iso_weekday = (self.weekday + 6) % 7 + 1;
-        let week = (i64::from(self.yday) + 1 - i64::from(iso_weekday) + 10) / 7;
-        if week < 1 {
-            (self.year - 1, iso_weeks_in(self.year - 1))
-        } else if week > i64::from(iso_weeks_in(self.year)) {
-            (self.year + 1, 1)
+impl<'z> Clock<'z> {
+    /// `at` in `zone`, or in the local zone when `None`. A moment outside
+    /// the years -9999 to 9999 is taken as the nearest one inside.
+    pub(super) fn new(at: SystemTime, zone: Option<&'z TimeZone>) -> Clock<'z> {
+        let at = Timestamp::try_from(at).unwrap_or(if at < UNIX_EPOCH {
+            Timestamp::MIN
         } else {
-            (self.year, week as u32)
+            Timestamp::MAX
+        });
+        Clock {
+            at,
+            zone,
+            local: OnceCell::new(),
         }
     }
 
-    /// One strftime conversion in the C locale; `spec` is one of TIME_SPECS.
+    fn zone(&self) -> &TimeZone {
+        self.zone.unwrap_or_else(|| local_time_zone())
+    }
+
+    fn local(&self) -> Local {
+        *self.local.get_or_init(|| {
+            let offset = self.zone().to_offset(self.at);
+            Local {
+                datetime: offset.to_datetime(self.at),
+                offset,
+            }
+        })
+    }
+
+    /// Whole seconds since the epoch, rounded down, and the nanoseconds after
+    /// them, as `clock_gettime` gives them (jiff rounds toward zero).
+    fn unix(&self) -> (i64, u32) {
+        let (secs, nanos) = (self.at.as_second(), self.at.subsec_nanosecond());
+        if nanos < 0 {
+            (secs - 1, (nanos + 1_000_000_000) as u32)
+        } else {
+            (secs, nanos as u32)
+        }
+    }
+
+    /// `%I`, mosquitto_sub's strftime `%FT%T%z`: `2025-11-25T14:04:05+0100`.
+    pub(super) fn write_iso_time(&self, out: &mut impl Write) -> io::Result<()> {
+        self.write_strftime(out, b'F')?;
+        out.write_all(b"T")?;
+        self.write_strftime(out, b'T')?;
+        self.write_strftime(out, b'z')
+    }
+
+    /// `%U`: seconds and nanoseconds since the epoch, `1764075845.123456789`.
+    pub(super) fn write_unix_time(&self, out: &mut impl Write) -> io::Result<()> {
+        let (secs, nanos) = self.unix();
+        write!(out, "{secs}.{nanos:09}")
+    }
+
+    /// The JSON timestamp, always UTC whatever the local zone, so that it
+    /// reads the same on every machine: `2025-11-25T13:04:05.123456Z`.
+    pub(super) fn write_utc_timestamp(&self, out: &mut impl Write) -> io::Result<()> {
+        write!(out, "{:.6}", self.at)
+    }
+
+    /// One strftime conversion as glibc writes it in the C locale, in the
+    /// clock's zone; `spec` is one of TIME_SPECS.
+    ///
+    /// jiff's strftime (with the POSIX locale for `%r` and `%X`) writes most
+    /// letters as glibc does. These it writes otherwise, so they are written
+    /// here: years (`%Y %G %F %c`), which glibc leaves unpadded where jiff
+    /// pads them to four digits; centuries and two-digit years (`%C %y %g %D
+    /// %x`), which glibc counts with floor division where jiff truncates
+    /// toward zero (both matter only before the year 1000); `%z`, where glibc
+    /// drops the seconds of an offset (local mean time, or a `TZ` such as
+    /// `abc-1:00:30`) and jiff writes them; `%Z`, which glibc writes as the
+    /// zone spells it and jiff in capitals; `%s`, rounded down before the
+    /// epoch. `%N` is mosquitto_sub's own, not strftime's.
     pub(super) fn write_strftime(&self, out: &mut impl Write, spec: u8) -> io::Result<()> {
-        let weekday = WEEKDAYS[self.weekday as usize];
-        let month = MONTHS[self.month as usize - 1];
+        let Local { datetime, offset } = self.local();
+        let year = datetime.year();
+        let iso_year = || datetime.iso_week_date().year();
         match spec {
-            b'a' => out.write_all(&weekday.as_bytes()[..3]),
-            b'A' => out.write_all(weekday.as_bytes()),
-            b'b' | b'h' => out.write_all(&month.as_bytes()[..3]),
-            b'B' => out.write_all(month.as_bytes()),
+            b'Y' => write!(out, "{year}"),
+            b'G' => write!(out, "{}", iso_year()),
+            b'C' => write!(out, "{}", year.div_euclid(100)),
+            b'y' => write!(out, "{:02}", year.rem_euclid(100)),
+            b'g' => write!(out, "{:02}", iso_year().rem_euclid(100)),
+            b'F' => {
+                write!(out, "{year}")?;
+                write_jiff(out, datetime, b"-%m-%d")
+            }
+            b'D' | b'x' => {
+                write_jiff(out, datetime, b"%m/%d/")?;
+                self.write_strftime(out, b'y')
+            }
             b'c' => {
-                for (i, part) in b"abeTY".iter().enumerate() {
-                    if i > 0 {
-                        out.write_all(b" ")?;
-                    }
-                    self.write_strftime(out, *part)?;
-                }
-                Ok(())
+                write_jiff(out, datetime, b"%a %b %e %H:%M:%S ")?;
+                write!(out, "{year}")
             }
-            b'C' => write!(out, "{:02}", self.year.div_euclid(100)),
-            b'd' => write!(out, "{:02}", self.day),
-            b'D' | b'x' => write!(
-                out,
-                "{:02}/{:02}/{:02}",
-                self.month,
-                self.day,
-                self.year.rem_euclid(100)
-            ),
-            b'e' => write!(out, "{:2}", self.day),
-            b'F' => write!(out, "{:04}-{:02}-{:02}", self.year, self.month, self.day),
-            b'g' => write!(out, "{:02}", self.iso_week().0.rem_euclid(100)),
-            b'G' => write!(out, "{}", self.iso_week().0),
-            b'H' => write!(out, "{:02}", self.hour),
-            b'I' => write!(out, "{:02}", self.hour12()),
-            b'j' => write!(out, "{:03}", self.yday + 1),
-            b'k' => write!(out, "{:2}", self.hour),
-            b'l' => write!(out, "{:2}", self.hour12()),
-            b'm' => write!(out, "{:02}", self.month),
-            b'M' => write!(out, "{:02}", self.minute),
-            b'n' => out.write_all(b"\n"),
-            b'N' => write!(out, "{:09}", self.nanos),
-            b'p' => out.write_all(if self.hour < 12 { b"AM" } else { b"PM" }),
-            b'P' => out.write_all(if self.hour < 12 { b"am" } else { b"pm" }),
-            b'r' => {
-                let noon = if self.hour < 12 { "AM" } else { "PM" };
-                write!(
-                    out,
-                    "{:02}:{:02}:{:02} {noon}",
-                    self.hour12(),
-                    self.minute,
-                    self.second
-                )
+            b'z' => write_offset(out, offset),
+            b'Z' => {
+                let info = self.zone().to_offset_info(self.at);
+                out.write_all(info.abbreviation().as_bytes())
             }
-            b'R' => write!(out, "{:02}:{:02}", self.hour, self.minute),
-            b's' => write!(out, "{}", self.secs),
-            b'S' => write!(out, "{:02}", self.second),
-            b't' => out.write_all(b"\t"),
-            b'T' | b'X' => write!(
-                out,
-                "{:02}:{:02}:{:02}",
-                self.hour, self.minute, self.second
-            ),
-            b'u' => write!(out, "{}", (self.weekday + 6) % 7 + 1),
-            b'U' => write!(out, "{:02}", (self.yday + 7 - self.weekday) / 7),
-            b'V' => write!(out, "{:02}", self.iso_week().1),
-            b'w' => write!(out, "{}", self.weekday),
-            b'W' => write!(out, "{:02}", (self.yday + 7 - (self.weekday + 6) % 7) / 7),
-            b'y' => write!(out, "{:02}", self.year.rem_euclid(100)),
-            b'Y' => write!(out, "{}", self.year),
-            b'z' => out.write_all(b"+0000"),
-            b'Z' => out.write_all(b"UTC"),
-            b'%' => out.write_all(b"%"),
-            // Template::parse lets no other letter through.
-            _ => Ok(()),
+            b's' => write!(out, "{}", self.unix().0),
+            b'N' => write!(out, "{:09}", self.unix().1),
+            _ => write_jiff(out, datetime, &[b'%', spec]),
         }
     }
 }
 
-/// The proleptic Gregorian date of a day counted from 1970-01-01
-/// (Howard Hinnant's civil_from_days: eras of 400 years starting 1 March).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
+/// Writes `datetime` through jiff's strftime in the POSIX locale.
+fn write_jiff(out: &mut impl Write, datetime: DateTime, format: &[u8]) -> io::Result<()> {
+    let config = Config::new().custom(PosixCustom::new());
+    BrokenDownTime::from(datetime)
+        .format_with_config(&config, format, &mut StdIoWrite(&mut *out))
+        .map_err(io::Error::other)
 }
 
-/// The day, counted from 1970-01-01, of a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year.rem_euclid(400);
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// 53 when the year starts on a Thursday, or on a Wednesday in a leap year.
-fn iso_weeks_in(year: i64) -> u32 {
-    let jan1_weekday =
-        |y: i64| (y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400)).rem_euclid(7);
-    if jan1_weekday(year) == 4 || jan1_weekday(year - 1) == 3 {
-        53
-    } else {
-        52
-    }
+/// `%z` as glibc writes it: `+hhmm`, the seconds of an offset dropped.
+fn write_offset(out: &mut impl Write, offset: Offset) -> io::Result<()> {
+    let seconds = offset.seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    write!(out, "{sign}{:02}{:02}", minutes / 60, minutes % 60)
 }
 
 #[cfg(test)]
@@ -245,8 +177,40 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::output::test_support::{formatted_text, message};
+    use crate::output::test_support::{formatted_text, formatted_text_in, message};
     use crate::output::Template;
+
+    /// A moment `secs` seconds after (or before) the epoch.
+    fn moment(secs: i64) -> SystemTime {
+        let offset = Duration::from_secs(secs.unsigned_abs());
+        if secs < 0 {
+            UNIX_EPOCH - offset
+        } else {
+            UNIX_EPOCH + offset
+        }
+    }
+
+    /// `format` written for a message that arrived at `secs` in `zone`.
+    fn strftime_in(zone: &TimeZone, secs: i64, format: &str) -> String {
+        let mut out = Vec::new();
+        Template::parse(format)
+            .unwrap()
+            .write(
+                &mut out,
+                &message("t", b""),
+                &Clock::new(moment(secs), Some(zone)),
+                false,
+            )
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn posix(rule: &str) -> TimeZone {
+        TimeZone::posix(rule).unwrap()
+    }
+
+    /// 2026-12-01T21:18:17Z
+    const WINTER_EVENING: i64 = 1_796_159_897;
 
     #[test]
     fn time_specifiers() {
@@ -257,75 +221,149 @@ mod tests {
     }
 
     #[test]
-    fn strftime_agrees_with_gnu_date() {
-        // `date -u -d @SECS '+%s %Y-%m-%dT%H:%M:%S %a %A %b %B %j %u %w %U %W %G %g %V %C %y %e %I %p %c|%x|%X|%D|%r'`
+    fn strftime_agrees_with_glibc_in_utc() {
+        // TZ=UTC strftime(localtime(SECS)) in glibc 2.36:
+        // '%s %Y-%m-%dT%H:%M:%S %a %A %b %B %j %u %w %U %W %G %g %V %C %y %e %I %p %c|%x|%X|%D|%r'
         let cases: [(i64, &str); 9] = [
             (0, "0 1970-01-01T00:00:00 Thu Thursday Jan January 001 4 4 00 00 1970 70 01 19 70  1 12 AM Thu Jan  1 00:00:00 1970|01/01/70|00:00:00|01/01/70|12:00:00 AM"),
             (1_764_075_845, "1764075845 2025-11-25T13:04:05 Tue Tuesday Nov November 329 2 2 47 47 2025 25 48 20 25 25 01 PM Tue Nov 25 13:04:05 2025|11/25/25|13:04:05|11/25/25|01:04:05 PM"),
             (1_709_164_800, "1709164800 2024-02-29T00:00:00 Thu Thursday Feb February 060 4 4 08 09 2024 24 09 20 24 29 12 AM Thu Feb 29 00:00:00 2024|02/29/24|00:00:00|02/29/24|12:00:00 AM"),
             (951_782_400, "951782400 2000-02-29T00:00:00 Tue Tuesday Feb February 060 2 2 09 09 2000 00 09 20 00 29 12 AM Tue Feb 29 00:00:00 2000|02/29/00|00:00:00|02/29/00|12:00:00 AM"),
             (-1, "-1 1969-12-31T23:59:59 Wed Wednesday Dec December 365 3 3 52 52 1970 70 01 19 69 31 11 PM Wed Dec 31 23:59:59 1969|12/31/69|23:59:59|12/31/69|11:59:59 PM"),
-            (253_402_300_799, "253402300799 9999-12-31T23:59:59 Fri Friday Dec December 365 5 5 52 52 9999 99 52 99 99 31 11 PM Fri Dec 31 23:59:59 9999|12/31/99|23:59:59|12/31/99|11:59:59 PM"),
+            (253_402_128_000, "253402128000 9999-12-30T00:00:00 Thu Thursday Dec December 364 4 4 52 52 9999 99 52 99 99 30 12 AM Thu Dec 30 00:00:00 9999|12/30/99|00:00:00|12/30/99|12:00:00 AM"),
             (1_609_459_200, "1609459200 2021-01-01T00:00:00 Fri Friday Jan January 001 5 5 00 00 2020 20 53 20 21  1 12 AM Fri Jan  1 00:00:00 2021|01/01/21|00:00:00|01/01/21|12:00:00 AM"),
             (1_735_516_800, "1735516800 2024-12-30T00:00:00 Mon Monday Dec December 365 1 1 52 53 2025 25 01 20 24 30 12 AM Mon Dec 30 00:00:00 2024|12/30/24|00:00:00|12/30/24|12:00:00 AM"),
             (68_169_600, "68169600 1972-02-29T00:00:00 Tue Tuesday Feb February 060 2 2 09 09 1972 72 09 19 72 29 12 AM Tue Feb 29 00:00:00 1972|02/29/72|00:00:00|02/29/72|12:00:00 AM"),
         ];
-        let template =
-            Template::parse("@s @Y-@m-@dT@H:@M:@S @a @A @b @B @j @u @w @U @W @G @g @V @C @y @e @I @p @c|@x|@X|@D|@r")
-                .unwrap();
+        let format = "@s @Y-@m-@dT@H:@M:@S @a @A @b @B @j @u @w @U @W @G @g @V @C @y @e @I @p @c|@x|@X|@D|@r";
         for (secs, expected) in cases {
-            let mut out = Vec::new();
-            template
-                .write(
-                    &mut out,
-                    &message("t", b""),
-                    &Clock::from_unix(secs, 0),
-                    false,
-                )
-                .unwrap();
-            assert_eq!(String::from_utf8(out).unwrap(), expected, "{secs}");
+            assert_eq!(
+                strftime_in(&TimeZone::UTC, secs, format),
+                expected,
+                "{secs}"
+            );
         }
     }
 
     #[test]
-    fn iso_timestamps_of_known_moments() {
-        let iso = |at: SystemTime| {
-            let mut out = Vec::new();
-            Clock::new(at).write_date_time(&mut out).unwrap();
-            String::from_utf8(out).unwrap()
-        };
-        let iso_after = |secs| iso(UNIX_EPOCH + Duration::from_secs(secs));
-        assert_eq!(iso(UNIX_EPOCH), "1970-01-01T00:00:00");
-        assert_eq!(iso_after(1_764_075_845), "2025-11-25T13:04:05");
-        // leap days, including the 400-year rule
-        assert_eq!(iso_after(1_709_164_800), "2024-02-29T00:00:00");
-        assert_eq!(iso_after(951_782_400), "2000-02-29T00:00:00");
-        assert_eq!(iso_after(1_709_251_199), "2024-02-29T23:59:59");
-        assert_eq!(iso_after(1_709_251_200), "2024-03-01T00:00:00");
-        // 2100 is not a leap year
-        assert_eq!(iso_after(4_107_456_000), "2100-02-28T00:00:00");
-        assert_eq!(iso_after(4_107_542_400), "2100-03-01T00:00:00");
-        assert_eq!(iso_after(253_402_300_799), "9999-12-31T23:59:59");
-        // before the epoch the seconds round down and the nanoseconds count up
-        let before = Clock::new(UNIX_EPOCH - Duration::from_millis(250));
-        assert_eq!((before.secs, before.nanos), (-1, 750_000_000));
+    fn iso_time_is_local_time_with_its_offset_as_mosquitto_sub_prints_it() {
+        let one_hour_east = TimeZone::fixed(Offset::constant(1));
         assert_eq!(
-            iso(UNIX_EPOCH - Duration::from_millis(250)),
-            "1969-12-31T23:59:59"
+            strftime_in(&one_hour_east, WINTER_EVENING, "%I"),
+            "2026-12-01T22:18:17+0100"
+        );
+        // POSIX counts hours west of Greenwich: UTC-2 is two hours east.
+        assert_eq!(
+            strftime_in(&posix("UTC-2"), WINTER_EVENING, "%I @Z"),
+            "2026-12-01T23:18:17+0200 UTC"
         );
         assert_eq!(
-            formatted_text("%U", &message("t", b"")),
+            strftime_in(&posix("NST3:30NDT,M3.2.0,M11.1.0"), WINTER_EVENING, "%I"),
+            "2026-12-01T17:48:17-0330"
+        );
+        // %U is the same moment in every zone
+        assert_eq!(
+            strftime_in(&posix("UTC-2"), WINTER_EVENING, "%U"),
+            "1796159897.000000000"
+        );
+    }
+
+    #[test]
+    fn strftime_agrees_with_glibc_in_zones_with_summer_time() {
+        // strftime(localtime(SECS)) in glibc 2.36 under each TZ
+        let berlin = posix("CET-1CEST,M3.5.0,M10.5.0/3");
+        let cases = [
+            (
+                &berlin,
+                WINTER_EVENING,
+                "%I @Z",
+                "2026-12-01T22:18:17+0100 CET",
+            ),
+            (
+                &berlin,
+                1_782_908_297,
+                "%I @Z",
+                "2026-07-01T14:18:17+0200 CEST",
+            ),
+            (
+                &posix("<+0530>-5:30"),
+                WINTER_EVENING,
+                "%I @Z @c @k @l @P @r",
+                "2026-12-02T02:48:17+0530 +0530 Wed Dec  2 02:48:17 2026  2  2 am 02:48:17 AM",
+            ),
+            (
+                &posix("NST3:30NDT,M3.2.0,M11.1.0"),
+                WINTER_EVENING,
+                "@Z @c @k @l @P @r @s",
+                "NST Tue Dec  1 17:48:17 2026 17  5 pm 05:48:17 PM 1796159897",
+            ),
+        ];
+        for (zone, secs, format, expected) in cases {
+            assert_eq!(strftime_in(zone, secs, format), expected, "{format}");
+        }
+    }
+
+    #[test]
+    fn letters_jiff_writes_otherwise_are_written_as_glibc_writes_them() {
+        // glibc drops an offset's seconds and keeps the abbreviation's case
+        assert_eq!(
+            strftime_in(&posix("abc-1:00:30"), WINTER_EVENING, "%I @Z"),
+            "2026-12-01T22:18:47+0100 abc"
+        );
+        assert_eq!(strftime_in(&posix("xyz+0:00:30"), 0, "@z @Z"), "-0000 xyz");
+        // years before 1000 are not padded, and centuries round down
+        let utc = &TimeZone::UTC;
+        assert_eq!(
+            strftime_in(utc, -61_000_000_000, "@Y|@C|@G|@g|@F|@y|@c|@D"),
+            "36|0|36|36|36-12-26|36|Fri Dec 26 11:33:20 36|12/26/36"
+        );
+        assert_eq!(
+            strftime_in(utc, -80_000_000_000, "@C|@D|@F|@g|@x|@y"),
+            "-6|11/26/34|-566-11-26|34|11/26/34|34"
+        );
+    }
+
+    #[test]
+    fn unix_time_and_iso_time_of_known_moments() {
+        let iso = |at: SystemTime| {
+            let mut out = Vec::new();
+            Clock::new(at, Some(&TimeZone::UTC))
+                .write_iso_time(&mut out)
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let iso_after = |secs| iso(moment(secs));
+        assert_eq!(iso(UNIX_EPOCH), "1970-01-01T00:00:00+0000");
+        assert_eq!(iso_after(1_764_075_845), "2025-11-25T13:04:05+0000");
+        // leap days, including the 400-year rule
+        assert_eq!(iso_after(1_709_164_800), "2024-02-29T00:00:00+0000");
+        assert_eq!(iso_after(951_782_400), "2000-02-29T00:00:00+0000");
+        assert_eq!(iso_after(1_709_251_199), "2024-02-29T23:59:59+0000");
+        assert_eq!(iso_after(1_709_251_200), "2024-03-01T00:00:00+0000");
+        // 2100 is not a leap year
+        assert_eq!(iso_after(4_107_456_000), "2100-02-28T00:00:00+0000");
+        assert_eq!(iso_after(4_107_542_400), "2100-03-01T00:00:00+0000");
+        // a moment past jiff's last one is shown as that
+        assert_eq!(
+            iso(UNIX_EPOCH + Duration::from_secs(1 << 40)),
+            "9999-12-30T22:00:00+0000"
+        );
+        // before the epoch the seconds round down and the nanoseconds count up
+        let before = UNIX_EPOCH - Duration::from_millis(250);
+        assert_eq!(iso(before), "1969-12-31T23:59:59+0000");
+        let mut unix = Vec::new();
+        Clock::new(before, Some(&TimeZone::UTC))
+            .write_unix_time(&mut unix)
+            .unwrap();
+        assert_eq!(unix, b"-1.750000000");
+        assert_eq!(
+            formatted_text_in(&posix("UTC-2"), "%U", &message("t", b"")),
             "1764075845.123456789"
         );
     }
 
     #[test]
-    fn days_and_dates_round_trip() {
-        for days in (-1_000_000..1_000_000).step_by(7) {
-            let (year, month, day) = civil_from_days(days);
-            assert!((1..=12).contains(&month) && (1..=31).contains(&day));
-            assert_eq!(days_from_civil(year, month, day), days);
-        }
-        assert_eq!(civil_from_days(-719_468), (0, 3, 1));
+    fn the_local_zone_is_looked_up_once() {
+        assert!(std::ptr::eq(local_time_zone(), local_time_zone()));
     }
 }

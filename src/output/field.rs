@@ -15,7 +15,7 @@ pub(super) fn write_field(
     spec: Spec,
     flags: &Flags,
     message: &Publish,
-    clock: &Clock,
+    clock: &Clock<'_>,
     pretty: bool,
 ) -> io::Result<()> {
     match spec {
@@ -82,7 +82,7 @@ fn text(value: Option<&[u8]>) -> Rendered<'_> {
 fn render<'a>(
     spec: Spec,
     message: &'a Publish,
-    clock: &Clock,
+    clock: &Clock<'_>,
     precision: Option<usize>,
 ) -> Rendered<'a> {
     let properties = &message.properties;
@@ -99,11 +99,8 @@ fn render<'a>(
                 None => Rendered::Borrowed(b""),
             }
         }
-        Spec::IsoTime => on_stack(|c| {
-            clock.write_date_time(c)?;
-            c.write_all(b"+0000")
-        }),
-        Spec::UnixTime => on_stack(|c| write!(c, "{}.{:09}", clock.secs, clock.nanos)),
+        Spec::IsoTime => on_stack(|c| clock.write_iso_time(c)),
+        Spec::UnixTime => on_stack(|c| clock.write_unix_time(c)),
         Spec::TopicAlias => number(properties.topic_alias),
         Spec::ContentType => text(properties.content_type.as_deref().map(str::as_bytes)),
         Spec::CorrelationData => text(properties.correlation_data.as_deref()),

@@ -221,7 +221,7 @@ impl Template {
         &self,
         out: &mut impl Write,
         message: &Publish,
-        clock: &Clock,
+        clock: &Clock<'_>,
         pretty: bool,
     ) -> io::Result<()> {
         for part in &self.parts {

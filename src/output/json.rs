@@ -6,7 +6,10 @@
 //! payload keeps its key order and its numbers their digits; it is only given
 //! text that [`is_json`] has accepted.
 
+use std::fmt;
 use std::io::{self, Write};
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::clock::Clock;
 use super::field::{pad, qos_number, write_subscription_ids};
@@ -18,7 +21,7 @@ use crate::codec::{Publish, QoS};
 pub(super) fn write_json_message(
     out: &mut impl Write,
     message: &Publish,
-    clock: &Clock,
+    clock: &Clock<'_>,
     embed: bool,
     pretty: bool,
 ) -> io::Result<()> {
@@ -35,7 +38,7 @@ pub(super) fn write_json_message(
 fn write_json_line(
     out: &mut impl Write,
     message: &Publish,
-    clock: &Clock,
+    clock: &Clock<'_>,
     embed: bool,
 ) -> io::Result<()> {
     out.write_all(b"{\"topic\":")?;
@@ -53,8 +56,8 @@ fn write_json_line(
         message.retain,
         message.dup
     )?;
-    clock.write_date_time(out)?;
-    write!(out, ".{:06}Z\"", clock.nanos / 1000)?;
+    clock.write_utc_timestamp(out)?;
+    out.write_all(b"\"")?;
     if message.qos != QoS::AtMostOnce {
         write!(out, ",\"packet_id\":{}", message.packet_id)?;
     }
@@ -124,7 +127,62 @@ fn write_json_bytes(out: &mut impl Write, name: &str, bytes: &[u8]) -> io::Resul
 
 /// Whether `bytes` hold exactly one JSON value (whitespace around it allowed).
 pub(super) fn is_json(bytes: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(bytes).is_ok()
+    serde_json::from_slice::<Checked>(bytes).is_ok()
+}
+
+/// A JSON value checked as serde_json checks one it parses into a `Value`,
+/// but kept nowhere, since every message with `--pretty` or `%J` is checked.
+/// `serde::de::IgnoredAny` would not do: it skips over strings and numbers
+/// unchecked, passing invalid UTF-8, a lone surrogate (`"\ud800"`) or
+/// `1e400`, and has no depth limit, where a `Value` allows 127 levels.
+struct Checked;
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Checked, D::Error> {
+        deserializer.deserialize_any(Checked)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked {
+    type Value = Checked;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_unit<E>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Checked, A::Error> {
+        while items.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut entries: A) -> Result<Checked, A::Error> {
+        while entries.next_entry::<Checked, Checked>()?.is_some() {}
+        Ok(Checked)
+    }
 }
 
 /// Rewrites valid JSON text without insignificant whitespace, or with
@@ -218,10 +276,13 @@ fn json_newline(out: &mut impl Write, pretty: bool, depth: usize) -> io::Result<
 mod tests {
     use base64::Engine;
     use bytes::Bytes;
+    use jiff::tz::{Offset, TimeZone};
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::output::test_support::{formatted_text, message, print, printed, v5_message};
+    use crate::output::test_support::{
+        formatted_text, formatted_text_in, message, print, printed, v5_message,
+    };
     use crate::output::{Printer, Style, Template};
 
     fn json_of(line: &str) -> Value {
@@ -237,6 +298,21 @@ mod tests {
                 r#""timestamp":"2025-11-25T13:04:05.123456Z"}"#,
                 "\n"
             )
+        );
+    }
+
+    #[test]
+    fn the_json_timestamp_is_utc_whatever_the_local_zone() {
+        let one_hour_east = TimeZone::fixed(Offset::constant(1));
+        let line = formatted_text_in(&one_hour_east, "%I %j", &message("a/b", b"x"));
+        let (local, object) = line.split_once(' ').unwrap();
+        assert_eq!(local, "2025-11-25T14:04:05+0100");
+        assert_eq!(json_of(object)["timestamp"], "2025-11-25T13:04:05.123456Z");
+        let printer = Printer::new(Style::Json, true, false, false).in_time_zone(one_hour_east);
+        assert_eq!(
+            json_of(&String::from_utf8(print(&printer, &message("a/b", b"x"))).unwrap())
+                ["timestamp"],
+            "2025-11-25T13:04:05.123456Z"
         );
     }
 
@@ -354,6 +430,68 @@ mod tests {
         // a payload that is not JSON stays a string
         let out = String::from_utf8(print(&printer, &message("a/b", b"{not json"))).unwrap();
         assert_eq!(json_of(&out)["payload"], "{not json");
+    }
+
+    #[test]
+    fn is_json_accepts_exactly_what_serde_json_parses_into_a_value() {
+        let nested = |levels| format!("{}{}", "[".repeat(levels), "]".repeat(levels)).into_bytes();
+        let json: [&[u8]; 9] = [
+            br#"{"a":[1,2.5,-3e2,true,false,null,"\u00e9\"\\\ud83d\ude00"]}"#,
+            b" 1 \n",
+            br#""text""#,
+            b"[]",
+            b"{}",
+            br#"{"a":1,"a":2}"#,
+            b"1e-400",
+            "\"größe\"".as_bytes(),
+            &nested(127),
+        ];
+        let not_json: [&[u8]; 17] = [
+            b"",
+            b"  ",
+            b"{not json",
+            br#"{"a":}"#,
+            b"[1,]",
+            b"'a'",
+            b"01",
+            b"NaN",
+            // trailing garbage
+            br#"{"a":1} x"#,
+            b"1 2",
+            // what IgnoredAny would let through
+            b"\"\xFF\"",
+            br#""\ud800""#,
+            br#"{"\udc00":1}"#,
+            b"1e400",
+            b"-1e400",
+            b"\"a\x01\"",
+            &nested(128),
+        ];
+        for bytes in json {
+            assert!(is_json(bytes), "{}", String::from_utf8_lossy(bytes));
+        }
+        for bytes in not_json {
+            assert!(!is_json(bytes), "{}", String::from_utf8_lossy(bytes));
+        }
+        for bytes in json.iter().chain(&not_json) {
+            let as_value = serde_json::from_slice::<Value>(bytes).is_ok();
+            assert_eq!(
+                is_json(bytes),
+                as_value,
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn is_json_agrees_with_serde_json_on_json_like_text(
+            text in r#"[ \[\]{}:,"0-9.eE+\-a-z\\]{0,24}"#
+        ) {
+            let as_value = serde_json::from_str::<Value>(&text).is_ok();
+            proptest::prop_assert_eq!(is_json(text.as_bytes()), as_value);
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@
 //! %d payload as an 8-byte IEEE 754 double, %f as a 4-byte float (little-endian)
 //! %j the --json object, payload as a string
 //! %J the --json object, a JSON payload embedded as JSON
-//! %I ISO 8601 time, UTC: 2025-11-25T13:04:05+0000
+//! %I ISO 8601 local time: 2025-11-25T14:04:05+0100
 //! %U Unix time with nanoseconds: 1764075845.123456789
 //! %% a percent sign
 //!
@@ -32,23 +32,27 @@
 //! of decimals for %d and %f). Widths count characters, or bytes when a value
 //! is not UTF-8.
 //!
-//! @ passes the next letter to strftime, in UTC:
+//! @ passes the next letter to strftime, in local time:
 //! @Y @y @C @G @g  year       @m @b @B @h  month     @d @e @j  day
 //! @H @I @k @l     hour       @M minute   @S second  @N nanoseconds   @s Unix seconds
 //! @a @A @u @w     weekday    @U @W @V  week          @p @P  AM/PM
-//! @F @T @D @R @r @c @x @X    combinations            @z +0000   @Z UTC
+//! @F @T @D @R @r @c @x @X    combinations            @z +0100   @Z CET
 //! @n newline  @t tab  @% percent sign  @@ an at sign
 //!
 //! Escapes: \\ \0 \a \e \n \r \t \v
 //! ```
 //!
+//! Local time is what mosquitto_sub's `localtime()` gives: the zone in `TZ`
+//! (a name such as `Europe/Berlin`, or a POSIX rule such as `UTC-2`), else
+//! /etc/localtime, else UTC; the `@` letters are written as glibc's strftime
+//! writes them in the C locale. The `--json` timestamp is UTC.
+//!
 //! Where mosquitto_sub is loose, mqtk is strict or lossless instead: a format is
 //! checked whole before the first message (an unknown `@` letter is an error
-//! rather than whatever the platform's strftime makes of it), times are UTC,
-//! `%10p` pads rather than truncates, `%S` prints every subscription
-//! identifier, an absent property is padded with blanks even with `0`, and `%J`
-//! with a payload that is not JSON prints the payload as a string instead of
-//! an error.
+//! rather than whatever the platform's strftime makes of it), `%10p` pads
+//! rather than truncates, `%S` prints every subscription identifier, an absent
+//! property is padded with blanks even with `0`, and `%J` with a payload that
+//! is not JSON prints the payload as a string instead of an error.
 //!
 //! Layout:
 //! - `mod.rs`: [`Style`] and [`Printer`], which prints the plain and verbose styles
@@ -59,13 +63,14 @@
 //!   padded to its width
 //! - `json`: the `--json` / `%j` / `%J` object, and the reformatter that compacts or
 //!   indents JSON text without reordering it
-//! - `clock`: a moment as UTC calendar fields, for ISO 8601 and the `@` strftime
-//!   letters
+//! - `clock`: when a message arrived, in local time for `%I` and the `@`
+//!   strftime letters (written as glibc's C locale writes them), in UTC for JSON
 
 use std::io::{self, Write};
 use std::time::SystemTime;
 
 use colored::Colorize;
+use jiff::tz::TimeZone;
 
 use crate::codec::Publish;
 
@@ -103,8 +108,9 @@ pub enum Style {
 ///   with `--pretty` (and always for `%J`) a payload that is JSON is embedded
 ///   as JSON, its keys kept in their order and its numbers as written
 /// - `qos` (0, 1 or 2), `retain` and `dup` (booleans)
-/// - `timestamp`: when the message arrived, UTC with microseconds,
-///   `"2025-11-25T13:04:05.123456Z"`
+/// - `timestamp`: when the message arrived, with microseconds, always in UTC
+///   (unlike `%I`, which is local time), so that it reads the same on every
+///   machine: `"2025-11-25T13:04:05.123456Z"`
 /// - `packet_id`, for QoS 1 and 2 only
 /// - `payload_format_indicator`: the number 0 or 1, as on the wire
 /// - `message_expiry_interval` (seconds), `content_type`, `response_topic`
@@ -120,6 +126,8 @@ pub struct Printer {
     newline: bool,
     color: bool,
     pretty: bool,
+    /// The zone of `%I` and the `@` letters; `None` is the local zone.
+    zone: Option<TimeZone>,
 }
 
 impl Printer {
@@ -132,6 +140,16 @@ impl Printer {
             newline,
             color,
             pretty,
+            zone: None,
+        }
+    }
+
+    /// The same printer showing local times in `zone` rather than the
+    /// machine's zone.
+    pub fn in_time_zone(self, zone: TimeZone) -> Printer {
+        Printer {
+            zone: Some(zone),
+            ..self
         }
     }
 
@@ -158,10 +176,12 @@ impl Printer {
                 }
             }
             Style::Json => {
-                write_json_message(out, message, &Clock::new(at), self.pretty, self.pretty)?
+                let clock = Clock::new(at, self.zone.as_ref());
+                write_json_message(out, message, &clock, self.pretty, self.pretty)?
             }
             Style::Format(template) => {
-                template.write(out, message, &Clock::new(at), self.pretty)?
+                let clock = Clock::new(at, self.zone.as_ref());
+                template.write(out, message, &clock, self.pretty)?
             }
         }
         if self.newline {
@@ -198,6 +218,7 @@ mod test_support {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use bytes::Bytes;
+    use jiff::tz::TimeZone;
 
     use super::{Printer, Style, Template};
     use crate::codec::{Properties, Publish, QoS};
@@ -236,7 +257,11 @@ mod test_support {
         }
     }
 
+    /// What `printer` prints for `message` at [`at`], local times in UTC
+    /// (unless the printer was given a zone) whatever the machine's zone.
     pub(super) fn print(printer: &Printer, message: &Publish) -> Vec<u8> {
+        let mut printer = printer.clone();
+        printer.zone.get_or_insert(TimeZone::UTC);
         let mut out = Vec::new();
         printer.print(&mut out, message, at()).unwrap();
         out
@@ -253,6 +278,13 @@ mod test_support {
 
     pub(super) fn formatted_text(format: &str, message: &Publish) -> String {
         String::from_utf8(formatted(format, message)).unwrap()
+    }
+
+    /// A `-F` format printed with local times in `zone`.
+    pub(super) fn formatted_text_in(zone: &TimeZone, format: &str, message: &Publish) -> String {
+        let style = Style::Format(Template::parse(format).unwrap());
+        let printer = Printer::new(style, false, false, false).in_time_zone(zone.clone());
+        String::from_utf8(print(&printer, message)).unwrap()
     }
 }
 

@@ -283,8 +283,19 @@ pub fn subscriber(broker: &Broker, args: &[&str]) -> Command {
 
 /// Starts `mqtk sub -d ARGS` and returns once its trace shows the SUBACK.
 pub fn subscribe(broker: &Broker, args: &[&str]) -> Running {
-    let what = format!("{}: mqtk sub -d {}", broker.name, args.join(" "));
-    let mut running = spawn(&what, subscriber(broker, args).arg("-d"), None);
+    subscribe_with_env(broker, &[], args)
+}
+
+/// [`subscribe`] with environment variables (`TZ`, ...) set for the subscriber.
+pub fn subscribe_with_env(broker: &Broker, env: &[(&str, &str)], args: &[&str]) -> Running {
+    let settings: String = env
+        .iter()
+        .map(|(name, value)| format!("{name}={value} "))
+        .collect();
+    let what = format!("{}: {settings}mqtk sub -d {}", broker.name, args.join(" "));
+    let mut command = subscriber(broker, args);
+    command.envs(env.iter().copied()).arg("-d");
+    let mut running = spawn(&what, &mut command, None);
     running.wait_for_stderr("received SUBACK", SUBSCRIBE_TIMEOUT);
     running
 }
