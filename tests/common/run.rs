@@ -1,6 +1,7 @@
-//! Running the `mqtk` binary from a test: [`spawn`] starts it with its output collected by
-//! threads ([`Running`], killed when dropped) and [`Running::finish`] waits for it under a
-//! deadline ([`Finished`]), so a broken build fails a test instead of hanging it.
+//! Running the `mqtk` binary (or another, such as mosquitto's clients) from a test: [`spawn`]
+//! starts it with its output collected by threads ([`Running`], killed when dropped) and
+//! [`Running::finish`] waits for it under a deadline ([`Finished`]), so a broken build fails a
+//! test instead of hanging it.
 //!
 //! Also here: `mqtk pub` and `mqtk sub` against a [`Broker`] ([`publish_ok`], [`subscribe`],
 //! ...), [`for_each_broker`], and the line helpers for big tests and failure messages.
@@ -73,7 +74,7 @@ pub fn spawn(what: &str, command: &mut Command, input: Option<Vec<u8>>) -> Runni
         .stderr(Stdio::piped());
     let mut child = command
         .spawn()
-        .unwrap_or_else(|err| panic!("{what}: start mqtk: {err}"));
+        .unwrap_or_else(|err| panic!("{what}: start {:?}: {err}", command.get_program()));
     if let Some(input) = input {
         let mut stdin = child.stdin.take().expect("piped stdin");
         // A write error means mqtk exited early; its exit status tells the test why.
