@@ -5,6 +5,9 @@
 //! a broken build fails the tests instead of hanging them (see `common::run`). A subscriber
 //! counts as subscribed once its `-d` trace shows the SUBACK (or, where `-d` would slow it
 //! down, once it printed a retained message).
+//! A test that a message does NOT arrive within a subscriber's `-W` window also waits for a
+//! marker published after the event under test (`publish_marker`), so a subscriber whose window
+//! closed before the event fails the test instead of passing it.
 
 mod common;
 
@@ -14,8 +17,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::run::{
-    assert_lines, clear_ready, for_each_broker, numbered_lines, publish_ok, publish_with_input,
-    publisher, shorten, spawn, subscribe, subscribe_quietly, Finished,
+    assert_lines, clear_ready, for_each_broker, numbered_lines, publish_marker, publish_ok,
+    publish_with_input, publisher, shorten, spawn, subscribe, subscribe_quietly, Finished, Running,
+    MARKER,
 };
 use common::{
     brokers, free_port, mosquitto, mosquitto_with_password, mqtk, rumqttd_v311, rumqttd_v5,
@@ -107,9 +111,17 @@ fn a_retained_message_reaches_later_subscribers_until_it_is_cleared() {
         assert_eq!(later.stdout(), "kept\n", "{}", broker.name);
 
         publish_ok(broker, &["-t", &topic, "-r", "-n", "-q", "1"]);
-        let after_clear = subscribe(broker, &["-t", &topic, "-W", "1"]).finish();
+        // Had the retained message stayed, it would arrive on subscribing, before the marker.
+        let mut after_clear = subscribe(broker, &["-t", &topic, "-W", "2"]);
+        publish_marker(broker, &topic, &mut after_clear);
+        let after_clear = after_clear.finish();
         after_clear.assert_code(1, &format!("{}: a subscriber after pub -r -n", broker.name));
-        assert_eq!(after_clear.stdout(), "", "{}", broker.name);
+        assert_eq!(
+            after_clear.stdout(),
+            format!("{MARKER}\n"),
+            "{}",
+            broker.name
+        );
     });
 }
 
@@ -117,21 +129,29 @@ fn a_retained_message_reaches_later_subscribers_until_it_is_cleared() {
 // Last will
 
 /// Publishes with a will and `ending` (extra `mqtk pub` flags) while a watcher subscribes to
-/// the will topic for `wait` seconds: the watcher's result, whose stdout is the will, if any.
-fn will_seen_after(broker: &Broker, ending: &[&str], wait: &str) -> Finished {
+/// the will topic with `watch` (extra `mqtk sub` flags): the watcher, still running, whose
+/// stdout is the will, if any, and the will topic.
+fn watch_will(broker: &Broker, ending: &[&str], watch: &[&str]) -> (Running, String) {
     let topic = unique_topic("will");
     let will_topic = format!("{topic}/status");
-    let watcher = subscribe(broker, &["-t", &will_topic, "-C", "1", "-W", wait]);
+    let watcher = subscribe(broker, &[&["-t", will_topic.as_str()][..], watch].concat());
     let will = ["--will-topic", &will_topic, "--will-payload", "gone"];
     let message = ["-t", topic.as_str(), "-m", "up"];
     publish_ok(broker, &[&message[..], &will[..], ending].concat());
-    watcher.finish()
+    (watcher, will_topic)
+}
+
+/// [`watch_will`] until the first message, the will, arrives.
+fn will_seen_after(broker: &Broker, ending: &[&str]) -> Finished {
+    watch_will(broker, ending, &["-C", "1", "-W", "10"])
+        .0
+        .finish()
 }
 
 #[test]
 fn the_will_is_published_when_pub_ends_without_disconnect() {
     for_each_broker(&brokers(), |broker| {
-        let got = will_seen_after(broker, &["--no-disconnect"], "10");
+        let got = will_seen_after(broker, &["--no-disconnect"]);
         got.assert_code(0, &format!("{}: the will watcher", broker.name));
         assert_eq!(got.stdout(), "gone\n", "{}", broker.name);
     });
@@ -140,9 +160,12 @@ fn the_will_is_published_when_pub_ends_without_disconnect() {
 #[test]
 fn the_will_is_not_published_after_a_clean_disconnect() {
     for_each_broker(&brokers(), |broker| {
-        let got = will_seen_after(broker, &["-q", "1"], "2");
+        let (mut watcher, will_topic) = watch_will(broker, &["-q", "1"], &["-W", "3"]);
+        // Published once pub has exited: a will would have been published before it.
+        publish_marker(broker, &will_topic, &mut watcher);
+        let got = watcher.finish();
         got.assert_code(1, &format!("{}: the will watcher", broker.name));
-        assert_eq!(got.stdout(), "", "{}", broker.name);
+        assert_eq!(got.stdout(), format!("{MARKER}\n"), "{}", broker.name);
     });
 }
 
@@ -155,7 +178,7 @@ fn the_will_is_published_after_disconnect_with_will() {
         eprintln!("mosquitto is not installed: skipping the --disconnect-with-will test");
         return;
     };
-    let got = will_seen_after(&broker, &["--disconnect-with-will"], "10");
+    let got = will_seen_after(&broker, &["--disconnect-with-will"]);
     got.assert_code(0, "the will watcher");
     assert_eq!(got.stdout(), "gone\n");
 }
@@ -353,7 +376,8 @@ fn a_hundred_thousand_lines_arrive_complete_and_in_order_at_qos_1() {
 fn empty_input_with_l_exits_at_once_and_publishes_nothing() {
     for_each_broker(&brokers(), |broker| {
         let topic = unique_topic("empty-lines");
-        let watcher = subscribe(broker, &["-t", &topic, "-W", "1"]);
+        // Open longer than pub may take, so the marker below can still arrive.
+        let mut watcher = subscribe(broker, &["-t", &topic, "-W", "4"]);
         let started = Instant::now();
         publish_with_input(broker, &["-t", &topic, "-l"], Some(Vec::new()))
             .assert_code(0, &format!("{}: pub -l with empty input", broker.name));
@@ -363,9 +387,11 @@ fn empty_input_with_l_exits_at_once_and_publishes_nothing() {
             broker.name,
             started.elapsed()
         );
+        // Published once pub has exited: a message of pub's would have come before it.
+        publish_marker(broker, &topic, &mut watcher);
         let got = watcher.finish();
         got.assert_code(1, &format!("{}: the subscriber", broker.name));
-        assert_eq!(got.stdout(), "", "{}", broker.name);
+        assert_eq!(got.stdout(), format!("{MARKER}\n"), "{}", broker.name);
     });
 }
 

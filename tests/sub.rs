@@ -6,6 +6,9 @@
 //! a broken build fails the tests instead of hanging them (see `common::run`). A subscriber
 //! counts as subscribed once its `-d` trace shows the SUBACK (or, where `-d` would slow it
 //! down or must stay off, once it printed a retained message).
+//! A test that a message does NOT arrive within a subscriber's `-W` window also waits for a
+//! marker published after the event under test (`publish_marker`), so a subscriber whose window
+//! closed before the event fails the test instead of passing it.
 
 mod common;
 
@@ -19,8 +22,9 @@ use std::time::{Duration, Instant};
 
 use common::own_mosquitto::OwnMosquitto;
 use common::run::{
-    assert_lines, clear_ready, for_each_broker, numbered_lines, publish_ok, publish_with_input,
-    publisher, spawn, subscribe, subscribe_quietly, subscribe_with_env, subscriber, tail_lines,
+    assert_lines, clear_ready, for_each_broker, numbered_lines, publish_marker, publish_ok,
+    publish_with_input, publisher, spawn, subscribe, subscribe_quietly, subscribe_with_env,
+    subscriber, tail_lines, MARKER,
 };
 use common::{brokers, unique_topic};
 use serde_json::Value;
@@ -308,15 +312,19 @@ fn a_resumed_session_receives_what_was_published_while_away() {
         .finish_within(Duration::from_secs(10))
         .assert_code(0, &format!("{what} -U"));
         publish_ok(broker, &["-t", &topic, "-m", "unsubscribed", "-q", "1"]);
-        let last = ["-t", &format!("{topic}/other"), "-C", "1", "-W", "2"];
-        let third = spawn(
-            &what,
-            &mut subscriber(broker, &[&base[..], &last[..]].concat()),
-            None,
-        )
-        .finish_within(Duration::from_secs(10));
+        let other = format!("{topic}/other");
+        let last = ["-t", other.as_str(), "-W", "3"];
+        let mut third = subscribe(broker, &[&base[..], &last[..]].concat());
+        // A message kept for the session comes right after the CONNACK, so before the marker,
+        // which is published once the subscription to the other topic is acknowledged.
+        publish_marker(broker, &other, &mut third);
+        let third = third.finish_within(Duration::from_secs(10));
         third.assert_code(1, &format!("{what} after -U"));
-        assert_eq!(third.stdout(), "", "{what}: a message after -U");
+        assert_eq!(
+            third.stdout(),
+            format!("{MARKER}\n"),
+            "{what}: a message after -U"
+        );
     });
 }
 
@@ -386,7 +394,7 @@ fn ctrl_c_ends_sub_with_status_0_and_a_clean_disconnect() {
     for_each_broker(&brokers(), |broker| {
         let topic = unique_topic("ctrl-c");
         let will = format!("{topic}/will");
-        let watcher = subscribe(broker, &["-t", &will, "-W", "2"]);
+        let mut watcher = subscribe(broker, &["-t", &will, "-W", "3"]);
         let sub = subscribe(
             broker,
             &[
@@ -407,12 +415,14 @@ fn ctrl_c_ends_sub_with_status_0_and_a_clean_disconnect() {
             "{what}: {}",
             got.stderr
         );
-        // After DISCONNECT the broker discards the will.
+        // After DISCONNECT the broker discards the will; published once sub has exited, the
+        // marker would come after it.
+        publish_marker(broker, &will, &mut watcher);
         let watched = watcher.finish();
         watched.assert_code(1, &format!("{}: will watcher", broker.name));
         assert_eq!(
             watched.stdout(),
-            "",
+            format!("{MARKER}\n"),
             "{}: the will was published",
             broker.name
         );
@@ -481,11 +491,14 @@ fn remove_retained_clears_the_retained_message() {
         got.assert_code(0, &format!("{}: sub --remove-retained", broker.name));
         assert_eq!(got.stdout(), "keep\n", "{}", broker.name);
 
-        let later = subscribe(broker, &["-t", &topic, "-W", "1"]).finish();
+        // Had the retained message stayed, it would arrive on subscribing, before the marker.
+        let mut later = subscribe(broker, &["-t", &topic, "-W", "2"]);
+        publish_marker(broker, &topic, &mut later);
+        let later = later.finish();
         later.assert_code(1, &format!("{}: a later subscriber", broker.name));
         assert_eq!(
             later.stdout(),
-            "",
+            format!("{MARKER}\n"),
             "{}: the retained message is still there",
             broker.name
         );

@@ -11,7 +11,8 @@
 //! - rumqttd: embedded (a dev-dependency), always available, one MQTT 3.1.1 and one MQTT 5
 //!   listener, because rumqttd speaks one protocol version per listener.
 //! - mosquitto: used when installed (PATH, /usr/sbin, ...); with `CI=true` it must be installed.
-//!   A second instance requires a user name and password. No instance limits the messages it
+//!   A second instance requires a user name and password. [`mosquitto_client`] finds
+//!   mosquitto_pub and mosquitto_sub, the witnesses of tests/witness.rs, the same way. No instance limits the messages it
 //!   queues for a slow subscriber, so no big test loses any to mosquitto.
 //! - [`FakePeer`], [`read_packet`], [`assert_closed`]: a scripted TCP peer on 127.0.0.1:0.
 //! - [`run`]: the `mqtk` binary under a deadline (`Running`, `Finished`), `mqtk pub`/`mqtk sub`
@@ -128,7 +129,7 @@ pub fn rumqttd_v311() -> Broker {
 pub fn mosquitto() -> Option<Broker> {
     static MOSQUITTO: OnceLock<Option<Mosquitto>> = OnceLock::new();
     let server = MOSQUITTO.get_or_init(|| {
-        let exe = find_tool("mosquitto")?;
+        let exe = find_tool("mosquitto", "mosquitto")?;
         Some(Mosquitto::start("mosquitto", &exe, free_port(), None))
     });
     server.as_ref().map(|server| server.broker.clone())
@@ -139,8 +140,8 @@ pub fn mosquitto() -> Option<Broker> {
 pub fn mosquitto_with_password() -> Option<(Broker, &'static str, &'static str)> {
     static MOSQUITTO_WITH_PASSWORD: OnceLock<Option<Mosquitto>> = OnceLock::new();
     let server = MOSQUITTO_WITH_PASSWORD.get_or_init(|| {
-        let exe = find_tool("mosquitto")?;
-        let passwd_exe = find_tool("mosquitto_passwd")?;
+        let exe = find_tool("mosquitto", "mosquitto")?;
+        let passwd_exe = find_tool("mosquitto_passwd", "mosquitto")?;
         let login = (passwd_exe.as_path(), MOSQUITTO_USER, MOSQUITTO_PASSWORD);
         Some(Mosquitto::start(
             "mosquitto-password",
@@ -301,8 +302,16 @@ fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
 }
 
-/// The path of an installed mosquitto tool; `None` when missing, a panic when missing in CI.
-fn find_tool(name: &str) -> Option<PathBuf> {
+/// The path of mosquitto's client `name` ("mosquitto_pub" or "mosquitto_sub"), the independent
+/// witnesses of what `mqtk` sends and receives; `None` when it is not installed, a panic when
+/// it is missing with `CI=true`.
+pub fn mosquitto_client(name: &str) -> Option<PathBuf> {
+    find_tool(name, "mosquitto-clients")
+}
+
+/// The path of an installed mosquitto tool, which the Debian package `package` installs; `None`
+/// when missing, a panic when missing in CI.
+fn find_tool(name: &str, package: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let found = std::env::split_paths(&path)
         .chain(EXTRA_TOOL_DIRS.iter().map(PathBuf::from))
@@ -311,7 +320,7 @@ fn find_tool(name: &str) -> Option<PathBuf> {
     if found.is_none() && in_ci() {
         panic!(
             "CI=true but {name} is not installed (looked in PATH and {}); \
-             install mosquitto (e.g. `apt-get install mosquitto`) so the integration tests \
+             install {package} (e.g. `apt-get install {package}`) so the integration tests \
              run against it",
             EXTRA_TOOL_DIRS.join(", ")
         );

@@ -22,7 +22,7 @@ impl OwnMosquitto {
     /// CI=true the harness panics instead).
     pub fn start() -> Option<OwnMosquitto> {
         let mut own = OwnMosquitto {
-            exe: find_tool("mosquitto")?,
+            exe: find_tool("mosquitto", "mosquitto")?,
             port: free_port(),
             running: None,
         };

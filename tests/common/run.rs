@@ -1,6 +1,7 @@
-//! Running the `mqtk` binary from a test: [`spawn`] starts it with its output collected by
-//! threads ([`Running`], killed when dropped) and [`Running::finish`] waits for it under a
-//! deadline ([`Finished`]), so a broken build fails a test instead of hanging it.
+//! Running the `mqtk` binary (or another, such as mosquitto's clients) from a test: [`spawn`]
+//! starts it with its output collected by threads ([`Running`], killed when dropped) and
+//! [`Running::finish`] waits for it under a deadline ([`Finished`]), so a broken build fails a
+//! test instead of hanging it.
 //!
 //! Also here: `mqtk pub` and `mqtk sub` against a [`Broker`] ([`publish_ok`], [`subscribe`],
 //! ...), [`for_each_broker`], and the line helpers for big tests and failure messages.
@@ -73,7 +74,7 @@ pub fn spawn(what: &str, command: &mut Command, input: Option<Vec<u8>>) -> Runni
         .stderr(Stdio::piped());
     let mut child = command
         .spawn()
-        .unwrap_or_else(|err| panic!("{what}: start mqtk: {err}"));
+        .unwrap_or_else(|err| panic!("{what}: start {:?}: {err}", command.get_program()));
     if let Some(input) = input {
         let mut stdin = child.stdin.take().expect("piped stdin");
         // A write error means mqtk exited early; its exit status tells the test why.
@@ -157,26 +158,34 @@ impl Running {
         }
     }
 
-    /// Waits until stdout starts with `prefix`; panics after `timeout` or when mqtk ends.
+    /// Waits until stdout starts with `prefix`; panics after `timeout`, when mqtk ends, or as
+    /// soon as stdout has something else first.
     pub fn wait_for_stdout(&mut self, prefix: &[u8], timeout: Duration) {
         let deadline = Instant::now() + timeout;
         while !self.stdout.starts_with(prefix) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stdout_chunks.recv_timeout(left) {
-                Ok(chunk) => self.stdout.extend(chunk),
-                Err(err) => {
-                    let status = self.child.try_wait().ok().flatten();
-                    self.drain_stderr();
-                    panic!(
-                        "{}: stdout does not start with {:?} ({err}, exit {status:?}): {:?}\n\
-                         stderr:\n{}",
-                        self.what,
-                        String::from_utf8_lossy(prefix),
-                        shorten(&String::from_utf8_lossy(&self.stdout)),
-                        self.stderr_tail()
-                    )
+            let shown = self.stdout.len().min(prefix.len());
+            let error = if self.stdout[..shown] != prefix[..shown] {
+                "something else came first".to_string()
+            } else {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.stdout_chunks.recv_timeout(left) {
+                    Ok(chunk) => {
+                        self.stdout.extend(chunk);
+                        continue;
+                    }
+                    Err(err) => err.to_string(),
                 }
-            }
+            };
+            let status = self.child.try_wait().ok().flatten();
+            self.drain_stderr();
+            panic!(
+                "{}: stdout does not start with {:?} ({error}, exit {status:?}): {:?}\n\
+                 stderr:\n{}",
+                self.what,
+                String::from_utf8_lossy(prefix),
+                shorten(&String::from_utf8_lossy(&self.stdout)),
+                self.stderr_tail()
+            )
         }
     }
 
@@ -324,6 +333,21 @@ pub fn clear_ready(broker: &Broker, topic: &str) {
         broker,
         &["-t", &format!("{topic}/ready"), "-n", "-r", "-q", "1"],
     );
+}
+
+/// The payload of [`publish_marker`].
+pub const MARKER: &str = "marker";
+
+/// Publishes [`MARKER`] to `topic` at QoS 1 and waits until `subscriber`, subscribed to it and
+/// silent so far, printed it (as `MARKER` and a newline).
+///
+/// For tests that assert that a message does NOT arrive within a subscriber's `-W` window:
+/// called after the event under test, it shows that the window was still open after the event
+/// (a subscriber that timed out first fails here instead of passing) and that nothing came
+/// before the marker. The subscriber then times out (exit code 1) with only the marker printed.
+pub fn publish_marker(broker: &Broker, topic: &str, subscriber: &mut Running) {
+    publish_ok(broker, &["-t", topic, "-m", MARKER, "-q", "1"]);
+    subscriber.wait_for_stdout(format!("{MARKER}\n").as_bytes(), SUBSCRIBE_TIMEOUT);
 }
 
 /// Runs `test` once for each broker, all at once, each on a thread named after the broker; a
