@@ -53,6 +53,11 @@ const CLOSE_LINGER: Duration = Duration::from_millis(100);
 /// The longest wait, before DISCONNECT, for acknowledgement flows already begun.
 const SETTLE_GRACE: Duration = Duration::from_secs(1);
 
+/// The in-flight window under MQTT 3.1.1, which has no Receive Maximum:
+/// brokers bound it all the same (mosquitto to 20, acknowledging and then
+/// dropping QoS 2 messages beyond it), and mosquitto_pub keeps to 20 too.
+const V311_IN_FLIGHT: u16 = 20;
+
 /// How long a DISCONNECT that reports a protocol error may take to leave.
 const FAREWELL: Duration = Duration::from_millis(250);
 
@@ -162,7 +167,8 @@ impl Client {
         let (conn, connack) = handshake(&options).await?;
         let limits = broker_limits(&options, &connack);
         let resend = if connack.session_present {
-            self.session.resume(in_flight_window(&options, &limits))
+            self.session
+                .resume(in_flight_window(&options, &limits, conn.protocol()))
         } else {
             self.session = new_session(&options, &limits, conn.protocol());
             Vec::new()
@@ -730,13 +736,18 @@ fn new_session(options: &Options, limits: &BrokerLimits, protocol: Protocol) -> 
     } else {
         0
     };
-    Session::new(in_flight_window(options, limits), alias_maximum)
+    Session::new(in_flight_window(options, limits, protocol), alias_maximum)
 }
 
-/// How many QoS 1/2 publishes may be in flight: the broker's Receive Maximum,
-/// or our own smaller bound.
-fn in_flight_window(options: &Options, limits: &BrokerLimits) -> u16 {
-    limits.receive_maximum.min(options.max_in_flight)
+/// How many QoS 1/2 publishes may be in flight: the broker's Receive Maximum
+/// (MQTT 5) or the usual 3.1.1 limit, or our own smaller bound.
+fn in_flight_window(options: &Options, limits: &BrokerLimits, protocol: Protocol) -> u16 {
+    let broker = if protocol.is_v5() {
+        limits.receive_maximum
+    } else {
+        V311_IN_FLIGHT
+    };
+    broker.min(options.max_in_flight)
 }
 
 fn unexpected(packet: &str, packet_id: u16) -> ClientError {
