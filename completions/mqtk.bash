@@ -111,7 +111,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__pub)
-            opts="-t -m -f -s -l -n -q -r -c -x -h -p -V -i -I -k -u -P -d --topic --message --file --stdin-file --stdin-line --null-message --qos --retain --repeat --repeat-delay --no-disconnect --disconnect-with-will --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --disable-clean-start --session-expiry --host --port --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
+            opts="-t -m -f -s -l -n -q -r -c -x -h -p -V -i -I -k -u -P -d --topic --message --file --stdin-file --stdin-line --null-message --qos --retain --repeat --repeat-delay --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --disable-clean-start --session-expiry --host --port --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -154,6 +154,26 @@ _mqtk() {
                     return 0
                     ;;
                 --repeat-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --end)
+                    COMPREPLY=($(compgen -W "disconnect disconnect-with-will close reset silent takeover" -- "${cur}"))
+                    return 0
+                    ;;
+                --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-online)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-offline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-qos)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -297,7 +317,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__sub)
-            opts="-t -q -T -U -E -C -W -R -v -N -F -c -x -h -p -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --no-reconnect --verbose --no-newline --format --json --pretty --color --disable-clean-start --session-expiry --host --port --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
+            opts="-t -q -T -U -E -C -W -R -v -N -F -c -x -h -p -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --no-reconnect --verbose --no-newline --format --json --pretty --color --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --disable-clean-start --session-expiry --host --port --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -369,6 +389,26 @@ _mqtk() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --end)
+                    COMPREPLY=($(compgen -W "disconnect disconnect-with-will close reset silent takeover" -- "${cur}"))
+                    return 0
+                    ;;
+                --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-online)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-offline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status-qos)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --session-expiry)

@@ -35,6 +35,16 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s f -l file -d 'Send the
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat -d 'Publish the message this many times' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat-delay -d 'Seconds to wait between repeated messages' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l end -d 'How to end the connection, and with it what the broker does with the will' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
+disconnect-with-will\t'DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)'
+close\t'Close the socket without DISCONNECT (TCP FIN)'
+reset\t'Reset the socket (TCP RST), as when a device\'s network vanishes'
+silent\t'Send nothing more, PINGREQ included, until the broker gives up after 1.5 x keep alive'
+takeover\t'Connect again with the same client identifier, which takes the session over'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l status -d 'Announce this client on TOPIC: retained online after connecting, offline at a clean exit, and offline as the will when it vanishes' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l status-online -d 'The online announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l status-offline -d 'The offline announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l status-qos -d 'QoS of both announcements' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l user-property -d 'User property, as key=value (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l content-type -d 'Content type of the payload, e.g. application/json' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l message-expiry -d 'Seconds after which the broker discards the message' -r
@@ -66,8 +76,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s s -l stdin-file -d 'Re
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d 'Send an empty message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s r -l retain -d 'Ask the broker to retain the message'
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-disconnect -d 'End by closing the connection without DISCONNECT, so the broker publishes the will'
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l disconnect-with-will -d 'End with DISCONNECT reason 0x04, so the broker publishes the will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s d -l debug -d 'Print every packet sent and received on stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-retain -d 'Retain the will message'
@@ -84,6 +94,16 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s F -l format -d 'Print 
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l color -d 'When to colour the output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l end -d 'How to end the connection, and with it what the broker does with the will' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
+disconnect-with-will\t'DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)'
+close\t'Close the socket without DISCONNECT (TCP FIN)'
+reset\t'Reset the socket (TCP RST), as when a device\'s network vanishes'
+silent\t'Send nothing more, PINGREQ included, until the broker gives up after 1.5 x keep alive'
+takeover\t'Connect again with the same client identifier, which takes the session over'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l status -d 'Announce this client on TOPIC: retained online after connecting, offline at a clean exit, and offline as the will when it vanishes' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l status-online -d 'The online announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l status-offline -d 'The offline announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l status-qos -d 'QoS of both announcements' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s h -l host -d 'Broker host name or address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s p -l port -d 'Broker port' -r
@@ -115,6 +135,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s v -l verbose -d 'Print
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s N -l no-newline -d 'No newline after each message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l json -d 'One JSON object per message per line, its timestamp in UTC'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pretty -d 'Pretty-print a JSON payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s d -l debug -d 'Print every packet sent and received on stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-retain -d 'Retain the will message'

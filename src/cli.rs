@@ -394,6 +394,83 @@ pub struct SessionArgs {
     pub session_expiry: Option<u32>,
 }
 
+/// How a command ends its connection, to see what the broker does with the will.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Ending")]
+pub struct EndingArgs {
+    /// How to end the connection, and with it what the broker does with the will
+    #[arg(long = "end", value_name = "HOW", default_value = "disconnect")]
+    pub end: End,
+
+    /// Same as --end close: no DISCONNECT, so the broker publishes the will
+    #[arg(long = "no-disconnect", conflicts_with = "end")]
+    pub no_disconnect: bool,
+
+    /// Same as --end disconnect-with-will (MQTT 5)
+    #[arg(long = "disconnect-with-will", conflicts_with_all = ["end", "no_disconnect"])]
+    pub disconnect_with_will: bool,
+}
+
+impl EndingArgs {
+    /// The ending asked for, by --end or one of its aliases.
+    pub fn end(&self) -> End {
+        match (self.no_disconnect, self.disconnect_with_will) {
+            (true, _) => End::Close,
+            (_, true) => End::DisconnectWithWill,
+            _ => self.end,
+        }
+    }
+}
+
+/// The ways a connection can end, as a device's does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum End {
+    /// DISCONNECT: the broker discards the will
+    Disconnect,
+    /// DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)
+    DisconnectWithWill,
+    /// Close the socket without DISCONNECT (TCP FIN)
+    Close,
+    /// Reset the socket (TCP RST), as when a device's network vanishes
+    Reset,
+    /// Send nothing more, PINGREQ included, until the broker gives up after 1.5 x keep alive
+    Silent,
+    /// Connect again with the same client identifier, which takes the session over
+    Takeover,
+}
+
+/// The status pattern: a retained online message now, and offline when the
+/// client goes, by its own hand or as its will.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Status")]
+pub struct StatusArgs {
+    /// Announce this client on TOPIC: retained online after connecting, offline at a clean exit, and offline as the will when it vanishes
+    #[arg(long = "status", value_name = "TOPIC", conflicts_with = "will_topic")]
+    pub status: Option<String>,
+
+    /// The online announcement
+    #[arg(
+        long = "status-online",
+        value_name = "TEXT",
+        default_value = "online",
+        requires = "status"
+    )]
+    pub status_online: String,
+
+    /// The offline announcement
+    #[arg(
+        long = "status-offline",
+        value_name = "TEXT",
+        default_value = "offline",
+        requires = "status"
+    )]
+    pub status_offline: String,
+
+    /// QoS of both announcements
+    #[arg(long = "status-qos", value_name = "QOS", default_value_t = 1, value_parser = qos_parser(), requires = "status")]
+    pub status_qos: u8,
+}
+
 /// MQTT 5 properties of a published message.
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "MQTT 5 message properties")]
@@ -454,17 +531,11 @@ pub struct PubArgs {
     )]
     pub repeat_delay: f64,
 
-    /// End by closing the connection without DISCONNECT, so the broker publishes the will
-    #[arg(long = "no-disconnect", help_heading = "Ending")]
-    pub no_disconnect: bool,
+    #[command(flatten)]
+    pub ending: EndingArgs,
 
-    /// End with DISCONNECT reason 0x04, so the broker publishes the will (MQTT 5)
-    #[arg(
-        long = "disconnect-with-will",
-        conflicts_with = "no_disconnect",
-        help_heading = "Ending"
-    )]
-    pub disconnect_with_will: bool,
+    #[command(flatten)]
+    pub status: StatusArgs,
 
     #[command(flatten)]
     pub properties: MessagePropertyArgs,
@@ -622,6 +693,12 @@ pub struct SubArgs {
         help_heading = "Output"
     )]
     pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub ending: EndingArgs,
+
+    #[command(flatten)]
+    pub status: StatusArgs,
 
     #[command(flatten)]
     pub session: SessionArgs,

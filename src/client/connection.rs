@@ -179,7 +179,7 @@ mod tests {
             stream.read_to_end(&mut received).await.unwrap();
             received.len()
         });
-        let transport = Transport::connect_tcp("127.0.0.1", port, Duration::from_secs(5))
+        let (transport, _) = Transport::connect_tcp("127.0.0.1", port, Duration::from_secs(5))
             .await
             .unwrap();
         let mut conn = Connection::new(transport, Protocol::V5, None);

@@ -23,6 +23,7 @@ mod transport;
 
 use std::collections::VecDeque;
 use std::io;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -92,6 +93,9 @@ pub enum Ending {
     Close,
     /// Reset the socket (TCP RST), as a device whose network vanished.
     Reset,
+    /// Send nothing more, PINGREQ included, with the socket open, until the
+    /// broker gives up on the connection (after 1.5 times the keep alive).
+    Silent,
 }
 
 /// What the broker allows, from its CONNACK.
@@ -102,6 +106,25 @@ pub struct BrokerLimits {
     pub maximum_packet_size: Option<u32>,
     pub receive_maximum: u16,
     pub keep_alive: u16,
+}
+
+/// How long connecting took, phase by phase, and to which address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectTimes {
+    pub peer: SocketAddr,
+    /// Resolving the host name.
+    pub resolve: Duration,
+    /// The TCP handshake.
+    pub tcp: Duration,
+    /// From CONNECT sent to CONNACK received.
+    pub connack: Duration,
+}
+
+/// A connection whose CONNACK accepted it.
+struct Established {
+    conn: Connection,
+    connack: ConnAck,
+    times: ConnectTimes,
 }
 
 /// A connected MQTT client.
@@ -123,6 +146,7 @@ pub struct Client {
     failure: Option<ClientError>,
     /// The most events ever queued at once, to show the queue stays bounded.
     peak_queued_events: usize,
+    times: ConnectTimes,
 }
 
 impl Client {
@@ -130,7 +154,11 @@ impl Client {
     /// when the broker refuses version 5 (or ignores it) and no version was
     /// pinned.
     pub async fn connect(options: &Options) -> Result<Client, ClientError> {
-        let (conn, connack) = handshake(options).await?;
+        let Established {
+            conn,
+            connack,
+            times,
+        } = handshake(options).await?;
         let limits = broker_limits(options, &connack);
         let session = new_session(options, &limits, conn.protocol());
         let client_id = connack
@@ -150,6 +178,7 @@ impl Client {
             response_timeout: options.response_timeout,
             failure: None,
             peak_queued_events: 0,
+            times,
         })
     }
 
@@ -164,7 +193,11 @@ impl Client {
             client_id: self.client_id.clone(),
             ..options.clone()
         };
-        let (conn, connack) = handshake(&options).await?;
+        let Established {
+            conn,
+            connack,
+            times,
+        } = handshake(&options).await?;
         let limits = broker_limits(&options, &connack);
         let resend = if connack.session_present {
             self.session
@@ -176,6 +209,7 @@ impl Client {
         self.conn = conn;
         self.connack = connack;
         self.limits = limits;
+        self.times = times;
         self.failure = None;
         self.ping_sent = None;
         self.last_sent = Instant::now();
@@ -183,6 +217,11 @@ impl Client {
             self.send(packet)?;
         }
         Ok(())
+    }
+
+    /// How long connecting took, and to which address.
+    pub fn connect_times(&self) -> &ConnectTimes {
+        &self.times
     }
 
     /// The protocol version in use.
@@ -248,6 +287,34 @@ impl Client {
             self.step(true).await?;
         }
         Ok(packet_id)
+    }
+
+    /// Publishes a message and waits, within the response timeout, until it
+    /// is settled: the broker's verdict (success at once for QoS 0, once
+    /// written). Other events are kept for [`next_event`](Self::next_event).
+    pub async fn publish_and_settle(
+        &mut self,
+        message: Publish,
+    ) -> Result<(ReasonCode, Option<String>), ClientError> {
+        let qos = message.qos;
+        let packet_id = self.publish(message).await?;
+        if qos == QoS::AtMostOnce {
+            self.flush().await?;
+            return Ok((ReasonCode::SUCCESS, None));
+        }
+        let answer = match qos {
+            QoS::ExactlyOnce => "PUBCOMP",
+            _ => "PUBACK",
+        };
+        self.wait_for(answer, |event| match event {
+            Event::Published {
+                packet_id: id,
+                reason,
+                reason_string,
+            } if *id == packet_id => Some((*reason, reason_string.clone())),
+            _ => None,
+        })
+        .await
     }
 
     /// Refuses a message the broker said it would not take.
@@ -583,6 +650,25 @@ impl Client {
                 self.conn.into_transport().reset();
                 return Ok(());
             }
+            Ending::Silent => {
+                self.conn.flush().await?;
+                // The broker must give up after 1.5 times the keep alive
+                // [MQTT-3.1.2-24 in 3.1.1, MQTT-3.1.2-22 in 5]; twice it, and
+                // a margin, is all it gets.
+                let keep_alive = self.limits.keep_alive;
+                let limit = Duration::from_secs(2 * u64::from(keep_alive) + 5);
+                return match tokio::time::timeout(limit, self.conn.drain_until_closed()).await {
+                    Ok(Err(ClientError::Io(e))) if e.kind() == io::ErrorKind::ConnectionReset => {
+                        Ok(())
+                    }
+                    Ok(result) => result,
+                    Err(_) => Err(ClientError::NotAllowed(format!(
+                        "the broker kept a silent connection open for {}s, past 1.5 times \
+                         the keep alive of {keep_alive}s",
+                        limit.as_secs()
+                    ))),
+                };
+            }
         };
         self.settle(SETTLE_GRACE.min(self.response_timeout)).await?;
         self.send(&Packet::Disconnect(Disconnect {
@@ -616,9 +702,9 @@ impl Client {
 
 /// Opens a connection and exchanges CONNECT and CONNACK, in the pinned
 /// protocol version or else MQTT 5 with a fallback to 3.1.1.
-async fn handshake(options: &Options) -> Result<(Connection, ConnAck), ClientError> {
+async fn handshake(options: &Options) -> Result<Established, ClientError> {
     let timeout = options.connect_timeout;
-    let (conn, connack) = match options.protocol {
+    let established = match options.protocol {
         Some(protocol) => open(options, protocol, timeout).await?,
         None => {
             let silence = FALLBACK_SILENCE.min(timeout / 2);
@@ -646,14 +732,14 @@ async fn handshake(options: &Options) -> Result<(Connection, ConnAck), ClientErr
         .will
         .as_ref()
         .is_some_and(|w| !w.properties.is_empty());
-    if will_properties && !conn.protocol().is_v5() {
+    let protocol = established.conn.protocol();
+    if will_properties && !protocol.is_v5() {
         trace::warn(&format!(
-            "the broker speaks MQTT {}, which has no will properties: \
-             the will was set without its delay, expiry, content type and user properties",
-            conn.protocol()
+            "the broker speaks MQTT {protocol}, which has no will properties: \
+             the will was set without its delay, expiry, content type and user properties"
         ));
     }
-    Ok((conn, connack))
+    Ok(established)
 }
 
 /// One attempt: a TCP connection within the connect timeout, then CONNECT,
@@ -662,9 +748,10 @@ async fn open(
     options: &Options,
     protocol: Protocol,
     connack_wait: Duration,
-) -> Result<(Connection, ConnAck), ClientError> {
-    let transport =
+) -> Result<Established, ClientError> {
+    let (transport, opened) =
         Transport::connect_tcp(&options.host, options.port, options.connect_timeout).await?;
+    let connect_sent = Instant::now();
     let trace = options.trace.then_some(Trace);
     let mut conn = Connection::new(transport, protocol, trace);
     let exchange = async {
@@ -697,7 +784,17 @@ async fn open(
             reason_string: connack.properties.reason_string.clone(),
         });
     }
-    Ok((conn, connack))
+    let times = ConnectTimes {
+        peer: opened.peer,
+        resolve: opened.resolve,
+        tcp: opened.tcp,
+        connack: connect_sent.elapsed(),
+    };
+    Ok(Established {
+        conn,
+        connack,
+        times,
+    })
 }
 
 /// A 3.1.1 broker answers a version 5 CONNECT with its return code 1,

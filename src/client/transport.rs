@@ -3,18 +3,31 @@
 //! file changes when they do.
 
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::net::{lookup_host, TcpStream};
+use tokio::time::Instant;
 
 use super::ClientError;
 
 /// One network connection to a broker.
 pub enum Transport {
     Tcp(TcpStream),
+}
+
+/// How long the steps below MQTT took, for `mqtk ping`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opened {
+    /// Resolving the host name.
+    pub resolve: Duration,
+    /// The TCP handshake, to the address that answered.
+    pub tcp: Duration,
+    /// The address connected to.
+    pub peer: SocketAddr,
 }
 
 impl Transport {
@@ -24,19 +37,45 @@ impl Transport {
         host: &str,
         port: u16,
         timeout: Duration,
-    ) -> Result<Self, ClientError> {
+    ) -> Result<(Self, Opened), ClientError> {
         let addr = format!("{host}:{port}");
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(&addr))
-            .await
-            .map_err(|_| ClientError::ConnectTimeout {
+        let unreachable = |source| ClientError::Unreachable {
+            addr: addr.clone(),
+            source,
+        };
+        let connect = async {
+            let started = Instant::now();
+            let addrs: Vec<SocketAddr> = lookup_host((host, port))
+                .await
+                .map_err(unreachable)?
+                .collect();
+            let resolved = Instant::now();
+            let mut last_error = io::Error::new(io::ErrorKind::NotFound, "no address");
+            for peer in addrs {
+                match TcpStream::connect(peer).await {
+                    Ok(stream) => {
+                        let opened = Opened {
+                            resolve: resolved - started,
+                            tcp: resolved.elapsed(),
+                            peer,
+                        };
+                        return Ok((stream, opened));
+                    }
+                    Err(e) => last_error = e,
+                }
+            }
+            Err(unreachable(last_error))
+        };
+        let (stream, opened) = tokio::time::timeout(timeout, connect).await.map_err(|_| {
+            ClientError::ConnectTimeout {
                 addr: addr.clone(),
                 after: timeout,
-            })?
-            .map_err(|source| ClientError::Unreachable { addr, source })?;
+            }
+        })??;
         // Small packets (acknowledgements, pings, single messages) must not wait
         // for Nagle's algorithm; the client batches its own writes.
         stream.set_nodelay(true).ok();
-        Ok(Transport::Tcp(stream))
+        Ok((Transport::Tcp(stream), opened))
     }
 
     /// Ends the connection with a TCP reset instead of an orderly close, as the

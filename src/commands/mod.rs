@@ -9,14 +9,15 @@ use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
 use bytes::Bytes;
 
 use crate::cli::{
-    ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion, SessionArgs,
+    ConnectionArgs, End, EndingArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion,
+    SessionArgs, StatusArgs,
 };
-use crate::client::{Client, ClientError, Options};
-use crate::codec::{topic, Properties, Protocol, QoS, Will};
+use crate::client::{verdict, Client, ClientError, Ending, Options};
+use crate::codec::{topic, Properties, Protocol, Publish, QoS, Will};
 
 /// A mistake on the command line found after parsing: exit code 2.
 #[derive(Debug)]
@@ -61,6 +62,148 @@ pub async fn connect(options: &Options) -> anyhow::Result<Client> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// How a command's connection begins and ends: its `--status` announcements
+/// and its `--end`.
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    end: End,
+    status: Option<Status>,
+}
+
+/// The `--status` announcements, resolved.
+#[derive(Debug, Clone)]
+struct Status {
+    topic: String,
+    online: Bytes,
+    offline: Bytes,
+    qos: QoS,
+}
+
+impl Status {
+    fn announcement(&self, payload: &Bytes) -> Publish {
+        Publish {
+            qos: self.qos,
+            retain: true,
+            topic: self.topic.clone(),
+            payload: payload.clone(),
+            ..Publish::default()
+        }
+    }
+}
+
+impl Lifecycle {
+    /// Resolves `--end` and `--status`; the status sets the will in `options`.
+    pub fn new(
+        ending: &EndingArgs,
+        status: &StatusArgs,
+        options: &mut Options,
+    ) -> anyhow::Result<Lifecycle> {
+        let end = ending.end();
+        if end == End::DisconnectWithWill && options.protocol.is_some_and(|p| !p.is_v5()) {
+            return usage("--end disconnect-with-will needs MQTT 5 (-V 5)");
+        }
+        if end == End::Silent && options.keep_alive == 0 {
+            return usage("--end silent needs a keep alive (-k) for the broker to give up on");
+        }
+        let status = match &status.status {
+            None => None,
+            Some(topic) => {
+                check_topic_name(topic, "--status")?;
+                let status = Status {
+                    topic: topic.clone(),
+                    online: Bytes::from(status.status_online.clone()),
+                    offline: Bytes::from(status.status_offline.clone()),
+                    qos: qos(status.status_qos),
+                };
+                let offline = status.announcement(&status.offline);
+                options.will = Some(Will {
+                    topic: offline.topic,
+                    payload: offline.payload,
+                    qos: offline.qos,
+                    retain: true,
+                    properties: Properties::default(),
+                });
+                Some(status)
+            }
+        };
+        Ok(Lifecycle { end, status })
+    }
+
+    /// Connects and announces the client online.
+    pub async fn connect(&self, options: &Options) -> anyhow::Result<Client> {
+        let mut client = connect(options).await?;
+        if self.end == End::DisconnectWithWill {
+            require_v5(&client, "--end disconnect-with-will")?;
+        }
+        self.announce_online(&mut client).await?;
+        Ok(client)
+    }
+
+    /// Announces the client online, as after every (re)connection.
+    pub async fn announce_online(&self, client: &mut Client) -> anyhow::Result<()> {
+        match &self.status {
+            Some(status) => announce(client, status.announcement(&status.online)).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the connection as `--end` says; a clean end announces the client
+    /// offline first, which its will would have said otherwise.
+    pub async fn end(&self, mut client: Client, options: &Options) -> anyhow::Result<()> {
+        let ending = match self.end {
+            End::Disconnect => {
+                if let Some(status) = &self.status {
+                    announce(&mut client, status.announcement(&status.offline)).await?;
+                }
+                Ending::Disconnect
+            }
+            End::DisconnectWithWill => Ending::DisconnectWithWill,
+            End::Close => Ending::Close,
+            End::Reset => Ending::Reset,
+            End::Silent => Ending::Silent,
+            End::Takeover => return take_over(client, options).await,
+        };
+        Ok(client.end(ending).await?)
+    }
+}
+
+/// Publishes a status announcement and waits for the broker to accept it.
+async fn announce(client: &mut Client, message: Publish) -> anyhow::Result<()> {
+    let topic = message.topic.clone();
+    let (reason, reason_string) = client.publish_and_settle(message).await?;
+    if reason.is_error() {
+        bail!(
+            "the broker refused the status on {topic:?}: {}",
+            verdict(reason, reason_string.as_deref())
+        );
+    }
+    Ok(())
+}
+
+/// Ends a connection by connecting again with its client identifier: the
+/// broker closes the first (MQTT 5: DISCONNECT 0x8E, session taken over) and
+/// the second ends with DISCONNECT.
+async fn take_over(mut client: Client, options: &Options) -> anyhow::Result<()> {
+    let successor_options = Options {
+        client_id: client.client_id().to_string(),
+        will: None,
+        ..options.clone()
+    };
+    let successor = connect(&successor_options).await?;
+    // Wait until the broker has closed the first connection.
+    let closed = async { while client.next_event().await.is_ok() {} };
+    if tokio::time::timeout(options.response_timeout, closed)
+        .await
+        .is_err()
+    {
+        bail!(
+            "the broker kept the first connection open after a second one took its client \
+             identifier over"
+        );
+    }
+    Ok(successor.end(Ending::Disconnect).await?)
 }
 
 /// Fails unless the connection speaks MQTT 5, which `what` needs.

@@ -10,11 +10,11 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::{
-    check_topic_name, client_options, connect, message_properties, qos, require_v5, usage,
-    Interrupt,
+    check_topic_name, client_options, message_properties, qos, require_v5, usage, Interrupt,
+    Lifecycle,
 };
 use crate::cli::{exit, PubArgs};
-use crate::client::{verdict, Client, ClientError, Ending, Event, Options};
+use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{Publish, QoS, ReasonCode};
 
 /// Room made in the stdin buffer before each read in line mode.
@@ -37,16 +37,13 @@ struct Plan {
     source: Source,
     repeat: u64,
     repeat_delay: Duration,
-    ending: Ending,
+    lifecycle: Lifecycle,
 }
 
 /// Runs `mqtk pub`.
 pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
     let plan = plan(args).await?;
-    let mut client = connect(&plan.options).await?;
-    if plan.ending == Ending::DisconnectWithWill {
-        require_v5(&client, "--disconnect-with-will")?;
-    }
+    let mut client = plan.lifecycle.connect(&plan.options).await?;
     if !plan.template.properties.is_empty() {
         require_v5(&client, "message properties")?;
     }
@@ -77,28 +74,21 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
         tally.record_arrived(&mut client);
         return Err(tally.loss(e));
     }
-    client
-        .end(plan.ending)
+    plan.lifecycle
+        .end(client, &plan.options)
         .await
-        .map_err(|e| tally.loss(e.into()))?;
+        .map_err(|e| tally.loss(e))?;
     tally.verdict()?;
     Ok(exit::SUCCESS)
 }
 
 async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
     check_topic_name(&args.topic, "-t")?;
-    let options = client_options(&args.connection, Some(&args.session))?;
+    let mut options = client_options(&args.connection, Some(&args.session))?;
     if !(args.repeat_delay >= 0.0 && args.repeat_delay.is_finite()) {
         return usage("--repeat-delay must be zero or more seconds");
     }
-    let ending = match (args.no_disconnect, args.disconnect_with_will) {
-        (true, _) => Ending::Close,
-        (_, true) if options.protocol.is_some_and(|p| !p.is_v5()) => {
-            return usage("--disconnect-with-will needs MQTT 5 (-V 5)")
-        }
-        (_, true) => Ending::DisconnectWithWill,
-        _ => Ending::Disconnect,
-    };
+    let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
     let source = &args.source;
     let source = if source.stdin_line {
         Source::Lines
@@ -134,7 +124,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
         source,
         repeat: args.repeat,
         repeat_delay: Duration::from_secs_f64(args.repeat_delay),
-        ending,
+        lifecycle,
     })
 }
 

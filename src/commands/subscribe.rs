@@ -12,9 +12,9 @@ use std::time::{Duration, SystemTime};
 use anyhow::bail;
 use tokio::time::Instant;
 
-use super::{check_topic_filter, client_options, connect, qos, require_v5, usage, Interrupt};
+use super::{check_topic_filter, client_options, qos, require_v5, usage, Interrupt, Lifecycle};
 use crate::cli::{exit, ColorChoice, SubArgs};
-use crate::client::{verdict, Client, ClientError, Ending, Event, Options};
+use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{
     topic, Properties, Protocol, Publish, QoS, ReasonCode, RetainHandling, Subscription,
 };
@@ -43,6 +43,7 @@ struct Plan {
     remove_retained: bool,
     reconnect: bool,
     printer: Printer,
+    lifecycle: Lifecycle,
 }
 
 /// How the message loop ended.
@@ -62,7 +63,7 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
     // be lost, nor kill the process between two listeners.
     let mut interrupt = Interrupt::new()?;
     let setup = async {
-        let mut client = connect(&plan.options).await?;
+        let mut client = plan.lifecycle.connect(&plan.options).await?;
         subscribe(&mut client, &plan, true).await?;
         anyhow::Ok(client)
     };
@@ -71,7 +72,7 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
         _ = interrupt.recv() => return Ok(exit::SUCCESS),
     };
     if plan.exit_after_subscribe {
-        client.end(Ending::Disconnect).await?;
+        plan.lifecycle.end(client, &plan.options).await?;
         return Ok(exit::SUCCESS);
     }
     let stdout = io::stdout();
@@ -100,7 +101,7 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
             Err(error) => return Err(error.into()),
         };
         // The broker may already be gone; the messages are out either way.
-        let _ = client.end(Ending::Disconnect).await;
+        let _ = plan.lifecycle.end(client, &plan.options).await;
         return Ok(match stop {
             Stop::Done => exit::SUCCESS,
             Stop::ClosedPipe => exit::CLOSED_PIPE,
@@ -138,7 +139,8 @@ fn plan(args: SubArgs) -> anyhow::Result<Plan> {
     if args.count == Some(0) {
         return usage("-C must be at least 1");
     }
-    let options = client_options(&args.connection, Some(&args.session))?;
+    let mut options = client_options(&args.connection, Some(&args.session))?;
+    let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
     let retain_handling = match args.retain_handling {
         1 => RetainHandling::OnNewSubscribe,
         2 => RetainHandling::Never,
@@ -186,6 +188,7 @@ fn plan(args: SubArgs) -> anyhow::Result<Plan> {
         remove_retained: args.remove_retained,
         reconnect: !args.no_reconnect,
         printer: Printer::new(style, !args.no_newline, color, args.pretty),
+        lifecycle,
     })
 }
 
@@ -403,6 +406,7 @@ async fn reconnect(
                 if !kept {
                     subscribe(client, plan, false).await?;
                 }
+                plan.lifecycle.announce_online(client).await?;
                 return Ok(Reconnected::Yes);
             }
             Err(e @ ClientError::Refused { .. }) => return Err(e.into()),

@@ -121,11 +121,20 @@ pub fn spawn(what: &str, command: &mut Command, input: Option<Vec<u8>>) -> Runni
 impl Running {
     /// Sends SIGINT, as Ctrl-C in a terminal does.
     pub fn interrupt(&self) {
+        self.signal("INT");
+    }
+
+    /// Sends SIGKILL, as `kill -9` does: the process cannot say goodbye.
+    pub fn kill_hard(&self) {
+        self.signal("KILL");
+    }
+
+    fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .expect("run kill");
-        assert!(status.success(), "{}: kill -INT failed", self.what);
+        assert!(status.success(), "{}: kill -{name} failed", self.what);
     }
 
     /// Waits until a line of stderr contains `needle`; panics after `timeout` or when mqtk ends.
