@@ -23,6 +23,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --help 'Print help'
             cand pub 'Publish messages: one, a file, or stdin whole or line by line'
             cand sub 'Subscribe to topics and print the messages that arrive'
+            cand will 'Test a last will: end a connection on purpose and watch the will arrive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;pub'= {
@@ -165,14 +166,55 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --will-retain 'Retain the will message'
             cand --help 'Print help'
         }
+        &'mqtk;will'= {
+            cand --end 'How the device connection ends'
+            cand --wait 'Seconds to wait for the will [default: what the rules need, plus 3]'
+            cand -x 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]'
+            cand --session-expiry 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]'
+            cand -h 'Broker host name or address'
+            cand --host 'Broker host name or address'
+            cand -p 'Broker port'
+            cand --port 'Broker port'
+            cand -V 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]'
+            cand --protocol-version 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]'
+            cand -i 'Client identifier; an empty one lets the broker assign it [default: mqtk- and random characters]'
+            cand --id 'Client identifier; an empty one lets the broker assign it [default: mqtk- and random characters]'
+            cand -I 'Client identifier prefix, completed with random characters'
+            cand --id-prefix 'Client identifier prefix, completed with random characters'
+            cand -k 'Keep alive in seconds; 0 disables it'
+            cand --keepalive 'Keep alive in seconds; 0 disables it'
+            cand --connect-timeout 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE'
+            cand -u 'User name'
+            cand --username 'User name'
+            cand -P 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)'
+            cand --pw 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)'
+            cand --pw-file 'Read the password from the first line of FILE'
+            cand --will-topic 'Topic of the will message'
+            cand --will-payload 'Payload of the will message'
+            cand --will-qos 'QoS of the will message'
+            cand --will-delay 'Seconds the broker waits before publishing the will (MQTT 5)'
+            cand --will-message-expiry 'Message expiry interval of the will in seconds (MQTT 5)'
+            cand --will-content-type 'Content type of the will (MQTT 5)'
+            cand --will-user-property 'User property of the will, as key=value (MQTT 5; repeatable)'
+            cand --json 'Print the whole result as one JSON object'
+            cand -c 'Resume the session instead of starting clean (needs a fixed -i)'
+            cand --disable-clean-start 'Resume the session instead of starting clean (needs a fixed -i)'
+            cand -d 'Print every packet sent and received on stderr'
+            cand --debug 'Print every packet sent and received on stderr'
+            cand --will-retain 'Retain the will message'
+            cand --help 'Print help'
+        }
         &'mqtk;help'= {
             cand pub 'Publish messages: one, a file, or stdin whole or line by line'
             cand sub 'Subscribe to topics and print the messages that arrive'
+            cand will 'Test a last will: end a connection on purpose and watch the will arrive'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;help;pub'= {
         }
         &'mqtk;help;sub'= {
+        }
+        &'mqtk;help;will'= {
         }
         &'mqtk;help;help'= {
         }

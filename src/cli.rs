@@ -184,6 +184,40 @@ const SUB_LONG_HELP: &str = concat!(
     environment_help!(no_color_environment!(), tz_environment!())
 );
 
+macro_rules! will_examples {
+    () => {
+        "Examples:
+  Does the broker publish the will of a device whose network vanished?
+    mqtk will --will-topic dev/1/status --will-payload gone --end reset
+  A will delayed 5 s, with a session that outlives it:
+    mqtk will --will-topic d/1 --will-payload gone --will-delay 5 -x 60 -i dev1
+  A device that falls silent, noticed after 1.5 times its keep alive:
+    mqtk will --will-topic d/1 --will-payload gone -k 2 --end silent
+  A normal DISCONNECT, after which no will may come, for CI:
+    mqtk will --will-topic d/1 --end disconnect --json"
+    };
+}
+
+const WILL_LONG_HELP: &str = concat!(
+    will_examples!(),
+    "\n\n",
+    "What is checked:
+  disconnect            no will may come [MQTT-3.14.4-3]
+  disconnect-with-will  the will comes (MQTT 5, reason 0x04)
+  close, reset          the will comes [MQTT-3.1.2-8]
+  silent                the broker closes after 1.5 x keep alive, then the will comes
+  takeover              the will comes; with a will delay (MQTT 5) it must not when the
+                        new connection resumes the session (-c), and either is allowed
+                        after a clean start
+  The will must not come before the shorter of its delay and the session expiry
+  (MQTT 5), at its own QoS, with its payload and properties, and a retained will is
+  retained for a later subscriber.",
+    "\n\n",
+    exit_codes_help!(),
+    "\n\n",
+    environment_help!()
+);
+
 /// An MQTT command-line toolkit: publish, subscribe, and more
 ///
 /// mqtk speaks MQTT 5.0, 3.1.1 and 3.1. mqtk pub and mqtk sub work like
@@ -243,6 +277,22 @@ pub enum Command {
         after_long_help = SUB_LONG_HELP,
     )]
     Sub(SubArgs),
+    /// Test a last will: end a connection on purpose and watch the will arrive
+    ///
+    /// An observer subscribes to the will topic; then a device connection
+    /// with the will (--will-topic, --will-payload, ... and -x) ends the way
+    /// --end says. mqtk will reports whether the will arrived, after how long
+    /// and as what, and holds that against what the MQTT specification
+    /// requires for that ending, will delay and session expiry: exit 0 when
+    /// the broker behaved as specified (or where the specification allows
+    /// either), 1 with the rule it broke. A retained will stays on its topic,
+    /// as a real device's would.
+    #[command(
+        disable_help_flag = true,
+        after_help = EXIT_CODES,
+        after_long_help = WILL_LONG_HELP,
+    )]
+    Will(WillTestArgs),
     /// Write the shell completions and man pages (for packagers and the docs test)
     #[command(name = "generate-docs", hide = true)]
     GenerateDocs(GenerateDocsArgs),
@@ -539,6 +589,33 @@ pub struct PubArgs {
 
     #[command(flatten)]
     pub properties: MessagePropertyArgs,
+
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `mqtk will`.
+#[derive(Debug, Args)]
+pub struct WillTestArgs {
+    /// How the device connection ends
+    #[arg(
+        long = "end",
+        value_name = "HOW",
+        default_value = "close",
+        help_heading = "Test"
+    )]
+    pub end: End,
+
+    /// Seconds to wait for the will [default: what the rules need, plus 3]
+    #[arg(long = "wait", value_name = "SECONDS", help_heading = "Test")]
+    pub wait: Option<f64>,
+
+    /// Print the whole result as one JSON object
+    #[arg(long, help_heading = "Test")]
+    pub json: bool,
 
     #[command(flatten)]
     pub session: SessionArgs,

@@ -125,12 +125,13 @@ fn silent_end_on(broker: &Broker) {
     let mut observer = Observer::start(broker, &will);
     let took = publish_and_end(broker, &will, "silent", &["-k", "1"]);
     observer.expect(&format!("{will} gone"), WILL_TIMEOUT);
-    // 1.5 times a keep alive of 1 s, and no more than the client's own limit.
+    // At least 1.5 times a keep alive of 1 s, and within the client's own limit.
     assert!(
         took >= Duration::from_millis(1400),
         "pub ended after {took:?}"
     );
-    assert!(took < Duration::from_secs(7), "pub ended after {took:?}");
+    // mosquitto 2.0 looks every 5 s, so it may take up to 6.5 s; mqtk waits 12 s.
+    assert!(took < Duration::from_secs(12), "pub ended after {took:?}");
 }
 
 #[test]

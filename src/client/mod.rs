@@ -652,11 +652,8 @@ impl Client {
             }
             Ending::Silent => {
                 self.conn.flush().await?;
-                // The broker must give up after 1.5 times the keep alive
-                // [MQTT-3.1.2-24 in 3.1.1, MQTT-3.1.2-22 in 5]; twice it, and
-                // a margin, is all it gets.
                 let keep_alive = self.limits.keep_alive;
-                let limit = Duration::from_secs(2 * u64::from(keep_alive) + 5);
+                let limit = silent_limit(keep_alive);
                 return match tokio::time::timeout(limit, self.conn.drain_until_closed()).await {
                     Ok(Err(ClientError::Io(e))) if e.kind() == io::ErrorKind::ConnectionReset => {
                         Ok(())
@@ -698,6 +695,14 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// How long a silent client waits for the broker to close: it must after 1.5
+/// times the keep alive [MQTT-3.1.2-24 in 3.1.1, MQTT-3.1.2-22 in 5], and
+/// brokers that look only every few seconds (mosquitto 2.0: every 5 s) get
+/// twice the keep alive and 10 s more.
+pub fn silent_limit(keep_alive: u16) -> Duration {
+    Duration::from_secs(2 * u64::from(keep_alive) + 10)
 }
 
 /// Opens a connection and exchanges CONNECT and CONNACK, in the pinned

@@ -4,6 +4,7 @@
 
 pub mod publish;
 pub mod subscribe;
+pub mod will;
 
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
