@@ -318,9 +318,17 @@ pub struct ConnectionArgs {
     #[arg(short = 'h', long, default_value = "localhost")]
     pub host: String,
 
-    /// Broker port
-    #[arg(short = 'p', long, default_value_t = 1883)]
-    pub port: u16,
+    /// Broker port [default: 1883, 8883 with TLS]
+    #[arg(short = 'p', long)]
+    pub port: Option<u16>,
+
+    /// The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)
+    #[arg(short = 'L', long = "url", value_name = "URL", conflicts_with_all = ["host", "port", "unix"])]
+    pub url: Option<String>,
+
+    /// Connect to the broker's Unix domain socket at PATH instead of host and port
+    #[arg(long = "unix", value_name = "PATH", conflicts_with_all = ["host", "port"])]
+    pub unix: Option<PathBuf>,
 
     /// MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]
     #[arg(short = 'V', long = "protocol-version", value_name = "VERSION")]
@@ -379,11 +387,82 @@ pub struct ConnectionArgs {
     pub debug: bool,
 
     #[command(flatten)]
+    pub tls: TlsArgs,
+
+    #[command(flatten)]
     pub will: WillArgs,
 
     /// Print help
     #[arg(long, action = clap::ArgAction::Help, help_heading = None)]
     pub help: Option<bool>,
+}
+
+/// TLS: on with --tls, an mqtts:// URL or any of the options that only TLS has.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "TLS")]
+pub struct TlsArgs {
+    /// Use TLS, verifying the broker against the system's root certificates
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Trust the CA certificates in FILE (PEM) instead of the system's
+    #[arg(long, value_name = "FILE")]
+    pub cafile: Option<PathBuf>,
+
+    /// Trust the CA certificates in the PEM files of DIR instead of the system's
+    #[arg(long, value_name = "DIR")]
+    pub capath: Option<PathBuf>,
+
+    /// Client certificate chain (PEM), for brokers that ask for one; with --key
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// Private key of --cert (PEM: PKCS#1, PKCS#8 or SEC1; RSA, ECDSA or Ed25519)
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+
+    /// Do not verify the broker's certificate at all (a warning says so every time)
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// The oldest TLS version to accept
+    #[arg(long = "tls-version", value_name = "VERSION")]
+    pub tls_version: Option<TlsVersionArg>,
+
+    /// ALPN protocol to offer, e.g. x-amzn-mqtt-ca for AWS IoT on port 443 (repeatable)
+    #[arg(long, value_name = "PROTOCOL")]
+    pub alpn: Vec<String>,
+
+    /// Server name to send (SNI) and verify, when it is not the host
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+
+    /// Append the TLS session keys to FILE, for Wireshark (SSLKEYLOGFILE works too)
+    #[arg(long = "tls-keylog", value_name = "FILE")]
+    pub tls_keylog: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    /// Whether any option asks for TLS.
+    pub fn wanted(&self) -> bool {
+        self.tls
+            || self.cafile.is_some()
+            || self.capath.is_some()
+            || self.cert.is_some()
+            || self.insecure
+            || self.tls_version.is_some()
+            || !self.alpn.is_empty()
+            || self.sni.is_some()
+    }
+}
+
+/// TLS versions by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsVersionArg {
+    #[value(name = "1.2", alias = "tlsv1.2")]
+    V1_2,
+    #[value(name = "1.3", alias = "tlsv1.3")]
+    V1_3,
 }
 
 /// The last will: what the broker publishes when this client vanishes.
@@ -553,9 +632,14 @@ pub struct MessagePropertyArgs {
 /// Arguments of `mqtk pub`.
 #[derive(Debug, Args)]
 pub struct PubArgs {
-    /// Topic to publish to
-    #[arg(short = 't', long, help_heading = "Message")]
-    pub topic: String,
+    /// Topic to publish to (or the path of an -L URL)
+    #[arg(
+        short = 't',
+        long,
+        required_unless_present = "url",
+        help_heading = "Message"
+    )]
+    pub topic: Option<String>,
 
     #[command(flatten)]
     pub source: MessageSource,
@@ -657,7 +741,7 @@ pub struct SubArgs {
         short = 't',
         long = "topic",
         value_name = "FILTER",
-        required_unless_present = "unsubscribe",
+        required_unless_present_any = ["unsubscribe", "url"],
         help_heading = "Subscription"
     )]
     pub topics: Vec<String>,

@@ -87,7 +87,7 @@ impl Connection {
                         return Poll::Ready(Err(ClientError::Io(io::ErrorKind::WriteZero.into())))
                     }
                     Poll::Ready(Ok(n)) => self.write_buf.advance(n),
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(ClientError::Io(e))),
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(ClientError::from_io(e))),
                     Poll::Pending => break,
                 }
             }
@@ -114,7 +114,7 @@ impl Connection {
                     codec::Error::Truncated("the last packet before the connection closed"),
                 ))),
                 Poll::Ready(Ok(_)) => Poll::Ready(Ok(())),
-                Poll::Ready(Err(e)) => Poll::Ready(Err(ClientError::Io(e))),
+                Poll::Ready(Err(e)) => Poll::Ready(Err(ClientError::from_io(e))),
                 Poll::Pending => Poll::Pending,
             }
         })
@@ -179,7 +179,8 @@ mod tests {
             stream.read_to_end(&mut received).await.unwrap();
             received.len()
         });
-        let (transport, _) = Transport::connect_tcp("127.0.0.1", port, Duration::from_secs(5))
+        let route = super::super::Route::default();
+        let (transport, _) = Transport::connect("127.0.0.1", port, &route, Duration::from_secs(5))
             .await
             .unwrap();
         let mut conn = Connection::new(transport, Protocol::V5, None);

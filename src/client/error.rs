@@ -12,6 +12,12 @@ pub enum ClientError {
     Unreachable { addr: String, source: io::Error },
     #[error("connecting to {addr} timed out after {}s", after.as_secs_f32())]
     ConnectTimeout { addr: String, after: Duration },
+    #[error("TLS with {addr} failed: {detail}")]
+    Tls { addr: String, detail: String },
+    #[error("TLS: {0}")]
+    TlsRefused(String),
+    #[error("TLS: {0}")]
+    TlsSetup(String),
     #[error("connected to {addr}, but the broker did not answer CONNECT within {}s", after.as_secs_f32())]
     NoConnAck { addr: String, after: Duration },
     #[error("the broker does not accept MQTT {protocol} ({answer})")]
@@ -60,6 +66,14 @@ pub fn verdict(reason: ReasonCode, reason_string: Option<&str>) -> String {
 }
 
 impl ClientError {
+    /// An I/O error in words: TLS alerts from the broker say what it refused.
+    pub(super) fn from_io(error: io::Error) -> ClientError {
+        match super::transport::refusal(&error) {
+            Some(detail) => ClientError::TlsRefused(detail),
+            None => ClientError::Io(error),
+        }
+    }
+
     /// Whether a CONNECT failed in a way that says "I do not speak MQTT 5".
     pub fn is_unsupported_version(&self) -> bool {
         match self {

@@ -7,7 +7,7 @@
 //! `tokio::select!` beside the caller's own input.
 //!
 //! Layout:
-//! - `transport`: the byte stream (TCP; TLS and WebSocket later)
+//! - `transport`: the byte stream (TCP or a Unix socket, TLS on top)
 //! - `connection`: read and write buffers around the codec
 //! - `session`: packet ids, in-flight window, topic aliases; no I/O
 //! - `options`: what to connect to and how, and the CONNECT it makes
@@ -37,8 +37,9 @@ pub use error::{verdict, ClientError};
 use options::connect_packet;
 pub use options::Options;
 use session::{Progress, Session};
-pub use trace::Trace;
+pub use trace::{warn, Trace};
 use transport::Transport;
+pub use transport::{BrokerUrl, Route, Scheme, TlsInfo, TlsOptions, TlsVersion};
 
 /// Queued bytes above which a publish waits for the socket before queueing more.
 const WRITE_HIGH_WATER: usize = 256 * 1024;
@@ -109,13 +110,16 @@ pub struct BrokerLimits {
 }
 
 /// How long connecting took, phase by phase, and to which address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectTimes {
-    pub peer: SocketAddr,
+    /// `None` for a Unix socket.
+    pub peer: Option<SocketAddr>,
     /// Resolving the host name.
     pub resolve: Duration,
     /// The TCP handshake.
     pub tcp: Duration,
+    /// The TLS handshake and what it agreed on.
+    pub tls: Option<(Duration, TlsInfo)>,
     /// From CONNECT sent to CONNACK received.
     pub connack: Duration,
 }
@@ -754,8 +758,22 @@ async fn open(
     protocol: Protocol,
     connack_wait: Duration,
 ) -> Result<Established, ClientError> {
-    let (transport, opened) =
-        Transport::connect_tcp(&options.host, options.port, options.connect_timeout).await?;
+    let (transport, opened) = Transport::connect(
+        &options.host,
+        options.port,
+        &options.route,
+        options.connect_timeout,
+    )
+    .await?;
+    if let (true, Some((took, tls))) = (options.trace, &opened.tls) {
+        Trace.note(&format!(
+            "{} with {}, ALPN {}, in {:.3} ms",
+            tls.version,
+            tls.cipher_suite,
+            tls.alpn.as_deref().unwrap_or("none"),
+            took.as_secs_f64() * 1e3
+        ));
+    }
     let connect_sent = Instant::now();
     let trace = options.trace.then_some(Trace);
     let mut conn = Connection::new(transport, protocol, trace);
@@ -793,6 +811,7 @@ async fn open(
         peer: opened.peer,
         resolve: opened.resolve,
         tcp: opened.tcp,
+        tls: opened.tls,
         connack: connect_sent.elapsed(),
     };
     Ok(Established {

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::transport::Route;
 use crate::codec::{Connect, Properties, Protocol, Will};
 
 /// How to reach the broker and what to ask of it. Plain settings: the client
@@ -13,6 +14,8 @@ use crate::codec::{Connect, Properties, Protocol, Will};
 pub struct Options {
     pub host: String,
     pub port: u16,
+    /// A Unix socket instead of host and port, TLS on top.
+    pub route: Route,
     /// `None`: MQTT 5, falling back to 3.1.1 when the broker refuses version 5.
     pub protocol: Option<Protocol>,
     /// Empty: the broker assigns one (MQTT 5) or uses a temporary session.
@@ -48,6 +51,7 @@ impl Default for Options {
         Options {
             host: "localhost".into(),
             port: 1883,
+            route: Route::default(),
             protocol: None,
             client_id: String::new(),
             clean_start: true,

@@ -15,9 +15,11 @@ use bytes::Bytes;
 
 use crate::cli::{
     ConnectionArgs, End, EndingArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion,
-    SessionArgs, StatusArgs,
+    SessionArgs, StatusArgs, TlsArgs, TlsVersionArg,
 };
-use crate::client::{verdict, Client, ClientError, Ending, Options};
+use crate::client::{
+    verdict, warn, BrokerUrl, Client, ClientError, Ending, Options, Route, TlsOptions, TlsVersion,
+};
 use crate::codec::{topic, Properties, Protocol, Publish, QoS, Will};
 
 /// A mistake on the command line found after parsing: exit code 2.
@@ -222,11 +224,52 @@ pub fn qos(value: u8) -> QoS {
 }
 
 /// Client options from the shared connection flags and, where the command has
-/// them, the session flags.
+/// them, the session flags. A URL (`-L`) must name no topic.
 pub fn client_options(
     connection: &ConnectionArgs,
     session: Option<&SessionArgs>,
 ) -> anyhow::Result<Options> {
+    match client_options_with_topic(connection, session)? {
+        (options, None) => Ok(options),
+        (_, Some(_)) => usage("this command takes no topic in its URL (-L)"),
+    }
+}
+
+/// Client options as [`client_options`] makes them, and the topic a URL
+/// (`-L`) names, for the commands that take one.
+pub fn client_options_with_topic(
+    connection: &ConnectionArgs,
+    session: Option<&SessionArgs>,
+) -> anyhow::Result<(Options, Option<String>)> {
+    let url = match &connection.url {
+        Some(text) => {
+            Some(BrokerUrl::parse(text).or_else(|e| usage(format!("invalid URL for -L: {e}")))?)
+        }
+        None => None,
+    };
+    if url.as_ref().is_some_and(|u| u.password.is_some()) {
+        warn(
+            "a password in a URL is visible to other users in ps; --pw-file and \
+             MQTK_PASSWORD keep it out of sight",
+        );
+    }
+    let tls = url.as_ref().is_some_and(|u| u.scheme.is_tls()) || connection.tls.wanted();
+    let (host, port) = match &url {
+        Some(url) => (url.host.clone(), url.port()),
+        None => (
+            connection.host.clone(),
+            connection.port.unwrap_or(if tls { 8883 } else { 1883 }),
+        ),
+    };
+    let username = connection
+        .username
+        .clone()
+        .or_else(|| url.as_ref().and_then(|u| u.username.clone()));
+    let url_password = url.as_ref().and_then(|u| u.password.clone());
+    let route = Route {
+        unix: connection.unix.clone(),
+        tls: tls.then(|| tls_options(&connection.tls)),
+    };
     let protocol = connection.protocol_version.map(|v| match v {
         ProtocolVersion::V5 => Protocol::V5,
         ProtocolVersion::V311 => Protocol::V311,
@@ -258,9 +301,9 @@ pub fn client_options(
             Some(Bytes::from(text.lines().next().unwrap_or("").to_owned()))
         }
         (Some(password), None) => Some(Bytes::from(password.clone())),
-        (None, None) => None,
+        (None, None) => url_password.map(Bytes::from),
     };
-    if password.is_some() && connection.username.is_none() && protocol != Some(Protocol::V5) {
+    if password.is_some() && username.is_none() && protocol != Some(Protocol::V5) {
         return usage("a password needs a user name (-u), except with -V 5");
     }
     let will = will(connection)?;
@@ -268,22 +311,41 @@ pub fn client_options(
     if will_properties && protocol.is_some_and(|p| !p.is_v5()) {
         return usage("will properties need MQTT 5 (-V 5)");
     }
-    Ok(Options {
-        host: connection.host.clone(),
-        port: connection.port,
+    let options = Options {
+        host,
+        port,
+        route,
         protocol,
         client_id,
         clean_start: !resume,
         session_expiry,
         keep_alive: connection.keepalive,
-        username: connection.username.clone(),
+        username,
         password,
         will,
         connect_timeout: Duration::from_secs_f64(connection.connect_timeout),
         response_timeout: Duration::from_secs_f64(connection.connect_timeout),
         trace: connection.debug,
         ..Options::default()
-    })
+    };
+    Ok((options, url.and_then(|u| u.topic)))
+}
+
+fn tls_options(args: &TlsArgs) -> TlsOptions {
+    TlsOptions {
+        ca_file: args.cafile.clone(),
+        ca_path: args.capath.clone(),
+        cert: args.cert.clone(),
+        key: args.key.clone(),
+        insecure: args.insecure,
+        min_version: args.tls_version.map(|v| match v {
+            TlsVersionArg::V1_2 => TlsVersion::V1_2,
+            TlsVersionArg::V1_3 => TlsVersion::V1_3,
+        }),
+        alpn: args.alpn.clone(),
+        server_name: args.sni.clone(),
+        keylog: args.tls_keylog.clone(),
+    }
 }
 
 fn will(connection: &ConnectionArgs) -> anyhow::Result<Option<Will>> {
@@ -389,10 +451,11 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
             match client_error {
                 ClientError::Unreachable { .. }
                 | ClientError::ConnectTimeout { .. }
-                | ClientError::NoConnAck { .. } => Some(exit::UNREACHABLE),
-                ClientError::Refused { .. } | ClientError::VersionRefused { .. } => {
-                    Some(exit::REFUSED)
-                }
+                | ClientError::NoConnAck { .. }
+                | ClientError::Tls { .. } => Some(exit::UNREACHABLE),
+                ClientError::Refused { .. }
+                | ClientError::VersionRefused { .. }
+                | ClientError::TlsRefused(_) => Some(exit::REFUSED),
                 _ => None,
             }
         })

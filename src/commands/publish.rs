@@ -10,8 +10,8 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::{
-    check_topic_name, client_options, message_properties, qos, require_v5, usage, Interrupt,
-    Lifecycle,
+    check_topic_name, client_options_with_topic, message_properties, qos, require_v5, usage,
+    Interrupt, Lifecycle,
 };
 use crate::cli::{exit, PubArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
@@ -83,8 +83,14 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
 }
 
 async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
-    check_topic_name(&args.topic, "-t")?;
-    let mut options = client_options(&args.connection, Some(&args.session))?;
+    let (mut options, url_topic) =
+        client_options_with_topic(&args.connection, Some(&args.session))?;
+    let topic = match (args.topic, url_topic) {
+        (Some(topic), None) | (None, Some(topic)) => topic,
+        (Some(_), Some(_)) => return usage("give the topic with -t or in the URL, not both"),
+        (None, None) => return usage("no topic: give -t TOPIC or a URL with a path"),
+    };
+    check_topic_name(&topic, "-t")?;
     if !(args.repeat_delay >= 0.0 && args.repeat_delay.is_finite()) {
         return usage("--repeat-delay must be zero or more seconds");
     }
@@ -117,7 +123,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
         template: Publish {
             qos: qos(args.qos),
             retain: args.retain,
-            topic: args.topic,
+            topic,
             properties,
             ..Publish::default()
         },

@@ -12,7 +12,9 @@ use std::time::{Duration, SystemTime};
 use anyhow::bail;
 use tokio::time::Instant;
 
-use super::{check_topic_filter, client_options, qos, require_v5, usage, Interrupt, Lifecycle};
+use super::{
+    check_topic_filter, client_options_with_topic, qos, require_v5, usage, Interrupt, Lifecycle,
+};
 use crate::cli::{exit, ColorChoice, SubArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{
@@ -114,7 +116,10 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
     }
 }
 
-fn plan(args: SubArgs) -> anyhow::Result<Plan> {
+fn plan(mut args: SubArgs) -> anyhow::Result<Plan> {
+    let (mut options, url_topic) =
+        client_options_with_topic(&args.connection, Some(&args.session))?;
+    args.topics.extend(url_topic);
     for filter in &args.topics {
         check_topic_filter(filter, "-t")?;
         if args.no_local && topic::is_shared(filter) {
@@ -139,7 +144,6 @@ fn plan(args: SubArgs) -> anyhow::Result<Plan> {
     if args.count == Some(0) {
         return usage("-C must be at least 1");
     }
-    let mut options = client_options(&args.connection, Some(&args.session))?;
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
     let retain_handling = match args.retain_handling {
         1 => RetainHandling::OnNewSubscribe,

@@ -130,7 +130,7 @@ pub fn mosquitto() -> Option<Broker> {
     static MOSQUITTO: OnceLock<Option<Mosquitto>> = OnceLock::new();
     let server = MOSQUITTO.get_or_init(|| {
         let exe = find_tool("mosquitto", "mosquitto")?;
-        Some(Mosquitto::start("mosquitto", &exe, free_port(), None))
+        Some(Mosquitto::start("mosquitto", &exe, free_port(), None, ""))
     });
     server.as_ref().map(|server| server.broker.clone())
 }
@@ -148,6 +148,7 @@ pub fn mosquitto_with_password() -> Option<(Broker, &'static str, &'static str)>
             &exe,
             free_port(),
             Some(login),
+            "",
         ))
     });
     let server = server.as_ref()?;
@@ -343,13 +344,15 @@ struct Mosquitto {
 
 impl Mosquitto {
     /// Starts mosquitto on `port` in a temporary directory of its own, with
-    /// `login = (mosquitto_passwd, user, password)` required when given, and waits until it
-    /// accepts connections.
+    /// `login = (mosquitto_passwd, user, password)` required when given and the `extra`
+    /// configuration lines after the listener's (they apply to it), and waits until it accepts
+    /// connections.
     fn start(
         name: &'static str,
         exe: &Path,
         port: u16,
         login: Option<(&Path, &str, &str)>,
+        extra: &str,
     ) -> Mosquitto {
         // Kept on disk after this function; the watchdog removes it.
         let dir = tempfile::Builder::new()
@@ -357,7 +360,7 @@ impl Mosquitto {
             .tempdir()
             .expect("create a temporary directory for mosquitto")
             .keep();
-        let config_file = write_mosquitto_config(&dir, port, login);
+        let config_file = write_mosquitto_config(&dir, port, login, extra);
         let log_file = dir.join("mosquitto.log");
         let log = File::create(&log_file).expect("create mosquitto.log");
         let mut child = Command::new(exe)
@@ -406,7 +409,12 @@ fn mosquitto_broker(name: &'static str, port: u16) -> Broker {
 
 /// Writes `dir`/mosquitto.conf for a listener on `port`, anonymous or with `login` (see
 /// [`Mosquitto::start`]), and returns its path.
-fn write_mosquitto_config(dir: &Path, port: u16, login: Option<(&Path, &str, &str)>) -> PathBuf {
+fn write_mosquitto_config(
+    dir: &Path,
+    port: u16,
+    login: Option<(&Path, &str, &str)>,
+    extra: &str,
+) -> PathBuf {
     // mosquitto's default `max_queued_messages 1000` drops messages, QoS 0 and 1 alike, for a
     // subscriber that falls more than 1000 behind (a debug build on a busy machine does with
     // 100,000 messages; "Outgoing messages are being dropped" in the log); the tests are about
@@ -443,6 +451,7 @@ fn write_mosquitto_config(dir: &Path, port: u16, login: Option<(&Path, &str, &st
             config.push_str(&format!("password_file {}\n", password_file.display()));
         }
     }
+    config.push_str(extra);
     let config_file = dir.join("mosquitto.conf");
     fs::write(&config_file, config).expect("write mosquitto.conf");
     config_file

@@ -13,6 +13,8 @@ const NAME: &str = "own-mosquitto";
 pub struct OwnMosquitto {
     exe: PathBuf,
     port: u16,
+    /// Configuration lines after the listener's, which apply to it.
+    extra: String,
     /// `None` between [`OwnMosquitto::kill`] and [`OwnMosquitto::start_again`].
     running: Option<Mosquitto>,
 }
@@ -21,9 +23,16 @@ impl OwnMosquitto {
     /// Starts mosquitto on a free port, or returns `None` when mosquitto is not installed (with
     /// CI=true the harness panics instead).
     pub fn start() -> Option<OwnMosquitto> {
+        OwnMosquitto::start_with("")
+    }
+
+    /// Like [`OwnMosquitto::start`], with `extra` configuration lines after the listener's
+    /// (TLS files, another listener).
+    pub fn start_with(extra: &str) -> Option<OwnMosquitto> {
         let mut own = OwnMosquitto {
             exe: find_tool("mosquitto", "mosquitto")?,
             port: free_port(),
+            extra: extra.to_string(),
             running: None,
         };
         own.start_again();
@@ -46,7 +55,13 @@ impl OwnMosquitto {
     /// it accepts connections.
     pub fn start_again(&mut self) {
         self.kill();
-        self.running = Some(Mosquitto::start(NAME, &self.exe, self.port, None));
+        self.running = Some(Mosquitto::start(
+            NAME,
+            &self.exe,
+            self.port,
+            None,
+            &self.extra,
+        ));
     }
 }
 

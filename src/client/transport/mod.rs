@@ -1,0 +1,224 @@
+//! The byte stream under a connection: TCP or a Unix domain socket, with TLS
+//! on top when asked. Every kind is one `AsyncRead + AsyncWrite`, so nothing
+//! above this module knows which one it has.
+//!
+//! Layout:
+//! - this file: [`Transport`], [`Route`] (where and how to connect) and the
+//!   connect steps, timed for `mqtk ping`
+//! - `tls`: rustls settings, the handshake and its errors in words
+//! - `url`: broker URLs (`-L`)
+
+mod tls;
+mod url;
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{lookup_host, TcpStream};
+use tokio::time::Instant;
+
+pub use tls::{refusal, TlsInfo, TlsOptions, TlsVersion};
+pub use url::{BrokerUrl, Scheme};
+
+use super::ClientError;
+
+/// How to reach the broker below MQTT.
+#[derive(Debug, Clone, Default)]
+pub struct Route {
+    /// A Unix domain socket instead of TCP to host and port.
+    pub unix: Option<PathBuf>,
+    /// TLS on top of the connection.
+    pub tls: Option<TlsOptions>,
+}
+
+/// The connection under TLS, or without it.
+pub enum Base {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(tokio::net::UnixStream),
+}
+
+/// One network connection to a broker.
+pub enum Transport {
+    Plain(Base),
+    Tls(Box<tokio_rustls::client::TlsStream<Base>>),
+}
+
+/// How long the steps below MQTT took, for `mqtk ping`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    /// Resolving the host name.
+    pub resolve: Duration,
+    /// The TCP handshake (or the Unix socket's connect), to the address that answered.
+    pub tcp: Duration,
+    /// The TLS handshake, with what it agreed on.
+    pub tls: Option<(Duration, TlsInfo)>,
+    /// The address connected to; `None` for a Unix socket.
+    pub peer: Option<SocketAddr>,
+}
+
+impl Transport {
+    /// Connects to `host:port` (trying each address the name resolves to) or
+    /// to the Unix socket of `route`, then makes the TLS handshake it asks
+    /// for, within `timeout` overall.
+    pub async fn connect(
+        host: &str,
+        port: u16,
+        route: &Route,
+        timeout: Duration,
+    ) -> Result<(Self, Opened), ClientError> {
+        let addr = match &route.unix {
+            Some(path) => path.display().to_string(),
+            None => format!("{host}:{port}"),
+        };
+        let steps = async {
+            let (base, mut opened) = match &route.unix {
+                Some(path) => connect_unix(path, &addr).await?,
+                None => connect_tcp(host, port, &addr).await?,
+            };
+            let Some(tls) = &route.tls else {
+                return Ok((Transport::Plain(base), opened));
+            };
+            let started = Instant::now();
+            let stream = tls::handshake(base, host, tls, &addr).await?;
+            let info = tls::info(&stream);
+            opened.tls = Some((started.elapsed(), info));
+            Ok((Transport::Tls(Box::new(stream)), opened))
+        };
+        tokio::time::timeout(timeout, steps)
+            .await
+            .map_err(|_| ClientError::ConnectTimeout {
+                addr: addr.clone(),
+                after: timeout,
+            })?
+    }
+
+    /// Ends the connection with a TCP reset instead of an orderly close, as the
+    /// broker sees a device whose network vanished mid-connection.
+    pub fn reset(self) {
+        let base = match &self {
+            Transport::Plain(base) => base,
+            Transport::Tls(stream) => stream.get_ref().0,
+        };
+        // A zero linger time makes close() send RST and drop unsent data. A
+        // Unix socket has no reset: it just closes.
+        if let Base::Tcp(stream) = base {
+            stream.set_zero_linger().ok();
+        }
+    }
+}
+
+async fn connect_tcp(host: &str, port: u16, addr: &str) -> Result<(Base, Opened), ClientError> {
+    let unreachable = |source| ClientError::Unreachable {
+        addr: addr.to_string(),
+        source,
+    };
+    let started = Instant::now();
+    let addrs: Vec<SocketAddr> = lookup_host((host, port))
+        .await
+        .map_err(unreachable)?
+        .collect();
+    let resolved = Instant::now();
+    let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
+    for peer in addrs {
+        match TcpStream::connect(peer).await {
+            Ok(stream) => {
+                // Small packets (acknowledgements, pings, single messages)
+                // must not wait for Nagle's algorithm; the client batches its
+                // own writes.
+                stream.set_nodelay(true).ok();
+                let opened = Opened {
+                    resolve: resolved - started,
+                    tcp: resolved.elapsed(),
+                    tls: None,
+                    peer: Some(peer),
+                };
+                return Ok((Base::Tcp(stream), opened));
+            }
+            Err(e) => last_error = e,
+        }
+    }
+    Err(unreachable(last_error))
+}
+
+#[cfg(unix)]
+async fn connect_unix(path: &std::path::Path, addr: &str) -> Result<(Base, Opened), ClientError> {
+    let started = Instant::now();
+    let stream = tokio::net::UnixStream::connect(path)
+        .await
+        .map_err(|source| ClientError::Unreachable {
+            addr: addr.to_string(),
+            source,
+        })?;
+    let opened = Opened {
+        resolve: Duration::ZERO,
+        tcp: started.elapsed(),
+        tls: None,
+        peer: None,
+    };
+    Ok((Base::Unix(stream), opened))
+}
+
+#[cfg(not(unix))]
+async fn connect_unix(_: &std::path::Path, addr: &str) -> Result<(Base, Opened), ClientError> {
+    Err(ClientError::Unreachable {
+        addr: addr.to_string(),
+        source: io::Error::new(io::ErrorKind::Unsupported, "no Unix sockets here"),
+    })
+}
+
+/// Implements `AsyncRead` and `AsyncWrite` for an enum whose variants all
+/// hold one.
+macro_rules! delegate_io {
+    ($type:ty { $($variant:path),+ }) => {
+        impl AsyncRead for $type {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut ReadBuf<'_>,
+            ) -> Poll<io::Result<()>> {
+                match self.get_mut() {
+                    $( $variant(s) => Pin::new(s).poll_read(cx, buf), )+
+                }
+            }
+        }
+
+        impl AsyncWrite for $type {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                match self.get_mut() {
+                    $( $variant(s) => Pin::new(s).poll_write(cx, buf), )+
+                }
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                match self.get_mut() {
+                    $( $variant(s) => Pin::new(s).poll_flush(cx), )+
+                }
+            }
+
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                match self.get_mut() {
+                    $( $variant(s) => Pin::new(s).poll_shutdown(cx), )+
+                }
+            }
+        }
+    };
+}
+
+#[cfg(unix)]
+delegate_io!(Base { Base::Tcp, Base::Unix });
+#[cfg(not(unix))]
+delegate_io!(Base { Base::Tcp });
+delegate_io!(Transport {
+    Transport::Plain,
+    Transport::Tls
+});

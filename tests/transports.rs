@@ -1,0 +1,279 @@
+//! TLS and Unix sockets against real mosquitto listeners, with certificates
+//! this test makes (rcgen): verification, the errors a person sees when it
+//! fails, client certificates, versions, and a broker's Unix socket.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::own_mosquitto::OwnMosquitto;
+use common::run::{spawn, Finished};
+use common::{mqtk, unique_topic, HOST};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+};
+
+/// The name on the broker's certificate; tests connect to 127.0.0.1.
+const BROKER_NAME: &str = "broker.test";
+
+/// A CA, a broker certificate it signed for [`BROKER_NAME`], a client
+/// certificate it signed, and a second CA that signed nothing here.
+struct Pki {
+    dir: tempfile::TempDir,
+}
+
+impl Pki {
+    fn new() -> Pki {
+        let dir = tempfile::tempdir().expect("a directory for the certificates");
+        let (ca_pem, ca) = certificate_authority("mqtk test CA");
+        fs::write(dir.path().join("ca.pem"), ca_pem).unwrap();
+        let (other_pem, _) = certificate_authority("another CA");
+        fs::write(dir.path().join("other-ca.pem"), other_pem).unwrap();
+        for (name, purpose) in [
+            ("broker", ExtendedKeyUsagePurpose::ServerAuth),
+            ("client", ExtendedKeyUsagePurpose::ClientAuth),
+        ] {
+            let mut params = CertificateParams::new(vec![BROKER_NAME.to_string()]).unwrap();
+            params.distinguished_name.push(DnType::CommonName, name);
+            params.extended_key_usages.push(purpose);
+            let key = KeyPair::generate().unwrap();
+            let cert = params.signed_by(&key, &ca).unwrap();
+            fs::write(dir.path().join(format!("{name}.pem")), cert.pem()).unwrap();
+            fs::write(dir.path().join(format!("{name}.key")), key.serialize_pem()).unwrap();
+        }
+        Pki { dir }
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.path().join(file)
+    }
+
+    fn arg(&self, file: &str) -> String {
+        self.path(file).display().to_string()
+    }
+
+    /// mosquitto configuration lines for a TLS listener with the broker certificate.
+    fn listener(&self, extra: &str) -> String {
+        format!(
+            "cafile {}\ncertfile {}\nkeyfile {}\n{extra}",
+            self.arg("ca.pem"),
+            self.arg("broker.pem"),
+            self.arg("broker.key")
+        )
+    }
+}
+
+fn certificate_authority(name: &str) -> (String, Issuer<'static, KeyPair>) {
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.distinguished_name.push(DnType::CommonName, name);
+    let key = KeyPair::generate().unwrap();
+    let pem = params.self_signed(&key).unwrap().pem();
+    (pem, Issuer::new(params, key))
+}
+
+/// Runs `mqtk pub -h 127.0.0.1 -p PORT -t TOPIC -m x -q 1 ARGS...`.
+fn publish(broker: &OwnMosquitto, args: &[&str]) -> Finished {
+    let port = broker.broker().port.to_string();
+    let topic = unique_topic("tls");
+    let mut command = mqtk();
+    command
+        .args([
+            "pub", "-h", HOST, "-p", &port, "-t", &topic, "-m", "x", "-q", "1",
+        ])
+        .args(args);
+    spawn(&format!("pub {}", args.join(" ")), &mut command, None).finish()
+}
+
+#[test]
+fn a_verified_tls_connection_carries_messages_both_ways() {
+    let pki = Pki::new();
+    let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
+        return;
+    };
+    let ca = pki.arg("ca.pem");
+    let tls = ["--cafile", ca.as_str(), "--sni", BROKER_NAME];
+    publish(&broker, &tls).assert_code(0, "pub over TLS");
+    // Retained, then read back over TLS, through an mqtts:// URL.
+    let topic = unique_topic("tls-retained");
+    let port = broker.broker().port;
+    let url = format!("mqtts://{HOST}:{port}/{topic}");
+    let mut command = mqtk();
+    command
+        .args(["pub", "-L", &url, "-m", "kept", "-r", "-q", "1"])
+        .args(tls);
+    spawn("pub -L mqtts://", &mut command, None)
+        .finish()
+        .assert_code(0, "pub -L mqtts://");
+    let mut command = mqtk();
+    command
+        .args(["sub", "-L", &url, "-C", "1", "-W", "5"])
+        .args(tls);
+    let read = spawn("sub -L mqtts://", &mut command, None).finish();
+    read.assert_code(0, "sub over TLS");
+    assert_eq!(read.stdout(), "kept\n");
+}
+
+#[test]
+fn a_certificate_from_another_ca_is_refused_in_one_line_naming_the_ca() {
+    let pki = Pki::new();
+    let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
+        return;
+    };
+    let other = pki.arg("other-ca.pem");
+    let output = publish(&broker, &["--cafile", &other, "--sni", BROKER_NAME]);
+    output.assert_code(3, "the wrong CA");
+    assert_eq!(output.stderr.lines().count(), 1, "{}", output.stderr);
+    assert!(
+        output.stderr.contains("not signed by a CA we trust") && output.stderr.contains(&other),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn a_name_mismatch_names_both_names_and_sni_or_insecure_get_past_it() {
+    let pki = Pki::new();
+    let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
+        return;
+    };
+    let ca = pki.arg("ca.pem");
+    // By address, the name on the certificate does not match.
+    let output = publish(&broker, &["--cafile", &ca]);
+    output.assert_code(3, "a name mismatch");
+    assert!(
+        output.stderr.contains(BROKER_NAME) && output.stderr.contains(HOST),
+        "{}",
+        output.stderr
+    );
+    publish(&broker, &["--cafile", &ca, "--sni", BROKER_NAME]).assert_code(0, "--sni");
+    let insecure = publish(&broker, &["--insecure"]);
+    insecure.assert_code(0, "--insecure");
+    assert!(
+        insecure.stderr.contains("warning: TLS without verifying"),
+        "{}",
+        insecure.stderr
+    );
+}
+
+#[test]
+fn a_broker_that_requires_a_client_certificate_refuses_none_and_takes_ours() {
+    let pki = Pki::new();
+    let config = pki.listener("require_certificate true\n");
+    let Some(broker) = OwnMosquitto::start_with(&config) else {
+        return;
+    };
+    let ca = pki.arg("ca.pem");
+    let tls = ["--cafile", ca.as_str(), "--sni", BROKER_NAME];
+    let refused = publish(&broker, &tls);
+    refused.assert_code(4, "no client certificate");
+    assert!(
+        refused.stderr.contains("refused our client certificate"),
+        "{}",
+        refused.stderr
+    );
+    let (cert, key) = (pki.arg("client.pem"), pki.arg("client.key"));
+    let mut with_cert = tls.to_vec();
+    with_cert.extend(["--cert", &cert, "--key", &key]);
+    publish(&broker, &with_cert).assert_code(0, "a client certificate");
+}
+
+#[test]
+fn the_tls_version_is_ours_to_choose_and_keys_can_be_logged() {
+    let pki = Pki::new();
+    let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
+        return;
+    };
+    let ca = pki.arg("ca.pem");
+    let keylog = pki.path("keys.log");
+    let keylog_arg = keylog.display().to_string();
+    let args = [
+        "--cafile",
+        ca.as_str(),
+        "--sni",
+        BROKER_NAME,
+        "--tls-version",
+        "1.3",
+        "--tls-keylog",
+        &keylog_arg,
+        "-d",
+    ];
+    let output = publish(&broker, &args);
+    output.assert_code(0, "TLS 1.3");
+    assert!(
+        output.stderr.contains("mqtk: TLS 1.3 with TLS13_"),
+        "{}",
+        output.stderr
+    );
+    // The NSS key log format Wireshark reads: label, client random, secret.
+    let log = read(&keylog);
+    let line = log
+        .lines()
+        .find(|l| l.starts_with("CLIENT_TRAFFIC_SECRET_0 "));
+    assert!(line.is_some_and(|l| l.split(' ').count() == 3), "{log}");
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_default()
+}
+
+#[test]
+fn a_pem_file_that_is_not_one_is_named() {
+    let pki = Pki::new();
+    let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
+        return;
+    };
+    let not_pem = pki.path("not.pem");
+    fs::write(&not_pem, "hello").unwrap();
+    let output = publish(&broker, &["--cafile", &not_pem.display().to_string()]);
+    output.assert_code(1, "a CA file without certificates");
+    assert!(
+        output.stderr.contains(&not_pem.display().to_string()),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn a_broker_unix_socket_is_reached_with_unix() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("mosquitto.sock");
+    let config = format!("listener 0 {}\n", socket.display());
+    let Some(_broker) = OwnMosquitto::start_with(&config) else {
+        return;
+    };
+    let socket_arg = socket.display().to_string();
+    let topic = unique_topic("unix");
+    let mut command = mqtk();
+    command.args([
+        "pub",
+        "--unix",
+        &socket_arg,
+        "-t",
+        &topic,
+        "-m",
+        "local",
+        "-r",
+        "-q",
+        "1",
+    ]);
+    spawn("pub --unix", &mut command, None)
+        .finish()
+        .assert_code(0, "pub --unix");
+    let mut command = mqtk();
+    command.args([
+        "sub",
+        "--unix",
+        &socket_arg,
+        "-t",
+        &topic,
+        "-C",
+        "1",
+        "-W",
+        "5",
+    ]);
+    let read = spawn("sub --unix", &mut command, None).finish();
+    read.assert_code(0, "sub --unix");
+    assert_eq!(read.stdout(), "local\n");
+}
