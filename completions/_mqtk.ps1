@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish messages: one, a file, or stdin whole or line by line')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe to topics and print the messages that arrive')
             [CompletionResult]::new('will', 'will', [CompletionResultType]::ParameterValue, 'Test a last will: end a connection on purpose and watch the will arrive')
+            [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Measure how the broker answers: connect time, round trips, what it offers')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -250,10 +251,75 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mqtk;ping' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Stop after COUNT round trips [default: until Ctrl-C]')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after COUNT round trips [default: until Ctrl-C]')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Seconds between round trips; fractions allowed')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between round trips; fractions allowed')
+            [CompletionResult]::new('-W', '-W ', [CompletionResultType]::ParameterName, 'Seconds to wait for one answer; a later one counts as lost')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for one answer; a later one counts as lost')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'QoS of the --publish messages: 0, 1 or 2')
+            [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'QoS of the --publish messages: 0, 1 or 2')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Payload size of the --publish messages, in bytes (at least 8: a sequence number)')
+            [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Payload size of the --publish messages, in bytes (at least 8: a sequence number)')
+            [CompletionResult]::new('--end', '--end', [CompletionResultType]::ParameterName, 'How to end the connection, and with it what the broker does with the will')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Announce this client on TOPIC: retained online after connecting, offline at a clean exit, and offline as the will when it vanishes')
+            [CompletionResult]::new('--status-online', '--status-online', [CompletionResultType]::ParameterName, 'The online announcement')
+            [CompletionResult]::new('--status-offline', '--status-offline', [CompletionResultType]::ParameterName, 'The offline announcement')
+            [CompletionResult]::new('--status-qos', '--status-qos', [CompletionResultType]::ParameterName, 'QoS of both announcements')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host name or address')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host name or address')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port [default: 1883, 8883 with TLS]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port [default: 1883, 8883 with TLS]')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Connect to the broker''s Unix domain socket at PATH instead of host and port')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]')
+            [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Client identifier prefix, completed with random characters')
+            [CompletionResult]::new('--id-prefix', '--id-prefix', [CompletionResultType]::ParameterName, 'Client identifier prefix, completed with random characters')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Keep alive in seconds; 0 disables it')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Keep alive in seconds; 0 disables it')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)')
+            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)')
+            [CompletionResult]::new('--pw-file', '--pw-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('--cafile', '--cafile', [CompletionResultType]::ParameterName, 'Trust the CA certificates in FILE (PEM) instead of the system''s')
+            [CompletionResult]::new('--capath', '--capath', [CompletionResultType]::ParameterName, 'Trust the CA certificates in the PEM files of DIR instead of the system''s')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate chain (PEM), for brokers that ask for one; with --key')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key of --cert (PEM: PKCS#1, PKCS#8 or SEC1; RSA, ECDSA or Ed25519)')
+            [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'The oldest TLS version to accept')
+            [CompletionResult]::new('--alpn', '--alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca for AWS IoT on port 443 (repeatable)')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'Server name to send (SNI) and verify, when it is not the host')
+            [CompletionResult]::new('--tls-keylog', '--tls-keylog', [CompletionResultType]::ParameterName, 'Append the TLS session keys to FILE, for Wireshark (SSLKEYLOGFILE works too)')
+            [CompletionResult]::new('--will-topic', '--will-topic', [CompletionResultType]::ParameterName, 'Topic of the will message')
+            [CompletionResult]::new('--will-payload', '--will-payload', [CompletionResultType]::ParameterName, 'Payload of the will message')
+            [CompletionResult]::new('--will-qos', '--will-qos', [CompletionResultType]::ParameterName, 'QoS of the will message')
+            [CompletionResult]::new('--will-delay', '--will-delay', [CompletionResultType]::ParameterName, 'Seconds the broker waits before publishing the will (MQTT 5)')
+            [CompletionResult]::new('--will-message-expiry', '--will-message-expiry', [CompletionResultType]::ParameterName, 'Message expiry interval of the will in seconds (MQTT 5)')
+            [CompletionResult]::new('--will-content-type', '--will-content-type', [CompletionResultType]::ParameterName, 'Content type of the will (MQTT 5)')
+            [CompletionResult]::new('--will-user-property', '--will-user-property', [CompletionResultType]::ParameterName, 'User property of the will, as key=value (MQTT 5; repeatable)')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]')
+            [CompletionResult]::new('--publish', '--publish', [CompletionResultType]::ParameterName, 'Time a message through the broker instead: published to a topic of its own, received back')
+            [CompletionResult]::new('--info', '--info', [CompletionResultType]::ParameterName, 'Print what the broker said in CONNACK, one item a line, then ping')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the whole result as one JSON object at the end, and nothing else')
+            [CompletionResult]::new('--no-disconnect', '--no-disconnect', [CompletionResultType]::ParameterName, 'Same as --end close: no DISCONNECT, so the broker publishes the will')
+            [CompletionResult]::new('--disconnect-with-will', '--disconnect-with-will', [CompletionResultType]::ParameterName, 'Same as --end disconnect-with-will (MQTT 5)')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'Print every packet sent and received on stderr')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print every packet sent and received on stderr')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS, verifying the broker against the system''s root certificates')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate at all (a warning says so every time)')
+            [CompletionResult]::new('--will-retain', '--will-retain', [CompletionResultType]::ParameterName, 'Retain the will message')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mqtk;help' {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish messages: one, a file, or stdin whole or line by line')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe to topics and print the messages that arrive')
             [CompletionResult]::new('will', 'will', [CompletionResultType]::ParameterValue, 'Test a last will: end a connection on purpose and watch the will arrive')
+            [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Measure how the broker answers: connect time, round trips, what it offers')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -264,6 +330,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             break
         }
         'mqtk;help;will' {
+            break
+        }
+        'mqtk;help;ping' {
             break
         }
         'mqtk;help;help' {

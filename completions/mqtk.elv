@@ -24,6 +24,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand pub 'Publish messages: one, a file, or stdin whole or line by line'
             cand sub 'Subscribe to topics and print the messages that arrive'
             cand will 'Test a last will: end a connection on purpose and watch the will arrive'
+            cand ping 'Measure how the broker answers: connect time, round trips, what it offers'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;pub'= {
@@ -243,10 +244,74 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --will-retain 'Retain the will message'
             cand --help 'Print help'
         }
+        &'mqtk;ping'= {
+            cand -c 'Stop after COUNT round trips [default: until Ctrl-C]'
+            cand --count 'Stop after COUNT round trips [default: until Ctrl-C]'
+            cand -i 'Seconds between round trips; fractions allowed'
+            cand --interval 'Seconds between round trips; fractions allowed'
+            cand -W 'Seconds to wait for one answer; a later one counts as lost'
+            cand --timeout 'Seconds to wait for one answer; a later one counts as lost'
+            cand -q 'QoS of the --publish messages: 0, 1 or 2'
+            cand --qos 'QoS of the --publish messages: 0, 1 or 2'
+            cand -s 'Payload size of the --publish messages, in bytes (at least 8: a sequence number)'
+            cand --size 'Payload size of the --publish messages, in bytes (at least 8: a sequence number)'
+            cand --end 'How to end the connection, and with it what the broker does with the will'
+            cand --status 'Announce this client on TOPIC: retained online after connecting, offline at a clean exit, and offline as the will when it vanishes'
+            cand --status-online 'The online announcement'
+            cand --status-offline 'The offline announcement'
+            cand --status-qos 'QoS of both announcements'
+            cand -h 'Broker host name or address'
+            cand --host 'Broker host name or address'
+            cand -p 'Broker port [default: 1883, 8883 with TLS]'
+            cand --port 'Broker port [default: 1883, 8883 with TLS]'
+            cand -L 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)'
+            cand --url 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)'
+            cand --unix 'Connect to the broker''s Unix domain socket at PATH instead of host and port'
+            cand -V 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]'
+            cand --protocol-version 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]'
+            cand -I 'Client identifier prefix, completed with random characters'
+            cand --id-prefix 'Client identifier prefix, completed with random characters'
+            cand -k 'Keep alive in seconds; 0 disables it'
+            cand --keepalive 'Keep alive in seconds; 0 disables it'
+            cand --connect-timeout 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE'
+            cand -u 'User name'
+            cand --username 'User name'
+            cand -P 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)'
+            cand --pw 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)'
+            cand --pw-file 'Read the password from the first line of FILE'
+            cand --cafile 'Trust the CA certificates in FILE (PEM) instead of the system''s'
+            cand --capath 'Trust the CA certificates in the PEM files of DIR instead of the system''s'
+            cand --cert 'Client certificate chain (PEM), for brokers that ask for one; with --key'
+            cand --key 'Private key of --cert (PEM: PKCS#1, PKCS#8 or SEC1; RSA, ECDSA or Ed25519)'
+            cand --tls-version 'The oldest TLS version to accept'
+            cand --alpn 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca for AWS IoT on port 443 (repeatable)'
+            cand --sni 'Server name to send (SNI) and verify, when it is not the host'
+            cand --tls-keylog 'Append the TLS session keys to FILE, for Wireshark (SSLKEYLOGFILE works too)'
+            cand --will-topic 'Topic of the will message'
+            cand --will-payload 'Payload of the will message'
+            cand --will-qos 'QoS of the will message'
+            cand --will-delay 'Seconds the broker waits before publishing the will (MQTT 5)'
+            cand --will-message-expiry 'Message expiry interval of the will in seconds (MQTT 5)'
+            cand --will-content-type 'Content type of the will (MQTT 5)'
+            cand --will-user-property 'User property of the will, as key=value (MQTT 5; repeatable)'
+            cand --id 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]'
+            cand --publish 'Time a message through the broker instead: published to a topic of its own, received back'
+            cand --info 'Print what the broker said in CONNACK, one item a line, then ping'
+            cand --json 'Print the whole result as one JSON object at the end, and nothing else'
+            cand --no-disconnect 'Same as --end close: no DISCONNECT, so the broker publishes the will'
+            cand --disconnect-with-will 'Same as --end disconnect-with-will (MQTT 5)'
+            cand -d 'Print every packet sent and received on stderr'
+            cand --debug 'Print every packet sent and received on stderr'
+            cand --tls 'Use TLS, verifying the broker against the system''s root certificates'
+            cand --insecure 'Do not verify the broker''s certificate at all (a warning says so every time)'
+            cand --will-retain 'Retain the will message'
+            cand --help 'Print help'
+        }
         &'mqtk;help'= {
             cand pub 'Publish messages: one, a file, or stdin whole or line by line'
             cand sub 'Subscribe to topics and print the messages that arrive'
             cand will 'Test a last will: end a connection on purpose and watch the will arrive'
+            cand ping 'Measure how the broker answers: connect time, round trips, what it offers'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;help;pub'= {
@@ -254,6 +319,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
         &'mqtk;help;sub'= {
         }
         &'mqtk;help;will'= {
+        }
+        &'mqtk;help;ping'= {
         }
         &'mqtk;help;help'= {
         }

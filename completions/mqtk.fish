@@ -29,6 +29,7 @@ complete -c mqtk -n "__fish_mqtk_needs_command" -s h -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s t -l topic -d 'Topic to publish to (or the path of an -L URL)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s m -l message -d 'The message payload' -r
@@ -213,7 +214,63 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l tls -d 'Use TLS, veri
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l will-retain -d 'Retain the will message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l help -d 'Print help'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s c -l count -d 'Stop after COUNT round trips [default: until Ctrl-C]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s i -l interval -d 'Seconds between round trips; fractions allowed' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s W -l timeout -d 'Seconds to wait for one answer; a later one counts as lost' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s q -l qos -d 'QoS of the --publish messages: 0, 1 or 2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s s -l size -d 'Payload size of the --publish messages, in bytes (at least 8: a sequence number)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l end -d 'How to end the connection, and with it what the broker does with the will' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
+disconnect-with-will\t'DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)'
+close\t'Close the socket without DISCONNECT (TCP FIN)'
+reset\t'Reset the socket (TCP RST), as when a device\'s network vanishes'
+silent\t'Send nothing more, PINGREQ included, until the broker gives up after 1.5 x keep alive'
+takeover\t'Connect again with the same client identifier, which takes the session over'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status -d 'Announce this client on TOPIC: retained online after connecting, offline at a clean exit, and offline as the will when it vanishes' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status-online -d 'The online announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status-offline -d 'The offline announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status-qos -d 'QoS of both announcements' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s h -l host -d 'Broker host name or address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s p -l port -d 'Broker port [default: 1883, 8883 with TLS]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
+3.1.1\t''
+3.1\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s I -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l connect-timeout -d 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s u -l username -d 'User name' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s P -l pw -d 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l cafile -d 'Trust the CA certificates in FILE (PEM) instead of the system\'s' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l capath -d 'Trust the CA certificates in the PEM files of DIR instead of the system\'s' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l cert -d 'Client certificate chain (PEM), for brokers that ask for one; with --key' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l key -d 'Private key of --cert (PEM: PKCS#1, PKCS#8 or SEC1; RSA, ECDSA or Ed25519)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l tls-version -d 'The oldest TLS version to accept' -r -f -a "1.2\t''
+1.3\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca for AWS IoT on port 443 (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l sni -d 'Server name to send (SNI) and verify, when it is not the host' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l tls-keylog -d 'Append the TLS session keys to FILE, for Wireshark (SSLKEYLOGFILE works too)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-topic -d 'Topic of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-payload -d 'Payload of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-qos -d 'QoS of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-delay -d 'Seconds the broker waits before publishing the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l id -d 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l publish -d 'Time a message through the broker instead: published to a topic of its own, received back'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l info -d 'Print what the broker said in CONNACK, one item a line, then ping'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l json -d 'Print the whole result as one JSON object at the end, and nothing else'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s d -l debug -d 'Print every packet sent and received on stderr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

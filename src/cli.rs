@@ -113,6 +113,32 @@ macro_rules! sub_examples {
     };
 }
 
+macro_rules! ping_examples {
+    () => {
+        "Examples:
+  Is the broker there? Five round trips, a summary, exit 0 when all were answered:
+    mqtk ping -h broker -c 5
+  What the broker offers (MQTT 5 CONNACK properties), and one round trip:
+    mqtk ping -h broker --info -c 1
+  A message through the broker and back, at QoS 1, ten times a second:
+    mqtk ping -h broker --publish -q 1 -i 0.1 -c 50
+  The whole result as JSON, for a monitoring script:
+    mqtk ping -h broker -c 3 --json | jq .summary"
+    };
+}
+
+/// What `ping` says about the flags it takes from ping(8), and how it matches answers.
+macro_rules! ping_notes_help {
+    () => {
+        "Notes:
+  As in ping(8), -c is the count, -i the interval and -W the timeout of one
+  round trip. So the client identifier is --id only (-i elsewhere), and ping
+  has no session flags (-c is --disable-clean-start elsewhere).
+  A PINGRESP carries no identifier: answers are matched in order, and one that
+  comes after its timeout counts as lost and is not taken for a later answer."
+    };
+}
+
 // What `output::Template` implements; a test below keeps the two in step.
 macro_rules! format_help {
     () => {
@@ -218,6 +244,18 @@ const WILL_LONG_HELP: &str = concat!(
     environment_help!()
 );
 
+const PING_LONG_HELP: &str = concat!(
+    ping_examples!(),
+    "\n\n",
+    ping_notes_help!(),
+    "\n\n",
+    exit_codes_help!(
+        "141  stdout was closed (mqtk ping ... | head -3), as for a process ended by SIGPIPE"
+    ),
+    "\n\n",
+    environment_help!()
+);
+
 /// An MQTT command-line toolkit: publish, subscribe, and more
 ///
 /// mqtk speaks MQTT 5.0, 3.1.1 and 3.1. mqtk pub and mqtk sub work like
@@ -230,7 +268,7 @@ const WILL_LONG_HELP: &str = concat!(
     disable_version_flag = true,
     after_help = EXIT_CODES,
     after_long_help = concat!(
-        exit_codes_help!(concat!("141  sub: ", closed_pipe_exit_code!())),
+        exit_codes_help!(concat!("141  sub, ping: ", closed_pipe_exit_code!())),
         "\n\n",
         environment_help!(no_color_environment!(), tz_environment!()),
         "\n\nRun 'mqtk <command> --help' for the options and examples of each command."
@@ -293,6 +331,25 @@ pub enum Command {
         after_long_help = WILL_LONG_HELP,
     )]
     Will(WillTestArgs),
+    /// Measure how the broker answers: connect time, round trips, what it offers
+    ///
+    /// Like ping(8): connects, prints how long each phase took (name
+    /// resolution, TCP, CONNECT to CONNACK), then times one PINGREQ round trip
+    /// every -i seconds, until -c round trips or Ctrl-C, and prints a summary.
+    /// Exit 0 when every round trip was answered, 1 when one was not.
+    ///
+    /// --publish times a message through the broker instead: to a topic of its
+    /// own, and back. --info prints what the broker said in its CONNACK, and
+    /// which values it sent and which are defaults.
+    #[command(
+        disable_help_flag = true,
+        after_help = EXIT_CODES,
+        after_long_help = PING_LONG_HELP,
+        mut_arg("id", |a| a
+            .short(None)
+            .help("Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]")),
+    )]
+    Ping(PingArgs),
     /// Write the shell completions and man pages (for packagers and the docs test)
     #[command(name = "generate-docs", hide = true)]
     GenerateDocs(GenerateDocsArgs),
@@ -868,6 +925,63 @@ pub struct SubArgs {
     pub connection: ConnectionArgs,
 }
 
+/// Arguments of `mqtk ping`.
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    /// Stop after COUNT round trips [default: until Ctrl-C]
+    #[arg(short = 'c', long = "count", value_name = "COUNT", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Ping")]
+    pub count: Option<u64>,
+
+    /// Seconds between round trips; fractions allowed
+    #[arg(
+        short = 'i',
+        long = "interval",
+        value_name = "SECONDS",
+        default_value_t = 1.0,
+        help_heading = "Ping"
+    )]
+    pub interval: f64,
+
+    /// Seconds to wait for one answer; a later one counts as lost
+    #[arg(
+        short = 'W',
+        long = "timeout",
+        value_name = "SECONDS",
+        default_value_t = 5.0,
+        help_heading = "Ping"
+    )]
+    pub timeout: f64,
+
+    /// Time a message through the broker instead: published to a topic of its own, received back
+    #[arg(long, help_heading = "Ping")]
+    pub publish: bool,
+
+    /// QoS of the --publish messages: 0, 1 or 2
+    #[arg(short = 'q', long, default_value_t = 0, value_parser = qos_parser(), requires = "publish", help_heading = "Ping")]
+    pub qos: u8,
+
+    /// Payload size of the --publish messages, in bytes (at least 8: a sequence number)
+    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 16, value_parser = clap::value_parser!(u32).range(8..=268_435_455), requires = "publish", help_heading = "Ping")]
+    pub size: u32,
+
+    /// Print what the broker said in CONNACK, one item a line, then ping
+    #[arg(long, help_heading = "Output")]
+    pub info: bool,
+
+    /// Print the whole result as one JSON object at the end, and nothing else
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub ending: EndingArgs,
+
+    #[command(flatten)]
+    pub status: StatusArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
 /// MQTT protocol versions, by the names mosquitto accepts too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProtocolVersion {
@@ -933,6 +1047,33 @@ mod tests {
             args.connection.protocol_version,
             Some(ProtocolVersion::V311)
         );
+    }
+
+    #[test]
+    fn ping_takes_dash_i_and_dash_c_as_ping8_does_and_the_client_id_as_long_only() {
+        let cli = Cli::try_parse_from([
+            "mqtk", "ping", "-c", "3", "-i", "0.2", "-W", "0.5", "--id", "me",
+        ])
+        .unwrap();
+        let Command::Ping(args) = cli.command else {
+            panic!("not ping")
+        };
+        assert_eq!(args.count, Some(3));
+        assert_eq!(args.interval, 0.2);
+        assert_eq!(args.timeout, 0.5);
+        assert_eq!(args.connection.id.as_deref(), Some("me"));
+        // -i is still the client identifier elsewhere.
+        let cli = Cli::try_parse_from(["mqtk", "sub", "-i", "me", "-c", "-t", "a"]).unwrap();
+        let Command::Sub(args) = cli.command else {
+            panic!("not sub")
+        };
+        assert_eq!(args.connection.id.as_deref(), Some("me"));
+        assert!(args.session.disable_clean_start);
+        // ping has no session flags, and -q and -s belong to --publish.
+        assert!(Cli::try_parse_from(["mqtk", "ping", "-x", "10"]).is_err());
+        assert!(Cli::try_parse_from(["mqtk", "ping", "-q", "1"]).is_err());
+        assert!(Cli::try_parse_from(["mqtk", "ping", "--publish", "-q", "1", "-s", "8"]).is_ok());
+        assert!(Cli::try_parse_from(["mqtk", "ping", "-c", "0"]).is_err());
     }
 
     #[test]

@@ -23,7 +23,6 @@ mod transport;
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -112,8 +111,8 @@ pub struct BrokerLimits {
 /// How long connecting took, phase by phase, and to which address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectTimes {
-    /// `None` for a Unix socket.
-    pub peer: Option<SocketAddr>,
+    /// The address connected to, or the Unix socket's path.
+    pub peer: String,
     /// Resolving the host name.
     pub resolve: Duration,
     /// The TCP handshake.
@@ -807,8 +806,13 @@ async fn open(
             reason_string: connack.properties.reason_string.clone(),
         });
     }
+    let peer = match (opened.peer, &options.route.unix) {
+        (Some(addr), _) => addr.to_string(),
+        (None, Some(path)) => path.display().to_string(),
+        (None, None) => format!("{}:{}", options.host, options.port),
+    };
     let times = ConnectTimes {
-        peer: opened.peer,
+        peer,
         resolve: opened.resolve,
         tcp: opened.tcp,
         tls: opened.tls,

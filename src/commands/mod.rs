@@ -2,6 +2,7 @@
 //! settings first (validation and defaults in one place), then runs it against
 //! the client. Commands never touch bytes on the wire.
 
+pub mod ping;
 pub mod publish;
 pub mod subscribe;
 pub mod will;

@@ -1,0 +1,411 @@
+//! `mqtk ping`: like ping(8), for an MQTT broker. Connect and show how long
+//! each phase took, then time one round trip every interval (a PINGREQ, or
+//! with `--publish` a message through the broker and back) until a count or
+//! Ctrl-C, and sum up as ping(8) does.
+//!
+//! A PINGRESP carries no identifier, so answers are matched to requests in
+//! order: TCP keeps them in order and a broker answers each PINGREQ. A probe
+//! not answered within its timeout is lost, and its answer, when it still
+//! comes, is owed: it is dropped rather than taken for a later probe's.
+//!
+//! Layout:
+//! - this file: the plan, and the one loop of probes, answers and timeouts
+//! - `stats`: the tally, and ping(8)'s summary of it
+//! - `info`: the CONNACK item by item, for `--info`
+//! - `report`: the lines on stdout, or the `--json` object
+
+mod info;
+mod report;
+mod stats;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{self, Write};
+use std::time::Duration;
+
+use anyhow::bail;
+use bytes::{BufMut, Bytes, BytesMut};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::{check_topic_name, client_options, qos, random_suffix, usage, Interrupt, Lifecycle};
+use crate::cli::{exit, PingArgs};
+use crate::client::{verdict, Client, Event, Options};
+use crate::codec::{Properties, Publish, QoS, ReasonCode, RetainHandling, Subscription};
+use report::Report;
+use stats::Stats;
+
+/// The bytes of a `--publish` payload that carry its sequence number.
+const SEQ_LEN: usize = 8;
+
+/// What `mqtk ping` will do, resolved from its arguments.
+#[derive(Debug)]
+struct Plan {
+    options: Options,
+    lifecycle: Lifecycle,
+    /// `None`: until Ctrl-C.
+    count: Option<u64>,
+    interval: Duration,
+    timeout: Duration,
+    probe: Probe,
+    info: bool,
+    json: bool,
+}
+
+/// What one round trip is.
+#[derive(Debug, Clone, Copy)]
+enum Probe {
+    /// PINGREQ and its PINGRESP.
+    Ping,
+    /// A message to a topic of our own, and its copy back from the broker.
+    Publish { qos: QoS, size: usize },
+}
+
+/// A probe sent and not yet answered.
+#[derive(Debug, Clone, Copy)]
+struct Round {
+    seq: u64,
+    sent: Instant,
+}
+
+/// How the round trips ended.
+enum Stop {
+    /// The count was reached.
+    Done,
+    Interrupted,
+    /// stdout was closed.
+    ClosedPipe,
+    /// The connection failed.
+    Failed(anyhow::Error),
+}
+
+/// Runs `mqtk ping`.
+pub async fn run(args: PingArgs) -> anyhow::Result<u8> {
+    let plan = plan(args)?;
+    // Listen for Ctrl-C from the start, so one pressed while connecting is
+    // not lost, nor kills the process between two listeners.
+    let mut interrupt = Interrupt::new()?;
+    let (mut client, topic) = tokio::select! {
+        connected = connect(&plan) => connected?,
+        _ = interrupt.recv() => bail!("interrupted before the broker answered"),
+    };
+    let mut report = Report::new(&plan, &client, topic.as_deref());
+    let mut pinger = Pinger::new(&plan, topic);
+    let started = Instant::now();
+    let stop = match report.connected(&plan, &client) {
+        Ok(()) => pinger.run(&mut client, &mut report, &mut interrupt).await,
+        Err(_) => Stop::ClosedPipe,
+    };
+    let elapsed = started.elapsed();
+    // Probes still out when the pinging stopped count as lost, as in ping(8).
+    for round in pinger.in_flight.drain(..) {
+        report.unanswered(round.seq);
+    }
+    let (failure, closed) = match stop {
+        Stop::Failed(error) => (Some(error), false),
+        Stop::ClosedPipe => (None, true),
+        Stop::Done | Stop::Interrupted => (None, false),
+    };
+    let closed = closed
+        || report
+            .finish(&plan, &pinger.stats, elapsed, failure.as_ref())
+            .is_err();
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    plan.lifecycle.end(client, &plan.options).await?;
+    Ok(match (closed, pinger.stats.all_answered()) {
+        (true, _) => exit::CLOSED_PIPE,
+        (false, true) => exit::SUCCESS,
+        (false, false) => exit::FAILURE,
+    })
+}
+
+fn plan(args: PingArgs) -> anyhow::Result<Plan> {
+    let seconds = |value: f64, flag: &str| {
+        Duration::try_from_secs_f64(value)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .map_or_else(
+                || usage(format!("{flag} must be a positive number of seconds")),
+                Ok,
+            )
+    };
+    let interval = seconds(args.interval, "-i")?;
+    let timeout = seconds(args.timeout, "-W")?;
+    let mut options = client_options(&args.connection, None)?;
+    let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
+    let probe = if args.publish {
+        Probe::Publish {
+            qos: qos(args.qos),
+            size: args.size as usize,
+        }
+    } else {
+        Probe::Ping
+    };
+    Ok(Plan {
+        options,
+        lifecycle,
+        count: args.count,
+        interval,
+        timeout,
+        probe,
+        info: args.info,
+        json: args.json,
+    })
+}
+
+/// Connects, and for `--publish` subscribes to a topic of our own, which it returns.
+async fn connect(plan: &Plan) -> anyhow::Result<(Client, Option<String>)> {
+    let mut client = plan.lifecycle.connect(&plan.options).await?;
+    let Probe::Publish { qos, .. } = plan.probe else {
+        return Ok((client, None));
+    };
+    let topic = own_topic(client.client_id());
+    let subscription = Subscription {
+        retain_handling: RetainHandling::Never,
+        ..Subscription::new(topic.clone(), qos)
+    };
+    let suback = client
+        .subscribe(vec![subscription], Properties::default())
+        .await?;
+    if let Some(reason) = suback.reasons.first().filter(|r| r.is_error()) {
+        let why = verdict(*reason, suback.properties.reason_string.as_deref());
+        bail!("the broker refused the subscription to {topic:?}: {why}");
+    }
+    Ok((client, Some(topic)))
+}
+
+/// `mqtk/ping/` and the client identifier, without the characters a topic
+/// name cannot hold; random when there is no identifier to go by.
+fn own_topic(client_id: &str) -> String {
+    let id: String = client_id
+        .chars()
+        .map(|c| if matches!(c, '+' | '#' | '/') { '_' } else { c })
+        .collect();
+    let topic = format!("mqtk/ping/{id}");
+    if id.is_empty() || check_topic_name(&topic, "--publish").is_err() {
+        format!("mqtk/ping/{}", random_suffix())
+    } else {
+        topic
+    }
+}
+
+/// The round trips: what is out, what is owed, and the tally.
+struct Pinger<'a> {
+    plan: &'a Plan,
+    /// With `--publish`: the topic of our own.
+    topic: Option<String>,
+    stats: Stats,
+    /// Sent and within their timeout, oldest first.
+    in_flight: VecDeque<Round>,
+    /// Timed out; an answer that still comes is dropped.
+    owed: BTreeMap<u64, Instant>,
+    /// Whether a refused `--publish` message was reported already.
+    refusal_reported: bool,
+}
+
+impl Pinger<'_> {
+    fn new(plan: &Plan, topic: Option<String>) -> Pinger<'_> {
+        Pinger {
+            plan,
+            topic,
+            stats: Stats::default(),
+            in_flight: VecDeque::new(),
+            owed: BTreeMap::new(),
+            refusal_reported: false,
+        }
+    }
+
+    /// The one loop: a probe every interval until the count, the answers and
+    /// timeouts as they come, Ctrl-C at any time.
+    async fn run(
+        &mut self,
+        client: &mut Client,
+        report: &mut Report,
+        interrupt: &mut Interrupt,
+    ) -> Stop {
+        let mut ticker = tokio::time::interval(self.plan.interval);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            let more = self
+                .plan
+                .count
+                .is_none_or(|count| self.stats.transmitted < count);
+            if !more && self.in_flight.is_empty() {
+                return Stop::Done;
+            }
+            let deadline = self.in_flight.front().map(|r| r.sent + self.plan.timeout);
+            // Biased: Ctrl-C first, then what arrived, then the timers.
+            let step = tokio::select! {
+                biased;
+                _ = interrupt.recv() => return Stop::Interrupted,
+                event = client.next_event() => match event {
+                    Ok(event) => self.receive(client, event, report),
+                    Err(error) => return Stop::Failed(error.into()),
+                },
+                _ = sleep_until(deadline) => self.time_out(Instant::now(), report),
+                _ = ticker.tick(), if more => match self.send(client).await {
+                    Ok(round) => report.sent(round.seq),
+                    Err(error) => return Stop::Failed(error),
+                },
+            };
+            if step.is_err() {
+                return Stop::ClosedPipe;
+            }
+        }
+    }
+
+    /// Sends the next probe.
+    async fn send(&mut self, client: &mut Client) -> anyhow::Result<Round> {
+        let round = Round {
+            seq: self.stats.transmitted + 1,
+            sent: Instant::now(),
+        };
+        match (self.plan.probe, &self.topic) {
+            (Probe::Publish { qos, size }, Some(topic)) => {
+                let message = Publish {
+                    qos,
+                    topic: topic.clone(),
+                    payload: payload(round.seq, size),
+                    ..Publish::default()
+                };
+                client.publish(message).await?;
+            }
+            _ => client.ping()?,
+        }
+        client.flush().await?;
+        self.stats.sent();
+        self.in_flight.push_back(round);
+        Ok(round)
+    }
+
+    /// The probes out that have had their time by `now` are lost, and their
+    /// answers owed.
+    fn time_out(&mut self, now: Instant, report: &mut Report) -> io::Result<()> {
+        while let Some(round) = self.in_flight.front().copied() {
+            if now < round.sent + self.plan.timeout {
+                break;
+            }
+            self.in_flight.pop_front();
+            self.owed.insert(round.seq, round.sent);
+            report.lost(round.seq, self.plan.timeout)?;
+        }
+        Ok(())
+    }
+
+    /// Matches an event to the probe it answers, if any.
+    fn receive(
+        &mut self,
+        client: &mut Client,
+        event: Event,
+        report: &mut Report,
+    ) -> io::Result<()> {
+        // An answer is judged by when it was read, however late the timer.
+        let now = Instant::now();
+        self.time_out(now, report)?;
+        let seq = match (&event, self.plan.probe) {
+            // An answer owed to a timed-out PINGREQ comes before any other;
+            // one with nothing out answers the client's own keep alive.
+            (Event::Pong, Probe::Ping) => match self.owed.first_key_value() {
+                Some((&seq, _)) => seq,
+                None => match self.in_flight.front() {
+                    Some(round) => round.seq,
+                    None => return Ok(()),
+                },
+            },
+            (Event::Message(message), Probe::Publish { .. }) => {
+                if client.ack(message).is_err() {
+                    // The connection is failing; the next event says why.
+                    return Ok(());
+                }
+                match self.copy_seq(message) {
+                    Some(seq) => seq,
+                    None => return Ok(()),
+                }
+            }
+            (
+                Event::Published {
+                    reason,
+                    reason_string,
+                    ..
+                },
+                _,
+            ) if reason.is_error() => {
+                self.warn_refused(*reason, reason_string.as_deref());
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        if let Some(sent) = self.owed.remove(&seq) {
+            return report.late(seq, now - sent);
+        }
+        let position = self.in_flight.iter().position(|r| r.seq == seq);
+        let Some(round) = position.and_then(|i| self.in_flight.remove(i)) else {
+            // A duplicate, or a copy of a message from before: not ours to count.
+            return Ok(());
+        };
+        let rtt = now - round.sent;
+        self.stats.answered(rtt);
+        let qos = match &event {
+            Event::Message(message) => Some(message.qos),
+            _ => None,
+        };
+        report.answered(seq, rtt, qos)
+    }
+
+    /// Says on stderr, once, that the broker refused a `--publish` message:
+    /// its copy will not come, and the round trip is lost.
+    fn warn_refused(&mut self, reason: ReasonCode, reason_string: Option<&str>) {
+        if !std::mem::replace(&mut self.refusal_reported, true) {
+            let why = verdict(reason, reason_string);
+            let _ = writeln!(
+                io::stderr(),
+                "mqtk: the broker refused a probe message: {why}"
+            );
+        }
+    }
+
+    /// The sequence number of a copy of one of our `--publish` messages.
+    fn copy_seq(&self, message: &Publish) -> Option<u64> {
+        if Some(&message.topic) != self.topic.as_ref() {
+            return None;
+        }
+        let bytes: [u8; SEQ_LEN] = message.payload.get(..SEQ_LEN)?.try_into().ok()?;
+        Some(u64::from_be_bytes(bytes))
+    }
+}
+
+/// A `--publish` payload of `size` bytes: the sequence number, then filler.
+fn payload(seq: u64, size: usize) -> Bytes {
+    let mut payload = BytesMut::with_capacity(size.max(SEQ_LEN));
+    payload.put_u64(seq);
+    payload.resize(size.max(SEQ_LEN), b'.');
+    payload.freeze()
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_carries_its_sequence_number_first() {
+        let p = payload(258, 16);
+        assert_eq!(p.len(), 16);
+        assert_eq!(&p[..8], &[0, 0, 0, 0, 0, 0, 1, 2]);
+        assert_eq!(payload(1, 8).len(), 8);
+    }
+
+    #[test]
+    fn the_own_topic_holds_no_wildcards() {
+        assert_eq!(own_topic("mqtk-abc"), "mqtk/ping/mqtk-abc");
+        assert_eq!(own_topic("a/b+c#"), "mqtk/ping/a_b_c_");
+        assert!(own_topic("").starts_with("mqtk/ping/"));
+        assert!(own_topic("").len() > "mqtk/ping/".len());
+    }
+}

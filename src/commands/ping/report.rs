@@ -1,0 +1,204 @@
+//! How `mqtk ping` shows what happened: lines on stdout as it happens, in
+//! the shape of ping(8)'s, or with `--json` one object at the end.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::info::{Asked, Info};
+use super::stats::{millis, reply_time, Stats};
+use super::{Plan, Probe};
+use crate::client::Client;
+use crate::codec::QoS;
+
+/// Where the results go: lines on stdout as they happen, or with `--json`
+/// one object at the end. A failed write means stdout was closed.
+pub(super) struct Report {
+    /// With `--json`: the document so far.
+    json: Option<Value>,
+    /// How the reply lines name the broker: "PINGRESP from ADDR" or "N bytes from ADDR".
+    from: String,
+    /// With `--publish`: the topic the messages go through.
+    topic: Option<String>,
+}
+
+impl Report {
+    pub(super) fn new(plan: &Plan, client: &Client, topic: Option<&str>) -> Report {
+        let times = client.connect_times();
+        let from = match plan.probe {
+            Probe::Ping => format!("PINGRESP from {}", times.peer),
+            Probe::Publish { size, .. } => format!("{size} bytes from {}", times.peer),
+        };
+        let json = plan.json.then(|| {
+            let mut document = json!({
+                "host": plan.options.host,
+                "port": plan.options.port,
+                "peer": times.peer,
+                "protocol_version": client.protocol().to_string(),
+                "client_id": client.client_id(),
+                "probe": match plan.probe { Probe::Ping => "pingreq", Probe::Publish { .. } => "publish" },
+                "connect": {
+                    "resolve_ms": round_ms(times.resolve),
+                    "tcp_ms": round_ms(times.tcp),
+                    "connack_ms": round_ms(times.connack),
+                },
+                "round_trips": [],
+            });
+            if let (Probe::Publish { qos, size }, Some(topic)) = (plan.probe, topic) {
+                document["topic"] = json!(topic);
+                document["qos"] = json!(qos as u8);
+                document["size"] = json!(size);
+            }
+            document
+        });
+        Report {
+            json,
+            from,
+            topic: topic.map(str::to_string),
+        }
+    }
+
+    /// The connection line, the phases, and with `--info` the CONNACK.
+    pub(super) fn connected(&mut self, plan: &Plan, client: &Client) -> io::Result<()> {
+        let info = plan.info.then(|| {
+            let asked = Asked {
+                protocol: plan.options.protocol,
+                client_id: &plan.options.client_id,
+                keep_alive: plan.options.keep_alive,
+            };
+            Info::new(client.protocol(), client.connack(), asked)
+        });
+        if let Some(document) = &mut self.json {
+            if let Some(info) = &info {
+                document["info"] = info.json();
+            }
+            return Ok(());
+        }
+        let times = client.connect_times();
+        let options = &plan.options;
+        let mut text = format!(
+            "PING {}:{} ({}): MQTT {}, client id {}",
+            options.host,
+            options.port,
+            times.peer,
+            client.protocol(),
+            client.client_id()
+        );
+        if let (Probe::Publish { qos, size }, Some(topic)) = (plan.probe, &self.topic) {
+            let qos = qos as u8;
+            text.push_str(&format!(", {size} bytes at QoS {qos} through {topic}"));
+        }
+        let total = times.resolve + times.tcp + times.connack;
+        text.push_str(&format!(
+            "\nconnected in {} ms: name resolution {} ms, TCP connect {} ms, CONNECT -> CONNACK {} ms\n",
+            reply_time(total),
+            reply_time(times.resolve),
+            reply_time(times.tcp),
+            reply_time(times.connack)
+        ));
+        if let Some(info) = &info {
+            text.push_str(&info.text());
+        }
+        print(&text)
+    }
+
+    pub(super) fn sent(&mut self, seq: u64) -> io::Result<()> {
+        if let Some(document) = &mut self.json {
+            if let Value::Array(rounds) = &mut document["round_trips"] {
+                rounds.push(json!({"seq": seq}));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn answered(&mut self, seq: u64, rtt: Duration, qos: Option<QoS>) -> io::Result<()> {
+        if let Some(round) = self.round(seq) {
+            round["ms"] = json!(round_ms(rtt));
+            return Ok(());
+        }
+        let qos = qos.map_or(String::new(), |q| format!(" qos={}", q as u8));
+        print(&format!(
+            "{}: seq={seq}{qos} time={} ms\n",
+            self.from,
+            reply_time(rtt)
+        ))
+    }
+
+    /// A probe not answered within `timeout`.
+    pub(super) fn lost(&mut self, seq: u64, timeout: Duration) -> io::Result<()> {
+        if self.json.is_some() {
+            self.unanswered(seq);
+            return Ok(());
+        }
+        let seconds = timeout.as_secs_f64();
+        print(&format!("no answer for seq={seq} within {seconds} s\n"))
+    }
+
+    /// A probe still out when the pinging stopped: lost too, as in ping(8),
+    /// which says nothing about it but the count.
+    pub(super) fn unanswered(&mut self, seq: u64) {
+        if let Some(round) = self.round(seq) {
+            round["lost"] = json!(true);
+        }
+    }
+
+    pub(super) fn late(&mut self, seq: u64, after: Duration) -> io::Result<()> {
+        if let Some(round) = self.round(seq) {
+            round["late_ms"] = json!(round_ms(after));
+            return Ok(());
+        }
+        print(&format!(
+            "late answer for seq={seq} (time={} ms), counted as lost\n",
+            reply_time(after)
+        ))
+    }
+
+    /// The summary, or with `--json` the whole document.
+    pub(super) fn finish(
+        &mut self,
+        plan: &Plan,
+        stats: &Stats,
+        elapsed: Duration,
+        failure: Option<&anyhow::Error>,
+    ) -> io::Result<()> {
+        let Some(document) = &mut self.json else {
+            return print(&format!("\n{}", stats.summary(&plan.options.host, elapsed)));
+        };
+        document["summary"] = json!({
+            "transmitted": stats.transmitted,
+            "received": stats.received,
+            "loss_percent": stats.loss_percent(),
+            "time_ms": elapsed.as_millis() as u64,
+            "rtt_ms": stats.rtt().map(|rtt| json!({
+                "min": round3(rtt.min),
+                "avg": round3(rtt.avg),
+                "max": round3(rtt.max),
+                "mdev": round3(rtt.mdev),
+            })),
+        });
+        document["error"] = json!(failure.map(|e| format!("{e:#}")));
+        print(&format!("{document}\n"))
+    }
+
+    /// The JSON entry of probe `seq`.
+    fn round(&mut self, seq: u64) -> Option<&mut Value> {
+        let index = usize::try_from(seq).ok()?.checked_sub(1)?;
+        self.json.as_mut()?.get_mut("round_trips")?.get_mut(index)
+    }
+}
+
+fn print(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// Milliseconds to the microsecond, for JSON.
+fn round_ms(duration: Duration) -> f64 {
+    round3(millis(duration))
+}
+
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
