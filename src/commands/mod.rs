@@ -167,7 +167,10 @@ impl Lifecycle {
             End::Close => Ending::Close,
             End::Reset => Ending::Reset,
             End::Silent => Ending::Silent,
-            End::Takeover => return take_over(client, options).await,
+            End::Takeover => {
+                let successor = take_over(client, options).await?;
+                return Ok(successor.end(Ending::Disconnect).await?);
+            }
         };
         Ok(client.end(ending).await?)
     }
@@ -186,17 +189,16 @@ async fn announce(client: &mut Client, message: Publish) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ends a connection by connecting again with its client identifier: the
-/// broker closes the first (MQTT 5: DISCONNECT 0x8E, session taken over) and
-/// the second ends with DISCONNECT.
-async fn take_over(mut client: Client, options: &Options) -> anyhow::Result<()> {
+/// Takes a connection over by connecting again with its client identifier:
+/// waits until the broker has closed the first (MQTT 5: DISCONNECT 0x8E,
+/// session taken over), and returns the second, without a will.
+pub async fn take_over(mut client: Client, options: &Options) -> anyhow::Result<Client> {
     let successor_options = Options {
         client_id: client.client_id().to_string(),
         will: None,
         ..options.clone()
     };
     let successor = connect(&successor_options).await?;
-    // Wait until the broker has closed the first connection.
     let closed = async { while client.next_event().await.is_ok() {} };
     if tokio::time::timeout(options.response_timeout, closed)
         .await
@@ -207,7 +209,7 @@ async fn take_over(mut client: Client, options: &Options) -> anyhow::Result<()> 
              identifier over"
         );
     }
-    Ok(successor.end(Ending::Disconnect).await?)
+    Ok(successor)
 }
 
 /// Fails unless the connection speaks MQTT 5, which `what` needs.

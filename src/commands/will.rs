@@ -13,7 +13,7 @@ use anyhow::bail;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use super::{check_topic_name, client_options, connect, require_v5, usage};
+use super::{check_topic_name, client_options, connect, require_v5, take_over, usage};
 use crate::cli::{exit, End, WillTestArgs};
 use crate::client::{silent_limit, Client, Ending, Event, Options};
 use crate::codec::{Properties, Protocol, Publish, QoS, RetainHandling, Subscription, Will};
@@ -269,23 +269,7 @@ async fn vanish(
             device.end(Ending::Silent).await?;
             return Ok((Some(started.elapsed()), None));
         }
-        End::Takeover => {
-            let mut device = device;
-            let successor_options = Options {
-                client_id: device.client_id().to_string(),
-                will: None,
-                ..options.clone()
-            };
-            let successor = connect(&successor_options).await?;
-            let closed = async { while device.next_event().await.is_ok() {} };
-            if tokio::time::timeout(options.response_timeout, closed)
-                .await
-                .is_err()
-            {
-                bail!("the broker kept the first connection open after a second one took it over");
-            }
-            return Ok((None, Some(successor)));
-        }
+        End::Takeover => return Ok((None, Some(take_over(device, options).await?))),
     };
     device.end(ending).await?;
     Ok((None, None))
