@@ -375,17 +375,29 @@ pub struct ConnectionArgs {
     #[arg(short = 'h', long, default_value = "localhost")]
     pub host: String,
 
-    /// Broker port [default: 1883, 8883 with TLS]
+    /// Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]
     #[arg(short = 'p', long)]
     pub port: Option<u16>,
 
-    /// The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)
+    /// The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]
     #[arg(short = 'L', long = "url", value_name = "URL", conflicts_with_all = ["host", "port", "unix"])]
     pub url: Option<String>,
 
     /// Connect to the broker's Unix domain socket at PATH instead of host and port
     #[arg(long = "unix", value_name = "PATH", conflicts_with_all = ["host", "port"])]
     pub unix: Option<PathBuf>,
+
+    /// MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header
+    #[arg(long = "ws")]
+    pub ws: bool,
+
+    /// The HTTP path of the WebSocket upgrade [default: /mqtt]
+    #[arg(long = "ws-path", value_name = "PATH")]
+    pub ws_path: Option<String>,
+
+    /// An HTTP header for the WebSocket upgrade, as 'Name: value', e.g. a broker's authorization (repeatable)
+    #[arg(long = "ws-header", value_name = "HEADER", value_parser = parse_header)]
+    pub ws_headers: Vec<(String, String)>,
 
     /// MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]
     #[arg(short = 'V', long = "protocol-version", value_name = "VERSION")]
@@ -1017,6 +1029,19 @@ fn qos_parser() -> clap::builder::RangedI64ValueParser<u8> {
     clap::value_parser!(u8).range(0..=2)
 }
 
+/// `Name: value`, as an HTTP header is written.
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected 'Name: value', got {text:?}"))?;
+    let name = name.trim();
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token) {
+        return Err(format!("{name:?} is not an HTTP header name"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -1074,6 +1099,18 @@ mod tests {
         assert!(Cli::try_parse_from(["mqtk", "ping", "-q", "1"]).is_err());
         assert!(Cli::try_parse_from(["mqtk", "ping", "--publish", "-q", "1", "-s", "8"]).is_ok());
         assert!(Cli::try_parse_from(["mqtk", "ping", "-c", "0"]).is_err());
+    }
+
+    #[test]
+    fn a_websocket_header_is_a_name_and_a_value() {
+        assert_eq!(
+            parse_header("Authorization: Bearer a:b"),
+            Ok(("Authorization".to_string(), "Bearer a:b".to_string()))
+        );
+        assert_eq!(parse_header("X-Empty:"), Ok(("X-Empty".into(), "".into())));
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header("two words: x").is_err());
+        assert!(parse_header(": x").is_err());
     }
 
     #[test]

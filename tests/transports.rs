@@ -5,73 +5,12 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::own_mosquitto::OwnMosquitto;
+use common::pki::{Pki, BROKER_NAME};
 use common::run::{spawn, Finished};
 use common::{mqtk, unique_topic, HOST};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-};
-
-/// The name on the broker's certificate; tests connect to 127.0.0.1.
-const BROKER_NAME: &str = "broker.test";
-
-/// A CA, a broker certificate it signed for [`BROKER_NAME`], a client
-/// certificate it signed, and a second CA that signed nothing here.
-struct Pki {
-    dir: tempfile::TempDir,
-}
-
-impl Pki {
-    fn new() -> Pki {
-        let dir = tempfile::tempdir().expect("a directory for the certificates");
-        let (ca_pem, ca) = certificate_authority("mqtk test CA");
-        fs::write(dir.path().join("ca.pem"), ca_pem).unwrap();
-        let (other_pem, _) = certificate_authority("another CA");
-        fs::write(dir.path().join("other-ca.pem"), other_pem).unwrap();
-        for (name, purpose) in [
-            ("broker", ExtendedKeyUsagePurpose::ServerAuth),
-            ("client", ExtendedKeyUsagePurpose::ClientAuth),
-        ] {
-            let mut params = CertificateParams::new(vec![BROKER_NAME.to_string()]).unwrap();
-            params.distinguished_name.push(DnType::CommonName, name);
-            params.extended_key_usages.push(purpose);
-            let key = KeyPair::generate().unwrap();
-            let cert = params.signed_by(&key, &ca).unwrap();
-            fs::write(dir.path().join(format!("{name}.pem")), cert.pem()).unwrap();
-            fs::write(dir.path().join(format!("{name}.key")), key.serialize_pem()).unwrap();
-        }
-        Pki { dir }
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.dir.path().join(file)
-    }
-
-    fn arg(&self, file: &str) -> String {
-        self.path(file).display().to_string()
-    }
-
-    /// mosquitto configuration lines for a TLS listener with the broker certificate.
-    fn listener(&self, extra: &str) -> String {
-        format!(
-            "cafile {}\ncertfile {}\nkeyfile {}\n{extra}",
-            self.arg("ca.pem"),
-            self.arg("broker.pem"),
-            self.arg("broker.key")
-        )
-    }
-}
-
-fn certificate_authority(name: &str) -> (String, Issuer<'static, KeyPair>) {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, name);
-    let key = KeyPair::generate().unwrap();
-    let pem = params.self_signed(&key).unwrap().pem();
-    (pem, Issuer::new(params, key))
-}
 
 /// Runs `mqtk pub -h 127.0.0.1 -p PORT -t TOPIC -m x -q 1 ARGS...`.
 fn publish(broker: &OwnMosquitto, args: &[&str]) -> Finished {

@@ -1,15 +1,17 @@
 //! The byte stream under a connection: TCP or a Unix domain socket, with TLS
-//! on top when asked. Every kind is one `AsyncRead + AsyncWrite`, so nothing
+//! on top when asked, and WebSocket on top of that. Every kind is one `AsyncRead + AsyncWrite`, so nothing
 //! above this module knows which one it has.
 //!
 //! Layout:
 //! - this file: [`Transport`], [`Route`] (where and how to connect) and the
 //!   connect steps, timed for `mqtk ping`
 //! - `tls`: rustls settings, the handshake and its errors in words
+//! - `websocket`: the upgrade and the frames-to-bytes adapter
 //! - `url`: broker URLs (`-L`)
 
 mod tls;
 mod url;
+mod websocket;
 
 use std::io;
 use std::net::SocketAddr;
@@ -23,7 +25,8 @@ use tokio::net::{lookup_host, TcpStream};
 use tokio::time::Instant;
 
 pub use tls::{refusal, TlsInfo, TlsOptions, TlsVersion};
-pub use url::{BrokerUrl, Scheme};
+pub use url::{BrokerUrl, Scheme, DEFAULT_WEBSOCKET_PATH};
+pub use websocket::{WebSocket, WebSocketOptions};
 
 use super::ClientError;
 
@@ -34,6 +37,8 @@ pub struct Route {
     pub unix: Option<PathBuf>,
     /// TLS on top of the connection.
     pub tls: Option<TlsOptions>,
+    /// WebSocket on top of the connection (and of TLS).
+    pub websocket: Option<WebSocketOptions>,
 }
 
 /// The connection under TLS, or without it.
@@ -47,6 +52,8 @@ pub enum Base {
 pub enum Transport {
     Plain(Base),
     Tls(Box<tokio_rustls::client::TlsStream<Base>>),
+    /// Over a `Plain` or `Tls` transport.
+    WebSocket(Box<WebSocket<Transport>>),
 }
 
 /// How long the steps below MQTT took, for `mqtk ping`.
@@ -58,14 +65,16 @@ pub struct Opened {
     pub tcp: Duration,
     /// The TLS handshake, with what it agreed on.
     pub tls: Option<(Duration, TlsInfo)>,
+    /// The WebSocket upgrade, from request to answer.
+    pub websocket: Option<Duration>,
     /// The address connected to; `None` for a Unix socket.
     pub peer: Option<SocketAddr>,
 }
 
 impl Transport {
     /// Connects to `host:port` (trying each address the name resolves to) or
-    /// to the Unix socket of `route`, then makes the TLS handshake it asks
-    /// for, within `timeout` overall.
+    /// to the Unix socket of `route`, then makes the TLS handshake and the WebSocket upgrade it asks for,
+    /// within `timeout` overall.
     pub async fn connect(
         host: &str,
         port: u16,
@@ -81,14 +90,24 @@ impl Transport {
                 Some(path) => connect_unix(path, &addr).await?,
                 None => connect_tcp(host, port, &addr).await?,
             };
-            let Some(tls) = &route.tls else {
-                return Ok((Transport::Plain(base), opened));
+            let transport = match &route.tls {
+                None => Transport::Plain(base),
+                Some(tls) => {
+                    let started = Instant::now();
+                    let stream = tls::handshake(base, host, tls, &addr).await?;
+                    let info = tls::info(&stream);
+                    opened.tls = Some((started.elapsed(), info));
+                    Transport::Tls(Box::new(stream))
+                }
+            };
+            let Some(options) = &route.websocket else {
+                return Ok((transport, opened));
             };
             let started = Instant::now();
-            let stream = tls::handshake(base, host, tls, &addr).await?;
-            let info = tls::info(&stream);
-            opened.tls = Some((started.elapsed(), info));
-            Ok((Transport::Tls(Box::new(stream)), opened))
+            let tls = route.tls.is_some();
+            let stream = websocket::upgrade(transport, host, port, tls, options, &addr).await?;
+            opened.websocket = Some(started.elapsed());
+            Ok((Transport::WebSocket(Box::new(stream)), opened))
         };
         tokio::time::timeout(timeout, steps)
             .await
@@ -101,14 +120,19 @@ impl Transport {
     /// Ends the connection with a TCP reset instead of an orderly close, as the
     /// broker sees a device whose network vanished mid-connection.
     pub fn reset(self) {
-        let base = match &self {
-            Transport::Plain(base) => base,
-            Transport::Tls(stream) => stream.get_ref().0,
-        };
         // A zero linger time makes close() send RST and drop unsent data. A
         // Unix socket has no reset: it just closes.
-        if let Base::Tcp(stream) = base {
+        if let Base::Tcp(stream) = self.base() {
             stream.set_zero_linger().ok();
+        }
+    }
+
+    /// The socket at the bottom.
+    fn base(&self) -> &Base {
+        match self {
+            Transport::Plain(base) => base,
+            Transport::Tls(stream) => stream.get_ref().0,
+            Transport::WebSocket(stream) => stream.get_ref().base(),
         }
     }
 }
@@ -136,6 +160,7 @@ async fn connect_tcp(host: &str, port: u16, addr: &str) -> Result<(Base, Opened)
                     resolve: resolved - started,
                     tcp: resolved.elapsed(),
                     tls: None,
+                    websocket: None,
                     peer: Some(peer),
                 };
                 return Ok((Base::Tcp(stream), opened));
@@ -159,6 +184,7 @@ async fn connect_unix(path: &std::path::Path, addr: &str) -> Result<(Base, Opene
         resolve: Duration::ZERO,
         tcp: started.elapsed(),
         tls: None,
+        websocket: None,
         peer: None,
     };
     Ok((Base::Unix(stream), opened))
@@ -220,5 +246,6 @@ delegate_io!(Base { Base::Tcp, Base::Unix });
 delegate_io!(Base { Base::Tcp });
 delegate_io!(Transport {
     Transport::Plain,
-    Transport::Tls
+    Transport::Tls,
+    Transport::WebSocket
 });
