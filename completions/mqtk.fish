@@ -61,6 +61,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s L -l url -d 'The broke
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"
@@ -129,6 +130,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s L -l url -d 'The broke
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"
@@ -189,6 +191,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s L -l url -d 'The brok
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"
@@ -244,6 +247,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s L -l url -d 'The brok
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"

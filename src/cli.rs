@@ -399,6 +399,10 @@ pub struct ConnectionArgs {
     #[arg(long = "ws-header", value_name = "HEADER", value_parser = parse_header)]
     pub ws_headers: Vec<(String, String)>,
 
+    /// Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker's name) or socks5:// (mqtk does) [default port: 1080]
+    #[arg(long = "proxy", value_name = "URL", conflicts_with = "unix")]
+    pub proxy: Option<String>,
+
     /// MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]
     #[arg(short = 'V', long = "protocol-version", value_name = "VERSION")]
     pub protocol_version: Option<ProtocolVersion>,

@@ -23,6 +23,8 @@ pub enum ClientError {
     /// The upgrade was refused as unauthorised (HTTP 401 or 403).
     #[error("WebSocket: {0}")]
     WebSocketRefused(String),
+    #[error("SOCKS5 proxy {proxy}: {detail}")]
+    Proxy { proxy: String, detail: String },
     #[error("connected to {addr}, but the broker did not answer CONNECT within {}s", after.as_secs_f32())]
     NoConnAck { addr: String, after: Duration },
     #[error("the broker does not accept MQTT {protocol} ({answer})")]

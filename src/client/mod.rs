@@ -7,8 +7,8 @@
 //! `tokio::select!` beside the caller's own input.
 //!
 //! Layout:
-//! - `transport`: the byte stream (TCP or a Unix socket, TLS and WebSocket
-//!   on top)
+//! - `transport`: the byte stream (TCP, maybe through a SOCKS5 proxy, or a
+//!   Unix socket; TLS and WebSocket on top)
 //! - `connection`: read and write buffers around the codec
 //! - `session`: packet ids, in-flight window, topic aliases; no I/O
 //! - `options`: what to connect to and how, and the CONNECT it makes
@@ -40,7 +40,7 @@ use session::{Progress, Session};
 pub use trace::{warn, Trace};
 use transport::Transport;
 pub use transport::{
-    BrokerUrl, Route, Scheme, TlsInfo, TlsOptions, TlsVersion, WebSocketOptions,
+    BrokerUrl, Proxy, Route, Scheme, TlsInfo, TlsOptions, TlsVersion, WebSocketOptions,
     DEFAULT_WEBSOCKET_PATH,
 };
 
@@ -119,8 +119,10 @@ pub struct ConnectTimes {
     pub peer: String,
     /// Resolving the host name.
     pub resolve: Duration,
-    /// The TCP handshake.
+    /// The TCP handshake (to the proxy, with one).
     pub tcp: Duration,
+    /// The SOCKS5 handshake through `--proxy`.
+    pub proxy: Option<Duration>,
     /// The TLS handshake and what it agreed on.
     pub tls: Option<(Duration, TlsInfo)>,
     /// The WebSocket upgrade.
@@ -830,6 +832,7 @@ async fn open(
         peer,
         resolve: opened.resolve,
         tcp: opened.tcp,
+        proxy: opened.proxy,
         tls: opened.tls,
         websocket: opened.websocket,
         connack: connect_sent.elapsed(),

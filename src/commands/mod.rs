@@ -19,8 +19,8 @@ use crate::cli::{
     SessionArgs, StatusArgs, TlsArgs, TlsVersionArg,
 };
 use crate::client::{
-    verdict, warn, BrokerUrl, Client, ClientError, Ending, Options, Route, Scheme, TlsOptions,
-    TlsVersion, WebSocketOptions, DEFAULT_WEBSOCKET_PATH,
+    verdict, warn, BrokerUrl, Client, ClientError, Ending, Options, Proxy, Route, Scheme,
+    TlsOptions, TlsVersion, WebSocketOptions, DEFAULT_WEBSOCKET_PATH,
 };
 use crate::codec::{topic, Properties, Protocol, Publish, QoS, Will};
 
@@ -270,6 +270,15 @@ pub fn client_options_with_topic(
             (connection.host.clone(), port)
         }
     };
+    let proxy = match &connection.proxy {
+        Some(text) => {
+            if connection.unix.is_some() {
+                return usage("--proxy carries TCP connections only, not --unix");
+            }
+            Some(Proxy::parse(text).or_else(|e| usage(format!("invalid URL for --proxy: {e}")))?)
+        }
+        None => None,
+    };
     let username = connection
         .username
         .clone()
@@ -279,6 +288,7 @@ pub fn client_options_with_topic(
         unix: connection.unix.clone(),
         tls: tls.then(|| tls_options(&connection.tls)),
         websocket,
+        proxy,
     };
     let protocol = connection.protocol_version.map(|v| match v {
         ProtocolVersion::V5 => Protocol::V5,
@@ -495,7 +505,8 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
                 | ClientError::ConnectTimeout { .. }
                 | ClientError::NoConnAck { .. }
                 | ClientError::Tls { .. }
-                | ClientError::WebSocket { .. } => Some(exit::UNREACHABLE),
+                | ClientError::WebSocket { .. }
+                | ClientError::Proxy { .. } => Some(exit::UNREACHABLE),
                 ClientError::Refused { .. }
                 | ClientError::VersionRefused { .. }
                 | ClientError::TlsRefused(_)

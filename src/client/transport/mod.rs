@@ -1,14 +1,17 @@
-//! The byte stream under a connection: TCP or a Unix domain socket, with TLS
-//! on top when asked, and WebSocket on top of that. Every kind is one `AsyncRead + AsyncWrite`, so nothing
+//! The byte stream under a connection: TCP (directly or through a SOCKS5
+//! proxy) or a Unix domain socket, with TLS on top when asked, and WebSocket
+//! on top of that. Every kind is one `AsyncRead + AsyncWrite`, so nothing
 //! above this module knows which one it has.
 //!
 //! Layout:
 //! - this file: [`Transport`], [`Route`] (where and how to connect) and the
 //!   connect steps, timed for `mqtk ping`
+//! - `proxy`: SOCKS5 (`--proxy`), its URL and its errors in words
 //! - `tls`: rustls settings, the handshake and its errors in words
 //! - `websocket`: the upgrade and the frames-to-bytes adapter
 //! - `url`: broker URLs (`-L`)
 
+mod proxy;
 mod tls;
 mod url;
 mod websocket;
@@ -24,6 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{lookup_host, TcpStream};
 use tokio::time::Instant;
 
+pub use proxy::Proxy;
 pub use tls::{refusal, TlsInfo, TlsOptions, TlsVersion};
 pub use url::{BrokerUrl, Scheme, DEFAULT_WEBSOCKET_PATH};
 pub use websocket::{WebSocket, WebSocketOptions};
@@ -39,6 +43,8 @@ pub struct Route {
     pub tls: Option<TlsOptions>,
     /// WebSocket on top of the connection (and of TLS).
     pub websocket: Option<WebSocketOptions>,
+    /// A SOCKS5 proxy to reach the broker through; TCP only.
+    pub proxy: Option<Proxy>,
 }
 
 /// The connection under TLS, or without it.
@@ -61,19 +67,24 @@ pub enum Transport {
 pub struct Opened {
     /// Resolving the host name.
     pub resolve: Duration,
-    /// The TCP handshake (or the Unix socket's connect), to the address that answered.
+    /// The TCP handshake (or the Unix socket's connect), to the address that
+    /// answered (to the proxy, with one).
     pub tcp: Duration,
+    /// The SOCKS5 handshake, until the proxy reported the broker connected.
+    pub proxy: Option<Duration>,
     /// The TLS handshake, with what it agreed on.
     pub tls: Option<(Duration, TlsInfo)>,
     /// The WebSocket upgrade, from request to answer.
     pub websocket: Option<Duration>,
-    /// The address connected to; `None` for a Unix socket.
+    /// The address connected to; `None` for a Unix socket, or when a proxy
+    /// resolved the name.
     pub peer: Option<SocketAddr>,
 }
 
 impl Transport {
-    /// Connects to `host:port` (trying each address the name resolves to) or
-    /// to the Unix socket of `route`, then makes the TLS handshake and the WebSocket upgrade it asks for,
+    /// Connects to `host:port` (trying each address the name resolves to,
+    /// through the proxy of `route` if any) or to the Unix socket of `route`,
+    /// then makes the TLS handshake and the WebSocket upgrade it asks for,
     /// within `timeout` overall.
     pub async fn connect(
         host: &str,
@@ -86,9 +97,15 @@ impl Transport {
             None => format!("{host}:{port}"),
         };
         let steps = async {
-            let (base, mut opened) = match &route.unix {
-                Some(path) => connect_unix(path, &addr).await?,
-                None => connect_tcp(host, port, &addr).await?,
+            let (base, mut opened) = match (&route.unix, &route.proxy) {
+                (Some(_), Some(_)) => {
+                    return Err(ClientError::NotAllowed(
+                        "a SOCKS5 proxy carries TCP, not a Unix socket".into(),
+                    ))
+                }
+                (Some(path), None) => connect_unix(path, &addr).await?,
+                (None, Some(proxy)) => proxy::connect(proxy, host, port).await?,
+                (None, None) => connect_tcp(host, port, &addr).await?,
             };
             let transport = match &route.tls {
                 None => Transport::Plain(base),
@@ -159,6 +176,7 @@ async fn connect_tcp(host: &str, port: u16, addr: &str) -> Result<(Base, Opened)
                 let opened = Opened {
                     resolve: resolved - started,
                     tcp: resolved.elapsed(),
+                    proxy: None,
                     tls: None,
                     websocket: None,
                     peer: Some(peer),
@@ -183,6 +201,7 @@ async fn connect_unix(path: &std::path::Path, addr: &str) -> Result<(Base, Opene
     let opened = Opened {
         resolve: Duration::ZERO,
         tcp: started.elapsed(),
+        proxy: None,
         tls: None,
         websocket: None,
         peer: None,
