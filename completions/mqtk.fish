@@ -275,7 +275,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-content-type -d 
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l id -d 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l publish -d 'Time a message through the broker instead: published to a topic of its own, received back'
-complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l info -d 'Print what the broker said in CONNACK, one item a line, then ping'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l info -d 'Print what the broker said in CONNACK, one item a line, and the TLS details, then ping'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s v -l verbose -d 'Print the TLS details: version, cipher suite, ALPN, and the broker\'s certificates (subject, issuer, names, expiry), with a warning for one that expires within 30 days'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l json -d 'Print the whole result as one JSON object at the end, and nothing else'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'

@@ -120,6 +120,8 @@ macro_rules! ping_examples {
     mqtk ping -h broker -c 5
   What the broker offers (MQTT 5 CONNACK properties), and one round trip:
     mqtk ping -h broker --info -c 1
+  The TLS version, cipher suite and certificate chain, and when it expires:
+    mqtk ping -h broker --tls -v -c 1
   A message through the broker and back, at QoS 1, ten times a second:
     mqtk ping -h broker --publish -q 1 -i 0.1 -c 50
   The whole result as JSON, for a monitoring script:
@@ -334,13 +336,16 @@ pub enum Command {
     /// Measure how the broker answers: connect time, round trips, what it offers
     ///
     /// Like ping(8): connects, prints how long each phase took (name
-    /// resolution, TCP, CONNECT to CONNACK), then times one PINGREQ round trip
-    /// every -i seconds, until -c round trips or Ctrl-C, and prints a summary.
-    /// Exit 0 when every round trip was answered, 1 when one was not.
+    /// resolution, TCP, the SOCKS5 proxy, TLS, the WebSocket upgrade, CONNECT
+    /// to CONNACK), then times one PINGREQ round trip every -i seconds, until
+    /// -c round trips or Ctrl-C, and prints a summary. Exit 0 when every round
+    /// trip was answered, 1 when one was not.
     ///
     /// --publish times a message through the broker instead: to a topic of its
     /// own, and back. --info prints what the broker said in its CONNACK, and
-    /// which values it sent and which are defaults.
+    /// which values it sent and which are defaults. Over TLS, -v and --info
+    /// print what the handshake agreed on and the broker's certificates, with
+    /// a warning for one that expires within 30 days.
     #[command(
         disable_help_flag = true,
         after_help = EXIT_CODES,
@@ -980,9 +985,13 @@ pub struct PingArgs {
     #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 16, value_parser = clap::value_parser!(u32).range(8..=268_435_455), requires = "publish", help_heading = "Ping")]
     pub size: u32,
 
-    /// Print what the broker said in CONNACK, one item a line, then ping
+    /// Print what the broker said in CONNACK, one item a line, and the TLS details, then ping
     #[arg(long, help_heading = "Output")]
     pub info: bool,
+
+    /// Print the TLS details: version, cipher suite, ALPN, and the broker's certificates (subject, issuer, names, expiry), with a warning for one that expires within 30 days
+    #[arg(short = 'v', long, help_heading = "Output")]
+    pub verbose: bool,
 
     /// Print the whole result as one JSON object at the end, and nothing else
     #[arg(long, help_heading = "Output")]

@@ -81,6 +81,28 @@ fn pub_and_sub_go_through_a_socks5_proxy_that_resolves_the_name_or_not() {
 }
 
 #[test]
+fn ping_through_a_proxy_shows_its_handshake_as_a_phase() {
+    let broker = rumqttd_v5();
+    let proxy = SocksProxy::start(None);
+    let ping = through("ping", &broker, &proxy.url("socks5h", ""), &["-c", "1"]);
+    ping.assert_code(0, "ping --proxy");
+    let stdout = ping.stdout();
+    let connected = stdout
+        .lines()
+        .find(|line| line.starts_with("connected in "))
+        .unwrap_or_else(|| panic!("no connected line:\n{stdout}"));
+    assert!(
+        connected.contains(", TCP connect ") && connected.contains(", SOCKS5 proxy "),
+        "{connected}"
+    );
+    // The proxy resolved the name, so the peer is the name as given.
+    assert!(
+        stdout.starts_with(&format!("PING localhost:{0} (localhost:{0})", broker.port)),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn websocket_goes_through_a_proxy_too() {
     let broker = rumqttd_v5();
     let bridge = Bridge::start(&broker, BridgeOptions::default());

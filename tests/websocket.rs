@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::pki::{Pki, BROKER_NAME};
+use common::pki::{Pki, BROKER_NAME, CA_NAME};
 use common::run::{
     for_each_broker, numbered_lines, publish_ok, publish_with_input, spawn, subscribe, Finished,
 };
@@ -317,7 +317,7 @@ fn a_will_is_published_when_a_websocket_connection_closes_or_resets() {
 }
 
 #[test]
-fn wss_carries_messages_verified_by_our_tls() {
+fn wss_carries_messages_and_ping_shows_the_tls_and_websocket_phases() {
     let pki = Pki::new();
     let broker = rumqttd_v5();
     let options = BridgeOptions {
@@ -344,4 +344,19 @@ fn wss_carries_messages_verified_by_our_tls() {
     let mut args = vec!["pub", "-L", &url, "-V", "5", "-t", &topic, "-n", "-r"];
     args.extend(tls);
     run("clear", &args).assert_code(0, "clear the retained message");
+
+    let mut args = vec!["ping", "-L", &url, "-V", "5", "-c", "1", "-v"];
+    args.extend(tls);
+    let ping = run("ping -L wss://", &args);
+    ping.assert_code(0, "ping -L wss://");
+    let stdout = ping.stdout();
+    let connected = stdout
+        .lines()
+        .find(|line| line.starts_with("connected in "))
+        .unwrap_or_else(|| panic!("no connected line:\n{stdout}"));
+    assert!(
+        connected.contains(", TLS handshake ") && connected.contains(", WebSocket upgrade "),
+        "{connected}"
+    );
+    assert!(stdout.contains(CA_NAME), "{stdout}");
 }
