@@ -223,6 +223,32 @@ fn a_refused_upgrade_is_one_line_with_the_http_status_and_exit_3() {
 }
 
 #[test]
+fn a_broker_that_wants_a_header_refuses_without_it_with_exit_4_and_takes_it() {
+    let broker = rumqttd_v5();
+    let options = BridgeOptions {
+        required_header: Some(("authorization".into(), "Bearer t0ken".into())),
+        ..BridgeOptions::default()
+    };
+    let bridge = Bridge::start(&broker, options);
+    let through = bridged(&broker, &bridge);
+    let topic = unique_topic("ws-401");
+    let refused = publish_with_input(&through, &["--ws", "-t", &topic, "-m", "x"], None);
+    refused.assert_code(4, "no authorization header");
+    assert_one_error_line(&refused, "no authorization header");
+    assert!(
+        refused
+            .stderr
+            .contains("refused the WebSocket upgrade of /mqtt: 401 Unauthorized"),
+        "{}",
+        refused.stderr
+    );
+    let header = ["--ws-header", "Authorization: Bearer t0ken"];
+    let mut args = vec!["-t", topic.as_str(), "-m", "x"];
+    args.extend(header);
+    publish_ok(&through, &args);
+}
+
+#[test]
 fn a_broker_that_leaves_the_mqtt_subprotocol_out_is_refused_in_one_line() {
     let broker = rumqttd_v5();
     let options = BridgeOptions {

@@ -6,7 +6,8 @@
 //! bytes go to the broker, the broker's bytes come back in binary frames. It records what the
 //! tests check: each upgrade request's headers, and the size of each frame from a client. It
 //! can also misbehave on purpose: serve one path only (404 for others), leave the subprotocol
-//! out, cut the broker's bytes into small frames, and speak TLS (wss).
+//! out, cut the broker's bytes into small frames, want a header (401 without it), and speak
+//! TLS (wss).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -35,6 +36,9 @@ pub struct BridgeOptions {
     pub frame_size: Option<usize>,
     /// Speak TLS first (wss).
     pub tls: Option<Arc<ServerConfig>>,
+    /// Answer 401 Unauthorized unless the request has this header (name in lowercase) with
+    /// this value, as brokers that authenticate by header do.
+    pub required_header: Option<(String, String)>,
 }
 
 impl Default for BridgeOptions {
@@ -44,6 +48,7 @@ impl Default for BridgeOptions {
             subprotocol: true,
             frame_size: None,
             tls: None,
+            required_header: None,
         }
     }
 }
@@ -148,7 +153,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let answer = |request: &Request, mut response: Response| {
-        let headers = request
+        let headers: Vec<(String, String)> = request
             .headers()
             .iter()
             .map(|(name, value)| {
@@ -156,7 +161,16 @@ where
                 (name.as_str().to_string(), value)
             })
             .collect();
+        let authorized = options
+            .required_header
+            .as_ref()
+            .is_none_or(|required| headers.contains(required));
         seen.lock().unwrap().requests.push(headers);
+        if !authorized {
+            let mut refusal = ErrorResponse::new(Some("who are you?".to_string()));
+            *refusal.status_mut() = StatusCode::UNAUTHORIZED;
+            return Err(refusal);
+        }
         if request.uri().path() != options.path {
             let mut refusal = ErrorResponse::new(Some("no such path".to_string()));
             *refusal.status_mut() = StatusCode::NOT_FOUND;
