@@ -151,7 +151,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__ping)
-            opts="-c -i -W -q -s -h -p -L -V -I -k -u -P -d --count --interval --timeout --publish --qos --size --info --json --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --host --port --url --unix --protocol-version --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help --id"
+            opts="-c -i -W -q -s -v -h -p -L -V -I -k -u -P -d --count --interval --timeout --publish --qos --size --info --verbose --json --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help --id"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -242,6 +242,18 @@ _mqtk() {
                     return 0
                     ;;
                 --unix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ws-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ws-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -365,7 +377,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__pub)
-            opts="-t -m -f -s -l -n -q -r -c -x -h -p -L -V -i -I -k -u -P -d --topic --message --file --stdin-file --stdin-line --null-message --qos --retain --repeat --repeat-delay --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --disable-clean-start --session-expiry --host --port --url --unix --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
+            opts="-t -m -f -s -l -n -q -r -c -x -h -p -L -V -i -I -k -u -P -d --topic --message --file --stdin-file --stdin-line --null-message --qos --retain --repeat --repeat-delay --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -488,6 +500,18 @@ _mqtk() {
                     return 0
                     ;;
                 --unix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ws-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ws-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -615,7 +639,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__sub)
-            opts="-t -q -T -U -E -C -W -R -v -N -F -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --no-reconnect --verbose --no-newline --format --json --pretty --color --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --disable-clean-start --session-expiry --host --port --url --unix --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
+            opts="-t -q -T -U -E -C -W -R -v -N -F -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --no-reconnect --verbose --no-newline --format --json --pretty --color --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -745,6 +769,18 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ws-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ws-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --protocol-version)
                     COMPREPLY=($(compgen -W "5 3.1.1 3.1" -- "${cur}"))
                     return 0
@@ -869,7 +905,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__will)
-            opts="-c -x -h -p -L -V -i -I -k -u -P -d --end --wait --json --disable-clean-start --session-expiry --host --port --url --unix --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
+            opts="-c -x -h -p -L -V -i -I -k -u -P -d --end --wait --json --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -916,6 +952,18 @@ _mqtk() {
                     return 0
                     ;;
                 --unix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ws-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ws-header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

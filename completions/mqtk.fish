@@ -56,9 +56,12 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l payload-format -d 'Pay
 utf8\t'UTF-8 text (1)'"
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s h -l host -d 'Broker host name or address' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883, 8883 with TLS]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"
@@ -92,6 +95,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s r -l retain -d 'Ask th
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s d -l debug -d 'Print every packet sent and received on stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
@@ -121,9 +125,12 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l status-offline -d 'The
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l status-qos -d 'QoS of both announcements' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s h -l host -d 'Broker host name or address' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s p -l port -d 'Broker port [default: 1883, 8883 with TLS]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"
@@ -164,6 +171,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pretty -d 'Pretty-prin
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s d -l debug -d 'Print every packet sent and received on stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
@@ -178,9 +186,12 @@ takeover\t'Connect again with the same client identifier, which takes the sessio
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l wait -d 'Seconds to wait for the will [default: what the rules need, plus 3]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s h -l host -d 'Broker host name or address' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s p -l port -d 'Broker port [default: 1883, 8883 with TLS]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"
@@ -209,6 +220,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l will-content-type -d 
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l json -d 'Print the whole result as one JSON object'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s d -l debug -d 'Print every packet sent and received on stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
@@ -230,9 +242,12 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status-online -d 'The
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status-offline -d 'The offline announcement' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status-qos -d 'QoS of both announcements' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s h -l host -d 'Broker host name or address' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s p -l port -d 'Broker port [default: 1883, 8883 with TLS]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"
@@ -260,10 +275,12 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-content-type -d 
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l id -d 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l publish -d 'Time a message through the broker instead: published to a topic of its own, received back'
-complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l info -d 'Print what the broker said in CONNACK, one item a line, then ping'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l info -d 'Print what the broker said in CONNACK, one item a line, and the TLS details, then ping'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s v -l verbose -d 'Print the TLS details: version, cipher suite, ALPN, and the broker\'s certificates (subject, issuer, names, expiry), with a warning for one that expires within 30 days'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l json -d 'Print the whole result as one JSON object at the end, and nothing else'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s d -l debug -d 'Print every packet sent and received on stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'

@@ -120,6 +120,8 @@ macro_rules! ping_examples {
     mqtk ping -h broker -c 5
   What the broker offers (MQTT 5 CONNACK properties), and one round trip:
     mqtk ping -h broker --info -c 1
+  The TLS version, cipher suite and certificate chain, and when it expires:
+    mqtk ping -h broker --tls -v -c 1
   A message through the broker and back, at QoS 1, ten times a second:
     mqtk ping -h broker --publish -q 1 -i 0.1 -c 50
   The whole result as JSON, for a monitoring script:
@@ -334,13 +336,16 @@ pub enum Command {
     /// Measure how the broker answers: connect time, round trips, what it offers
     ///
     /// Like ping(8): connects, prints how long each phase took (name
-    /// resolution, TCP, CONNECT to CONNACK), then times one PINGREQ round trip
-    /// every -i seconds, until -c round trips or Ctrl-C, and prints a summary.
-    /// Exit 0 when every round trip was answered, 1 when one was not.
+    /// resolution, TCP, the SOCKS5 proxy, TLS, the WebSocket upgrade, CONNECT
+    /// to CONNACK), then times one PINGREQ round trip every -i seconds, until
+    /// -c round trips or Ctrl-C, and prints a summary. Exit 0 when every round
+    /// trip was answered, 1 when one was not.
     ///
     /// --publish times a message through the broker instead: to a topic of its
     /// own, and back. --info prints what the broker said in its CONNACK, and
-    /// which values it sent and which are defaults.
+    /// which values it sent and which are defaults. Over TLS, -v and --info
+    /// print what the handshake agreed on and the broker's certificates, with
+    /// a warning for one that expires within 30 days.
     #[command(
         disable_help_flag = true,
         after_help = EXIT_CODES,
@@ -375,17 +380,33 @@ pub struct ConnectionArgs {
     #[arg(short = 'h', long, default_value = "localhost")]
     pub host: String,
 
-    /// Broker port [default: 1883, 8883 with TLS]
+    /// Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]
     #[arg(short = 'p', long)]
     pub port: Option<u16>,
 
-    /// The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic]; for pub and sub the path is the topic (write # and + as %23 and %2B)
+    /// The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]
     #[arg(short = 'L', long = "url", value_name = "URL", conflicts_with_all = ["host", "port", "unix"])]
     pub url: Option<String>,
 
     /// Connect to the broker's Unix domain socket at PATH instead of host and port
     #[arg(long = "unix", value_name = "PATH", conflicts_with_all = ["host", "port"])]
     pub unix: Option<PathBuf>,
+
+    /// MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header
+    #[arg(long = "ws")]
+    pub ws: bool,
+
+    /// The HTTP path of the WebSocket upgrade [default: /mqtt]
+    #[arg(long = "ws-path", value_name = "PATH")]
+    pub ws_path: Option<String>,
+
+    /// An HTTP header for the WebSocket upgrade, as 'Name: value', e.g. a broker's authorization (repeatable)
+    #[arg(long = "ws-header", value_name = "HEADER", value_parser = parse_header)]
+    pub ws_headers: Vec<(String, String)>,
+
+    /// Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker's name) or socks5:// (mqtk does) [default port: 1080]
+    #[arg(long = "proxy", value_name = "URL", conflicts_with = "unix")]
+    pub proxy: Option<String>,
 
     /// MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]
     #[arg(short = 'V', long = "protocol-version", value_name = "VERSION")]
@@ -964,9 +985,13 @@ pub struct PingArgs {
     #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 16, value_parser = clap::value_parser!(u32).range(8..=268_435_455), requires = "publish", help_heading = "Ping")]
     pub size: u32,
 
-    /// Print what the broker said in CONNACK, one item a line, then ping
+    /// Print what the broker said in CONNACK, one item a line, and the TLS details, then ping
     #[arg(long, help_heading = "Output")]
     pub info: bool,
+
+    /// Print the TLS details: version, cipher suite, ALPN, and the broker's certificates (subject, issuer, names, expiry), with a warning for one that expires within 30 days
+    #[arg(short = 'v', long, help_heading = "Output")]
+    pub verbose: bool,
 
     /// Print the whole result as one JSON object at the end, and nothing else
     #[arg(long, help_heading = "Output")]
@@ -1015,6 +1040,19 @@ pub enum ColorChoice {
 
 fn qos_parser() -> clap::builder::RangedI64ValueParser<u8> {
     clap::value_parser!(u8).range(0..=2)
+}
+
+/// `Name: value`, as an HTTP header is written.
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("expected 'Name: value', got {text:?}"))?;
+    let name = name.trim();
+    let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(token) {
+        return Err(format!("{name:?} is not an HTTP header name"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
 }
 
 fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -1074,6 +1112,18 @@ mod tests {
         assert!(Cli::try_parse_from(["mqtk", "ping", "-q", "1"]).is_err());
         assert!(Cli::try_parse_from(["mqtk", "ping", "--publish", "-q", "1", "-s", "8"]).is_ok());
         assert!(Cli::try_parse_from(["mqtk", "ping", "-c", "0"]).is_err());
+    }
+
+    #[test]
+    fn a_websocket_header_is_a_name_and_a_value() {
+        assert_eq!(
+            parse_header("Authorization: Bearer a:b"),
+            Ok(("Authorization".to_string(), "Bearer a:b".to_string()))
+        );
+        assert_eq!(parse_header("X-Empty:"), Ok(("X-Empty".into(), "".into())));
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header("two words: x").is_err());
+        assert!(parse_header(": x").is_err());
     }
 
     #[test]

@@ -5,73 +5,12 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::own_mosquitto::OwnMosquitto;
+use common::pki::{Pki, BROKER_NAME, CA_NAME};
 use common::run::{spawn, Finished};
 use common::{mqtk, unique_topic, HOST};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-};
-
-/// The name on the broker's certificate; tests connect to 127.0.0.1.
-const BROKER_NAME: &str = "broker.test";
-
-/// A CA, a broker certificate it signed for [`BROKER_NAME`], a client
-/// certificate it signed, and a second CA that signed nothing here.
-struct Pki {
-    dir: tempfile::TempDir,
-}
-
-impl Pki {
-    fn new() -> Pki {
-        let dir = tempfile::tempdir().expect("a directory for the certificates");
-        let (ca_pem, ca) = certificate_authority("mqtk test CA");
-        fs::write(dir.path().join("ca.pem"), ca_pem).unwrap();
-        let (other_pem, _) = certificate_authority("another CA");
-        fs::write(dir.path().join("other-ca.pem"), other_pem).unwrap();
-        for (name, purpose) in [
-            ("broker", ExtendedKeyUsagePurpose::ServerAuth),
-            ("client", ExtendedKeyUsagePurpose::ClientAuth),
-        ] {
-            let mut params = CertificateParams::new(vec![BROKER_NAME.to_string()]).unwrap();
-            params.distinguished_name.push(DnType::CommonName, name);
-            params.extended_key_usages.push(purpose);
-            let key = KeyPair::generate().unwrap();
-            let cert = params.signed_by(&key, &ca).unwrap();
-            fs::write(dir.path().join(format!("{name}.pem")), cert.pem()).unwrap();
-            fs::write(dir.path().join(format!("{name}.key")), key.serialize_pem()).unwrap();
-        }
-        Pki { dir }
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.dir.path().join(file)
-    }
-
-    fn arg(&self, file: &str) -> String {
-        self.path(file).display().to_string()
-    }
-
-    /// mosquitto configuration lines for a TLS listener with the broker certificate.
-    fn listener(&self, extra: &str) -> String {
-        format!(
-            "cafile {}\ncertfile {}\nkeyfile {}\n{extra}",
-            self.arg("ca.pem"),
-            self.arg("broker.pem"),
-            self.arg("broker.key")
-        )
-    }
-}
-
-fn certificate_authority(name: &str) -> (String, Issuer<'static, KeyPair>) {
-    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, name);
-    let key = KeyPair::generate().unwrap();
-    let pem = params.self_signed(&key).unwrap().pem();
-    (pem, Issuer::new(params, key))
-}
 
 /// Runs `mqtk pub -h 127.0.0.1 -p PORT -t TOPIC -m x -q 1 ARGS...`.
 fn publish(broker: &OwnMosquitto, args: &[&str]) -> Finished {
@@ -276,4 +215,94 @@ fn a_broker_unix_socket_is_reached_with_unix() {
     let read = spawn("sub --unix", &mut command, None).finish();
     read.assert_code(0, "sub --unix");
     assert_eq!(read.stdout(), "local\n");
+}
+
+/// Runs `mqtk ping -c 1 ARGS...` against the broker over TLS, verified.
+fn ping_tls(pki: &Pki, broker: &OwnMosquitto, args: &[&str]) -> Finished {
+    let port = broker.broker().port.to_string();
+    let ca = pki.arg("ca.pem");
+    let mut command = mqtk();
+    command
+        .args(["ping", "-h", HOST, "-p", &port, "-c", "1"])
+        .args(["--cafile", &ca, "--sni", BROKER_NAME])
+        .args(args);
+    spawn(&format!("ping {}", args.join(" ")), &mut command, None).finish()
+}
+
+#[test]
+fn ping_v_over_tls_shows_the_handshake_and_the_broker_certificate() {
+    let pki = Pki::new();
+    let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
+        return;
+    };
+    let output = ping_tls(&pki, &broker, &["-v", "--alpn", "mqtt"]);
+    output.assert_code(0, "ping -v over TLS");
+    let stdout = output.stdout();
+    let connected = stdout
+        .lines()
+        .find(|line| line.starts_with("connected in "))
+        .unwrap_or_else(|| panic!("no connected line:\n{stdout}"));
+    assert!(
+        connected.contains(", TCP connect ") && connected.contains(", TLS handshake "),
+        "{connected}"
+    );
+    let tls = stdout
+        .lines()
+        .find(|line| line.starts_with("TLS: "))
+        .unwrap_or_else(|| panic!("no TLS line:\n{stdout}"));
+    assert!(
+        tls.starts_with("TLS: TLS 1.") && tls.contains(", cipher suite TLS"),
+        "{tls}"
+    );
+    // mosquitto sends its CA after its own certificate.
+    for expected in [
+        "certificate 1 of 2 (the broker's):\n  subject    CN=broker\n",
+        &format!("  issuer     CN={CA_NAME}\n  names      DNS:{BROKER_NAME}\n  not after  "),
+        &format!("certificate 2 of 2:\n  subject    CN={CA_NAME}\n"),
+    ] {
+        assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("warning"), "{stdout}");
+    // --json has the same, and the handshake's time.
+    let output = ping_tls(&pki, &broker, &["--json"]);
+    output.assert_code(0, "ping --json over TLS");
+    let json: serde_json::Value = serde_json::from_str(&output.stdout()).expect("JSON");
+    assert!(json["connect"]["tls_ms"].is_number(), "{json}");
+    assert!(json["tls"]["version"]
+        .as_str()
+        .unwrap()
+        .starts_with("TLS 1."));
+    let certificate = &json["tls"]["certificates"][0];
+    assert_eq!(certificate["issuer"], format!("CN={CA_NAME}"));
+    assert_eq!(certificate["names"][0], format!("DNS:{BROKER_NAME}"));
+    assert_eq!(certificate["warning"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_broker_certificate_that_expires_in_10_days_is_warned_about() {
+    let pki = Pki::expiring_in(10);
+    let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
+        return;
+    };
+    let output = ping_tls(&pki, &broker, &["--info"]);
+    output.assert_code(0, "ping --info with a certificate about to expire");
+    let stdout = output.stdout();
+    let warning = stdout
+        .lines()
+        .find(|line| line.starts_with("  warning: "))
+        .unwrap_or_else(|| panic!("no warning in:\n{stdout}"));
+    // Midnight UTC ten days from now: 9 or 10 whole days away.
+    assert!(
+        warning.contains("this certificate expires in 9 days")
+            || warning.contains("this certificate expires in 10 days"),
+        "{warning}"
+    );
+    assert!(
+        stdout.contains("CONNACK:"),
+        "--info still shows the CONNACK:\n{stdout}"
+    );
+    let output = ping_tls(&pki, &broker, &["--json"]);
+    let json: serde_json::Value = serde_json::from_str(&output.stdout()).expect("JSON");
+    let days = json["tls"]["certificates"][0]["expires_in_days"].as_i64();
+    assert!(matches!(days, Some(9 | 10)), "{json}");
 }

@@ -18,6 +18,13 @@ pub enum ClientError {
     TlsRefused(String),
     #[error("TLS: {0}")]
     TlsSetup(String),
+    #[error("WebSocket with {addr}: {detail}")]
+    WebSocket { addr: String, detail: String },
+    /// The upgrade was refused as unauthorised (HTTP 401 or 403).
+    #[error("WebSocket: {0}")]
+    WebSocketRefused(String),
+    #[error("SOCKS5 proxy {proxy}: {detail}")]
+    Proxy { proxy: String, detail: String },
     #[error("connected to {addr}, but the broker did not answer CONNECT within {}s", after.as_secs_f32())]
     NoConnAck { addr: String, after: Duration },
     #[error("the broker does not accept MQTT {protocol} ({answer})")]

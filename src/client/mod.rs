@@ -7,7 +7,8 @@
 //! `tokio::select!` beside the caller's own input.
 //!
 //! Layout:
-//! - `transport`: the byte stream (TCP or a Unix socket, TLS on top)
+//! - `transport`: the byte stream (TCP, maybe through a SOCKS5 proxy, or a
+//!   Unix socket; TLS and WebSocket on top)
 //! - `connection`: read and write buffers around the codec
 //! - `session`: packet ids, in-flight window, topic aliases; no I/O
 //! - `options`: what to connect to and how, and the CONNECT it makes
@@ -38,7 +39,10 @@ pub use options::Options;
 use session::{Progress, Session};
 pub use trace::{warn, Trace};
 use transport::Transport;
-pub use transport::{BrokerUrl, Route, Scheme, TlsInfo, TlsOptions, TlsVersion};
+pub use transport::{
+    BrokerUrl, Proxy, Route, Scheme, TlsInfo, TlsOptions, TlsVersion, WebSocketOptions,
+    DEFAULT_WEBSOCKET_PATH,
+};
 
 /// Queued bytes above which a publish waits for the socket before queueing more.
 const WRITE_HIGH_WATER: usize = 256 * 1024;
@@ -115,10 +119,14 @@ pub struct ConnectTimes {
     pub peer: String,
     /// Resolving the host name.
     pub resolve: Duration,
-    /// The TCP handshake.
+    /// The TCP handshake (to the proxy, with one).
     pub tcp: Duration,
+    /// The SOCKS5 handshake through `--proxy`.
+    pub proxy: Option<Duration>,
     /// The TLS handshake and what it agreed on.
     pub tls: Option<(Duration, TlsInfo)>,
+    /// The WebSocket upgrade.
+    pub websocket: Option<Duration>,
     /// From CONNECT sent to CONNACK received.
     pub connack: Duration,
 }
@@ -773,6 +781,15 @@ async fn open(
             took.as_secs_f64() * 1e3
         ));
     }
+    if let (true, Some(took), Some(websocket)) =
+        (options.trace, opened.websocket, &options.route.websocket)
+    {
+        Trace.note(&format!(
+            "WebSocket upgrade of {} with the mqtt subprotocol in {:.3} ms",
+            websocket.path,
+            took.as_secs_f64() * 1e3
+        ));
+    }
     let connect_sent = Instant::now();
     let trace = options.trace.then_some(Trace);
     let mut conn = Connection::new(transport, protocol, trace);
@@ -815,7 +832,9 @@ async fn open(
         peer,
         resolve: opened.resolve,
         tcp: opened.tcp,
+        proxy: opened.proxy,
         tls: opened.tls,
+        websocket: opened.websocket,
         connack: connect_sent.elapsed(),
     };
     Ok(Established {

@@ -19,7 +19,8 @@ use crate::cli::{
     SessionArgs, StatusArgs, TlsArgs, TlsVersionArg,
 };
 use crate::client::{
-    verdict, warn, BrokerUrl, Client, ClientError, Ending, Options, Route, TlsOptions, TlsVersion,
+    verdict, warn, BrokerUrl, Client, ClientError, Ending, Options, Proxy, Route, Scheme,
+    TlsOptions, TlsVersion, WebSocketOptions, DEFAULT_WEBSOCKET_PATH,
 };
 use crate::codec::{topic, Properties, Protocol, Publish, QoS, Will};
 
@@ -257,12 +258,28 @@ pub fn client_options_with_topic(
         );
     }
     let tls = url.as_ref().is_some_and(|u| u.scheme.is_tls()) || connection.tls.wanted();
+    let websocket = websocket_options(connection, url.as_ref())?;
     let (host, port) = match &url {
         Some(url) => (url.host.clone(), url.port()),
-        None => (
-            connection.host.clone(),
-            connection.port.unwrap_or(if tls { 8883 } else { 1883 }),
-        ),
+        None => {
+            let scheme = match (tls, websocket.is_some()) {
+                (false, false) => Scheme::Mqtt,
+                (true, false) => Scheme::Mqtts,
+                (false, true) => Scheme::Ws,
+                (true, true) => Scheme::Wss,
+            };
+            let port = connection.port.unwrap_or(scheme.default_port());
+            (connection.host.clone(), port)
+        }
+    };
+    let proxy = match &connection.proxy {
+        Some(text) => {
+            if connection.unix.is_some() {
+                return usage("--proxy carries TCP connections only, not --unix");
+            }
+            Some(Proxy::parse(text).or_else(|e| usage(format!("invalid URL for --proxy: {e}")))?)
+        }
+        None => None,
     };
     let username = connection
         .username
@@ -272,6 +289,8 @@ pub fn client_options_with_topic(
     let route = Route {
         unix: connection.unix.clone(),
         tls: tls.then(|| tls_options(&connection.tls)),
+        websocket,
+        proxy,
     };
     let protocol = connection.protocol_version.map(|v| match v {
         ProtocolVersion::V5 => Protocol::V5,
@@ -332,6 +351,38 @@ pub fn client_options_with_topic(
         ..Options::default()
     };
     Ok((options, url.and_then(|u| u.topic)))
+}
+
+/// WebSocket: on with a ws(s):// URL, `--ws`, `--ws-path` or `--ws-header`.
+fn websocket_options(
+    connection: &ConnectionArgs,
+    url: Option<&BrokerUrl>,
+) -> anyhow::Result<Option<WebSocketOptions>> {
+    let flags = connection.ws || connection.ws_path.is_some() || !connection.ws_headers.is_empty();
+    let url_path = match url {
+        Some(url) if url.scheme.is_websocket() => url.websocket_path.clone(),
+        Some(_) if flags => {
+            return usage("--ws, --ws-path and --ws-header need a ws:// or wss:// URL with -L")
+        }
+        Some(_) => return Ok(None),
+        None if flags => None,
+        None => return Ok(None),
+    };
+    let path = match (url_path, &connection.ws_path) {
+        (Some(_), Some(_)) => {
+            return usage("give the WebSocket path in the URL or with --ws-path, not both")
+        }
+        (Some(path), None) => path,
+        (None, Some(path)) if !path.starts_with('/') => {
+            return usage(format!("--ws-path must start with /, as in /{path}"))
+        }
+        (None, Some(path)) => path.clone(),
+        (None, None) => DEFAULT_WEBSOCKET_PATH.to_string(),
+    };
+    Ok(Some(WebSocketOptions {
+        path,
+        headers: connection.ws_headers.clone(),
+    }))
 }
 
 fn tls_options(args: &TlsArgs) -> TlsOptions {
@@ -455,10 +506,13 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
                 ClientError::Unreachable { .. }
                 | ClientError::ConnectTimeout { .. }
                 | ClientError::NoConnAck { .. }
-                | ClientError::Tls { .. } => Some(exit::UNREACHABLE),
+                | ClientError::Tls { .. }
+                | ClientError::WebSocket { .. }
+                | ClientError::Proxy { .. } => Some(exit::UNREACHABLE),
                 ClientError::Refused { .. }
                 | ClientError::VersionRefused { .. }
-                | ClientError::TlsRefused(_) => Some(exit::REFUSED),
+                | ClientError::TlsRefused(_)
+                | ClientError::WebSocketRefused(_) => Some(exit::REFUSED),
                 _ => None,
             }
         })

@@ -12,11 +12,13 @@
 //! - this file: the plan, and the one loop of probes, answers and timeouts
 //! - `stats`: the tally, and ping(8)'s summary of it
 //! - `info`: the CONNACK item by item, for `--info`
+//! - `tls`: the TLS handshake and the broker's certificates, for `-v` and `--info`
 //! - `report`: the lines on stdout, or the `--json` object
 
 mod info;
 mod report;
 mod stats;
+mod tls;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Write};
@@ -47,6 +49,8 @@ struct Plan {
     timeout: Duration,
     probe: Probe,
     info: bool,
+    /// Print the TLS details.
+    verbose: bool,
     json: bool,
 }
 
@@ -149,6 +153,7 @@ fn plan(args: PingArgs) -> anyhow::Result<Plan> {
         timeout,
         probe,
         info: args.info,
+        verbose: args.verbose,
         json: args.json,
     })
 }

@@ -88,7 +88,9 @@ async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
     let topic = match (args.topic, url_topic) {
         (Some(topic), None) | (None, Some(topic)) => topic,
         (Some(_), Some(_)) => return usage("give the topic with -t or in the URL, not both"),
-        (None, None) => return usage("no topic: give -t TOPIC or a URL with a path"),
+        (None, None) => {
+            return usage("no topic: give -t TOPIC or an mqtt:// URL with a path (a ws:// path is the WebSocket's)")
+        }
     };
     check_topic_name(&topic, "-t")?;
     if !(args.repeat_delay >= 0.0 && args.repeat_delay.is_finite()) {

@@ -120,6 +120,11 @@ fn plan(mut args: SubArgs) -> anyhow::Result<Plan> {
     let (mut options, url_topic) =
         client_options_with_topic(&args.connection, Some(&args.session))?;
     args.topics.extend(url_topic);
+    if args.topics.is_empty() && args.unsubscribe.is_empty() {
+        return usage(
+            "no topic: give -t FILTER or an mqtt:// URL with a path (a ws:// path is the WebSocket's)",
+        );
+    }
     for filter in &args.topics {
         check_topic_filter(filter, "-t")?;
         if args.no_local && topic::is_shared(filter) {

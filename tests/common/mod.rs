@@ -19,6 +19,10 @@
 //!   against a broker, `for_each_broker`, line helpers.
 //! - [`own_mosquitto`]: a mosquitto of a test's own, which it may kill and start again on the
 //!   same port (the shared ones must stay up for the other tests).
+//! - [`pki`]: certificates a test makes (rcgen), for TLS listeners and servers.
+//! - [`socks_proxy`]: a SOCKS5 proxy (fast-socks5), which records how clients named targets.
+//! - [`websocket_bridge`]: a WebSocket listener in front of a broker (neither has one of its
+//!   own), which records the upgrade requests and the frames, and can re-frame.
 //!
 //! rumqttd quirks worth knowing when writing tests (rumqttd 0.20):
 //! - a CONNECT with keep-alive 0 is refused by closing the connection without a CONNACK;
@@ -31,7 +35,10 @@
 #![allow(dead_code)]
 
 pub mod own_mosquitto;
+pub mod pki;
 pub mod run;
+pub mod socks_proxy;
+pub mod websocket_bridge;
 
 use std::collections::HashMap;
 use std::fs::{self, File};

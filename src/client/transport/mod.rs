@@ -1,15 +1,20 @@
-//! The byte stream under a connection: TCP or a Unix domain socket, with TLS
-//! on top when asked. Every kind is one `AsyncRead + AsyncWrite`, so nothing
+//! The byte stream under a connection: TCP (directly or through a SOCKS5
+//! proxy) or a Unix domain socket, with TLS on top when asked, and WebSocket
+//! on top of that. Every kind is one `AsyncRead + AsyncWrite`, so nothing
 //! above this module knows which one it has.
 //!
 //! Layout:
 //! - this file: [`Transport`], [`Route`] (where and how to connect) and the
 //!   connect steps, timed for `mqtk ping`
+//! - `proxy`: SOCKS5 (`--proxy`), its URL and its errors in words
 //! - `tls`: rustls settings, the handshake and its errors in words
+//! - `websocket`: the upgrade and the frames-to-bytes adapter
 //! - `url`: broker URLs (`-L`)
 
+mod proxy;
 mod tls;
 mod url;
+mod websocket;
 
 use std::io;
 use std::net::SocketAddr;
@@ -22,8 +27,10 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{lookup_host, TcpStream};
 use tokio::time::Instant;
 
+pub use proxy::Proxy;
 pub use tls::{refusal, TlsInfo, TlsOptions, TlsVersion};
-pub use url::{BrokerUrl, Scheme};
+pub use url::{BrokerUrl, Scheme, DEFAULT_WEBSOCKET_PATH};
+pub use websocket::{WebSocket, WebSocketOptions};
 
 use super::ClientError;
 
@@ -34,6 +41,10 @@ pub struct Route {
     pub unix: Option<PathBuf>,
     /// TLS on top of the connection.
     pub tls: Option<TlsOptions>,
+    /// WebSocket on top of the connection (and of TLS).
+    pub websocket: Option<WebSocketOptions>,
+    /// A SOCKS5 proxy to reach the broker through; TCP only.
+    pub proxy: Option<Proxy>,
 }
 
 /// The connection under TLS, or without it.
@@ -47,6 +58,8 @@ pub enum Base {
 pub enum Transport {
     Plain(Base),
     Tls(Box<tokio_rustls::client::TlsStream<Base>>),
+    /// Over a `Plain` or `Tls` transport.
+    WebSocket(Box<WebSocket<Transport>>),
 }
 
 /// How long the steps below MQTT took, for `mqtk ping`.
@@ -54,18 +67,25 @@ pub enum Transport {
 pub struct Opened {
     /// Resolving the host name.
     pub resolve: Duration,
-    /// The TCP handshake (or the Unix socket's connect), to the address that answered.
+    /// The TCP handshake (or the Unix socket's connect), to the address that
+    /// answered (to the proxy, with one).
     pub tcp: Duration,
+    /// The SOCKS5 handshake, until the proxy reported the broker connected.
+    pub proxy: Option<Duration>,
     /// The TLS handshake, with what it agreed on.
     pub tls: Option<(Duration, TlsInfo)>,
-    /// The address connected to; `None` for a Unix socket.
+    /// The WebSocket upgrade, from request to answer.
+    pub websocket: Option<Duration>,
+    /// The address connected to; `None` for a Unix socket, or when a proxy
+    /// resolved the name.
     pub peer: Option<SocketAddr>,
 }
 
 impl Transport {
-    /// Connects to `host:port` (trying each address the name resolves to) or
-    /// to the Unix socket of `route`, then makes the TLS handshake it asks
-    /// for, within `timeout` overall.
+    /// Connects to `host:port` (trying each address the name resolves to,
+    /// through the proxy of `route` if any) or to the Unix socket of `route`,
+    /// then makes the TLS handshake and the WebSocket upgrade it asks for,
+    /// within `timeout` overall.
     pub async fn connect(
         host: &str,
         port: u16,
@@ -77,18 +97,34 @@ impl Transport {
             None => format!("{host}:{port}"),
         };
         let steps = async {
-            let (base, mut opened) = match &route.unix {
-                Some(path) => connect_unix(path, &addr).await?,
-                None => connect_tcp(host, port, &addr).await?,
+            let (base, mut opened) = match (&route.unix, &route.proxy) {
+                (Some(_), Some(_)) => {
+                    return Err(ClientError::NotAllowed(
+                        "a SOCKS5 proxy carries TCP, not a Unix socket".into(),
+                    ))
+                }
+                (Some(path), None) => connect_unix(path, &addr).await?,
+                (None, Some(proxy)) => proxy::connect(proxy, host, port).await?,
+                (None, None) => connect_tcp(host, port, &addr).await?,
             };
-            let Some(tls) = &route.tls else {
-                return Ok((Transport::Plain(base), opened));
+            let transport = match &route.tls {
+                None => Transport::Plain(base),
+                Some(tls) => {
+                    let started = Instant::now();
+                    let stream = tls::handshake(base, host, tls, &addr).await?;
+                    let info = tls::info(&stream);
+                    opened.tls = Some((started.elapsed(), info));
+                    Transport::Tls(Box::new(stream))
+                }
+            };
+            let Some(options) = &route.websocket else {
+                return Ok((transport, opened));
             };
             let started = Instant::now();
-            let stream = tls::handshake(base, host, tls, &addr).await?;
-            let info = tls::info(&stream);
-            opened.tls = Some((started.elapsed(), info));
-            Ok((Transport::Tls(Box::new(stream)), opened))
+            let tls = route.tls.is_some();
+            let stream = websocket::upgrade(transport, host, port, tls, options, &addr).await?;
+            opened.websocket = Some(started.elapsed());
+            Ok((Transport::WebSocket(Box::new(stream)), opened))
         };
         tokio::time::timeout(timeout, steps)
             .await
@@ -101,14 +137,19 @@ impl Transport {
     /// Ends the connection with a TCP reset instead of an orderly close, as the
     /// broker sees a device whose network vanished mid-connection.
     pub fn reset(self) {
-        let base = match &self {
-            Transport::Plain(base) => base,
-            Transport::Tls(stream) => stream.get_ref().0,
-        };
         // A zero linger time makes close() send RST and drop unsent data. A
         // Unix socket has no reset: it just closes.
-        if let Base::Tcp(stream) = base {
+        if let Base::Tcp(stream) = self.base() {
             stream.set_zero_linger().ok();
+        }
+    }
+
+    /// The socket at the bottom.
+    fn base(&self) -> &Base {
+        match self {
+            Transport::Plain(base) => base,
+            Transport::Tls(stream) => stream.get_ref().0,
+            Transport::WebSocket(stream) => stream.get_ref().base(),
         }
     }
 }
@@ -135,7 +176,9 @@ async fn connect_tcp(host: &str, port: u16, addr: &str) -> Result<(Base, Opened)
                 let opened = Opened {
                     resolve: resolved - started,
                     tcp: resolved.elapsed(),
+                    proxy: None,
                     tls: None,
+                    websocket: None,
                     peer: Some(peer),
                 };
                 return Ok((Base::Tcp(stream), opened));
@@ -158,7 +201,9 @@ async fn connect_unix(path: &std::path::Path, addr: &str) -> Result<(Base, Opene
     let opened = Opened {
         resolve: Duration::ZERO,
         tcp: started.elapsed(),
+        proxy: None,
         tls: None,
+        websocket: None,
         peer: None,
     };
     Ok((Base::Unix(stream), opened))
@@ -220,5 +265,6 @@ delegate_io!(Base { Base::Tcp, Base::Unix });
 delegate_io!(Base { Base::Tcp });
 delegate_io!(Transport {
     Transport::Plain,
-    Transport::Tls
+    Transport::Tls,
+    Transport::WebSocket
 });

@@ -1,12 +1,17 @@
-//! Broker URLs as mosquitto's tools take them (`-L`):
+//! Broker URLs as mosquitto's tools take them (`-L`), and as WebSocket
+//! brokers are named:
 //!
 //! ```text
 //! mqtt[s]://[user[:password]@]host[:port][/topic]
+//! ws[s]://[user[:password]@]host[:port][/path]
 //! ```
 //!
 //! The topic is percent-decoded. `#` starts a URL's fragment and `+` is a
 //! space in some URL dialects, so as wildcards they are written `%23` and
 //! `%2B`; written plainly they are an error rather than a surprise.
+//!
+//! The path of a WebSocket URL is the HTTP path of the upgrade (`/mqtt` when
+//! there is none), sent as written, query included: it names no topic.
 
 use percent_encoding::percent_decode_str;
 
@@ -15,7 +20,15 @@ use percent_encoding::percent_decode_str;
 pub enum Scheme {
     Mqtt,
     Mqtts,
+    /// MQTT over WebSocket.
+    Ws,
+    /// MQTT over WebSocket over TLS.
+    Wss,
 }
+
+/// The WebSocket path when a URL or `--ws-path` names none, as most brokers
+/// serve it.
+pub const DEFAULT_WEBSOCKET_PATH: &str = "/mqtt";
 
 impl Scheme {
     /// The port a scheme implies.
@@ -23,11 +36,17 @@ impl Scheme {
         match self {
             Scheme::Mqtt => 1883,
             Scheme::Mqtts => 8883,
+            Scheme::Ws => 80,
+            Scheme::Wss => 443,
         }
     }
 
     pub fn is_tls(self) -> bool {
-        self == Scheme::Mqtts
+        matches!(self, Scheme::Mqtts | Scheme::Wss)
+    }
+
+    pub fn is_websocket(self) -> bool {
+        matches!(self, Scheme::Ws | Scheme::Wss)
     }
 }
 
@@ -40,8 +59,12 @@ pub struct BrokerUrl {
     pub port: Option<u16>,
     pub username: Option<String>,
     pub password: Option<String>,
-    /// The path without its leading `/`, percent-decoded; `None` when empty.
+    /// mqtt(s): the path without its leading `/`, percent-decoded; `None`
+    /// when empty.
     pub topic: Option<String>,
+    /// ws(s): the path of the WebSocket upgrade, as written; `None` when the
+    /// URL has none (the default, [`DEFAULT_WEBSOCKET_PATH`], applies).
+    pub websocket_path: Option<String>,
 }
 
 impl BrokerUrl {
@@ -49,13 +72,15 @@ impl BrokerUrl {
     pub fn parse(text: &str) -> Result<BrokerUrl, String> {
         let (scheme, rest) = text
             .split_once("://")
-            .ok_or_else(|| "a URL starts with mqtt:// or mqtts://".to_string())?;
+            .ok_or_else(|| "a URL starts with mqtt://, mqtts://, ws:// or wss://".to_string())?;
         let scheme = match scheme.to_ascii_lowercase().as_str() {
             "mqtt" | "tcp" => Scheme::Mqtt,
             "mqtts" | "ssl" | "tls" => Scheme::Mqtts,
+            "ws" => Scheme::Ws,
+            "wss" => Scheme::Wss,
             other => {
                 return Err(format!(
-                    "unknown scheme {other}://; use mqtt:// or mqtts://"
+                    "unknown scheme {other}://; use mqtt://, mqtts://, ws:// or wss://"
                 ))
             }
         };
@@ -66,7 +91,7 @@ impl BrokerUrl {
             Some(slash) => (&rest[..slash], &rest[slash + 1..]),
             None => (rest, ""),
         };
-        if path.contains('+') {
+        if path.contains('+') && !scheme.is_websocket() {
             return Err("write + as %2B in a URL".into());
         }
         let (userinfo, hostport) = match authority.rsplit_once('@') {
@@ -84,14 +109,20 @@ impl BrokerUrl {
         if host.is_empty() {
             return Err("the URL names no host".into());
         }
-        let topic = decode(path)?;
+        let (topic, websocket_path) = if scheme.is_websocket() {
+            let path = Some(format!("/{path}")).filter(|_| rest.contains('/'));
+            (None, path)
+        } else {
+            (Some(decode(path)?).filter(|t| !t.is_empty()), None)
+        };
         Ok(BrokerUrl {
             scheme,
             host,
             port,
             username,
             password,
-            topic: Some(topic).filter(|t| !t.is_empty()),
+            topic,
+            websocket_path,
         })
     }
 
@@ -102,7 +133,7 @@ impl BrokerUrl {
 }
 
 /// Splits `host[:port]`, where host may be a bracketed IPv6 literal.
-fn split_host_port(text: &str) -> Result<(String, Option<u16>), String> {
+pub(super) fn split_host_port(text: &str) -> Result<(String, Option<u16>), String> {
     let (host, port) = if let Some(rest) = text.strip_prefix('[') {
         let (host, after) = rest
             .split_once(']')
@@ -132,7 +163,8 @@ fn split_host_port(text: &str) -> Result<(String, Option<u16>), String> {
     Ok((host.to_string(), port))
 }
 
-fn decode(text: &str) -> Result<String, String> {
+/// Percent-decodes `text` into UTF-8.
+pub(super) fn decode(text: &str) -> Result<String, String> {
     percent_decode_str(text)
         .decode_utf8()
         .map(|s| s.into_owned())
@@ -185,7 +217,25 @@ mod tests {
         assert!(error("mqtt://h/a/+/b").contains("%2B"));
         assert!(error("http://h").contains("unknown scheme"));
         assert!(error("h:1883").contains("mqtt://"));
+        assert!(error("h:1883").contains("ws://"));
         assert!(error("mqtt://h:99999").contains("not a port"));
         assert!(error("mqtt://:1883").contains("no host"));
+    }
+
+    #[test]
+    fn a_websocket_url_names_the_upgrade_path_and_no_topic() {
+        let url = parse("wss://u:p@broker.example/mqtt?x-token=a+b");
+        assert_eq!(url.scheme, Scheme::Wss);
+        assert!(url.scheme.is_tls() && url.scheme.is_websocket());
+        assert_eq!((url.host.as_str(), url.port()), ("broker.example", 443));
+        assert_eq!(url.websocket_path.as_deref(), Some("/mqtt?x-token=a+b"));
+        assert_eq!(url.topic, None);
+        assert_eq!(url.username.as_deref(), Some("u"));
+        let plain = parse("ws://[::1]:9001");
+        assert_eq!((plain.host.as_str(), plain.port()), ("::1", 9001));
+        assert_eq!(plain.websocket_path, None);
+        assert_eq!(parse("ws://h").port(), 80);
+        assert_eq!(parse("ws://h/").websocket_path.as_deref(), Some("/"));
+        assert_eq!(parse("mqtt://h/a").websocket_path, None);
     }
 }

@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 
 use super::info::{Asked, Info};
 use super::stats::{millis, reply_time, Stats};
-use super::{Plan, Probe};
-use crate::client::Client;
+use super::{tls, Plan, Probe};
+use crate::client::{Client, ConnectTimes};
 use crate::codec::QoS;
 
 /// Where the results go: lines on stdout as they happen, or with `--json`
@@ -38,13 +38,12 @@ impl Report {
                 "protocol_version": client.protocol().to_string(),
                 "client_id": client.client_id(),
                 "probe": match plan.probe { Probe::Ping => "pingreq", Probe::Publish { .. } => "publish" },
-                "connect": {
-                    "resolve_ms": round_ms(times.resolve),
-                    "tcp_ms": round_ms(times.tcp),
-                    "connack_ms": round_ms(times.connack),
-                },
+                "connect": connect_json(times),
                 "round_trips": [],
             });
+            if let Some((_, info)) = &times.tls {
+                document["tls"] = tls::json(info, tls::now());
+            }
             if let (Probe::Publish { qos, size }, Some(topic)) = (plan.probe, topic) {
                 document["topic"] = json!(topic);
                 document["qos"] = json!(qos as u8);
@@ -89,14 +88,20 @@ impl Report {
             let qos = qos as u8;
             text.push_str(&format!(", {size} bytes at QoS {qos} through {topic}"));
         }
-        let total = times.resolve + times.tcp + times.connack;
+        let phases = phases(times);
+        let total: Duration = phases.iter().map(|(_, took)| *took).sum();
+        let phases: Vec<String> = phases
+            .iter()
+            .map(|(name, took)| format!("{name} {} ms", reply_time(*took)))
+            .collect();
         text.push_str(&format!(
-            "\nconnected in {} ms: name resolution {} ms, TCP connect {} ms, CONNECT -> CONNACK {} ms\n",
+            "\nconnected in {} ms: {}\n",
             reply_time(total),
-            reply_time(times.resolve),
-            reply_time(times.tcp),
-            reply_time(times.connack)
+            phases.join(", ")
         ));
+        if let (true, Some((_, info))) = (plan.verbose || plan.info, &times.tls) {
+            text.push_str(&tls::text(info, tls::now()));
+        }
         if let Some(info) = &info {
             text.push_str(&info.text());
         }
@@ -186,6 +191,38 @@ impl Report {
         let index = usize::try_from(seq).ok()?.checked_sub(1)?;
         self.json.as_mut()?.get_mut("round_trips")?.get_mut(index)
     }
+}
+
+/// The phases of connecting that took place, in order, by name.
+fn phases(times: &ConnectTimes) -> Vec<(&'static str, Duration)> {
+    let mut phases = vec![
+        ("name resolution", times.resolve),
+        ("TCP connect", times.tcp),
+    ];
+    phases.extend(times.proxy.map(|took| ("SOCKS5 proxy", took)));
+    phases.extend(times.tls.as_ref().map(|(took, _)| ("TLS handshake", *took)));
+    phases.extend(times.websocket.map(|took| ("WebSocket upgrade", took)));
+    phases.push(("CONNECT -> CONNACK", times.connack));
+    phases
+}
+
+/// The phases for `--json`: those that did not take place are left out.
+fn connect_json(times: &ConnectTimes) -> Value {
+    let mut connect = json!({
+        "resolve_ms": round_ms(times.resolve),
+        "tcp_ms": round_ms(times.tcp),
+        "connack_ms": round_ms(times.connack),
+    });
+    if let Some(took) = times.proxy {
+        connect["proxy_ms"] = json!(round_ms(took));
+    }
+    if let Some((took, _)) = &times.tls {
+        connect["tls_ms"] = json!(round_ms(*took));
+    }
+    if let Some(took) = times.websocket {
+        connect["websocket_ms"] = json!(round_ms(took));
+    }
+    connect
 }
 
 fn print(text: &str) -> io::Result<()> {
