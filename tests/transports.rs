@@ -306,3 +306,25 @@ fn a_broker_certificate_that_expires_in_10_days_is_warned_about() {
     let days = json["tls"]["certificates"][0]["expires_in_days"].as_i64();
     assert!(matches!(days, Some(9 | 10)), "{json}");
 }
+
+#[test]
+fn ipv6_literals_reach_a_broker_on_the_ipv6_loopback() {
+    let port = common::free_port().to_string();
+    let Some(_broker) = OwnMosquitto::start_with(&format!("listener {port} ::1\n")) else {
+        return;
+    };
+    let topic = unique_topic("ipv6");
+    let mut command = mqtk();
+    command.args([
+        "pub", "-h", "::1", "-p", &port, "-t", &topic, "-m", "six", "-r", "-q", "1",
+    ]);
+    spawn("pub -h ::1", &mut command, None)
+        .finish()
+        .assert_code(0, "pub -h ::1");
+    let url = format!("mqtt://[::1]:{port}/{topic}");
+    let mut command = mqtk();
+    command.args(["sub", "-L", &url, "-C", "1", "-W", "5"]);
+    let read = spawn("sub -L mqtt://[::1]", &mut command, None).finish();
+    read.assert_code(0, "sub -L mqtt://[::1]:PORT/TOPIC");
+    assert_eq!(read.stdout(), "six\n");
+}
