@@ -28,15 +28,6 @@ fn through(command: &str, broker: &Broker, proxy: &str, args: &[&str]) -> Finish
     spawn(&what, &mut mqtk, None).finish()
 }
 
-fn assert_one_error_line(finished: &Finished, what: &str) {
-    let lines: Vec<&str> = finished.stderr.lines().collect();
-    assert!(
-        lines.len() == 1 && lines[0].starts_with("mqtk: "),
-        "{what}: expected one stderr line starting with \"mqtk: \", got:\n{}",
-        finished.stderr
-    );
-}
-
 #[test]
 fn pub_and_sub_go_through_a_socks5_proxy_that_resolves_the_name_or_not() {
     for_each_broker(&brokers(), |broker| {
@@ -134,7 +125,7 @@ fn a_wrong_password_or_none_is_refused_in_one_line_with_exit_3() {
     let args = ["-t", topic.as_str(), "-m", "x"];
     let wrong = through("pub", &broker, &proxy.url("socks5h", "alice:wrong@"), &args);
     wrong.assert_code(3, "a wrong proxy password");
-    assert_one_error_line(&wrong, "a wrong proxy password");
+    wrong.assert_one_error_line("a wrong proxy password");
     assert!(
         wrong.stderr.contains(&format!(
             "SOCKS5 proxy socks5h://127.0.0.1:{}: the proxy refused our user name and password",
@@ -150,7 +141,7 @@ fn a_wrong_password_or_none_is_refused_in_one_line_with_exit_3() {
     );
     let none = through("pub", &broker, &proxy.url("socks5h", ""), &args);
     none.assert_code(3, "no proxy password");
-    assert_one_error_line(&none, "no proxy password");
+    none.assert_one_error_line("no proxy password");
     assert!(
         none.stderr.contains("wants a user name and password"),
         "{}",
@@ -165,7 +156,7 @@ fn an_unreachable_proxy_and_a_proxy_with_unix_are_named() {
     let url = format!("socks5://127.0.0.1:{closed}");
     let unreachable = through("pub", &broker, &url, &["-t", "t", "-m", "x"]);
     unreachable.assert_code(3, "an unreachable proxy");
-    assert_one_error_line(&unreachable, "an unreachable proxy");
+    unreachable.assert_one_error_line("an unreachable proxy");
     assert!(
         unreachable.stderr.contains("cannot connect to the proxy"),
         "{}",

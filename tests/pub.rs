@@ -29,16 +29,6 @@ use common::{
 // ---------------------------------------------------------------------------------------------
 // Checks
 
-/// Asserts that stderr is exactly one line starting with "mqtk: ".
-fn assert_one_error_line(finished: &Finished, what: &str) {
-    let lines: Vec<&str> = finished.stderr.lines().collect();
-    assert!(
-        lines.len() == 1 && lines[0].starts_with("mqtk: "),
-        "{what}: expected one stderr line starting with \"mqtk: \", got:\n{}",
-        finished.stderr
-    );
-}
-
 /// Publishes with `pub_args` (plus `-t TOPIC`) and checks that a subscriber with `sub_args`
 /// prints `expected`, receiving `count` messages.
 fn assert_delivered(
@@ -200,7 +190,7 @@ fn disconnect_with_will_under_mqtt_311_is_a_usage_error() {
         None,
     );
     got.assert_code(2, "pub -V 3.1.1 --disconnect-with-will");
-    assert_one_error_line(&got, "pub -V 3.1.1 --disconnect-with-will");
+    got.assert_one_error_line("pub -V 3.1.1 --disconnect-with-will");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -232,11 +222,11 @@ fn a_wrong_password_is_refused_with_exit_code_4() {
         );
         let what = format!("pub -V {version} with a wrong password");
         got.assert_code(4, &what);
-        assert_one_error_line(&got, &what);
+        got.assert_one_error_line(&what);
     }
     let anonymous = publish_with_input(&broker, &["-t", &topic, "-m", "x"], None);
     anonymous.assert_code(4, "pub without credentials");
-    assert_one_error_line(&anonymous, "pub without credentials");
+    anonymous.assert_one_error_line("pub without credentials");
 }
 
 #[test]
@@ -289,7 +279,7 @@ fn a_wrong_command_line_is_one_error_line_and_exit_code_2() {
         let what = format!("mqtk {}", args.join(" "));
         let got = spawn(&what, mqtk().args(args), None).finish();
         got.assert_code(2, &what);
-        assert_one_error_line(&got, &what);
+        got.assert_one_error_line(&what);
     }
     let got = spawn("misspelt flag", mqtk().args(cases[2]), None).finish();
     assert!(
@@ -311,7 +301,7 @@ fn an_unreachable_broker_gives_exit_code_3() {
     )
     .finish();
     got.assert_code(3, "pub to a closed port");
-    assert_one_error_line(&got, "pub to a closed port");
+    got.assert_one_error_line("pub to a closed port");
 }
 
 #[test]
@@ -332,7 +322,7 @@ fn an_invalid_topic_is_a_usage_error_before_connecting() {
         )
         .finish();
         got.assert_code(2, &format!("pub -t {topic:?}"));
-        assert_one_error_line(&got, &format!("pub -t {topic:?}"));
+        got.assert_one_error_line(&format!("pub -t {topic:?}"));
     }
     listener
         .set_nonblocking(true)
@@ -523,7 +513,7 @@ fn a_missing_file_is_one_error_line() {
     let broker = rumqttd_v5();
     let got = publish_with_input(&broker, &["-t", "a", "-f", "/nonexistent/mqtk"], None);
     assert!(!got.status.success(), "pub -f with a missing file exited 0");
-    assert_one_error_line(&got, "pub -f with a missing file");
+    got.assert_one_error_line("pub -f with a missing file");
 }
 
 #[test]

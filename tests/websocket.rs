@@ -28,15 +28,6 @@ fn run(what: &str, args: &[&str]) -> Finished {
     spawn(what, &mut command, None).finish()
 }
 
-fn assert_one_error_line(finished: &Finished, what: &str) {
-    let lines: Vec<&str> = finished.stderr.lines().collect();
-    assert!(
-        lines.len() == 1 && lines[0].starts_with("mqtk: "),
-        "{what}: expected one stderr line starting with \"mqtk: \", got:\n{}",
-        finished.stderr
-    );
-}
-
 #[test]
 fn messages_at_every_qos_go_both_ways_over_websocket() {
     for_each_broker(&brokers(), |broker| {
@@ -212,7 +203,7 @@ fn a_refused_upgrade_is_one_line_with_the_http_status_and_exit_3() {
         None,
     );
     refused.assert_code(3, "a wrong WebSocket path");
-    assert_one_error_line(&refused, "a wrong WebSocket path");
+    refused.assert_one_error_line("a wrong WebSocket path");
     assert!(
         refused
             .stderr
@@ -234,7 +225,7 @@ fn a_broker_that_wants_a_header_refuses_without_it_with_exit_4_and_takes_it() {
     let topic = unique_topic("ws-401");
     let refused = publish_with_input(&through, &["--ws", "-t", &topic, "-m", "x"], None);
     refused.assert_code(4, "no authorization header");
-    assert_one_error_line(&refused, "no authorization header");
+    refused.assert_one_error_line("no authorization header");
     assert!(
         refused
             .stderr
@@ -260,7 +251,7 @@ fn a_broker_that_leaves_the_mqtt_subprotocol_out_is_refused_in_one_line() {
     let topic = unique_topic("ws-no-subprotocol");
     let refused = publish_with_input(&through, &["--ws", "-t", &topic, "-m", "x"], None);
     refused.assert_code(3, "no subprotocol");
-    assert_one_error_line(&refused, "no subprotocol");
+    refused.assert_one_error_line("no subprotocol");
     assert!(
         refused
             .stderr
@@ -276,7 +267,7 @@ fn a_plain_mqtt_port_is_no_websocket_and_says_so() {
     let topic = unique_topic("ws-not");
     let refused = publish_with_input(&broker, &["--ws", "-t", &topic, "-m", "x"], None);
     refused.assert_code(3, "--ws to an MQTT port");
-    assert_one_error_line(&refused, "--ws to an MQTT port");
+    refused.assert_one_error_line("--ws to an MQTT port");
     assert!(refused.stderr.contains("WebSocket"), "{}", refused.stderr);
 }
 

@@ -37,6 +37,16 @@ impl Finished {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
+    /// Panics unless stderr is one line starting with "mqtk: ", as every error must be.
+    pub fn assert_one_error_line(&self, what: &str) {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert!(
+            lines.len() == 1 && lines[0].starts_with("mqtk: "),
+            "{what}: expected one stderr line starting with \"mqtk: \", got:\n{}",
+            self.stderr
+        );
+    }
+
     /// Panics unless the process exited with `code`, showing what it printed.
     pub fn assert_code(&self, code: i32, what: &str) {
         assert_eq!(
