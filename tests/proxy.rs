@@ -45,6 +45,10 @@ fn pub_and_sub_go_through_a_socks5_proxy_that_resolves_the_name_or_not() {
                 &["-t", &topic, "-m", message, "-q", "1"],
             );
             published.assert_code(0, &format!("{}: pub --proxy {url}", broker.name));
+            assert_eq!(
+                published.stderr,
+                "mqtk: warning: the proxy's password in --proxy is visible to other users in ps\n"
+            );
         }
         let received = subscriber.finish();
         received.assert_code(0, &format!("{}: sub", broker.name));

@@ -253,8 +253,8 @@ pub fn client_options_with_topic(
     };
     if url.as_ref().is_some_and(|u| u.password.is_some()) {
         warn(
-            "a password in a URL is visible to other users in ps; --pw-file and \
-             MQTK_PASSWORD keep it out of sight",
+            "a password in -L is visible to other users in ps; --pw-file and MQTK_PASSWORD \
+             keep it out of sight",
         );
     }
     let tls = url.as_ref().is_some_and(|u| u.scheme.is_tls()) || connection.tls.wanted();
@@ -277,7 +277,12 @@ pub fn client_options_with_topic(
             if connection.unix.is_some() {
                 return usage("--proxy carries TCP connections only, not --unix");
             }
-            Some(Proxy::parse(text).or_else(|e| usage(format!("invalid URL for --proxy: {e}")))?)
+            let proxy =
+                Proxy::parse(text).or_else(|e| usage(format!("invalid URL for --proxy: {e}")))?;
+            if proxy.credentials.is_some() {
+                warn("the proxy's password in --proxy is visible to other users in ps");
+            }
+            Some(proxy)
         }
         None => None,
     };

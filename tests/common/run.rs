@@ -37,9 +37,14 @@ impl Finished {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
-    /// Panics unless stderr is one line starting with "mqtk: ", as every error must be.
+    /// Panics unless stderr is one line starting with "mqtk: ", as every error must be,
+    /// besides any warnings ("mqtk: warning: ...").
     pub fn assert_one_error_line(&self, what: &str) {
-        let lines: Vec<&str> = self.stderr.lines().collect();
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|line| !line.starts_with("mqtk: warning: "))
+            .collect();
         assert!(
             lines.len() == 1 && lines[0].starts_with("mqtk: "),
             "{what}: expected one stderr line starting with \"mqtk: \", got:\n{}",
