@@ -535,15 +535,9 @@ fn message_json(message: &Publish) -> anyhow::Result<Value> {
     Ok(serde_json::from_slice(&line)?)
 }
 
-fn end_name(end: End) -> &'static str {
-    match end {
-        End::Disconnect => "disconnect",
-        End::DisconnectWithWill => "disconnect-with-will",
-        End::Close => "close",
-        End::Reset => "reset",
-        End::Silent => "silent",
-        End::Takeover => "takeover",
-    }
+/// The name `--end` gives `end`.
+fn end_name(end: End) -> String {
+    clap::ValueEnum::to_possible_value(&end).map_or_else(String::new, |v| v.get_name().into())
 }
 
 #[cfg(test)]
