@@ -9,6 +9,8 @@
 //! Layout:
 //! - `transport`: the byte stream (TCP, maybe through a SOCKS5 proxy, or a
 //!   Unix socket; TLS and WebSocket on top)
+//! - `handshake`: CONNECT and CONNACK, the fallback to 3.1.1, and what the
+//!   CONNACK allows
 //! - `connection`: read and write buffers around the codec
 //! - `session`: packet ids, in-flight window, topic aliases; no I/O
 //! - `options`: what to connect to and how, and the CONNECT it makes
@@ -17,6 +19,7 @@
 
 mod connection;
 mod error;
+mod handshake;
 mod options;
 mod session;
 mod trace;
@@ -29,16 +32,15 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::codec::{
-    self, Ack, AckKind, ConnAck, Disconnect, Packet, Properties, Protocol, Publish, QoS,
-    ReasonCode, SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe,
+    Ack, AckKind, ConnAck, Disconnect, Packet, Properties, Protocol, Publish, QoS, ReasonCode,
+    SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe,
 };
 use connection::Connection;
 pub use error::{verdict, ClientError};
-use options::connect_packet;
+use handshake::{broker_limits, handshake, in_flight_window, new_session, Established};
 pub use options::Options;
 use session::{Progress, Session};
 pub use trace::{warn, Trace};
-use transport::Transport;
 pub use transport::{
     BrokerUrl, Proxy, Route, Scheme, TlsInfo, TlsOptions, TlsVersion, WebSocketOptions,
     DEFAULT_WEBSOCKET_PATH,
@@ -47,21 +49,12 @@ pub use transport::{
 /// Queued bytes above which a publish waits for the socket before queueing more.
 const WRITE_HIGH_WATER: usize = 256 * 1024;
 
-/// How long an MQTT 5 CONNECT may go unanswered, when no version was pinned,
-/// before MQTT 3.1.1 is tried: some 3.1.1 brokers ignore a version 5 CONNECT.
-const FALLBACK_SILENCE: Duration = Duration::from_secs(3);
-
 /// How long the client waits for the broker to close after DISCONNECT before
 /// closing itself: the close is the client's to make [MQTT 3.1.1 and 5.0 §3.14.4].
 const CLOSE_LINGER: Duration = Duration::from_millis(100);
 
 /// The longest wait, before DISCONNECT, for acknowledgement flows already begun.
 const SETTLE_GRACE: Duration = Duration::from_secs(1);
-
-/// The in-flight window under MQTT 3.1.1, which has no Receive Maximum:
-/// brokers bound it all the same (mosquitto to 20, acknowledging and then
-/// dropping QoS 2 messages beyond it), and mosquitto_pub keeps to 20 too.
-const V311_IN_FLIGHT: u16 = 20;
 
 /// How long a DISCONNECT that reports a protocol error may take to leave.
 const FAREWELL: Duration = Duration::from_millis(250);
@@ -129,13 +122,6 @@ pub struct ConnectTimes {
     pub websocket: Option<Duration>,
     /// From CONNECT sent to CONNACK received.
     pub connack: Duration,
-}
-
-/// A connection whose CONNACK accepted it.
-struct Established {
-    conn: Connection,
-    connack: ConnAck,
-    times: ConnectTimes,
 }
 
 /// A connected MQTT client.
@@ -714,184 +700,6 @@ impl Client {
 /// twice the keep alive and 10 s more.
 pub fn silent_limit(keep_alive: u16) -> Duration {
     Duration::from_secs(2 * u64::from(keep_alive) + 10)
-}
-
-/// Opens a connection and exchanges CONNECT and CONNACK, in the pinned
-/// protocol version or else MQTT 5 with a fallback to 3.1.1.
-async fn handshake(options: &Options) -> Result<Established, ClientError> {
-    let timeout = options.connect_timeout;
-    let established = match options.protocol {
-        Some(protocol) => open(options, protocol, timeout).await?,
-        None => {
-            let silence = FALLBACK_SILENCE.min(timeout / 2);
-            match open(options, Protocol::V5, silence).await {
-                Err(ClientError::NoConnAck { after, .. }) => {
-                    trace::warn(&format!(
-                        "no answer to an MQTT 5 CONNECT within {}s; trying MQTT 3.1.1",
-                        after.as_secs_f32()
-                    ));
-                    open(options, Protocol::V311, timeout - silence).await?
-                }
-                Err(e) if e.is_unsupported_version() => {
-                    if options.trace {
-                        Trace.note(&format!(
-                            "the broker refused MQTT 5 ({e}); connecting again with MQTT 3.1.1"
-                        ));
-                    }
-                    open(options, Protocol::V311, timeout).await?
-                }
-                result => result?,
-            }
-        }
-    };
-    let will_properties = options
-        .will
-        .as_ref()
-        .is_some_and(|w| !w.properties.is_empty());
-    let protocol = established.conn.protocol();
-    if will_properties && !protocol.is_v5() {
-        trace::warn(&format!(
-            "the broker speaks MQTT {protocol}, which has no will properties: \
-             the will was set without its delay, expiry, content type and user properties"
-        ));
-    }
-    Ok(established)
-}
-
-/// One attempt: a TCP connection within the connect timeout, then CONNECT,
-/// and a CONNACK within `connack_wait`.
-async fn open(
-    options: &Options,
-    protocol: Protocol,
-    connack_wait: Duration,
-) -> Result<Established, ClientError> {
-    let (transport, opened) = Transport::connect(
-        &options.host,
-        options.port,
-        &options.route,
-        options.connect_timeout,
-    )
-    .await?;
-    if let (true, Some((took, tls))) = (options.trace, &opened.tls) {
-        Trace.note(&format!(
-            "{} with {}, ALPN {}, in {:.3} ms",
-            tls.version,
-            tls.cipher_suite,
-            tls.alpn.as_deref().unwrap_or("none"),
-            took.as_secs_f64() * 1e3
-        ));
-    }
-    if let (true, Some(took), Some(websocket)) =
-        (options.trace, opened.websocket, &options.route.websocket)
-    {
-        Trace.note(&format!(
-            "WebSocket upgrade of {} with the mqtt subprotocol in {:.3} ms",
-            websocket.path,
-            took.as_secs_f64() * 1e3
-        ));
-    }
-    let connect_sent = Instant::now();
-    let trace = options.trace.then_some(Trace);
-    let mut conn = Connection::new(transport, protocol, trace);
-    let exchange = async {
-        conn.queue(&Packet::Connect(Box::new(connect_packet(
-            options, protocol,
-        ))))?;
-        conn.flush().await?;
-        loop {
-            if let Some(packet) = conn.decode().map_err(|e| refusal_in_311(e, protocol))? {
-                return match packet {
-                    Packet::ConnAck(connack) => Ok(connack),
-                    other => Err(ClientError::Protocol(format!(
-                        "{} before CONNACK",
-                        other.name()
-                    ))),
-                };
-            }
-            conn.transfer(false).await?;
-        }
-    };
-    let connack = tokio::time::timeout(connack_wait, exchange)
-        .await
-        .map_err(|_| ClientError::NoConnAck {
-            addr: format!("{}:{}", options.host, options.port),
-            after: connack_wait,
-        })??;
-    if connack.reason.is_error() {
-        return Err(ClientError::Refused {
-            reason: connack.reason,
-            reason_string: connack.properties.reason_string.clone(),
-        });
-    }
-    let peer = match (opened.peer, &options.route.unix) {
-        (Some(addr), _) => addr.to_string(),
-        (None, Some(path)) => path.display().to_string(),
-        (None, None) => format!("{}:{}", options.host, options.port),
-    };
-    let times = ConnectTimes {
-        peer,
-        resolve: opened.resolve,
-        tcp: opened.tcp,
-        proxy: opened.proxy,
-        tls: opened.tls,
-        websocket: opened.websocket,
-        connack: connect_sent.elapsed(),
-    };
-    Ok(Established {
-        conn,
-        connack,
-        times,
-    })
-}
-
-/// A 3.1.1 broker answers a version 5 CONNECT with its return code 1,
-/// "unacceptable protocol version", which is no MQTT 5 reason code: a refusal
-/// of the version, not a malformed packet.
-fn refusal_in_311(error: ClientError, protocol: Protocol) -> ClientError {
-    match error {
-        ClientError::Malformed(codec::Error::InvalidReasonCode {
-            packet: "CONNACK",
-            code: 1,
-        }) if protocol.is_v5() => ClientError::VersionRefused {
-            protocol,
-            answer: "it answered as an MQTT 3.1.1 broker: unacceptable protocol version",
-        },
-        other => other,
-    }
-}
-
-/// What the broker allows, from its CONNACK and our options.
-fn broker_limits(options: &Options, connack: &ConnAck) -> BrokerLimits {
-    let props = &connack.properties;
-    BrokerLimits {
-        maximum_qos: props.maximum_qos.unwrap_or(QoS::ExactlyOnce),
-        retain_available: props.retain_available.unwrap_or(true),
-        maximum_packet_size: props.maximum_packet_size,
-        receive_maximum: props.receive_maximum.unwrap_or(u16::MAX),
-        keep_alive: props.server_keep_alive.unwrap_or(options.keep_alive),
-    }
-}
-
-/// A session with nothing in flight yet.
-fn new_session(options: &Options, limits: &BrokerLimits, protocol: Protocol) -> Session {
-    // Topic aliases towards us exist in MQTT 5 only.
-    let alias_maximum = if protocol.is_v5() {
-        options.topic_alias_maximum
-    } else {
-        0
-    };
-    Session::new(in_flight_window(options, limits, protocol), alias_maximum)
-}
-
-/// How many QoS 1/2 publishes may be in flight: the broker's Receive Maximum
-/// (MQTT 5) or the usual 3.1.1 limit, or our own smaller bound.
-fn in_flight_window(options: &Options, limits: &BrokerLimits, protocol: Protocol) -> u16 {
-    let broker = if protocol.is_v5() {
-        limits.receive_maximum
-    } else {
-        V311_IN_FLIGHT
-    };
-    broker.min(options.max_in_flight)
 }
 
 fn unexpected(packet: &str, packet_id: u16) -> ClientError {
