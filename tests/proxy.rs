@@ -82,10 +82,7 @@ fn ping_through_a_proxy_shows_its_handshake_as_a_phase() {
     let ping = through("ping", &broker, &proxy.url("socks5h", ""), &["-c", "1"]);
     ping.assert_code(0, "ping --proxy");
     let stdout = ping.stdout();
-    let connected = stdout
-        .lines()
-        .find(|line| line.starts_with("connected in "))
-        .unwrap_or_else(|| panic!("no connected line:\n{stdout}"));
+    let connected = ping.connected_line();
     assert!(
         connected.contains(", TCP connect ") && connected.contains(", SOCKS5 proxy "),
         "{connected}"

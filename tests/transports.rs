@@ -238,10 +238,7 @@ fn ping_v_over_tls_shows_the_handshake_and_the_broker_certificate() {
     let output = ping_tls(&pki, &broker, &["-v", "--alpn", "mqtt"]);
     output.assert_code(0, "ping -v over TLS");
     let stdout = output.stdout();
-    let connected = stdout
-        .lines()
-        .find(|line| line.starts_with("connected in "))
-        .unwrap_or_else(|| panic!("no connected line:\n{stdout}"));
+    let connected = output.connected_line();
     assert!(
         connected.contains(", TCP connect ") && connected.contains(", TLS handshake "),
         "{connected}"

@@ -367,10 +367,7 @@ fn wss_carries_messages_and_ping_shows_the_tls_and_websocket_phases() {
     let ping = run("ping -L wss://", &args);
     ping.assert_code(0, "ping -L wss://");
     let stdout = ping.stdout();
-    let connected = stdout
-        .lines()
-        .find(|line| line.starts_with("connected in "))
-        .unwrap_or_else(|| panic!("no connected line:\n{stdout}"));
+    let connected = ping.connected_line();
     assert!(
         connected.contains(", TLS handshake ") && connected.contains(", WebSocket upgrade "),
         "{connected}"

@@ -37,6 +37,16 @@ impl Finished {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
+    /// The "connected in ..." line `mqtk ping` prints with its connect phases.
+    pub fn connected_line(&self) -> String {
+        let stdout = self.stdout();
+        stdout
+            .lines()
+            .find(|line| line.starts_with("connected in "))
+            .unwrap_or_else(|| panic!("no connected line:\n{stdout}"))
+            .to_string()
+    }
+
     /// Panics unless stderr is one line starting with "mqtk: ", as every error must be,
     /// besides any warnings ("mqtk: warning: ...").
     pub fn assert_one_error_line(&self, what: &str) {
