@@ -106,12 +106,7 @@ impl Lifecycle {
         options: &mut Options,
     ) -> anyhow::Result<Lifecycle> {
         let end = ending.end();
-        if end == End::DisconnectWithWill && options.protocol.is_some_and(|p| !p.is_v5()) {
-            return usage("--end disconnect-with-will needs MQTT 5 (-V 5)");
-        }
-        if end == End::Silent && options.keep_alive == 0 {
-            return usage("--end silent needs a keep alive (-k) for the broker to give up on");
-        }
+        check_end(end, options)?;
         let status = match &status.status {
             None => None,
             Some(topic) => {
@@ -157,24 +152,39 @@ impl Lifecycle {
     /// Ends the connection as `--end` says; a clean end announces the client
     /// offline first, which its will would have said otherwise.
     pub async fn end(&self, mut client: Client, options: &Options) -> anyhow::Result<()> {
-        let ending = match self.end {
-            End::Disconnect => {
-                if let Some(status) = &self.status {
-                    announce(&mut client, status.announcement(&status.offline)).await?;
-                }
-                Ending::Disconnect
-            }
-            End::DisconnectWithWill => Ending::DisconnectWithWill,
-            End::Close => Ending::Close,
-            End::Reset => Ending::Reset,
-            End::Silent => Ending::Silent,
-            End::Takeover => {
-                let successor = take_over(client, options).await?;
-                return Ok(successor.end(Ending::Disconnect).await?);
-            }
+        let Some(ending) = client_ending(self.end) else {
+            let successor = take_over(client, options).await?;
+            return Ok(successor.end(Ending::Disconnect).await?);
         };
+        if let (Ending::Disconnect, Some(status)) = (ending, &self.status) {
+            announce(&mut client, status.announcement(&status.offline)).await?;
+        }
         Ok(client.end(ending).await?)
     }
+}
+
+/// The client's ending for `--end`; `None` for a takeover, which takes a
+/// second connection.
+fn client_ending(end: End) -> Option<Ending> {
+    match end {
+        End::Disconnect => Some(Ending::Disconnect),
+        End::DisconnectWithWill => Some(Ending::DisconnectWithWill),
+        End::Close => Some(Ending::Close),
+        End::Reset => Some(Ending::Reset),
+        End::Silent => Some(Ending::Silent),
+        End::Takeover => None,
+    }
+}
+
+/// Refuses an ending the connection options cannot have.
+fn check_end(end: End, options: &Options) -> anyhow::Result<()> {
+    if end == End::DisconnectWithWill && options.protocol.is_some_and(|p| !p.is_v5()) {
+        return usage("--end disconnect-with-will needs MQTT 5 (-V 5)");
+    }
+    if end == End::Silent && options.keep_alive == 0 {
+        return usage("--end silent needs a keep alive (-k) for the broker to give up on");
+    }
+    Ok(())
 }
 
 /// Publishes a status announcement and waits for the broker to accept it.

@@ -13,7 +13,7 @@ use anyhow::bail;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use super::{check_topic_name, client_options, connect, require_v5, take_over, usage};
+use super::{check_end, client_ending, client_options, connect, require_v5, take_over, usage};
 use crate::cli::{exit, End, WillTestArgs};
 use crate::client::{silent_limit, Client, Ending, Event, Options};
 use crate::codec::{Properties, Protocol, Publish, QoS, RetainHandling, Subscription, Will};
@@ -122,13 +122,7 @@ fn plan(args: WillTestArgs) -> anyhow::Result<Plan> {
     let Some(will) = device.will.clone() else {
         return usage("mqtk will needs a will: --will-topic TOPIC (and --will-payload, ...)");
     };
-    check_topic_name(&will.topic, "--will-topic")?;
-    if args.end == End::Silent && device.keep_alive == 0 {
-        return usage("--end silent needs a keep alive (-k) for the broker to give up on");
-    }
-    if args.end == End::DisconnectWithWill && device.protocol.is_some_and(|p| !p.is_v5()) {
-        return usage("--end disconnect-with-will needs MQTT 5 (-V 5)");
-    }
+    check_end(args.end, &device)?;
     let wait = match args.wait {
         Some(w) if !(w > 0.0 && w.is_finite()) => {
             return usage("--wait must be a positive number of seconds")
@@ -260,19 +254,13 @@ async fn vanish(
     options: &Options,
 ) -> anyhow::Result<(Option<Duration>, Option<Client>)> {
     let started = Instant::now();
-    let ending = match end {
-        End::Disconnect => Ending::Disconnect,
-        End::DisconnectWithWill => Ending::DisconnectWithWill,
-        End::Close => Ending::Close,
-        End::Reset => Ending::Reset,
-        End::Silent => {
-            device.end(Ending::Silent).await?;
-            return Ok((Some(started.elapsed()), None));
-        }
-        End::Takeover => return Ok((None, Some(take_over(device, options).await?))),
+    let Some(ending) = client_ending(end) else {
+        return Ok((None, Some(take_over(device, options).await?)));
     };
+    // A silent end returns once the broker has closed the connection.
     device.end(ending).await?;
-    Ok((None, None))
+    let closed_after = (ending == Ending::Silent).then(|| started.elapsed());
+    Ok((closed_after, None))
 }
 
 /// Waits for the will until `deadline`, or until it arrived when it must.
