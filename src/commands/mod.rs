@@ -232,6 +232,11 @@ pub fn require_v5(client: &Client, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Milliseconds to the microsecond, for the JSON reports.
+pub fn json_ms(duration: Duration) -> f64 {
+    (duration.as_secs_f64() * 1e6).round() / 1e3
+}
+
 /// The QoS for a number clap has already range-checked.
 pub fn qos(value: u8) -> QoS {
     QoS::from_u8(value).unwrap_or(QoS::AtMostOnce)

@@ -13,7 +13,9 @@ use anyhow::bail;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use super::{check_end, client_ending, client_options, connect, require_v5, take_over, usage};
+use super::{
+    check_end, client_ending, client_options, connect, json_ms, require_v5, take_over, usage,
+};
 use crate::cli::{exit, End, WillTestArgs};
 use crate::client::{silent_limit, Client, Ending, Event, Options};
 use crate::codec::{Properties, Protocol, Publish, QoS, RetainHandling, Subscription, Will};
@@ -416,10 +418,6 @@ fn check_will_properties(sent: &Properties, got: &Properties) -> Option<String> 
     None
 }
 
-fn ms(d: Duration) -> f64 {
-    (d.as_secs_f64() * 1e6).round() / 1e3
-}
-
 /// Prints what happened and the verdict: a few lines, or one JSON object.
 fn report(
     plan: &Plan,
@@ -455,11 +453,11 @@ fn report(
                 Rule::MustNot => "not published",
                 Rule::Either => "either",
             },
-            "due_ms": ms(expectation.due),
-            "waited_ms": ms(wait),
-            "broker_closed_after_ms": seen.broker_closed_after.map(ms),
+            "due_ms": json_ms(expectation.due),
+            "waited_ms": json_ms(wait),
+            "broker_closed_after_ms": seen.broker_closed_after.map(json_ms),
             "arrived": seen.will.is_some(),
-            "after_ms": seen.will.as_ref().map(|(after, _)| ms(*after)),
+            "after_ms": seen.will.as_ref().map(|(after, _)| json_ms(*after)),
             "message": message,
             "retained_seen": seen.retained,
             "verdict": verdict_word,
@@ -491,7 +489,7 @@ fn report(
         Some((after, message)) => writeln!(
             out,
             "the will arrived after {} ms: QoS {}, retain {}, {} bytes{}",
-            ms(*after),
+            json_ms(*after),
             message.qos as u8,
             u8::from(message.retain),
             message.payload.len(),

@@ -7,10 +7,11 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::info::{Asked, Info};
-use super::stats::{millis, reply_time, Stats};
+use super::stats::{reply_time, Stats};
 use super::{tls, Plan, Probe};
 use crate::client::{Client, ConnectTimes};
 use crate::codec::QoS;
+use crate::commands::json_ms;
 
 /// Where the results go: lines on stdout as they happen, or with `--json`
 /// one object at the end. A failed write means stdout was closed.
@@ -119,7 +120,7 @@ impl Report {
 
     pub(super) fn answered(&mut self, seq: u64, rtt: Duration, qos: Option<QoS>) -> io::Result<()> {
         if let Some(round) = self.round(seq) {
-            round["ms"] = json!(round_ms(rtt));
+            round["ms"] = json!(json_ms(rtt));
             return Ok(());
         }
         let qos = qos.map_or(String::new(), |q| format!(" qos={}", q as u8));
@@ -150,7 +151,7 @@ impl Report {
 
     pub(super) fn late(&mut self, seq: u64, after: Duration) -> io::Result<()> {
         if let Some(round) = self.round(seq) {
-            round["late_ms"] = json!(round_ms(after));
+            round["late_ms"] = json!(json_ms(after));
             return Ok(());
         }
         print(&format!(
@@ -209,18 +210,18 @@ fn phases(times: &ConnectTimes) -> Vec<(&'static str, Duration)> {
 /// The phases for `--json`: those that did not take place are left out.
 fn connect_json(times: &ConnectTimes) -> Value {
     let mut connect = json!({
-        "resolve_ms": round_ms(times.resolve),
-        "tcp_ms": round_ms(times.tcp),
-        "connack_ms": round_ms(times.connack),
+        "resolve_ms": json_ms(times.resolve),
+        "tcp_ms": json_ms(times.tcp),
+        "connack_ms": json_ms(times.connack),
     });
     if let Some(took) = times.proxy {
-        connect["proxy_ms"] = json!(round_ms(took));
+        connect["proxy_ms"] = json!(json_ms(took));
     }
     if let Some((took, _)) = &times.tls {
-        connect["tls_ms"] = json!(round_ms(*took));
+        connect["tls_ms"] = json!(json_ms(*took));
     }
     if let Some(took) = times.websocket {
-        connect["websocket_ms"] = json!(round_ms(took));
+        connect["websocket_ms"] = json!(json_ms(took));
     }
     connect
 }
@@ -229,11 +230,6 @@ fn print(text: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()
-}
-
-/// Milliseconds to the microsecond, for JSON.
-fn round_ms(duration: Duration) -> f64 {
-    round3(millis(duration))
 }
 
 fn round3(value: f64) -> f64 {

@@ -107,7 +107,7 @@ impl Stats {
 }
 
 /// A duration in milliseconds, with its fraction.
-pub fn millis(duration: Duration) -> f64 {
+fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
