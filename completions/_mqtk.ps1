@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe to topics and print the messages that arrive')
             [CompletionResult]::new('will', 'will', [CompletionResultType]::ParameterValue, 'Test a last will: end a connection on purpose and watch the will arrive')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Measure how the broker answers: connect time, round trips, what it offers')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a broker: many connections, a target rate, loss and latency')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -333,11 +334,89 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mqtk;bench' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)')
+            [CompletionResult]::new('--clients', '--clients', [CompletionResultType]::ParameterName, 'Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)')
+            [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'Subscribing connections beside the publishers (pubsub) [default: as many as -c]')
+            [CompletionResult]::new('--subscribers', '--subscribers', [CompletionResultType]::ParameterName, 'Subscribing connections beside the publishers (pubsub) [default: as many as -c]')
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'Topic template for publishers: %i client index, %c client id, %u username, %s sequence, %rand_N a number from 1 to N')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Topic template for publishers: %i client index, %c client id, %u username, %s sequence, %rand_N a number from 1 to N')
+            [CompletionResult]::new('-T', '-T ', [CompletionResultType]::ParameterName, 'Topic filter template for subscribers, with the same % fields [default: the topic template]')
+            [CompletionResult]::new('--filter', '--filter', [CompletionResultType]::ParameterName, 'Topic filter template for subscribers, with the same % fields [default: the topic template]')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'Messages per second in all, spread evenly over the publishers and in time [default: as fast as the in-flight window allows]')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Messages per second in all, spread evenly over the publishers and in time [default: as fast as the in-flight window allows]')
+            [CompletionResult]::new('-I', '-I ', [CompletionResultType]::ParameterName, 'Time between two messages of one publisher, e.g. 10ms')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Time between two messages of one publisher, e.g. 10ms')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Payload size in bytes; the first 16 carry the publisher, the sequence number and the send time')
+            [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Payload size in bytes; the first 16 carry the publisher, the sequence number and the send time')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'QoS of the messages and subscriptions: 0, 1 or 2')
+            [CompletionResult]::new('--qos', '--qos', [CompletionResultType]::ParameterName, 'QoS of the messages and subscriptions: 0, 1 or 2')
+            [CompletionResult]::new('--inflight', '--inflight', [CompletionResultType]::ParameterName, 'QoS 1/2 messages in flight per connection [default: the broker''s Receive Maximum; 20 under MQTT 3.1.1]')
+            [CompletionResult]::new('-d', '-d', [CompletionResultType]::ParameterName, 'How long to publish (or, for conn, hold the connections), e.g. 30s, 2m; 0 runs until Ctrl-C [default: 10s, or until -n]')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long to publish (or, for conn, hold the connections), e.g. 30s, 2m; 0 runs until Ctrl-C [default: 10s, or until -n]')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Messages per publisher, then stop')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Messages per publisher, then stop')
+            [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Leave the first part of the run out of the rates and latencies, e.g. 2s')
+            [CompletionResult]::new('--connect-rate', '--connect-rate', [CompletionResultType]::ParameterName, 'New connections per second [default: as fast as the broker accepts them]')
+            [CompletionResult]::new('--churn', '--churn', [CompletionResultType]::ParameterName, 'conn: disconnect and connect again every DURATION, e.g. 1s')
+            [CompletionResult]::new('--report-interval', '--report-interval', [CompletionResultType]::ParameterName, 'Seconds between two progress lines when stderr is not a terminal')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the report as JSON to FILE, or to stdout with -')
+            [CompletionResult]::new('--max-loss', '--max-loss', [CompletionResultType]::ParameterName, 'Exit 1 when more than PERCENT of the messages were lost [default: 0 at QoS 1/2, none at QoS 0]')
+            [CompletionResult]::new('--max-p99', '--max-p99', [CompletionResultType]::ParameterName, 'Exit 1 when the 99th percentile latency exceeds MS milliseconds')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Broker host name or address')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Broker host name or address')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]')
+            [CompletionResult]::new('-L', '-L ', [CompletionResultType]::ParameterName, 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]')
+            [CompletionResult]::new('--unix', '--unix', [CompletionResultType]::ParameterName, 'Connect to the broker''s Unix domain socket at PATH instead of host and port')
+            [CompletionResult]::new('--ws-path', '--ws-path', [CompletionResultType]::ParameterName, 'The HTTP path of the WebSocket upgrade [default: /mqtt]')
+            [CompletionResult]::new('--ws-header', '--ws-header', [CompletionResultType]::ParameterName, 'An HTTP header for the WebSocket upgrade, as ''Name: value'', e.g. a broker''s authorization (repeatable)')
+            [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker''s name) or socks5:// (mqtk does) [default port: 1080]')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]')
+            [CompletionResult]::new('--protocol-version', '--protocol-version', [CompletionResultType]::ParameterName, 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]')
+            [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'Keep alive in seconds; 0 disables it')
+            [CompletionResult]::new('--keepalive', '--keepalive', [CompletionResultType]::ParameterName, 'Keep alive in seconds; 0 disables it')
+            [CompletionResult]::new('--connect-timeout', '--connect-timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE')
+            [CompletionResult]::new('-u', '-u', [CompletionResultType]::ParameterName, 'User name')
+            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'User name')
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)')
+            [CompletionResult]::new('--pw', '--pw', [CompletionResultType]::ParameterName, 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)')
+            [CompletionResult]::new('--pw-file', '--pw-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE')
+            [CompletionResult]::new('--cafile', '--cafile', [CompletionResultType]::ParameterName, 'Trust the CA certificates in FILE (PEM) instead of the system''s')
+            [CompletionResult]::new('--capath', '--capath', [CompletionResultType]::ParameterName, 'Trust the CA certificates in the PEM files of DIR instead of the system''s')
+            [CompletionResult]::new('--cert', '--cert', [CompletionResultType]::ParameterName, 'Client certificate chain (PEM), for brokers that ask for one; with --key')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Private key of --cert (PEM: PKCS#1, PKCS#8 or SEC1; RSA, ECDSA or Ed25519)')
+            [CompletionResult]::new('--tls-version', '--tls-version', [CompletionResultType]::ParameterName, 'The oldest TLS version to accept')
+            [CompletionResult]::new('--alpn', '--alpn', [CompletionResultType]::ParameterName, 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca for AWS IoT on port 443 (repeatable)')
+            [CompletionResult]::new('--sni', '--sni', [CompletionResultType]::ParameterName, 'Server name to send (SNI) and verify, when it is not the host')
+            [CompletionResult]::new('--tls-keylog', '--tls-keylog', [CompletionResultType]::ParameterName, 'Append the TLS session keys to FILE, for Wireshark (SSLKEYLOGFILE works too)')
+            [CompletionResult]::new('--will-topic', '--will-topic', [CompletionResultType]::ParameterName, 'Topic of the will message')
+            [CompletionResult]::new('--will-payload', '--will-payload', [CompletionResultType]::ParameterName, 'Payload of the will message')
+            [CompletionResult]::new('--will-qos', '--will-qos', [CompletionResultType]::ParameterName, 'QoS of the will message')
+            [CompletionResult]::new('--will-delay', '--will-delay', [CompletionResultType]::ParameterName, 'Seconds the broker waits before publishing the will (MQTT 5)')
+            [CompletionResult]::new('--will-message-expiry', '--will-message-expiry', [CompletionResultType]::ParameterName, 'Message expiry interval of the will in seconds (MQTT 5)')
+            [CompletionResult]::new('--will-content-type', '--will-content-type', [CompletionResultType]::ParameterName, 'Content type of the will (MQTT 5)')
+            [CompletionResult]::new('--will-user-property', '--will-user-property', [CompletionResultType]::ParameterName, 'User property of the will, as key=value (MQTT 5; repeatable)')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Client identifier template, with %i the connection''s index [default: mqtk-bench- random characters -%i]')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Client identifier template, with %i the connection''s index [default: mqtk-bench- random characters -%i]')
+            [CompletionResult]::new('--id-prefix', '--id-prefix', [CompletionResultType]::ParameterName, 'Client identifier prefix, completed with random characters')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Retain the messages')
+            [CompletionResult]::new('--retain', '--retain', [CompletionResultType]::ParameterName, 'Retain the messages')
+            [CompletionResult]::new('--ws', '--ws', [CompletionResultType]::ParameterName, 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header')
+            [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS, verifying the broker against the system''s root certificates')
+            [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate at all (a warning says so every time)')
+            [CompletionResult]::new('--will-retain', '--will-retain', [CompletionResultType]::ParameterName, 'Retain the will message')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print every packet sent and received on stderr')
+            break
+        }
         'mqtk;help' {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish messages: one, a file, or stdin whole or line by line')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe to topics and print the messages that arrive')
             [CompletionResult]::new('will', 'will', [CompletionResultType]::ParameterValue, 'Test a last will: end a connection on purpose and watch the will arrive')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Measure how the broker answers: connect time, round trips, what it offers')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a broker: many connections, a target rate, loss and latency')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -351,6 +430,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             break
         }
         'mqtk;help;ping' {
+            break
+        }
+        'mqtk;help;bench' {
             break
         }
         'mqtk;help;help' {

@@ -25,10 +25,12 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // One thread serves one connection best; bench spreads many over all cores.
+    let mut builder = match cli.command {
+        Command::Bench(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             return fail(
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
             Command::Sub(args) => commands::subscribe::run(args).await,
             Command::Ping(args) => commands::ping::run(args).await,
             Command::Will(args) => commands::will::run(args).await,
+            Command::Bench(args) => commands::bench::run(args).await,
             Command::GenerateDocs(args) => mqtk::docs::run(&args),
         }
     });

@@ -17,11 +17,6 @@ use crate::codec::{self, ConnAck, Packet, Protocol, QoS};
 /// before MQTT 3.1.1 is tried: some 3.1.1 brokers ignore a version 5 CONNECT.
 const FALLBACK_SILENCE: Duration = Duration::from_secs(3);
 
-/// The in-flight window under MQTT 3.1.1, which has no Receive Maximum:
-/// brokers bound it all the same (mosquitto to 20, acknowledging and then
-/// dropping QoS 2 messages beyond it), and mosquitto_pub keeps to 20 too.
-const V311_IN_FLIGHT: u16 = 20;
-
 /// A connection whose CONNACK accepted it.
 pub(super) struct Established {
     pub(super) conn: Connection,
@@ -206,7 +201,7 @@ pub(super) fn in_flight_window(
     let broker = if protocol.is_v5() {
         limits.receive_maximum
     } else {
-        V311_IN_FLIGHT
+        options.v311_in_flight
     };
     broker.min(options.max_in_flight)
 }

@@ -252,6 +252,12 @@ impl Client {
         self.peak_queued_events
     }
 
+    /// Bytes queued and not yet written: a caller that batches flushes when
+    /// this is large, and counts a message as sent only once it is written.
+    pub fn pending_write(&self) -> usize {
+        self.conn.pending_write()
+    }
+
     /// Whether a QoS 1/2 publish would be sent without waiting for the window.
     pub fn has_room(&self) -> bool {
         self.session.has_room()

@@ -44,6 +44,11 @@ pub struct Options {
     /// The most QoS 1/2 publishes in flight at once, below the broker's
     /// Receive Maximum: each is kept until acknowledged, so this bounds memory.
     pub max_in_flight: u16,
+    /// The in-flight window under MQTT 3.1.1, which has no Receive Maximum:
+    /// brokers bound it all the same (mosquitto to 20 by default,
+    /// acknowledging and then dropping QoS 2 messages beyond it), and
+    /// mosquitto_pub keeps to 20 too.
+    pub v311_in_flight: u16,
 }
 
 impl Default for Options {
@@ -66,6 +71,7 @@ impl Default for Options {
             user_properties: Vec::new(),
             topic_alias_maximum: 0,
             max_in_flight: 1024,
+            v311_in_flight: 20,
         }
     }
 }

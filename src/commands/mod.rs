@@ -2,6 +2,7 @@
 //! settings first (validation and defaults in one place), then runs it against
 //! the client. Commands never touch bytes on the wire.
 
+pub mod bench;
 pub mod ping;
 pub mod publish;
 pub mod subscribe;
@@ -462,7 +463,7 @@ pub fn message_properties(args: &MessagePropertyArgs) -> anyhow::Result<Properti
 
 /// Ten random alphanumerics for a client identifier: std's hasher keys are
 /// seeded randomly per process, which is all the randomness this needs.
-fn random_suffix() -> String {
+pub(crate) fn random_suffix() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(

@@ -1,0 +1,181 @@
+//! The arguments of `mqtk bench`: what load to make and how to report it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::{qos_parser, ConnectionArgs};
+
+/// What a bench run exercises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// Publishers and subscribers together, end to end
+    Pubsub,
+    /// Publishing connections only
+    Pub,
+    /// Subscribing connections counting what arrives, from any publisher
+    Sub,
+    /// A connection storm: connect, hold, optionally churn
+    Conn,
+}
+
+impl Scenario {
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Pubsub => "pubsub",
+            Scenario::Pub => "pub",
+            Scenario::Sub => "sub",
+            Scenario::Conn => "conn",
+        }
+    }
+}
+
+/// Arguments of `mqtk bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// What to measure
+    #[arg(value_enum, default_value = "pubsub")]
+    pub scenario: Scenario,
+
+    /// Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)
+    #[arg(short = 'c', long = "clients", value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=16_777_215), help_heading = "Load")]
+    pub clients: u32,
+
+    /// Subscribing connections beside the publishers (pubsub) [default: as many as -c]
+    #[arg(short = 'S', long = "subscribers", value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Load")]
+    pub subscribers: Option<u32>,
+
+    /// Topic template for publishers: %i client index, %c client id, %u username, %s sequence, %rand_N a number from 1 to N
+    #[arg(
+        short = 't',
+        long = "topic",
+        value_name = "TEMPLATE",
+        default_value = "mqtk-bench/%i",
+        help_heading = "Load"
+    )]
+    pub topic: String,
+
+    /// Topic filter template for subscribers, with the same % fields [default: the topic template]
+    #[arg(
+        short = 'T',
+        long = "filter",
+        value_name = "TEMPLATE",
+        help_heading = "Load"
+    )]
+    pub filter: Option<String>,
+
+    /// Messages per second in all, spread evenly over the publishers and in time [default: as fast as the in-flight window allows]
+    #[arg(short = 'R', long = "rate", value_name = "MSG/S", conflicts_with = "interval", value_parser = positive_rate, help_heading = "Load")]
+    pub rate: Option<f64>,
+
+    /// Time between two messages of one publisher, e.g. 10ms
+    #[arg(short = 'I', long = "interval", value_name = "DURATION", value_parser = parse_duration, help_heading = "Load")]
+    pub interval: Option<Duration>,
+
+    /// Payload size in bytes; the first 16 carry the publisher, the sequence number and the send time
+    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 16, value_parser = clap::value_parser!(u32).range(16..=268_435_000), help_heading = "Load")]
+    pub size: u32,
+
+    /// QoS of the messages and subscriptions: 0, 1 or 2
+    #[arg(short = 'q', long, default_value_t = 0, value_parser = qos_parser(), help_heading = "Load")]
+    pub qos: u8,
+
+    /// Retain the messages
+    #[arg(short = 'r', long, help_heading = "Load")]
+    pub retain: bool,
+
+    /// QoS 1/2 messages in flight per connection [default: the broker's Receive Maximum; 20 under MQTT 3.1.1]
+    #[arg(long = "inflight", value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Load")]
+    pub inflight: Option<u16>,
+
+    /// How long to publish (or, for conn, hold the connections), e.g. 30s, 2m; 0 runs until Ctrl-C [default: 10s, or until -n]
+    #[arg(short = 'd', long = "duration", value_name = "DURATION", value_parser = parse_duration, help_heading = "Load")]
+    pub duration: Option<Duration>,
+
+    /// Messages per publisher, then stop
+    #[arg(short = 'n', long = "count", value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Load")]
+    pub count: Option<u64>,
+
+    /// Leave the first part of the run out of the rates and latencies, e.g. 2s
+    #[arg(long = "warmup", value_name = "DURATION", value_parser = parse_duration, default_value = "0s", help_heading = "Load")]
+    pub warmup: Duration,
+
+    /// New connections per second [default: as fast as the broker accepts them]
+    #[arg(long = "connect-rate", value_name = "CONN/S", value_parser = positive_rate, help_heading = "Load")]
+    pub connect_rate: Option<f64>,
+
+    /// conn: disconnect and connect again every DURATION, e.g. 1s
+    #[arg(long = "churn", value_name = "DURATION", value_parser = parse_duration, help_heading = "Load")]
+    pub churn: Option<Duration>,
+
+    /// Seconds between two progress lines when stderr is not a terminal
+    #[arg(long = "report-interval", value_name = "DURATION", value_parser = parse_duration, default_value = "1s", help_heading = "Report")]
+    pub report_interval: Duration,
+
+    /// Write the report as JSON to FILE, or to stdout with -
+    #[arg(long = "json", value_name = "FILE", help_heading = "Report")]
+    pub json: Option<PathBuf>,
+
+    /// Exit 1 when more than PERCENT of the messages were lost [default: 0 at QoS 1/2, none at QoS 0]
+    #[arg(long = "max-loss", value_name = "PERCENT", help_heading = "Report")]
+    pub max_loss: Option<f64>,
+
+    /// Exit 1 when the 99th percentile latency exceeds MS milliseconds
+    #[arg(long = "max-p99", value_name = "MS", help_heading = "Report")]
+    pub max_p99: Option<f64>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// A duration as people write it: `250ms`, `1.5s`, `2m`, `1h`, or bare seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("expected a duration such as 500ms, 10s or 2m, got {text:?}"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => value / 1e3,
+        "us" | "µs" => value / 1e6,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?}: use ms, s, m or h"
+            ))
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is out of range"))
+}
+
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err(format!(
+            "expected a positive number per second, got {text:?}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_the_usual_units() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("2 weeks").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+}

@@ -1,0 +1,594 @@
+//! `mqtk bench`: a load generator on mqtk's own client.
+//!
+//! The pipeline, after oha's: [`plan`] turns the flags into a plan; one task
+//! per connection connects (through a gate that paces connecting), then
+//! publishes ([`publisher`], paced by [`schedule`]), subscribes
+//! ([`subscriber`]) or holds; each owns its counters and sample buffers
+//! ([`stats`]); [`live`] shows their sum while the run goes on, and
+//! [`report`] the whole of it at the end.
+//!
+//! The run: connect everything (subscribers subscribed), start all
+//! publishers at one instant, stop them at the deadline, count or Ctrl-C,
+//! let the subscribers drain what is still on its way, report.
+
+mod header;
+mod live;
+mod plan;
+mod publisher;
+mod report;
+mod schedule;
+mod stats;
+mod subscriber;
+mod template;
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::BenchArgs;
+use crate::client::{Client, Ending, Options};
+use crate::codec::{topic, Properties, Subscription};
+use crate::commands::{connect, Interrupt};
+use header::Clock;
+use plan::{Plan, Role};
+use publisher::{Identity, Published};
+use schedule::{Schedule, Stop};
+use stats::{Live, Received, Samples, Series, Snapshot, Totals};
+
+/// Connections that may be in their handshake at once, when no
+/// --connect-rate paces them: enough to connect thousands a second, few
+/// enough not to overflow a broker's listen backlog.
+const CONNECTING_AT_ONCE: usize = 256;
+
+/// How long subscribers may go without a message, after the publishers are
+/// done, before what has not arrived counts as lost.
+const DRAIN_QUIET: Duration = Duration::from_secs(1);
+
+/// The longest drain, however much is still arriving.
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
+    let plan = Plan::new(&args)?;
+    let interrupt = Interrupt::new()?;
+    let report = Bench::new(plan).run(interrupt).await?;
+    report.finish()
+}
+
+/// What every connection task shares.
+struct Shared {
+    plan: Plan,
+    clock: Clock,
+    gate: Gate,
+    /// The instant publishing starts, once every connection is up.
+    start: watch::Receiver<Option<Instant>>,
+    /// Ends publishers and idle connections: Ctrl-C, or the run is over.
+    stop: CancellationToken,
+    /// Ends subscribers, once what was published had time to arrive.
+    stop_receiving: CancellationToken,
+    samples: mpsc::UnboundedSender<(Series, Vec<u64>)>,
+}
+
+/// What one connection task did.
+#[derive(Debug, Default)]
+struct Outcome {
+    role: Option<Role>,
+    attempts: u64,
+    connected: u64,
+    failures: Vec<String>,
+    published: Published,
+    received: Received,
+    /// A publisher's topic, when it is the same for every message.
+    topic: Option<String>,
+    filter: Option<String>,
+}
+
+/// Paces connecting: at --connect-rate, or as many at once as a broker takes.
+struct Gate {
+    rate: Option<f64>,
+    /// When pacing began, and how many connects it has let through.
+    paced: (Instant, AtomicU64),
+    at_once: Semaphore,
+}
+
+impl Gate {
+    fn new(rate: Option<f64>) -> Gate {
+        Gate {
+            rate,
+            paced: (Instant::now(), AtomicU64::new(0)),
+            at_once: Semaphore::new(CONNECTING_AT_ONCE),
+        }
+    }
+
+    /// Connects through the gate, and measures how long the handshake took.
+    async fn connect(&self, options: &Options) -> (anyhow::Result<Client>, Duration) {
+        if let Some(rate) = self.rate {
+            let k = self.paced.1.fetch_add(1, Relaxed);
+            let due = self.paced.0 + Duration::from_secs_f64(k as f64 / rate);
+            tokio::time::sleep_until(due).await;
+        }
+        let _permit = self.at_once.acquire().await;
+        let began = Instant::now();
+        let result = connect(options).await;
+        (result, began.elapsed())
+    }
+}
+
+struct Bench {
+    shared: Arc<Shared>,
+    start: watch::Sender<Option<Instant>>,
+    collector: tokio::task::JoinHandle<stats::Histograms>,
+    lives: Vec<Arc<Live>>,
+}
+
+impl Bench {
+    fn new(plan: Plan) -> Bench {
+        let (samples, collector) = stats::collector();
+        let (start, start_rx) = watch::channel(None);
+        let shared = Shared {
+            gate: Gate::new(plan.connect_rate),
+            plan,
+            clock: Clock::new(),
+            start: start_rx,
+            stop: CancellationToken::new(),
+            stop_receiving: CancellationToken::new(),
+            samples,
+        };
+        Bench {
+            shared: Arc::new(shared),
+            start,
+            collector,
+            lives: Vec::new(),
+        }
+    }
+
+    async fn run(mut self, mut interrupt: Interrupt) -> anyhow::Result<report::Report> {
+        let plan = &self.shared.plan;
+        let began = Instant::now();
+        let cpu_before = report::cpu_time();
+        let (ready_tx, mut ready) = mpsc::unbounded_channel();
+        let (mut senders, mut receivers) = (Vec::new(), Vec::new());
+        for (role, index) in plan.connections() {
+            let live = Arc::new(Live::default());
+            self.lives.push(live.clone());
+            let task = tokio::spawn(connection(
+                self.shared.clone(),
+                role,
+                index,
+                live,
+                ready_tx.clone(),
+            ));
+            match role {
+                Role::Subscriber => receivers.push(task),
+                Role::Publisher | Role::Idle => senders.push(task),
+            }
+        }
+        drop(ready_tx);
+        let mut display = live::Display::new(plan, self.lives.clone());
+
+        // Everyone connects (and subscribes) first.
+        let mut first_error = None;
+        let mut up = 0;
+        let mut interrupted = false;
+        loop {
+            tokio::select! {
+                result = ready.recv() => match result {
+                    Some(Ok(())) => up += 1,
+                    Some(Err(error)) => { first_error.get_or_insert(error); }
+                    None => break,
+                },
+                _ = display.tick() => {}
+                _ = interrupt.recv() => {
+                    interrupted = true;
+                    break;
+                }
+            }
+        }
+        if up == 0 && !interrupted {
+            display.clear();
+            return Err(first_error.unwrap_or_else(|| anyhow::anyhow!("no connection was made")));
+        }
+
+        // Then the load, all at once, until the deadline, the count or Ctrl-C.
+        let start = Instant::now();
+        let measured_from = start + plan.warmup;
+        let _ = self.start.send(Some(start));
+        display.started(start);
+        if interrupted {
+            self.cancel();
+        }
+        let (outcomes, published) = {
+            let shared = &self.shared;
+            let lives = &self.lives;
+            let work = async {
+                if senders.is_empty() {
+                    shared.deadline(start).wait().await;
+                }
+                let mut outcomes = join(senders).await?;
+                let published = Instant::now();
+                if plan.publishers > 0 && plan.subscribers > 0 {
+                    drain_subscribers(lives).await;
+                }
+                shared.stop_receiving.cancel();
+                outcomes.extend(join(receivers).await?);
+                anyhow::Ok((outcomes, published))
+            };
+            tokio::pin!(work);
+            loop {
+                tokio::select! {
+                    outcomes = &mut work => break outcomes?,
+                    _ = display.tick() => {}
+                    _ = interrupt.recv() => {
+                        if interrupted {
+                            // A second Ctrl-C: stop waiting for the connections to end.
+                            std::process::exit(130);
+                        }
+                        interrupted = true;
+                        self.cancel();
+                    }
+                }
+            }
+        };
+        let ended = Instant::now();
+        display.clear();
+        let cpu = report::cpu_time()
+            .zip(cpu_before)
+            .map(|(after, before)| after - before);
+        let shared = Arc::try_unwrap(self.shared)
+            .map_err(|_| anyhow::anyhow!("a connection task outlived the run"))?;
+        drop(shared.samples);
+        let histograms = self
+            .collector
+            .await
+            .context("the statistics collector failed")?;
+        let totals = totals(&shared.plan, &outcomes);
+        let timing = report::Timing {
+            connecting: start - began,
+            measured: published.saturating_duration_since(measured_from),
+            started_ns: shared.clock.ns(start),
+            ended_ns: shared.clock.ns(ended),
+            cpu,
+            interrupted,
+        };
+        Ok(report::Report::new(shared.plan, totals, histograms, timing))
+    }
+
+    /// Ends the run now: Ctrl-C.
+    fn cancel(&self) {
+        self.shared.stop.cancel();
+        self.shared.stop_receiving.cancel();
+    }
+}
+
+impl Shared {
+    /// When publishers and idle connections stop, for a load that began at `start`.
+    fn deadline(&self, start: Instant) -> Stop {
+        Stop {
+            deadline: self.plan.duration.map(|d| start + d),
+            count: self.plan.count,
+            cancel: self.stop.clone(),
+        }
+    }
+}
+
+/// The outcomes of connection tasks, in order.
+async fn join(tasks: Vec<tokio::task::JoinHandle<Outcome>>) -> anyhow::Result<Vec<Outcome>> {
+    let mut outcomes = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        outcomes.push(task.await.context("a connection task failed")?);
+    }
+    Ok(outcomes)
+}
+
+/// Lets subscribers take what is still arriving after the publishers are
+/// done: until nothing came for a second, or 10 seconds at most.
+async fn drain_subscribers(lives: &[Arc<Live>]) {
+    let limit = Instant::now() + DRAIN_LIMIT;
+    let mut last = Snapshot::of(lives).received;
+    let mut quiet_since = Instant::now();
+    while Instant::now() < limit && quiet_since.elapsed() < DRAIN_QUIET {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = Snapshot::of(lives).received;
+        if now != last {
+            last = now;
+            quiet_since = Instant::now();
+        }
+    }
+}
+
+/// One connection, from connecting to its end.
+async fn connection(
+    shared: Arc<Shared>,
+    role: Role,
+    index: u32,
+    live: Arc<Live>,
+    ready: mpsc::UnboundedSender<anyhow::Result<()>>,
+) -> Outcome {
+    let plan = &shared.plan;
+    let mut outcome = Outcome {
+        role: Some(role),
+        ..Outcome::default()
+    };
+    let client_id = plan.client_id(role, index);
+    let options = Options {
+        client_id: client_id.clone(),
+        ..plan.options.clone()
+    };
+    let filling = template::Client {
+        index,
+        client_id: &client_id,
+        username: plan.username(),
+    };
+    let mut connects = Samples::new(Series::Connect, &shared.samples);
+    let connected = async {
+        let mut client =
+            establish(&shared.gate, &options, &mut outcome, &mut connects, &live).await?;
+        if role == Role::Subscriber {
+            let filter = plan.filter.filled(filling);
+            topic::validate_filter(&filter)
+                .with_context(|| format!("invalid topic filter {filter:?}"))?;
+            let suback = client
+                .subscribe(
+                    vec![Subscription::new(filter.clone(), plan.qos)],
+                    Properties::default(),
+                )
+                .await?;
+            if let Some(reason) = suback.reasons.iter().find(|r| r.is_error()) {
+                anyhow::bail!("the broker refused the subscription to {filter:?}: {reason}");
+            }
+            outcome.filter = Some(filter);
+        }
+        Ok(client)
+    }
+    .await;
+    let mut client = match connected {
+        Ok(client) => {
+            let _ = ready.send(Ok(()));
+            client
+        }
+        Err(error) => {
+            if outcome.connected > 0 {
+                Live::add(&live.errors, 1);
+                outcome.failures.push(reason(&error));
+                live.up.store(0, Relaxed);
+            }
+            let _ = ready.send(Err(error));
+            return outcome;
+        }
+    };
+    drop(ready);
+    let mut start = shared.start.clone();
+    let start = match start.wait_for(Option::is_some).await {
+        Ok(start) => start.unwrap_or_else(Instant::now),
+        Err(_) => Instant::now(),
+    };
+    let measured_from = start + plan.warmup;
+    let result: anyhow::Result<()> = match role {
+        Role::Publisher => {
+            let topic = (!plan.topic.varies_per_message()).then(|| plan.topic.filled(filling));
+            outcome.topic = topic.clone();
+            let pacing = plan
+                .pacing(index)
+                .map(|(interval, offset)| (start + offset, interval));
+            let stop = shared.deadline(start);
+            let mut lateness = Samples::new(Series::Lateness, &shared.samples);
+            let me = Identity {
+                index,
+                client_id: &client_id,
+                topic: topic.as_deref(),
+            };
+            publisher::publish(
+                &mut client,
+                plan,
+                me,
+                Schedule::new(pacing),
+                &stop,
+                &live,
+                &mut lateness,
+                &shared.clock,
+                measured_from,
+            )
+            .await
+            .map(|published| outcome.published = published)
+            .map_err(Into::into)
+        }
+        Role::Subscriber => {
+            let mut latency = Samples::new(Series::Latency, &shared.samples);
+            subscriber::receive(
+                &mut client,
+                &shared.stop_receiving,
+                &live,
+                &mut latency,
+                &shared.clock,
+                shared.clock.ns(measured_from),
+            )
+            .await
+            .map(|received| outcome.received = received)
+            .map_err(Into::into)
+        }
+        Role::Idle => {
+            let stop = shared.deadline(start);
+            hold(
+                &shared,
+                &stop,
+                client,
+                &options,
+                &mut outcome,
+                &mut connects,
+                &live,
+            )
+            .await;
+            return outcome;
+        }
+    };
+    match result {
+        Ok(()) => {
+            let _ = client.end(Ending::Disconnect).await;
+        }
+        Err(error) => {
+            Live::add(&live.errors, 1);
+            outcome.failures.push(format!("lost: {}", reason(&error)));
+        }
+    }
+    live.up.store(0, Relaxed);
+    outcome
+}
+
+/// Connects once, counting the attempt and timing the handshake.
+async fn establish(
+    gate: &Gate,
+    options: &Options,
+    outcome: &mut Outcome,
+    connects: &mut Samples,
+    live: &Live,
+) -> anyhow::Result<Client> {
+    outcome.attempts += 1;
+    let (result, took) = gate.connect(options).await;
+    match result {
+        Ok(client) => {
+            connects.record(took);
+            outcome.connected += 1;
+            live.up.store(1, Relaxed);
+            Ok(client)
+        }
+        Err(error) => {
+            Live::add(&live.errors, 1);
+            outcome.failures.push(reason(&error));
+            Err(error)
+        }
+    }
+}
+
+/// conn: holds the connection, keeping it alive, until the run ends; with
+/// --churn, disconnects and connects again every so often.
+async fn hold(
+    shared: &Shared,
+    stop: &Stop,
+    mut client: Client,
+    options: &Options,
+    outcome: &mut Outcome,
+    connects: &mut Samples,
+    live: &Live,
+) {
+    loop {
+        let churn = async {
+            match shared.plan.churn {
+                Some(every) => tokio::time::sleep(every).await,
+                None => std::future::pending().await,
+            }
+        };
+        let lost = tokio::select! {
+            _ = stop.wait() => None,
+            _ = churn => None,
+            result = async { loop { client.next_event().await?; } } => Some(result),
+        };
+        if let Some(Err::<(), crate::client::ClientError>(error)) = lost {
+            Live::add(&live.errors, 1);
+            outcome
+                .failures
+                .push(format!("lost: {}", reason(&error.into())));
+            live.up.store(0, Relaxed);
+            return;
+        }
+        let _ = client.end(Ending::Disconnect).await;
+        live.up.store(0, Relaxed);
+        if stop.reached(0, Instant::now()) {
+            return;
+        }
+        match establish(&shared.gate, options, outcome, connects, live).await {
+            Ok(next) => client = next,
+            Err(_) => return,
+        }
+    }
+}
+
+/// A failure as the report groups it: the error's own words, without the
+/// parts that differ from one connection to the next.
+fn reason(error: &anyhow::Error) -> String {
+    format!("{error:#}")
+}
+
+/// Adds up what every connection did, and works out what was lost.
+fn totals(plan: &Plan, outcomes: &[Outcome]) -> Totals {
+    let mut totals = Totals::default();
+    for outcome in outcomes {
+        totals.attempted += outcome.attempts;
+        totals.connected += outcome.connected;
+        for failure in &outcome.failures {
+            totals.fail(failure.clone());
+        }
+        totals.sent += outcome.published.sent;
+        totals.acked += outcome.published.acked;
+        totals.rejected += outcome.published.rejected;
+        let received = &outcome.received;
+        totals.bytes_received += received.bytes;
+        totals.received += received.foreign;
+        for track in received.tracks.values() {
+            totals.received += track.unique + track.duplicates;
+            totals.duplicates += track.duplicates;
+            totals.reordered += track.reordered;
+        }
+    }
+    let unique: u64 = outcomes
+        .iter()
+        .flat_map(|o| o.received.tracks.values())
+        .map(|t| t.unique)
+        .sum();
+    totals.expected = expected_deliveries(plan, outcomes);
+    totals.lost = totals
+        .expected
+        .map(|expected| expected.saturating_sub(unique));
+    totals
+}
+
+/// How many deliveries the subscribers should have seen: for each
+/// subscription, the messages sent to the topics it matches. Unknown when
+/// topics vary per message.
+fn expected_deliveries(plan: &Plan, outcomes: &[Outcome]) -> Option<u64> {
+    use std::collections::HashMap;
+    if plan.publishers == 0 || plan.subscribers == 0 {
+        return None;
+    }
+    let mut sent_to: HashMap<&str, u64> = HashMap::new();
+    for outcome in outcomes.iter().filter(|o| o.role == Some(Role::Publisher)) {
+        if outcome.connected == 0 {
+            continue;
+        }
+        *sent_to.entry(outcome.topic.as_deref()?).or_default() += outcome.published.sent;
+    }
+    // Subscriptions by filter; a shared subscription's group gets each
+    // message once, however many share it.
+    let mut filters: HashMap<&str, u64> = HashMap::new();
+    for outcome in outcomes.iter().filter(|o| o.role == Some(Role::Subscriber)) {
+        if let Some(filter) = &outcome.filter {
+            let deliveries = filters.entry(filter).or_default();
+            *deliveries = if filter.starts_with("$share/") {
+                1
+            } else {
+                *deliveries + 1
+            };
+        }
+    }
+    let mut expected = 0;
+    for (filter, subscribers) in filters {
+        let filter = match filter.strip_prefix("$share/") {
+            Some(rest) => rest.split_once('/').map_or(rest, |(_, filter)| filter),
+            None => filter,
+        };
+        let matching: u64 = if filter.contains(['+', '#']) {
+            sent_to
+                .iter()
+                .filter(|(topic, _)| topic::matches(filter, topic))
+                .map(|(_, sent)| sent)
+                .sum()
+        } else {
+            sent_to.get(filter).copied().unwrap_or(0)
+        };
+        expected += subscribers * matching;
+    }
+    Some(expected)
+}

@@ -1,0 +1,311 @@
+//! `mqtk bench`'s arguments turned into a plan: who connects, what each
+//! publishes and subscribes to, how fast, and when the run ends. Every check
+//! and default lives here, so the workers only follow the plan.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::header::{HEADER_LEN, MAX_PUBLISHER};
+use super::template::{self, Template};
+use crate::cli::{BenchArgs, Scenario};
+use crate::client::Options;
+use crate::codec::QoS;
+use crate::commands::{client_options, qos, random_suffix, usage};
+
+/// How publishers pace themselves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pace {
+    /// Messages per second across all publishers, spread evenly.
+    Rate(f64),
+    /// Time between two messages of one publisher.
+    Interval(Duration),
+    /// As fast as the in-flight window and the socket allow.
+    Unpaced,
+}
+
+/// Which part a connection plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Publisher,
+    Subscriber,
+    /// conn: connects and holds.
+    Idle,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub scenario: Scenario,
+    pub publishers: u32,
+    pub subscribers: u32,
+    /// conn: connections that only connect and hold.
+    pub idle: u32,
+    pub topic: Template,
+    pub filter: Template,
+    pub qos: QoS,
+    pub retain: bool,
+    pub size: usize,
+    pub pace: Pace,
+    /// How long publishers publish and idle connections hold; `None` until Ctrl-C.
+    pub duration: Option<Duration>,
+    /// Messages per publisher.
+    pub count: Option<u64>,
+    pub warmup: Duration,
+    pub connect_rate: Option<f64>,
+    pub churn: Option<Duration>,
+    /// What every connection shares; the client id is filled in per connection.
+    pub options: Options,
+    pub client_ids: Template,
+    pub report_interval: Duration,
+    pub json: Option<PathBuf>,
+    /// Percent of deliveries that may be lost before the run fails.
+    pub max_loss: Option<f64>,
+    pub max_p99: Option<Duration>,
+}
+
+/// The default run length, when neither -d nor -n says.
+const DEFAULT_DURATION: Duration = Duration::from_secs(10);
+
+impl Plan {
+    pub fn new(args: &BenchArgs) -> anyhow::Result<Plan> {
+        let (publishers, subscribers, idle) = match args.scenario {
+            Scenario::Pubsub => (args.clients, args.subscribers.unwrap_or(args.clients), 0),
+            Scenario::Pub => (args.clients, 0, 0),
+            Scenario::Sub => (0, args.clients, 0),
+            Scenario::Conn => (0, 0, args.clients),
+        };
+        if args.subscribers.is_some() && args.scenario != Scenario::Pubsub {
+            return usage("-S/--subscribers is for the pubsub scenario; use -c for the others");
+        }
+        if publishers > MAX_PUBLISHER + 1 {
+            return usage(format!("at most {} publishers", MAX_PUBLISHER + 1));
+        }
+        if args.churn.is_some() && args.scenario != Scenario::Conn {
+            return usage("--churn is for the conn scenario");
+        }
+        if args.churn.is_some_and(|c| c.is_zero()) {
+            return usage("--churn must be longer than 0");
+        }
+        let topic = Template::parse(&args.topic).or_else(|e| usage(format!("-t: {e}")))?;
+        let filter_text = args.filter.as_deref().unwrap_or(&args.topic);
+        let filter = Template::parse(filter_text).or_else(|e| usage(format!("-T: {e}")))?;
+        if filter.varies_per_message() && subscribers > 0 {
+            return match args.filter {
+                Some(_) => usage(
+                    "-T: a subscription has no sequence number (%s) or random part (%rand_N)",
+                ),
+                None => usage(
+                    "the topic varies per message (%s, %rand_N): give the subscribers a filter with -T",
+                ),
+            };
+        }
+        let pace = match (args.rate, args.interval) {
+            (Some(rate), _) => Pace::Rate(rate),
+            (None, Some(interval)) if interval.is_zero() => Pace::Unpaced,
+            (None, Some(interval)) => Pace::Interval(interval),
+            (None, None) => Pace::Unpaced,
+        };
+        let duration = match (args.duration, args.count) {
+            (Some(d), _) if d.is_zero() => None,
+            (Some(d), _) => Some(d),
+            (None, Some(_)) => None,
+            (None, None) => Some(DEFAULT_DURATION),
+        };
+        if args.count.is_some() && publishers == 0 {
+            return usage("-n counts messages per publisher, and this scenario has none");
+        }
+        if args.max_loss.is_some_and(|l| !(0.0..=100.0).contains(&l)) {
+            return usage("--max-loss is a percentage from 0 to 100");
+        }
+        let max_p99 = match args.max_p99 {
+            Some(ms) if ms > 0.0 && ms.is_finite() => Some(Duration::from_secs_f64(ms / 1e3)),
+            Some(_) => return usage("--max-p99 must be a positive number of milliseconds"),
+            None => None,
+        };
+        let qos = qos(args.qos);
+        let max_loss = args.max_loss.or((qos != QoS::AtMostOnce).then_some(0.0));
+
+        let mut options = client_options(&args.connection, None)?;
+        if let Some(inflight) = args.inflight {
+            options.max_in_flight = inflight;
+            options.v311_in_flight = inflight;
+        } else {
+            options.max_in_flight = u16::MAX;
+        }
+        let connections = publishers + subscribers + idle;
+        let client_ids = client_id_template(args, connections)?;
+        if topic.names_client_id() || filter.names_client_id() {
+            // %c in a topic is the client id, which must not itself be made of the topic.
+            if client_ids.names_client_id() {
+                return usage("-i cannot use %c, the client id it makes");
+            }
+        }
+        Ok(Plan {
+            scenario: args.scenario,
+            publishers,
+            subscribers,
+            idle,
+            topic,
+            filter,
+            qos,
+            retain: args.retain,
+            size: usize::try_from(args.size)
+                .unwrap_or(HEADER_LEN)
+                .max(HEADER_LEN),
+            pace,
+            duration,
+            count: args.count,
+            warmup: args.warmup,
+            connect_rate: args.connect_rate,
+            churn: args.churn,
+            options,
+            client_ids,
+            report_interval: args.report_interval.max(Duration::from_millis(100)),
+            json: args.json.clone(),
+            max_loss,
+            max_p99,
+        })
+    }
+
+    /// Every connection of the run: publishers first, then subscribers, then
+    /// idle ones; `index` counts within the role and fills `%i` in topics.
+    pub fn connections(&self) -> impl Iterator<Item = (Role, u32)> + '_ {
+        let roles = [
+            (Role::Publisher, self.publishers),
+            (Role::Subscriber, self.subscribers),
+            (Role::Idle, self.idle),
+        ];
+        roles
+            .into_iter()
+            .flat_map(|(role, n)| (0..n).map(move |index| (role, index)))
+    }
+
+    pub fn total_connections(&self) -> u32 {
+        self.publishers + self.subscribers + self.idle
+    }
+
+    /// The client id of a connection: the template filled with its place
+    /// among all connections, so that publisher 0 and subscriber 0 differ.
+    pub fn client_id(&self, role: Role, index: u32) -> String {
+        let place = match role {
+            Role::Publisher => index,
+            Role::Subscriber => self.publishers + index,
+            Role::Idle => self.publishers + self.subscribers + index,
+        };
+        self.client_ids.filled(template::Client {
+            index: place,
+            client_id: "",
+            username: self.username(),
+        })
+    }
+
+    pub fn username(&self) -> &str {
+        self.options.username.as_deref().unwrap_or("")
+    }
+
+    /// The time between two messages of one publisher, and when publisher
+    /// `index` sends its first, so that all of them together are evenly spread.
+    pub fn pacing(&self, index: u32) -> Option<(Duration, Duration)> {
+        match self.pace {
+            Pace::Unpaced => None,
+            Pace::Interval(interval) => {
+                let offset = interval.mul_f64(f64::from(index) / f64::from(self.publishers));
+                Some((interval, offset))
+            }
+            Pace::Rate(rate) => {
+                let interval = Duration::from_secs_f64(f64::from(self.publishers) / rate);
+                Some((interval, Duration::from_secs_f64(f64::from(index) / rate)))
+            }
+        }
+    }
+}
+
+/// `-i` as a template, or `--id-prefix` (or "mqtk-bench-" and random
+/// characters) followed by the index; more than one connection needs `%i`.
+fn client_id_template(args: &BenchArgs, connections: u32) -> anyhow::Result<Template> {
+    let text = match (&args.connection.id, &args.connection.id_prefix) {
+        (Some(id), _) => id.clone(),
+        (None, Some(prefix)) => format!("{prefix}%i"),
+        (None, None) => format!("mqtk-bench-{}-%i", &random_suffix()[..6]),
+    };
+    let template = Template::parse(&text).or_else(|e| usage(format!("-i: {e}")))?;
+    let numbered = template.filled(template::Client {
+        index: 0,
+        client_id: "",
+        username: "",
+    }) != template.filled(template::Client {
+        index: 1,
+        client_id: "",
+        username: "",
+    });
+    if connections > 1 && !numbered {
+        return usage(
+            "-i must contain %i when there is more than one connection: client ids must differ",
+        );
+    }
+    if template.varies_per_message() {
+        return usage("-i: a client id has no sequence number (%s) or random part (%rand_N)");
+    }
+    Ok(template)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn plan(args: &str) -> anyhow::Result<Plan> {
+        let cli = Cli::try_parse_from(format!("mqtk bench {args}").split_whitespace())?;
+        match cli.command {
+            Command::Bench(args) => Plan::new(&args),
+            _ => unreachable!("parsed as bench"),
+        }
+    }
+
+    #[test]
+    fn a_rate_is_spread_over_publishers_and_in_time() {
+        let plan = plan("pub -c 4 -R 100").unwrap();
+        assert_eq!(
+            plan.pacing(0),
+            Some((Duration::from_millis(40), Duration::ZERO))
+        );
+        assert_eq!(
+            plan.pacing(3),
+            Some((Duration::from_millis(40), Duration::from_millis(30)))
+        );
+    }
+
+    #[test]
+    fn connections_come_in_roles_with_distinct_ids() {
+        let plan = plan("-c 2 -S 3 -i dev-%i").unwrap();
+        let all: Vec<_> = plan.connections().collect();
+        assert_eq!(all.len(), 5);
+        assert_eq!(all[2], (Role::Subscriber, 0));
+        assert_eq!(plan.client_id(Role::Publisher, 1), "dev-1");
+        assert_eq!(plan.client_id(Role::Subscriber, 0), "dev-2");
+    }
+
+    #[test]
+    fn mistakes_are_usage_errors() {
+        for args in [
+            "-c 2 -i same",
+            "pub -S 3",
+            "sub -n 5",
+            "-T a/%s",
+            "-t a/%s",
+            "-t a/%q",
+            "pub --churn 1s",
+            "--max-loss 120",
+        ] {
+            let error = plan(args).expect_err(args);
+            assert!(error.is::<crate::commands::UsageError>(), "{args}: {error}");
+        }
+    }
+
+    #[test]
+    fn loss_is_not_allowed_at_qos_1_unless_said() {
+        assert_eq!(plan("-q 1").unwrap().max_loss, Some(0.0));
+        assert_eq!(plan("-q 0").unwrap().max_loss, None);
+        assert_eq!(plan("-q 1 --max-loss 5").unwrap().max_loss, Some(5.0));
+    }
+}

@@ -1,0 +1,210 @@
+//! One publishing connection: the schedule says when, the header says who and
+//! which, the client sends. One loop for every combination of pace and stop.
+
+use bytes::{Bytes, BytesMut};
+use tokio::time::Instant;
+
+use super::header::{Clock, Header, HEADER_LEN};
+use super::plan::Plan;
+use super::schedule::{Schedule, Stop};
+use super::stats::{Live, Samples};
+use super::template;
+use crate::client::{Client, ClientError, Event};
+use crate::codec::{Publish, QoS};
+
+/// Queued bytes at which the publisher writes before queueing more: large
+/// writes, but not so large that "sent" lags far behind.
+const FLUSH_AT: usize = 64 * 1024;
+
+/// Room for payloads allocated at once; each message takes a slice of it.
+const ARENA: usize = 64 * 1024;
+
+/// What one publisher did.
+#[derive(Debug, Clone, Default)]
+pub struct Published {
+    /// Written to the socket.
+    pub sent: u64,
+    pub acked: u64,
+    /// Acknowledged with an error reason code.
+    pub rejected: u64,
+}
+
+/// Who a publisher is and what it publishes to.
+pub struct Identity<'a> {
+    pub index: u32,
+    pub client_id: &'a str,
+    /// The topic when it is the same for every message.
+    pub topic: Option<&'a str>,
+}
+
+/// Payloads written in place: the header, then zeros, in slices of a shared
+/// buffer, so that a message costs no allocation of its own.
+struct Payloads {
+    arena: BytesMut,
+    size: usize,
+}
+
+impl Payloads {
+    fn new(size: usize) -> Payloads {
+        Payloads {
+            arena: BytesMut::with_capacity(ARENA.max(size)),
+            size,
+        }
+    }
+
+    fn next(&mut self, header: &Header) -> Bytes {
+        self.arena.reserve(self.size);
+        let mut bytes = [0; HEADER_LEN];
+        header.write(&mut bytes);
+        self.arena.extend_from_slice(&bytes);
+        self.arena.resize(self.size, 0);
+        self.arena.split().freeze()
+    }
+}
+
+/// Publishes until `stop`, then waits (within the response timeout) for the
+/// acknowledgements still due. `lateness` gets how late each paced message
+/// left, from `measured_from` on.
+#[allow(clippy::too_many_arguments)]
+pub async fn publish(
+    client: &mut Client,
+    plan: &Plan,
+    me: Identity<'_>,
+    mut schedule: Schedule,
+    stop: &Stop,
+    live: &Live,
+    lateness: &mut Samples,
+    clock: &Clock,
+    measured_from: Instant,
+) -> Result<Published, ClientError> {
+    let mut done = Published::default();
+    let mut payloads = Payloads::new(plan.size);
+    let mut topic = String::new();
+    let template = Publish {
+        qos: plan.qos,
+        retain: plan.retain,
+        topic: me.topic.unwrap_or_default().to_string(),
+        ..Publish::default()
+    };
+    let filling = template::Client {
+        index: me.index,
+        client_id: me.client_id,
+        username: plan.username(),
+    };
+    let mut unsent = 0;
+    loop {
+        let now = Instant::now();
+        if stop.reached(schedule.sent(), now) {
+            break;
+        }
+        take_acks(client, &mut done, live);
+        let due = schedule.due();
+        let early = due.filter(|&due| due > now);
+        let window_full = plan.qos != QoS::AtMostOnce && !client.has_room();
+        if early.is_some() || window_full {
+            write_queued(client, &mut unsent, &mut done, live).await?;
+            tokio::select! {
+                _ = tokio::time::sleep_until(early.unwrap_or(now)), if early.is_some() && !window_full => {}
+                event = client.next_event() => count_ack(&event?, &mut done, live),
+                _ = stop.wait() => {}
+            }
+            continue;
+        }
+        let paced = due.is_some();
+        let due = due.unwrap_or(now);
+        let header = Header {
+            publisher: me.index,
+            sequence: schedule.sent(),
+            due_ns: clock.ns(due),
+        };
+        let mut message = Publish {
+            payload: payloads.next(&header),
+            ..template.clone()
+        };
+        if me.topic.is_none() {
+            plan.topic.fill(filling, schedule.sent(), &mut topic);
+            message.topic.clone_from(&topic);
+        }
+        client.publish(message).await?;
+        if paced && due >= measured_from {
+            lateness.record(now - due);
+        }
+        schedule.advance();
+        unsent += 1;
+        if client.pending_write() >= FLUSH_AT {
+            write_queued(client, &mut unsent, &mut done, live).await?;
+        }
+    }
+    write_queued(client, &mut unsent, &mut done, live).await?;
+    let settle = async {
+        while client.publishes_in_flight() > 0 {
+            let event = client.next_event().await?;
+            count_ack(&event, &mut done, live);
+        }
+        Ok::<_, ClientError>(())
+    };
+    // Acknowledgements that do not come in time count as lost, not as an error.
+    let _ = tokio::time::timeout(plan.options.response_timeout, settle).await;
+    Ok(done)
+}
+
+/// Writes what is queued and counts it as sent.
+async fn write_queued(
+    client: &mut Client,
+    unsent: &mut u64,
+    done: &mut Published,
+    live: &Live,
+) -> Result<(), ClientError> {
+    if *unsent > 0 {
+        client.flush().await?;
+        done.sent += *unsent;
+        Live::add(&live.sent, *unsent);
+        *unsent = 0;
+    }
+    Ok(())
+}
+
+/// Counts the acknowledgements already read, without I/O.
+fn take_acks(client: &mut Client, done: &mut Published, live: &Live) {
+    while let Some(event) = client.try_next_event() {
+        count_ack(&event, done, live);
+    }
+}
+
+fn count_ack(event: &Event, done: &mut Published, live: &Live) {
+    if let Event::Published { reason, .. } = event {
+        if reason.is_error() {
+            done.rejected += 1;
+            Live::add(&live.errors, 1);
+        } else {
+            done.acked += 1;
+            Live::add(&live.acked, 1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_carry_the_header_and_share_a_buffer() {
+        let mut payloads = Payloads::new(20);
+        let header = Header {
+            publisher: 3,
+            sequence: 9,
+            due_ns: 1_800_000_000_000_000_000,
+        };
+        let a = payloads.next(&header);
+        let b = payloads.next(&Header {
+            sequence: 10,
+            ..header
+        });
+        assert_eq!(a.len(), 20);
+        assert_eq!(Header::read(&a, header.due_ns), Some(header));
+        assert_eq!(Header::read(&b, header.due_ns).unwrap().sequence, 10);
+        assert_eq!(&a[16..], &[0; 4]);
+        // Adjacent slices of one allocation.
+        assert_eq!(a.as_ptr().wrapping_add(20), b.as_ptr());
+    }
+}

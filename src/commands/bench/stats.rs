@@ -1,0 +1,337 @@
+//! What a run counts, and where: live counters each connection owns (the live
+//! display sums them), latency samples batched to one collector that owns
+//! the histograms, and per-subscriber accounting of loss, duplicates and order.
+//!
+//! No lock is shared on the hot path: a connection task writes only its own
+//! atomics and its own sample buffer.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use tokio::sync::mpsc;
+
+/// The counters of one connection, read by the live display.
+#[derive(Debug, Default)]
+pub struct Live {
+    /// 1 while the connection is up.
+    pub up: AtomicU64,
+    /// Messages written to the socket.
+    pub sent: AtomicU64,
+    /// QoS 1/2 messages the broker acknowledged (PUBACK, PUBCOMP).
+    pub acked: AtomicU64,
+    /// Messages received (subscribers).
+    pub received: AtomicU64,
+    /// Connections lost, acknowledgements with an error, and failed connects.
+    pub errors: AtomicU64,
+}
+
+impl Live {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Relaxed);
+    }
+}
+
+/// The live counters of the whole run, summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    pub up: u64,
+    pub sent: u64,
+    pub acked: u64,
+    pub received: u64,
+    pub errors: u64,
+}
+
+impl Snapshot {
+    pub fn of(all: &[Arc<Live>]) -> Snapshot {
+        let mut sum = Snapshot::default();
+        for live in all {
+            sum.up += live.up.load(Relaxed);
+            sum.sent += live.sent.load(Relaxed);
+            sum.acked += live.acked.load(Relaxed);
+            sum.received += live.received.load(Relaxed);
+            sum.errors += live.errors.load(Relaxed);
+        }
+        sum
+    }
+
+    /// The counts since `earlier`; the `up` gauge is kept as it is now.
+    pub fn since(&self, earlier: &Snapshot) -> Snapshot {
+        Snapshot {
+            up: self.up,
+            sent: self.sent - earlier.sent,
+            acked: self.acked - earlier.acked,
+            received: self.received - earlier.received,
+            errors: self.errors - earlier.errors,
+        }
+    }
+}
+
+/// The histograms a run fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Series {
+    /// From a message's due time to its arrival at a subscriber.
+    Latency,
+    /// From starting to connect to the CONNACK.
+    Connect,
+    /// How late a publisher wrote a message after it was due.
+    Lateness,
+}
+
+/// Samples in nanoseconds, sent to the collector in batches.
+type Batch = (Series, Vec<u64>);
+
+/// Samples per batch: few enough to be fresh, many enough that the channel costs nothing.
+const BATCH: usize = 256;
+
+/// One connection's buffer of samples on their way to the collector.
+#[derive(Debug)]
+pub struct Samples {
+    series: Series,
+    buffer: Vec<u64>,
+    to: mpsc::UnboundedSender<Batch>,
+}
+
+impl Samples {
+    pub fn new(series: Series, to: &mpsc::UnboundedSender<Batch>) -> Samples {
+        Samples {
+            series,
+            buffer: Vec::new(),
+            to: to.clone(),
+        }
+    }
+
+    pub fn record(&mut self, sample: Duration) {
+        if self.buffer.capacity() == 0 {
+            self.buffer.reserve_exact(BATCH);
+        }
+        self.buffer
+            .push(u64::try_from(sample.as_nanos()).unwrap_or(u64::MAX));
+        if self.buffer.len() == BATCH {
+            self.flush();
+        }
+    }
+
+    pub fn flush(&mut self) {
+        if !self.buffer.is_empty() {
+            // A closed collector means the run is over; the samples are late.
+            let _ = self
+                .to
+                .send((self.series, std::mem::take(&mut self.buffer)));
+        }
+    }
+}
+
+impl Drop for Samples {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// The run's histograms, in nanoseconds, 3 significant digits, up to an hour.
+#[derive(Debug, Clone)]
+pub struct Histograms {
+    pub latency: Histogram<u64>,
+    pub connect: Histogram<u64>,
+    pub lateness: Histogram<u64>,
+}
+
+impl Histograms {
+    pub fn new() -> Histograms {
+        Histograms {
+            latency: histogram(),
+            connect: histogram(),
+            lateness: histogram(),
+        }
+    }
+
+    fn of(&mut self, series: Series) -> &mut Histogram<u64> {
+        match series {
+            Series::Latency => &mut self.latency,
+            Series::Connect => &mut self.connect,
+            Series::Lateness => &mut self.lateness,
+        }
+    }
+}
+
+/// An empty histogram of the run's resolution.
+pub fn histogram() -> Histogram<u64> {
+    // 1 ns to an hour at 3 significant digits: valid bounds, cannot fail.
+    Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid histogram bounds")
+}
+
+/// Collects batches until every sender is gone. The warm-up is left out by
+/// the senders, which know when each sample was due.
+pub fn collector() -> (
+    mpsc::UnboundedSender<Batch>,
+    tokio::task::JoinHandle<Histograms>,
+) {
+    let (to, mut from) = mpsc::unbounded_channel::<Batch>();
+    let task = tokio::spawn(async move {
+        let mut histograms = Histograms::new();
+        while let Some((series, samples)) = from.recv().await {
+            let histogram = histograms.of(series);
+            for sample in samples {
+                histogram.saturating_record(sample.max(1));
+            }
+        }
+        histograms
+    });
+    (to, task)
+}
+
+/// Sequence numbers seen behind the highest one, to tell a duplicate from a
+/// late arrival.
+const WINDOW: u64 = 256;
+
+/// What one subscriber saw of one publisher.
+#[derive(Debug, Clone, Default)]
+pub struct Track {
+    /// One above the highest sequence number seen.
+    next: u64,
+    /// Which of the last `WINDOW` sequence numbers were seen, as a ring.
+    seen: [u64; (WINDOW / 64) as usize],
+    pub unique: u64,
+    pub duplicates: u64,
+    pub reordered: u64,
+}
+
+impl Track {
+    pub fn record(&mut self, sequence: u64) {
+        if sequence >= self.next {
+            // Numbers skipped over are not seen (yet); forget what their
+            // places in the ring held a window ago.
+            if sequence - self.next >= WINDOW {
+                self.seen = Default::default();
+            } else {
+                for skipped in self.next..sequence {
+                    self.set(skipped, false);
+                }
+            }
+            self.set(sequence, true);
+            self.next = sequence + 1;
+            self.unique += 1;
+        } else if self.next - sequence > WINDOW {
+            // Too far behind to know: count it as late, not as a duplicate.
+            self.reordered += 1;
+            self.unique += 1;
+        } else if self.is_set(sequence) {
+            self.duplicates += 1;
+        } else {
+            self.set(sequence, true);
+            self.reordered += 1;
+            self.unique += 1;
+        }
+    }
+
+    fn set(&mut self, sequence: u64, seen: bool) {
+        let bit = sequence % WINDOW;
+        let word = &mut self.seen[(bit / 64) as usize];
+        if seen {
+            *word |= 1 << (bit % 64);
+        } else {
+            *word &= !(1 << (bit % 64));
+        }
+    }
+
+    fn is_set(&self, sequence: u64) -> bool {
+        let bit = sequence % WINDOW;
+        self.seen[(bit / 64) as usize] & (1 << (bit % 64)) != 0
+    }
+}
+
+/// What one subscriber counted, handed over when it ends.
+#[derive(Debug, Clone, Default)]
+pub struct Received {
+    /// Messages from bench publishers, by publisher index.
+    pub tracks: HashMap<u32, Track>,
+    /// Messages without a bench header, or retained ones from an earlier run.
+    pub foreign: u64,
+    pub bytes: u64,
+}
+
+/// What a run counted, all connections together.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    pub attempted: u64,
+    pub connected: u64,
+    /// Connections that could not be made, or were lost, by reason.
+    pub failures: BTreeMap<String, u64>,
+    pub sent: u64,
+    pub acked: u64,
+    /// Acknowledgements with an error reason code.
+    pub rejected: u64,
+    pub received: u64,
+    pub bytes_received: u64,
+    pub duplicates: u64,
+    pub reordered: u64,
+    /// Deliveries expected but not seen; `None` when topics vary per message,
+    /// so that which subscriber should see what is not known.
+    pub lost: Option<u64>,
+    pub expected: Option<u64>,
+}
+
+impl Totals {
+    pub fn fail(&mut self, reason: String) {
+        *self.failures.entry(reason).or_default() += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(sequences: impl IntoIterator<Item = u64>) -> Track {
+        let mut track = Track::default();
+        for s in sequences {
+            track.record(s);
+        }
+        track
+    }
+
+    #[test]
+    fn in_order_is_all_unique() {
+        let t = track(0..10_000);
+        assert_eq!((t.unique, t.duplicates, t.reordered), (10_000, 0, 0));
+    }
+
+    #[test]
+    fn a_repeat_is_a_duplicate_and_a_late_one_is_reordered() {
+        let t = track([0, 1, 3, 2, 2, 3, 4]);
+        assert_eq!((t.unique, t.duplicates, t.reordered), (5, 2, 1));
+    }
+
+    #[test]
+    fn a_gap_is_missing_not_a_duplicate_of_what_its_place_held_before() {
+        // 260 is skipped; its place in the ring held 4, which must not make
+        // the late 260 look like a duplicate.
+        let mut sequences: Vec<u64> = (0..=300).filter(|&s| s != 260).collect();
+        sequences.push(260);
+        let t = track(sequences);
+        assert_eq!((t.unique, t.duplicates, t.reordered), (301, 0, 1));
+    }
+
+    #[test]
+    fn a_jump_past_the_window_forgets_it() {
+        let t = track([0, 1, 1000, 1]);
+        assert_eq!((t.unique, t.duplicates, t.reordered), (4, 0, 1));
+    }
+
+    #[tokio::test]
+    async fn samples_reach_the_collector() {
+        let (to, task) = collector();
+        let mut samples = Samples::new(Series::Latency, &to);
+        for ms in 1..=1000 {
+            samples.record(Duration::from_millis(ms));
+        }
+        drop(samples);
+        drop(to);
+        let histograms = task.await.unwrap();
+        assert_eq!(histograms.latency.len(), 1000);
+        let p50 = histograms.latency.value_at_quantile(0.5);
+        assert!((499_000_000..=501_000_000).contains(&p50), "{p50}");
+        assert!(histograms.connect.is_empty());
+    }
+}

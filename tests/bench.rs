@@ -1,0 +1,266 @@
+//! `mqtk bench` against the harness's real brokers, with small loads: the
+//! JSON report's counts against what an independent `mqtk sub` counted, no
+//! loss at QoS 1 and 2, failures reported by reason with the right exit code,
+//! the --max-loss gate against a broker that drops, and a report after Ctrl-C.
+
+mod common;
+
+use std::time::Duration;
+
+use common::own_mosquitto::OwnMosquitto;
+use common::run::{for_each_broker, spawn, Finished, Running};
+use common::{brokers, free_port, mosquitto_with_password, unique_topic, Broker};
+use serde_json::Value;
+
+/// Runs `mqtk bench ARGS --json -` against `broker` and returns its report.
+fn bench(broker: &Broker, args: &[&str]) -> (Finished, Value) {
+    let output = spawn_bench(broker, args).finish();
+    let what = format!("{}: mqtk bench {}", broker.name, args.join(" "));
+    let report = serde_json::from_str(output.stdout().trim()).unwrap_or_else(|e| {
+        panic!(
+            "{what}: not one JSON object ({e}): {}\n{}",
+            output.stdout(),
+            output.stderr
+        )
+    });
+    (output, report)
+}
+
+fn spawn_bench(broker: &Broker, args: &[&str]) -> Running {
+    let mut command = common::mqtk();
+    command
+        .arg("bench")
+        .args(args)
+        .args(broker.args())
+        .args(["--json", "-"]);
+    let what = format!("{}: mqtk bench {}", broker.name, args.join(" "));
+    spawn(&what, &mut command, None)
+}
+
+/// An `mqtk sub` that prints the topic of every message under `prefix/`
+/// (payloads are binary), once subscribed.
+fn witness(broker: &Broker, prefix: &str, qos: &str) -> Running {
+    common::run::subscribe(
+        broker,
+        &["-t", &format!("{prefix}/#"), "-q", qos, "-F", "%t"],
+    )
+}
+
+/// The messages the witness printed, after it is stopped.
+fn witnessed(witness: Running) -> u64 {
+    std::thread::sleep(Duration::from_millis(500));
+    witness.interrupt();
+    let output = witness.finish_within(Duration::from_secs(10));
+    output.stdout().lines().count() as u64
+}
+
+/// One error line besides the progress lines (stderr is not a terminal here).
+fn assert_one_error_line(output: &Finished, what: &str) {
+    let errors: Vec<&str> = output
+        .stderr
+        .lines()
+        .filter(|line| !line.starts_with("mqtk bench: "))
+        .collect();
+    assert!(
+        errors.len() == 1 && errors[0].starts_with("mqtk: "),
+        "{what}: expected one error line, got:\n{}",
+        output.stderr
+    );
+}
+
+fn count(report: &Value, section: &str, field: &str) -> u64 {
+    report[section][field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no {section}.{field} in {report:#}"))
+}
+
+#[test]
+fn pubsub_delivers_everything_at_qos_1_and_2_and_counts_what_a_witness_counts() {
+    for_each_broker(&brokers(), |broker| {
+        for qos in ["1", "2"] {
+            let prefix = unique_topic("bench");
+            let topic = format!("{prefix}/%i");
+            let witness = witness(broker, &prefix, qos);
+            let args = ["-c", "4", "-n", "200", "-q", qos, "-t", &topic];
+            let (output, report) = bench(broker, &args);
+            let what = format!("{}: bench -q {qos}", broker.name);
+            output.assert_code(0, &what);
+            let sent = count(&report, "messages", "sent");
+            assert_eq!(sent, 800, "{what}: {report:#}");
+            assert_eq!(count(&report, "messages", "acknowledged"), 800, "{what}");
+            assert_eq!(count(&report, "messages", "received"), 800, "{what}");
+            assert_eq!(count(&report, "messages", "expected"), 800, "{what}");
+            assert_eq!(count(&report, "messages", "lost"), 0, "{what}");
+            assert_eq!(count(&report, "messages", "duplicated"), 0, "{what}");
+            assert_eq!(count(&report, "connections", "up"), 8, "{what}");
+            assert_eq!(report["latency_ms"]["count"], 800, "{what}");
+            assert_eq!(
+                witnessed(witness),
+                sent,
+                "{what}: the witness saw another count"
+            );
+        }
+    });
+}
+
+#[test]
+fn a_paced_publisher_load_is_counted_as_an_independent_subscriber_counts_it() {
+    for_each_broker(&brokers(), |broker| {
+        let prefix = unique_topic("bench-pub");
+        let topic = format!("{prefix}/%i/%s");
+        let witness = witness(broker, &prefix, "1");
+        let args = [
+            "pub", "-c", "3", "-R", "300", "-d", "1s", "-q", "1", "-t", &topic,
+        ];
+        let (output, report) = bench(broker, &args);
+        let what = format!("{}: bench pub -R 300", broker.name);
+        output.assert_code(0, &what);
+        let sent = count(&report, "messages", "sent");
+        // 300 a second for a second, give or take the one due at the deadline.
+        assert!((295..=300).contains(&sent), "{what}: {report:#}");
+        assert_eq!(count(&report, "messages", "acknowledged"), sent, "{what}");
+        assert_eq!(report["settings"]["pace"]["rate"], 300.0, "{what}");
+        assert_eq!(
+            witnessed(witness),
+            sent,
+            "{what}: the witness saw another count"
+        );
+    });
+}
+
+#[test]
+fn bench_sub_counts_what_other_publishers_send() {
+    for_each_broker(&brokers(), |broker| {
+        let prefix = unique_topic("bench-sub");
+        let filter = format!("{prefix}/#");
+        let running = spawn_bench(
+            broker,
+            &["sub", "-c", "3", "-q", "1", "-T", &filter, "-d", "0"],
+        );
+        // Publish once all three are subscribed: the live line says so.
+        let mut running = running;
+        running.wait_for_stderr("up 3/3", Duration::from_secs(10));
+        let lines: Vec<u8> = (0..100)
+            .flat_map(|i| format!("{i}\n").into_bytes())
+            .collect();
+        let topic = format!("{prefix}/x");
+        common::run::publish_with_input(broker, &["-t", &topic, "-q", "1", "-l"], Some(lines))
+            .assert_code(0, "pub -l");
+        std::thread::sleep(Duration::from_millis(500));
+        running.interrupt();
+        let output = running.finish_within(Duration::from_secs(15));
+        let what = format!("{}: bench sub", broker.name);
+        output.assert_code(0, &what);
+        let report: Value = serde_json::from_str(output.stdout().trim()).unwrap();
+        assert_eq!(
+            count(&report, "messages", "received"),
+            300,
+            "{what}: {report:#}"
+        );
+        assert_eq!(report["interrupted"], true, "{what}");
+    });
+}
+
+#[test]
+fn a_connection_storm_with_churn_counts_every_connect() {
+    for_each_broker(&brokers(), |broker| {
+        let args = ["conn", "-c", "20", "-d", "1s", "--churn", "300ms"];
+        let (output, report) = bench(broker, &args);
+        let what = format!("{}: bench conn --churn", broker.name);
+        output.assert_code(0, &what);
+        let attempted = count(&report, "connections", "attempted");
+        assert!(attempted >= 40, "{what}: {report:#}");
+        assert_eq!(count(&report, "connections", "up"), attempted, "{what}");
+        assert_eq!(count(&report, "connections", "failed"), 0, "{what}");
+        assert_eq!(
+            report["connections"]["connect_ms"]["count"].as_u64(),
+            Some(attempted),
+            "{what}"
+        );
+    });
+}
+
+#[test]
+fn refused_credentials_are_reported_with_exit_code_4() {
+    let Some((broker, user, _)) = mosquitto_with_password() else {
+        return;
+    };
+    let output = spawn_bench(&broker, &["-c", "3", "-u", user, "-P", "wrong", "-d", "1s"]).finish();
+    output.assert_code(4, "bench with a wrong password");
+    assert_one_error_line(&output, "bench with a wrong password");
+    assert!(output.stderr.contains("refused"), "{}", output.stderr);
+}
+
+#[test]
+fn an_unreachable_broker_is_exit_code_3() {
+    let port = free_port().to_string();
+    let mut command = common::mqtk();
+    command.args([
+        "bench",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-c",
+        "2",
+        "-d",
+        "1s",
+    ]);
+    let output = spawn("bench to a closed port", &mut command, None).finish();
+    output.assert_code(3, "bench to a closed port");
+    assert_one_error_line(&output, "bench to a closed port");
+}
+
+#[test]
+fn max_loss_fails_a_run_against_a_broker_that_drops() {
+    // One message in flight and ten queued per client: five publishers
+    // flat out into one subscriber overflow its queue.
+    let Some(mosquitto) =
+        OwnMosquitto::start_with("max_inflight_messages 1\nmax_queued_messages 10\n")
+    else {
+        return;
+    };
+    let broker = mosquitto.broker();
+    let prefix = unique_topic("bench-loss");
+    let filter = format!("{prefix}/#");
+    let topic = format!("{prefix}/%i");
+    let args = [
+        "-c", "5", "-S", "1", "-T", &filter, "-t", &topic, "-q", "1", "-n", "2000",
+    ];
+    let (output, report) = bench(&broker, &args);
+    output.assert_code(1, "bench into a dropping broker");
+    assert_one_error_line(&output, "bench into a dropping broker");
+    assert!(output.stderr.contains("--max-loss"), "{}", output.stderr);
+    assert_eq!(count(&report, "messages", "acknowledged"), 10_000);
+    let lost = count(&report, "messages", "lost");
+    assert!(lost > 0, "{report:#}");
+    assert_eq!(
+        count(&report, "messages", "received") + lost,
+        10_000,
+        "{report:#}"
+    );
+}
+
+#[test]
+fn ctrl_c_still_prints_the_report() {
+    let broker = common::rumqttd_v5();
+    let mut command = common::mqtk();
+    command.arg("bench").args(broker.args()).args([
+        "-c",
+        "2",
+        "-R",
+        "200",
+        "-d",
+        "0",
+        "-t",
+        &format!("{}/%i", unique_topic("bench-int")),
+    ]);
+    let mut running = spawn("bench until Ctrl-C", &mut command, None);
+    running.wait_for_stderr("received", Duration::from_secs(10));
+    running.interrupt();
+    let output = running.finish_within(Duration::from_secs(15));
+    output.assert_code(0, "bench until Ctrl-C");
+    let stdout = output.stdout();
+    assert!(stdout.contains("Throughput"), "{stdout}");
+    assert!(stdout.contains("interrupted"), "{stdout}");
+}
