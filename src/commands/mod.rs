@@ -407,20 +407,21 @@ fn websocket_options(
 }
 
 fn tls_options(args: &TlsArgs) -> TlsOptions {
-    TlsOptions {
-        ca_file: args.cafile.clone(),
-        ca_path: args.capath.clone(),
-        cert: args.cert.clone(),
-        key: args.key.clone(),
-        insecure: args.insecure,
-        min_version: args.tls_version.map(|v| match v {
-            TlsVersionArg::V1_2 => TlsVersion::V1_2,
-            TlsVersionArg::V1_3 => TlsVersion::V1_3,
-        }),
-        alpn: args.alpn.clone(),
-        server_name: args.sni.clone(),
-        keylog: args.tls_keylog.clone(),
-    }
+    // Field by field: the options also hold the rustls settings they make.
+    let mut options = TlsOptions::default();
+    options.ca_file = args.cafile.clone();
+    options.ca_path = args.capath.clone();
+    options.cert = args.cert.clone();
+    options.key = args.key.clone();
+    options.insecure = args.insecure;
+    options.min_version = args.tls_version.map(|v| match v {
+        TlsVersionArg::V1_2 => TlsVersion::V1_2,
+        TlsVersionArg::V1_3 => TlsVersion::V1_3,
+    });
+    options.alpn = args.alpn.clone();
+    options.server_name = args.sni.clone();
+    options.keylog = args.tls_keylog.clone();
+    options
 }
 
 fn will(connection: &ConnectionArgs) -> anyhow::Result<Option<Will>> {

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
@@ -43,6 +43,10 @@ pub struct TlsOptions {
     /// Append the session keys here, in the NSS key log format Wireshark
     /// reads; without it, `SSLKEYLOGFILE` is honoured.
     pub keylog: Option<PathBuf>,
+    /// The rustls settings, made once for every connection that shares these
+    /// options (clones share it): a load of thousands of TLS connections reads
+    /// the system's certificates once, not per connection.
+    built: Arc<OnceLock<(Arc<ClientConfig>, String)>>,
 }
 
 /// A TLS version.
@@ -71,13 +75,22 @@ pub(super) async fn handshake(
     options: &TlsOptions,
     addr: &str,
 ) -> Result<tokio_rustls::client::TlsStream<Base>, ClientError> {
-    let (config, trusted) = client_config(options)?;
+    let (config, trusted) = match options.built.get() {
+        Some(built) => built.clone(),
+        None => {
+            let (config, trusted) = client_config(options)?;
+            options
+                .built
+                .get_or_init(|| (Arc::new(config), trusted))
+                .clone()
+        }
+    };
     let name = options.server_name.as_deref().unwrap_or(host);
     // A bracketed IPv6 literal verifies against the address itself.
     let bare = name.trim_start_matches('[').trim_end_matches(']');
     let server_name = ServerName::try_from(bare.to_string())
         .map_err(|_| ClientError::TlsSetup(format!("{name:?} is not a valid TLS server name")))?;
-    TlsConnector::from(Arc::new(config))
+    TlsConnector::from(config)
         .connect(server_name, base)
         .await
         .map_err(|e| handshake_error(e, addr, name, &trusted))

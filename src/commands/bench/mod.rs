@@ -526,6 +526,8 @@ fn totals(plan: &Plan, outcomes: &[Outcome]) -> Totals {
         totals.rejected += outcome.published.rejected;
         let received = &outcome.received;
         totals.bytes_received += received.bytes;
+        totals.received_measured += received.measured;
+        totals.bytes_measured += received.measured_bytes;
         totals.received += received.foreign;
         for track in received.tracks.values() {
             totals.received += track.unique + track.duplicates;

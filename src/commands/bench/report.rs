@@ -142,11 +142,6 @@ impl Report {
         count as f64 / self.timing.measured.as_secs_f64().max(1e-9)
     }
 
-    /// Messages sent after the warm-up: what the rates are made of.
-    fn measured_received(&self) -> u64 {
-        self.histograms.latency.len()
-    }
-
     /// One line each that says when mqtk itself, not the broker, was the limit.
     fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
@@ -191,13 +186,13 @@ impl Report {
         };
         let mut parts = Vec::new();
         if plan.publishers > 0 {
-            parts.push(format!("{} publishers", plan.publishers));
+            parts.push(plural(plan.publishers, "publisher"));
         }
         if plan.subscribers > 0 {
-            parts.push(format!("{} subscribers", plan.subscribers));
+            parts.push(plural(plan.subscribers, "subscriber"));
         }
         if plan.idle > 0 {
-            parts.push(format!("{} connections", plan.idle));
+            parts.push(plural(plan.idle, "connection"));
         }
         if plan.publishers > 0 {
             parts.push(format!("QoS {}", plan.qos as u8));
@@ -261,23 +256,27 @@ impl Report {
                     messages.push(format!("rejected {}", thousands(t.rejected as f64)));
                 }
             }
-            messages.push(format!("received {}", thousands(t.received as f64)));
+            if plan.subscribers > 0 {
+                messages.push(format!("received {}", thousands(t.received as f64)));
+            }
             writeln!(out, "  {:<12} {}", "Messages", messages.join(", "))?;
-            let lost = match (t.lost, self.loss_percent()) {
-                (Some(lost), Some(percent)) => format!(
-                    "lost {} ({percent:.3}% of {} expected)",
-                    thousands(lost as f64),
-                    thousands(t.expected.unwrap_or(0) as f64)
-                ),
-                _ => "lost: not known (topics vary per message, or no publisher here)".into(),
-            };
-            writeln!(
-                out,
-                "  {:<12} {lost}, duplicated {}, out of order {}",
-                "",
-                thousands(t.duplicates as f64),
-                thousands(t.reordered as f64)
-            )?;
+            if plan.subscribers > 0 {
+                let lost = match (t.lost, self.loss_percent()) {
+                    (Some(lost), Some(percent)) => format!(
+                        "lost {} ({percent:.3}% of {} expected)",
+                        thousands(lost as f64),
+                        thousands(t.expected.unwrap_or(0) as f64)
+                    ),
+                    _ => "lost: not known (no publisher here, or topics vary per message)".into(),
+                };
+                writeln!(
+                    out,
+                    "  {:<12} {lost}, duplicated {}, out of order {}",
+                    "",
+                    thousands(t.duplicates as f64),
+                    thousands(t.reordered as f64)
+                )?;
+            }
             let size = plan.size as f64;
             let mut rates = Vec::new();
             if plan.publishers > 0 {
@@ -289,11 +288,10 @@ impl Report {
                 ));
             }
             if plan.subscribers > 0 {
-                let received = self.per_second(self.measured_received());
                 rates.push(format!(
                     "received {} msg/s ({:.2} MB/s)",
-                    thousands(received),
-                    received * size / 1e6
+                    thousands(self.per_second(t.received_measured)),
+                    self.per_second(t.bytes_measured) / 1e6
                 ));
             }
             writeln!(out, "  {:<12} {}", "Throughput", rates.join(", "))?;
@@ -331,7 +329,7 @@ impl Report {
             Pace::Unpaced => json!("unpaced"),
         };
         let size = plan.size as f64;
-        let received_per_s = self.per_second(self.measured_received());
+        let received_per_s = self.per_second(t.received_measured);
         let sent_per_s = self.per_second(t.sent);
         json!({
             "version": FORMAT_VERSION,
@@ -376,7 +374,7 @@ impl Report {
                 "sent_per_s": sent_per_s,
                 "sent_mb_per_s": sent_per_s * size / 1e6,
                 "received_per_s": received_per_s,
-                "received_mb_per_s": received_per_s * size / 1e6,
+                "received_mb_per_s": self.per_second(t.bytes_measured) / 1e6,
             },
             "latency_ms": percentiles_json(&self.histograms.latency),
             "generator": {
@@ -394,6 +392,14 @@ impl Report {
                 "lateness": encode(&self.histograms.lateness),
             },
         })
+    }
+}
+
+/// "3 publishers", "1 publisher".
+fn plural(n: u32, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        n => format!("{} {what}s", thousands(f64::from(n))),
     }
 }
 

@@ -250,6 +250,9 @@ pub struct Received {
     /// Messages without a bench header, or retained ones from an earlier run.
     pub foreign: u64,
     pub bytes: u64,
+    /// Messages and payload bytes that arrived after the warm-up.
+    pub measured: u64,
+    pub measured_bytes: u64,
 }
 
 /// What a run counted, all connections together.
@@ -265,6 +268,9 @@ pub struct Totals {
     pub rejected: u64,
     pub received: u64,
     pub bytes_received: u64,
+    /// Received after the warm-up: what the receive rates are made of.
+    pub received_measured: u64,
+    pub bytes_measured: u64,
     pub duplicates: u64,
     pub reordered: u64,
     /// Deliveries expected but not seen; `None` when topics vary per message,

@@ -7,8 +7,9 @@ use super::header::{Clock, Header};
 use super::stats::{Live, Received, Samples};
 use crate::client::{Client, ClientError, Event};
 
-/// Receives until `stop` is cancelled. Latency is sampled for messages due
-/// from `measured_from_ns` on (the end of the warm-up).
+/// Receives until `stop` is cancelled. Latency is sampled for messages due,
+/// and rates count messages arriving, from `measured_from_ns` on (the end of
+/// the warm-up).
 pub async fn receive(
     client: &mut Client,
     stop: &CancellationToken,
@@ -28,7 +29,12 @@ pub async fn receive(
         };
         let now_ns = clock.now_ns();
         Live::add(&live.received, 1);
-        received.bytes += message.payload.len() as u64;
+        let bytes = message.payload.len() as u64;
+        received.bytes += bytes;
+        if now_ns >= measured_from_ns {
+            received.measured += 1;
+            received.measured_bytes += bytes;
+        }
         // A retained message was sent before this subscription, maybe by an
         // earlier run: its sequence number means nothing here.
         match Header::read(&message.payload, now_ns).filter(|_| !message.retain) {
