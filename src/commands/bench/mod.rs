@@ -113,7 +113,7 @@ impl Gate {
         }
         let _permit = self.at_once.acquire().await;
         let began = Instant::now();
-        let result = connect(options).await;
+        let result = Box::pin(connect(options)).await;
         (result, began.elapsed())
     }
 }
@@ -301,6 +301,10 @@ async fn drain_subscribers(lives: &[Arc<Live>]) {
 }
 
 /// One connection, from connecting to its end.
+///
+/// The phases' large futures (the handshake, publishing, receiving) are
+/// boxed, so that a connection that only holds costs little memory: a task
+/// is as large as its largest state, for as long as it lives.
 async fn connection(
     shared: Arc<Shared>,
     role: Role,
@@ -314,36 +318,16 @@ async fn connection(
         ..Outcome::default()
     };
     let client_id = plan.client_id(role, index);
-    let options = Options {
-        client_id: client_id.clone(),
-        ..plan.options.clone()
-    };
-    let filling = template::Client {
-        index,
-        client_id: &client_id,
-        username: plan.username(),
-    };
     let mut connects = Samples::new(Series::Connect, &shared.samples);
-    let connected = async {
-        let mut client =
-            establish(&shared.gate, &options, &mut outcome, &mut connects, &live).await?;
-        if role == Role::Subscriber {
-            let filter = plan.filter.filled(filling);
-            topic::validate_filter(&filter)
-                .with_context(|| format!("invalid topic filter {filter:?}"))?;
-            let suback = client
-                .subscribe(
-                    vec![Subscription::new(filter.clone(), plan.qos)],
-                    Properties::default(),
-                )
-                .await?;
-            if let Some(reason) = suback.reasons.iter().find(|r| r.is_error()) {
-                anyhow::bail!("the broker refused the subscription to {filter:?}: {reason}");
-            }
-            outcome.filter = Some(filter);
-        }
-        Ok(client)
-    }
+    let connected = Box::pin(set_up(
+        &shared,
+        role,
+        index,
+        &client_id,
+        &mut outcome,
+        &mut connects,
+        &live,
+    ))
     .await;
     let mut client = match connected {
         Ok(client) => {
@@ -369,6 +353,11 @@ async fn connection(
     let measured_from = start + plan.warmup;
     let result: anyhow::Result<()> = match role {
         Role::Publisher => {
+            let filling = template::Client {
+                index,
+                client_id: &client_id,
+                username: plan.username(),
+            };
             let topic = (!plan.topic.varies_per_message()).then(|| plan.topic.filled(filling));
             outcome.topic = topic.clone();
             let pacing = plan
@@ -381,7 +370,7 @@ async fn connection(
                 client_id: &client_id,
                 topic: topic.as_deref(),
             };
-            publisher::publish(
+            Box::pin(publisher::publish(
                 &mut client,
                 plan,
                 me,
@@ -391,43 +380,53 @@ async fn connection(
                 &mut lateness,
                 &shared.clock,
                 measured_from,
-            )
+            ))
             .await
             .map(|published| outcome.published = published)
             .map_err(Into::into)
         }
         Role::Subscriber => {
             let mut latency = Samples::new(Series::Latency, &shared.samples);
-            subscriber::receive(
+            Box::pin(subscriber::receive(
                 &mut client,
                 &shared.stop_receiving,
                 &live,
                 &mut latency,
                 &shared.clock,
                 shared.clock.ns(measured_from),
-            )
+            ))
             .await
             .map(|received| outcome.received = received)
             .map_err(Into::into)
         }
         Role::Idle => {
             let stop = shared.deadline(start);
-            hold(
+            let held = hold(
                 &shared,
                 &stop,
                 client,
-                &options,
+                &client_id,
                 &mut outcome,
                 &mut connects,
                 &live,
             )
             .await;
-            return outcome;
+            match held {
+                Held::Ended(held) => client = held,
+                Held::Lost(error) => {
+                    Live::add(&live.errors, 1);
+                    outcome.failures.push(format!("lost: {}", reason(&error)));
+                    live.up.store(0, Relaxed);
+                    return outcome;
+                }
+                Held::NotReconnected => return outcome,
+            }
+            Ok(())
         }
     };
     match result {
         Ok(()) => {
-            let _ = client.end(Ending::Disconnect).await;
+            let _ = Box::pin(client.end(Ending::Disconnect)).await;
         }
         Err(error) => {
             Live::add(&live.errors, 1);
@@ -438,22 +437,60 @@ async fn connection(
     outcome
 }
 
-/// Connects once, counting the attempt and timing the handshake.
-async fn establish(
-    gate: &Gate,
-    options: &Options,
+/// Connects and, for a subscriber, subscribes.
+async fn set_up(
+    shared: &Shared,
+    role: Role,
+    index: u32,
+    client_id: &str,
     outcome: &mut Outcome,
     connects: &mut Samples,
     live: &Live,
-) -> anyhow::Result<Client> {
+) -> anyhow::Result<Box<Client>> {
+    let plan = &shared.plan;
+    let mut client = establish(shared, client_id, outcome, connects, live).await?;
+    if role == Role::Subscriber {
+        let filter = plan.filter.filled(template::Client {
+            index,
+            client_id,
+            username: plan.username(),
+        });
+        topic::validate_filter(&filter)
+            .with_context(|| format!("invalid topic filter {filter:?}"))?;
+        let suback = client
+            .subscribe(
+                vec![Subscription::new(filter.clone(), plan.qos)],
+                Properties::default(),
+            )
+            .await?;
+        if let Some(reason) = suback.reasons.iter().find(|r| r.is_error()) {
+            anyhow::bail!("the broker refused the subscription to {filter:?}: {reason}");
+        }
+        outcome.filter = Some(filter);
+    }
+    Ok(client)
+}
+
+/// Connects once, counting the attempt and timing the handshake.
+async fn establish(
+    shared: &Shared,
+    client_id: &str,
+    outcome: &mut Outcome,
+    connects: &mut Samples,
+    live: &Live,
+) -> anyhow::Result<Box<Client>> {
+    let options = Options {
+        client_id: client_id.to_string(),
+        ..shared.plan.options.clone()
+    };
     outcome.attempts += 1;
-    let (result, took) = gate.connect(options).await;
+    let (result, took) = shared.gate.connect(&options).await;
     match result {
         Ok(client) => {
             connects.record(took);
             outcome.connected += 1;
             live.up.store(1, Relaxed);
-            Ok(client)
+            Ok(Box::new(client))
         }
         Err(error) => {
             Live::add(&live.errors, 1);
@@ -463,17 +500,27 @@ async fn establish(
     }
 }
 
+/// How holding a connection ended.
+enum Held {
+    /// At the deadline or Ctrl-C, with the connection up.
+    Ended(Box<Client>),
+    /// The broker or the network ended it.
+    Lost(anyhow::Error),
+    /// --churn: connecting again failed (counted already).
+    NotReconnected,
+}
+
 /// conn: holds the connection, keeping it alive, until the run ends; with
 /// --churn, disconnects and connects again every so often.
 async fn hold(
     shared: &Shared,
     stop: &Stop,
-    mut client: Client,
-    options: &Options,
+    mut client: Box<Client>,
+    client_id: &str,
     outcome: &mut Outcome,
     connects: &mut Samples,
     live: &Live,
-) {
+) -> Held {
     loop {
         let churn = async {
             match shared.plan.churn {
@@ -481,27 +528,25 @@ async fn hold(
                 None => std::future::pending().await,
             }
         };
-        let lost = tokio::select! {
-            _ = stop.wait() => None,
-            _ = churn => None,
-            result = async { loop { client.next_event().await?; } } => Some(result),
-        };
-        if let Some(Err::<(), crate::client::ClientError>(error)) = lost {
-            Live::add(&live.errors, 1);
-            outcome
-                .failures
-                .push(format!("lost: {}", reason(&error.into())));
-            live.up.store(0, Relaxed);
-            return;
+        tokio::select! {
+            _ = stop.wait() => return Held::Ended(client),
+            _ = churn => {}
+            error = lost(&mut client) => return Held::Lost(error.into()),
         }
-        let _ = client.end(Ending::Disconnect).await;
+        let _ = Box::pin(client.end(Ending::Disconnect)).await;
         live.up.store(0, Relaxed);
-        if stop.reached(0, Instant::now()) {
-            return;
-        }
-        match establish(&shared.gate, options, outcome, connects, live).await {
+        match Box::pin(establish(shared, client_id, outcome, connects, live)).await {
             Ok(next) => client = next,
-            Err(_) => return,
+            Err(_) => return Held::NotReconnected,
+        }
+    }
+}
+
+/// Keeps a connection alive, taking what arrives, until it fails.
+async fn lost(client: &mut Client) -> crate::client::ClientError {
+    loop {
+        if let Err(error) = client.next_event().await {
+            return error;
         }
     }
 }
