@@ -40,10 +40,11 @@ use publisher::{Identity, Published};
 use schedule::{Schedule, Stop};
 use stats::{Live, Received, Samples, Series, Snapshot, Totals};
 
-/// Connections that may be in their handshake at once, when no
-/// --connect-rate paces them: enough to connect thousands a second, few
-/// enough not to overflow a broker's listen backlog.
-const CONNECTING_AT_ONCE: usize = 256;
+/// Connections that may be in their handshake at once when no
+/// --connect-rate paces them: enough to connect thousands a second on a
+/// LAN, few enough not to overflow a broker's listen backlog (mosquitto's is
+/// 100; beyond it, SYNs are dropped and retried a second later).
+const CONNECTING_AT_ONCE: usize = 64;
 
 /// How long subscribers may go without a message, after the publishers are
 /// done, before what has not arrived counts as lost.
@@ -89,29 +90,31 @@ struct Outcome {
 
 /// Paces connecting: at --connect-rate, or as many at once as a broker takes.
 struct Gate {
-    rate: Option<f64>,
-    /// When pacing began, and how many connects it has let through.
-    paced: (Instant, AtomicU64),
+    /// The rate, when pacing began, and how many connects it has let through.
+    paced: Option<(f64, Instant, AtomicU64)>,
     at_once: Semaphore,
 }
 
 impl Gate {
     fn new(rate: Option<f64>) -> Gate {
         Gate {
-            rate,
-            paced: (Instant::now(), AtomicU64::new(0)),
+            paced: rate.map(|rate| (rate, Instant::now(), AtomicU64::new(0))),
             at_once: Semaphore::new(CONNECTING_AT_ONCE),
         }
     }
 
     /// Connects through the gate, and measures how long the handshake took.
     async fn connect(&self, options: &Options) -> (anyhow::Result<Client>, Duration) {
-        if let Some(rate) = self.rate {
-            let k = self.paced.1.fetch_add(1, Relaxed);
-            let due = self.paced.0 + Duration::from_secs_f64(k as f64 / rate);
-            tokio::time::sleep_until(due).await;
-        }
-        let _permit = self.at_once.acquire().await;
+        // A paced connect waits its turn; an unpaced one, for a free place.
+        let _permit = match &self.paced {
+            Some((rate, start, admitted)) => {
+                let k = admitted.fetch_add(1, Relaxed);
+                let due = *start + Duration::from_secs_f64(k as f64 / rate);
+                tokio::time::sleep_until(due).await;
+                None
+            }
+            None => self.at_once.acquire().await.ok(),
+        };
         let began = Instant::now();
         let result = Box::pin(connect(options)).await;
         (result, began.elapsed())
