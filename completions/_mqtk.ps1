@@ -28,6 +28,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe to topics and print the messages that arrive')
             [CompletionResult]::new('will', 'will', [CompletionResultType]::ParameterValue, 'Test a last will: end a connection on purpose and watch the will arrive')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Measure how the broker answers: connect time, round trips, what it offers')
+            [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -333,11 +334,20 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mqtk;broker' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mqtk;help' {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish messages: one, a file, or stdin whole or line by line')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe to topics and print the messages that arrive')
             [CompletionResult]::new('will', 'will', [CompletionResultType]::ParameterValue, 'Test a last will: end a connection on purpose and watch the will arrive')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Measure how the broker answers: connect time, round trips, what it offers')
+            [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -351,6 +361,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             break
         }
         'mqtk;help;ping' {
+            break
+        }
+        'mqtk;help;broker' {
             break
         }
         'mqtk;help;help' {

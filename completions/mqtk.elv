@@ -25,6 +25,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand sub 'Subscribe to topics and print the messages that arrive'
             cand will 'Test a last will: end a connection on purpose and watch the will arrive'
             cand ping 'Measure how the broker answers: connect time, round trips, what it offers'
+            cand broker 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;pub'= {
@@ -325,11 +326,19 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --will-retain 'Retain the will message'
             cand --help 'Print help'
         }
+        &'mqtk;broker'= {
+            cand -h 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface'
+            cand --host 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface'
+            cand -p 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports'
+            cand --port 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports'
+            cand --help 'Print help'
+        }
         &'mqtk;help'= {
             cand pub 'Publish messages: one, a file, or stdin whole or line by line'
             cand sub 'Subscribe to topics and print the messages that arrive'
             cand will 'Test a last will: end a connection on purpose and watch the will arrive'
             cand ping 'Measure how the broker answers: connect time, round trips, what it offers'
+            cand broker 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;help;pub'= {
@@ -339,6 +348,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
         &'mqtk;help;will'= {
         }
         &'mqtk;help;ping'= {
+        }
+        &'mqtk;help;broker'= {
         }
         &'mqtk;help;help'= {
         }

@@ -43,6 +43,7 @@ fn main() -> ExitCode {
             Command::Sub(args) => commands::subscribe::run(args).await,
             Command::Ping(args) => commands::ping::run(args).await,
             Command::Will(args) => commands::will::run(args).await,
+            Command::Broker(args) => commands::broker::run(args).await,
             Command::GenerateDocs(args) => mqtk::docs::run(&args),
         }
     });
