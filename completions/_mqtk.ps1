@@ -29,6 +29,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('will', 'will', [CompletionResultType]::ParameterValue, 'Test a last will: end a connection on purpose and watch the will arrive')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Measure how the broker answers: connect time, round trips, what it offers')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a broker: many connections, a target rate, loss and latency')
+            [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -403,6 +404,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--id-prefix', '--id-prefix', [CompletionResultType]::ParameterName, 'Client identifier prefix, completed with random characters')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Retain the messages')
             [CompletionResult]::new('--retain', '--retain', [CompletionResultType]::ParameterName, 'Retain the messages')
+            [CompletionResult]::new('--embedded', '--embedded', [CompletionResultType]::ParameterName, 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]')
             [CompletionResult]::new('--ws', '--ws', [CompletionResultType]::ParameterName, 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header')
             [CompletionResult]::new('--tls', '--tls', [CompletionResultType]::ParameterName, 'Use TLS, verifying the broker against the system''s root certificates')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify the broker''s certificate at all (a warning says so every time)')
@@ -411,12 +413,21 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print every packet sent and received on stderr')
             break
         }
+        'mqtk;broker' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mqtk;help' {
             [CompletionResult]::new('pub', 'pub', [CompletionResultType]::ParameterValue, 'Publish messages: one, a file, or stdin whole or line by line')
             [CompletionResult]::new('sub', 'sub', [CompletionResultType]::ParameterValue, 'Subscribe to topics and print the messages that arrive')
             [CompletionResult]::new('will', 'will', [CompletionResultType]::ParameterValue, 'Test a last will: end a connection on purpose and watch the will arrive')
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Measure how the broker answers: connect time, round trips, what it offers')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a broker: many connections, a target rate, loss and latency')
+            [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -433,6 +444,9 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             break
         }
         'mqtk;help;bench' {
+            break
+        }
+        'mqtk;help;broker' {
             break
         }
         'mqtk;help;help' {

@@ -19,6 +19,9 @@ _mqtk() {
             mqtk,bench)
                 cmd="mqtk__subcmd__bench"
                 ;;
+            mqtk,broker)
+                cmd="mqtk__subcmd__broker"
+                ;;
             mqtk,help)
                 cmd="mqtk__subcmd__help"
                 ;;
@@ -36,6 +39,9 @@ _mqtk() {
                 ;;
             mqtk__subcmd__help,bench)
                 cmd="mqtk__subcmd__help__subcmd__bench"
+                ;;
+            mqtk__subcmd__help,broker)
+                cmd="mqtk__subcmd__help__subcmd__broker"
                 ;;
             mqtk__subcmd__help,help)
                 cmd="mqtk__subcmd__help__subcmd__help"
@@ -59,7 +65,7 @@ _mqtk() {
 
     case "${cmd}" in
         mqtk)
-            opts="-h --version --help pub sub will ping bench help"
+            opts="-h --version --help pub sub will ping bench broker help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -73,7 +79,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench)
-            opts="-c -S -t -T -R -I -s -q -r -d -n -h -p -L -V -k -u -P -i --clients --subscribers --topic --filter --rate --interval --size --qos --retain --inflight --duration --count --warmup --connect-rate --churn --report-interval --json --max-loss --max-p99 --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --keepalive --connect-timeout --username --pw --pw-file --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help --id --id-prefix --debug pubsub pub sub conn"
+            opts="-c -S -t -T -R -I -s -q -r -d -n -h -p -L -V -k -u -P -i --clients --subscribers --topic --filter --rate --interval --size --qos --retain --inflight --duration --count --warmup --connect-rate --churn --embedded --report-interval --json --max-loss --max-p99 --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --keepalive --connect-timeout --username --pw --pw-file --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help --id --id-prefix --debug pubsub pub sub conn"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -350,8 +356,38 @@ _mqtk() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqtk__subcmd__broker)
+            opts="-h -p --host --port --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -h)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqtk__subcmd__help)
-            opts="pub sub will ping bench help"
+            opts="pub sub will ping bench broker help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,6 +401,20 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__help__subcmd__bench)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__help__subcmd__broker)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

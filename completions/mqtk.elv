@@ -26,6 +26,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand will 'Test a last will: end a connection on purpose and watch the will arrive'
             cand ping 'Measure how the broker answers: connect time, round trips, what it offers'
             cand bench 'Load-test a broker: many connections, a target rate, loss and latency'
+            cand broker 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;pub'= {
@@ -395,6 +396,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --id-prefix 'Client identifier prefix, completed with random characters'
             cand -r 'Retain the messages'
             cand --retain 'Retain the messages'
+            cand --embedded 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]'
             cand --ws 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
             cand --tls 'Use TLS, verifying the broker against the system''s root certificates'
             cand --insecure 'Do not verify the broker''s certificate at all (a warning says so every time)'
@@ -402,12 +404,20 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --help 'Print help'
             cand --debug 'Print every packet sent and received on stderr'
         }
+        &'mqtk;broker'= {
+            cand -h 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface'
+            cand --host 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface'
+            cand -p 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports'
+            cand --port 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports'
+            cand --help 'Print help'
+        }
         &'mqtk;help'= {
             cand pub 'Publish messages: one, a file, or stdin whole or line by line'
             cand sub 'Subscribe to topics and print the messages that arrive'
             cand will 'Test a last will: end a connection on purpose and watch the will arrive'
             cand ping 'Measure how the broker answers: connect time, round trips, what it offers'
             cand bench 'Load-test a broker: many connections, a target rate, loss and latency'
+            cand broker 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;help;pub'= {
@@ -419,6 +429,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
         &'mqtk;help;ping'= {
         }
         &'mqtk;help;bench'= {
+        }
+        &'mqtk;help;broker'= {
         }
         &'mqtk;help;help'= {
         }

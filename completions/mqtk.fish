@@ -31,6 +31,7 @@ complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "sub" -d 'Subscribe to top
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s t -l topic -d 'Topic to publish to (or the path of an -L URL)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s m -l message -d 'The message payload' -r
@@ -339,15 +340,20 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-user-property -
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s i -l id -d 'Client identifier template, with %i the connection\'s index [default: mqtk-bench- random characters -%i]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s r -l retain -d 'Retain the messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l embedded -d 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-retain -d 'Retain the will message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l debug -d 'Print every packet sent and received on stderr'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s h -l host -d 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s p -l port -d 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

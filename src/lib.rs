@@ -8,7 +8,11 @@
 //! - [`commands`]: one module per subcommand; they speak to the client, never to bytes
 //! - [`docs`]: the shell completions and man pages, rendered from [`cli`]
 //! - [`output`]: how a received message is printed
+//! - `broker`: an MQTT broker in the process (rumqttd), for `mqtk broker`; the `broker`
+//!   feature, on by default
 
+#[cfg(feature = "broker")]
+pub mod broker;
 pub mod cli;
 pub mod client;
 pub mod codec;

@@ -46,6 +46,7 @@ fn main() -> ExitCode {
             Command::Ping(args) => commands::ping::run(args).await,
             Command::Will(args) => commands::will::run(args).await,
             Command::Bench(args) => commands::bench::run(args).await,
+            Command::Broker(args) => commands::broker::run(args).await,
             Command::GenerateDocs(args) => mqtk::docs::run(&args),
         }
     });

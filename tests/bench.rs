@@ -264,3 +264,30 @@ fn ctrl_c_still_prints_the_report() {
     assert!(stdout.contains("Throughput"), "{stdout}");
     assert!(stdout.contains("interrupted"), "{stdout}");
 }
+
+#[test]
+fn the_first_run_needs_no_broker() {
+    // What the README's first command runs, shorter: no broker but its own.
+    for args in [
+        &["-d", "1s"][..],
+        &["-d", "1s", "-q", "1", "-V", "3.1.1"][..],
+    ] {
+        let mut command = common::mqtk();
+        command
+            .args(["bench", "--embedded", "--json", "-"])
+            .args(args);
+        let what = format!("mqtk bench --embedded {}", args.join(" "));
+        let output = spawn(&what, &mut command, None).finish();
+        output.assert_code(0, &what);
+        let report: Value = serde_json::from_str(output.stdout().trim()).unwrap();
+        let sent = count(&report, "messages", "sent");
+        // The embedded default: 10,000 messages a second, here for one second.
+        assert!((9_900..=10_000).contains(&sent), "{what}: {report:#}");
+        assert_eq!(count(&report, "messages", "lost"), 0, "{what}: {report:#}");
+        assert!(
+            output.stderr.contains("embedded broker"),
+            "{what}: {}",
+            output.stderr
+        );
+    }
+}

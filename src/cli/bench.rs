@@ -109,6 +109,10 @@ pub struct BenchArgs {
     #[arg(long = "churn", value_name = "DURATION", value_parser = parse_duration, help_heading = "Load")]
     pub churn: Option<Duration>,
 
+    /// Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]
+    #[arg(long, help_heading = "Load", conflicts_with_all = ["host", "port", "url", "unix"])]
+    pub embedded: bool,
+
     /// Seconds between two progress lines when stderr is not a terminal
     #[arg(long = "report-interval", value_name = "DURATION", value_parser = parse_duration, default_value = "1s", help_heading = "Report")]
     pub report_interval: Duration,

@@ -22,6 +22,10 @@ pub mod exit {
     /// No MQTT connection could be made: the broker could not be reached, or
     /// it accepted the TCP connection and never answered CONNECT.
     pub const UNREACHABLE: u8 = 3;
+    /// `broker`: it cannot listen where it was asked to (a port in use, an
+    /// address not this machine's); the code of no connection, seen from the
+    /// other side.
+    pub const CANNOT_LISTEN: u8 = 3;
     /// The broker refused the connection: credentials, authorisation, the
     /// protocol version, ...
     pub const REFUSED: u8 = 4;
@@ -278,6 +282,84 @@ const BENCH_LONG_HELP: &str = concat!(
     environment_help!()
 );
 
+macro_rules! broker_examples {
+    () => {
+        "Examples:
+  A broker for experiments on this machine, MQTT 3.1.1 on 1883 and MQTT 5 on 1884:
+    mqtk broker
+  and, in other shells, a subscriber on the MQTT 5 port and a publisher:
+    mqtk sub -p 1884 -t 'house/#' -v
+    mqtk pub -t house/kitchen/temperature -m 21.5
+  For other machines too, on ports 11883 and 11884:
+    mqtk broker -h 0.0.0.0 -p 11883
+  On two free ports, which the first line names:
+    mqtk broker -p 0"
+    };
+}
+
+/// The exit codes of `broker`, which listens instead of connecting.
+macro_rules! broker_exit_codes {
+    () => {
+        "Exit codes:
+  0    stopped by Ctrl-C
+  1    the broker stopped by itself, or this mqtk was built without the broker
+       (cargo feature broker)
+  2    usage error: wrong flags or values
+  3    cannot listen: a port is in use, or the address is not this machine's"
+    };
+}
+
+/// What rumqttd 0.20 does otherwise than the MQTT specification says, as far as we know: from
+/// its source and from trying it with mqtk (tests/broker.rs checks some).
+macro_rules! broker_deviations {
+    () => {
+        "Deviations (rumqttd 0.20):
+  Where rumqttd 0.20 departs from the MQTT specification, as far as known from
+  its source and from trying it with mqtk pub and mqtk sub:
+  versions        each listener speaks one protocol version and closes a CONNECT
+                  of another without CONNACK, where MQTT 3.1.1 requires CONNACK
+                  0x01; neither speaks MQTT 3.1. mqtk falls back to 3.1.1 itself.
+  keep alive 0    a CONNECT with keep alive 0 (no keep alive) is closed without
+                  CONNACK: use -k 1 or more
+  QoS             a message, a will too, reaches a subscriber at the QoS of its
+                  subscription, also when it was published at a lower one
+  retained        an empty message deletes the retained message of its topic
+                  even without the retain flag; a new subscription gets at most
+                  100 retained messages (200 at QoS 0), and never the others
+  options         the MQTT 5 subscription options No Local, Retain As Published
+                  and Retain Handling are ignored: a client gets its own
+                  messages, live ones always with retain 0, and the retained
+                  ones with every new subscription
+  $ topics        a SUBSCRIBE to a filter beginning with $ (but $share/) is
+                  answered by closing the connection, so messages on such
+                  topics reach no one
+  UNSUBSCRIBE     gets one UNSUBACK for each of its filters the connection has
+                  subscribed to itself, so none when it has none of them
+  sessions        a session with clean start 0 (-c) outlives its connection even
+                  with a Session Expiry Interval of 0 (-x 0)
+  topic aliases   to a client that allows them (mqtk's clients do not), every
+                  topic under a wildcard subscription comes with the alias of
+                  the first: later messages seem to come on that topic
+  client limits   the client's Receive Maximum and Maximum Packet Size are
+                  ignored; up to 100 QoS 1 and 2 messages are in flight to each
+                  subscriber
+  slow readers    a subscriber more than about 1 GiB behind on a topic filter
+                  (ten segments of 100 MiB) loses the oldest messages without a
+                  word, at QoS 1 and 2 too"
+    };
+}
+
+const BROKER_LONG_HELP: &str = concat!(
+    broker_examples!(),
+    "\n\n",
+    broker_deviations!(),
+    "\n\n",
+    broker_exit_codes!(),
+    "\n\n",
+    "Environment:
+  mqtk broker reads no environment variables."
+);
+
 /// An MQTT command-line toolkit: publish, subscribe, and more
 ///
 /// mqtk speaks MQTT 5.0, 3.1.1 and 3.1. mqtk pub and mqtk sub work like
@@ -398,6 +480,23 @@ pub enum Command {
         mut_arg("debug", |a| a.short(None)),
     )]
     Bench(BenchArgs),
+    /// Run an MQTT broker on this machine, for experiments (an embedded rumqttd)
+    ///
+    /// An embedded rumqttd 0.20 on -h (127.0.0.1: this machine only), which
+    /// speaks one protocol version per listener: MQTT 3.1.1 on -p (1883) and
+    /// MQTT 5 on the port after it (1884). No authentication, TLS, WebSocket
+    /// or persistence. The first line on stdout says where it listens; Ctrl-C
+    /// stops it, with exit status 0.
+    ///
+    /// It is set up for load: up to 200,000 connections, packets up to MQTT's
+    /// largest (256 MiB), big batches, and no logging. It deviates from the
+    /// MQTT specification as listed below.
+    #[command(
+        disable_help_flag = true,
+        after_help = broker_exit_codes!(),
+        after_long_help = BROKER_LONG_HELP,
+    )]
+    Broker(BrokerArgs),
     /// Write the shell completions and man pages (for packagers and the docs test)
     #[command(name = "generate-docs", hide = true)]
     GenerateDocs(GenerateDocsArgs),
@@ -413,6 +512,22 @@ pub struct GenerateDocsArgs {
     /// Write nothing; exit with status 1 when the files in DIR are not current
     #[arg(long)]
     pub check: bool,
+}
+
+/// Arguments of `mqtk broker`.
+#[derive(Debug, Args)]
+pub struct BrokerArgs {
+    /// Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface
+    #[arg(short = 'h', long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports
+    #[arg(short = 'p', long, default_value_t = 1883)]
+    pub port: u16,
+
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
 }
 
 /// Where the broker is and how to talk to it; shared by every subcommand.

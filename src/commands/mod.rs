@@ -3,6 +3,7 @@
 //! the client. Commands never touch bytes on the wire.
 
 pub mod bench;
+pub mod broker;
 pub mod ping;
 pub mod publish;
 pub mod subscribe;
@@ -511,7 +512,8 @@ impl Interrupt {
 }
 
 /// The exit code for an error: 2 for a usage error, 3 when the broker could
-/// not be reached, 4 when it refused us, 1 for everything else.
+/// not be reached (or, for `mqtk broker`, could not listen), 4 when it
+/// refused us, 1 for everything else.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
     use crate::cli::exit;
     error
@@ -519,6 +521,14 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         .find_map(|cause| {
             if cause.is::<UsageError>() {
                 return Some(exit::USAGE);
+            }
+            #[cfg(feature = "broker")]
+            if let Some(error) = cause.downcast_ref::<crate::broker::BrokerError>() {
+                return Some(if error.is_listen_failure() {
+                    exit::CANNOT_LISTEN
+                } else {
+                    exit::FAILURE
+                });
             }
             let client_error = match cause.downcast_ref::<Hinted>() {
                 Some(hinted) => &hinted.error,

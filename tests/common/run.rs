@@ -223,6 +223,31 @@ impl Running {
         }
     }
 
+    /// Waits for the first whole line of stdout and returns it without its newline; panics
+    /// after `timeout` or when mqtk ends first.
+    pub fn wait_for_stdout_line(&mut self, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(end) = self.stdout.iter().position(|&b| b == b'\n') {
+                return String::from_utf8_lossy(&self.stdout[..end]).into_owned();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout_chunks.recv_timeout(left) {
+                Ok(chunk) => self.stdout.extend(chunk),
+                Err(err) => {
+                    let status = self.child.try_wait().ok().flatten();
+                    self.drain_stderr();
+                    panic!(
+                        "{}: no whole line on stdout ({err}, exit {status:?}): {:?}\nstderr:\n{}",
+                        self.what,
+                        shorten(&String::from_utf8_lossy(&self.stdout)),
+                        self.stderr_tail()
+                    )
+                }
+            }
+        }
+    }
+
     /// Waits for mqtk to exit, killing it and failing the test after `timeout`.
     pub fn finish_within(mut self, timeout: Duration) -> Finished {
         let deadline = Instant::now() + timeout;

@@ -54,10 +54,56 @@ const DRAIN_QUIET: Duration = Duration::from_secs(1);
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
-    let plan = Plan::new(&args)?;
+    let mut plan = Plan::new(&args)?;
     let interrupt = Interrupt::new()?;
+    // The embedded broker lives as long as the run.
+    let _broker = embedded::start(&mut plan)?;
     let report = Bench::new(plan).run(interrupt).await?;
     report.finish()
+}
+
+/// `--embedded`: a broker of mqtk's own on free loopback ports.
+mod embedded {
+    use super::Plan;
+
+    #[cfg(feature = "broker")]
+    pub fn start(plan: &mut Plan) -> anyhow::Result<Option<crate::broker::EmbeddedBroker>> {
+        use crate::broker::{EmbeddedBroker, EmbeddedConfig};
+        use crate::codec::Protocol;
+        if !plan.embedded {
+            return Ok(None);
+        }
+        let broker = EmbeddedBroker::start(EmbeddedConfig::default())?;
+        // One listener per protocol version; MQTT 5 unless pinned.
+        let addr = match plan.options.protocol {
+            None | Some(Protocol::V5) => broker.v5_addr(),
+            Some(Protocol::V311) => broker.v311_addr(),
+            Some(Protocol::V31) => {
+                return crate::commands::usage("the embedded broker does not speak MQTT 3.1")
+            }
+        };
+        plan.options.host = addr.ip().to_string();
+        plan.options.port = addr.port();
+        // Said once, beside the progress lines: the broker shares mqtk's CPU.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "mqtk bench: an embedded broker (rumqttd) on {addr}, in this process: \
+             a demonstration, not a measurement of a broker"
+        );
+        Ok(Some(broker))
+    }
+
+    #[cfg(not(feature = "broker"))]
+    pub fn start(plan: &mut Plan) -> anyhow::Result<Option<()>> {
+        if plan.embedded {
+            anyhow::bail!(
+                "this mqtk was built without the embedded broker (cargo feature \"broker\"); \
+                 build it with the default features for --embedded"
+            );
+        }
+        Ok(None)
+    }
 }
 
 /// What every connection task shares.
@@ -252,6 +298,7 @@ impl Bench {
         let timing = report::Timing {
             connecting: start - began,
             measured: published.saturating_duration_since(measured_from),
+            measured_from_ns: shared.clock.ns(measured_from),
             started_ns: shared.clock.ns(start),
             ended_ns: shared.clock.ns(ended),
             cpu,
@@ -576,6 +623,7 @@ fn totals(plan: &Plan, outcomes: &[Outcome]) -> Totals {
         totals.bytes_received += received.bytes;
         totals.received_measured += received.measured;
         totals.bytes_measured += received.measured_bytes;
+        totals.last_arrival_ns = totals.last_arrival_ns.max(received.last_ns);
         totals.received += received.foreign;
         for track in received.tracks.values() {
             totals.received += track.unique + track.duplicates;

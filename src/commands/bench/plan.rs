@@ -55,6 +55,8 @@ pub struct Plan {
     /// What every connection shares; the client id is filled in per connection.
     pub options: Options,
     pub client_ids: Template,
+    /// Run against a broker of mqtk's own, started for the run.
+    pub embedded: bool,
     pub report_interval: Duration,
     pub json: Option<PathBuf>,
     /// Percent of deliveries that may be lost before the run fails.
@@ -64,6 +66,12 @@ pub struct Plan {
 
 /// The default run length, when neither -d nor -n says.
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
+
+/// With --embedded, a short run at a rate the in-process broker keeps up
+/// with, unless the flags say otherwise: a first run that shows everything
+/// working in a few seconds rather than a broker swamped.
+const EMBEDDED_DURATION: Duration = Duration::from_secs(5);
+const EMBEDDED_RATE: f64 = 10_000.0;
 
 impl Plan {
     pub fn new(args: &BenchArgs) -> anyhow::Result<Plan> {
@@ -102,12 +110,14 @@ impl Plan {
             (Some(rate), _) => Pace::Rate(rate),
             (None, Some(interval)) if interval.is_zero() => Pace::Unpaced,
             (None, Some(interval)) => Pace::Interval(interval),
+            (None, None) if args.embedded => Pace::Rate(EMBEDDED_RATE),
             (None, None) => Pace::Unpaced,
         };
         let duration = match (args.duration, args.count) {
             (Some(d), _) if d.is_zero() => None,
             (Some(d), _) => Some(d),
             (None, Some(_)) => None,
+            (None, None) if args.embedded => Some(EMBEDDED_DURATION),
             (None, None) => Some(DEFAULT_DURATION),
         };
         if args.count.is_some() && publishers == 0 {
@@ -159,6 +169,7 @@ impl Plan {
             churn: args.churn,
             options,
             client_ids,
+            embedded: args.embedded,
             report_interval: args.report_interval.max(Duration::from_millis(100)),
             json: args.json.clone(),
             max_loss,

@@ -94,11 +94,11 @@ pub async fn publish(
     let mut unsent = 0;
     loop {
         let now = Instant::now();
-        if stop.reached(schedule.sent(), now) {
+        let due = schedule.due();
+        if stop.reached(schedule.sent(), due.unwrap_or(now), now) {
             break;
         }
         take_acks(client, &mut done, live);
-        let due = schedule.due();
         let early = due.filter(|&due| due > now);
         let window_full = plan.qos != QoS::AtMostOnce && !client.has_room();
         if early.is_some() || window_full {
@@ -106,7 +106,7 @@ pub async fn publish(
             tokio::select! {
                 _ = tokio::time::sleep_until(early.unwrap_or(now)), if early.is_some() && !window_full => {}
                 event = client.next_event() => count_ack(&event?, &mut done, live),
-                _ = stop.wait() => {}
+                _ = stop.wait_overdue() => {}
             }
             continue;
         }

@@ -43,6 +43,8 @@ pub struct Timing {
     pub connecting: Duration,
     /// From the end of the warm-up to the end of publishing.
     pub measured: Duration,
+    /// The end of the warm-up, in nanoseconds since the epoch.
+    pub measured_from_ns: u64,
     pub started_ns: u64,
     pub ended_ns: u64,
     /// User and system CPU mqtk spent, where the platform tells.
@@ -137,9 +139,19 @@ impl Report {
         failed
     }
 
-    /// Per second over the measured part of the run.
+    /// Sent per second, over the measured part of the run.
     fn per_second(&self, count: u64) -> f64 {
         count as f64 / self.timing.measured.as_secs_f64().max(1e-9)
+    }
+
+    /// Received per second, from the end of the warm-up to the last arrival:
+    /// a broker that queues delivers at its own pace, after the publishers.
+    fn received_per_second(&self, count: u64) -> f64 {
+        let span = self
+            .totals
+            .last_arrival_ns
+            .saturating_sub(self.timing.measured_from_ns);
+        count as f64 / (span as f64 / 1e9).max(1e-9)
     }
 
     /// One line each that says when mqtk itself, not the broker, was the limit.
@@ -290,8 +302,8 @@ impl Report {
             if plan.subscribers > 0 {
                 rates.push(format!(
                     "received {} msg/s ({:.2} MB/s)",
-                    thousands(self.per_second(t.received_measured)),
-                    self.per_second(t.bytes_measured) / 1e6
+                    thousands(self.received_per_second(t.received_measured)),
+                    self.received_per_second(t.bytes_measured) / 1e6
                 ));
             }
             writeln!(out, "  {:<12} {}", "Throughput", rates.join(", "))?;
@@ -329,7 +341,7 @@ impl Report {
             Pace::Unpaced => json!("unpaced"),
         };
         let size = plan.size as f64;
-        let received_per_s = self.per_second(t.received_measured);
+        let received_per_s = self.received_per_second(t.received_measured);
         let sent_per_s = self.per_second(t.sent);
         json!({
             "version": FORMAT_VERSION,
@@ -374,7 +386,7 @@ impl Report {
                 "sent_per_s": sent_per_s,
                 "sent_mb_per_s": sent_per_s * size / 1e6,
                 "received_per_s": received_per_s,
-                "received_mb_per_s": self.per_second(t.bytes_measured) / 1e6,
+                "received_mb_per_s": self.received_per_second(t.bytes_measured) / 1e6,
             },
             "latency_ms": percentiles_json(&self.histograms.latency),
             "generator": {

@@ -55,17 +55,36 @@ pub struct Stop {
     pub cancel: CancellationToken,
 }
 
+/// How long past the deadline a late publisher may still send what was due
+/// before it: long enough to make up a short stall, so that a run sends
+/// rate x duration, not so long that a broker too slow for the rate keeps
+/// the run going.
+const CATCH_UP: Duration = Duration::from_secs(1);
+
 impl Stop {
-    /// Whether a worker that has done `done` messages stops now.
-    pub fn reached(&self, done: u64, now: Instant) -> bool {
+    /// Whether a worker that has done `done` messages, the next due at `due`,
+    /// stops now; an unpaced worker's next is due `now`.
+    pub fn reached(&self, done: u64, due: Instant, now: Instant) -> bool {
         self.count.is_some_and(|count| done >= count)
-            || self.deadline.is_some_and(|deadline| now >= deadline)
+            || self
+                .deadline
+                .is_some_and(|deadline| due >= deadline || now >= deadline + CATCH_UP)
             || self.cancel.is_cancelled()
     }
 
     /// Completes when the deadline passes or the run is cancelled.
     pub async fn wait(&self) {
-        match self.deadline {
+        self.wait_for(self.deadline).await;
+    }
+
+    /// Completes when a late publisher must stop catching up, or the run is cancelled.
+    pub async fn wait_overdue(&self) {
+        self.wait_for(self.deadline.map(|deadline| deadline + CATCH_UP))
+            .await;
+    }
+
+    async fn wait_for(&self, deadline: Option<Instant>) {
+        match deadline {
             Some(deadline) => tokio::select! {
                 _ = tokio::time::sleep_until(deadline) => {}
                 _ = self.cancel.cancelled() => {}
@@ -98,10 +117,14 @@ mod tests {
             count: Some(10),
             cancel: CancellationToken::new(),
         };
-        assert!(!stop.reached(9, now));
-        assert!(stop.reached(10, now));
-        assert!(stop.reached(0, now + Duration::from_secs(1)));
+        let second = Duration::from_secs(1);
+        assert!(!stop.reached(9, now, now));
+        assert!(stop.reached(10, now, now));
+        assert!(stop.reached(0, now + second, now + second));
+        // Late, a message due before the deadline still goes, for a while.
+        assert!(!stop.reached(0, now, now + second));
+        assert!(stop.reached(0, now, now + 2 * second));
         stop.cancel.cancel();
-        assert!(stop.reached(0, now));
+        assert!(stop.reached(0, now, now));
     }
 }

@@ -253,6 +253,8 @@ pub struct Received {
     /// Messages and payload bytes that arrived after the warm-up.
     pub measured: u64,
     pub measured_bytes: u64,
+    /// When the last message arrived, in nanoseconds since the epoch.
+    pub last_ns: u64,
 }
 
 /// What a run counted, all connections together.
@@ -271,6 +273,8 @@ pub struct Totals {
     /// Received after the warm-up: what the receive rates are made of.
     pub received_measured: u64,
     pub bytes_measured: u64,
+    /// When the last message arrived at any subscriber (ns since the epoch).
+    pub last_arrival_ns: u64,
     pub duplicates: u64,
     pub reordered: u64,
     /// Deliveries expected but not seen; `None` when topics vary per message,

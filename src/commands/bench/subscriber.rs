@@ -35,6 +35,7 @@ pub async fn receive(
             received.measured += 1;
             received.measured_bytes += bytes;
         }
+        received.last_ns = now_ns;
         // A retained message was sent before this subscription, maybe by an
         // earlier run: its sequence number means nothing here.
         match Header::read(&message.payload, now_ns).filter(|_| !message.retain) {
