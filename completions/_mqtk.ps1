@@ -402,6 +402,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Client identifier template, with %i the connection''s index [default: mqtk-bench- random characters -%i]')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Client identifier template, with %i the connection''s index [default: mqtk-bench- random characters -%i]')
             [CompletionResult]::new('--id-prefix', '--id-prefix', [CompletionResultType]::ParameterName, 'Client identifier prefix, completed with random characters')
+            [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]')
+            [CompletionResult]::new('--session-expiry', '--session-expiry', [CompletionResultType]::ParameterName, 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Retain the messages')
             [CompletionResult]::new('--retain', '--retain', [CompletionResultType]::ParameterName, 'Retain the messages')
             [CompletionResult]::new('--embedded', '--embedded', [CompletionResultType]::ParameterName, 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]')
@@ -411,6 +413,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--will-retain', '--will-retain', [CompletionResultType]::ParameterName, 'Retain the will message')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print every packet sent and received on stderr')
+            [CompletionResult]::new('--disable-clean-start', '--disable-clean-start', [CompletionResultType]::ParameterName, 'Resume each connection''s session instead of starting clean (fix the ids with -i)')
             break
         }
         'mqtk;broker' {

@@ -394,6 +394,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand -i 'Client identifier template, with %i the connection''s index [default: mqtk-bench- random characters -%i]'
             cand --id 'Client identifier template, with %i the connection''s index [default: mqtk-bench- random characters -%i]'
             cand --id-prefix 'Client identifier prefix, completed with random characters'
+            cand -x 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]'
+            cand --session-expiry 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]'
             cand -r 'Retain the messages'
             cand --retain 'Retain the messages'
             cand --embedded 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]'
@@ -403,6 +405,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --will-retain 'Retain the will message'
             cand --help 'Print help'
             cand --debug 'Print every packet sent and received on stderr'
+            cand --disable-clean-start 'Resume each connection''s session instead of starting clean (fix the ids with -i)'
         }
         &'mqtk;broker'= {
             cand -h 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface'

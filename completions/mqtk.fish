@@ -339,6 +339,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-content-type -d
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s i -l id -d 'Client identifier template, with %i the connection\'s index [default: mqtk-bench- random characters -%i]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s r -l retain -d 'Retain the messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l embedded -d 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
@@ -347,6 +348,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l insecure -d 'Do not 
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-retain -d 'Retain the will message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l debug -d 'Print every packet sent and received on stderr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l disable-clean-start -d 'Resume each connection\'s session instead of starting clean (fix the ids with -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s h -l host -d 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s p -l port -d 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -l help -d 'Print help'

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::{qos_parser, ConnectionArgs};
+use super::{qos_parser, ConnectionArgs, SessionArgs};
 
 /// What a bench run exercises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -128,6 +128,9 @@ pub struct BenchArgs {
     /// Exit 1 when the 99th percentile latency exceeds MS milliseconds
     #[arg(long = "max-p99", value_name = "MS", help_heading = "Report")]
     pub max_p99: Option<f64>,
+
+    #[command(flatten)]
+    pub session: SessionArgs,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,

@@ -2,6 +2,7 @@
 //! redrawn ten times a second on a terminal, otherwise one plain line per
 //! --report-interval. It reads the connections' counters; it never blocks them.
 
+use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,9 @@ use crate::codec::QoS;
 /// Frames per second on a terminal.
 const TERMINAL_FRAME: Duration = Duration::from_millis(100);
 
+/// The span the rates "now" are taken over: frames are too short for steady figures.
+const RECENT: Duration = Duration::from_secs(1);
+
 pub struct Display {
     lives: Vec<Arc<Live>>,
     bar: Option<ProgressBar>,
@@ -25,8 +29,8 @@ pub struct Display {
     acknowledged: bool,
     /// When the load started, and the counters then.
     start: Option<(Instant, Snapshot)>,
-    /// The previous frame, for the rates "now".
-    last: (Instant, Snapshot),
+    /// The frames of the last second or so, oldest first, for the rates "now".
+    recent: VecDeque<(Instant, Snapshot)>,
 }
 
 impl Display {
@@ -41,7 +45,7 @@ impl Display {
         frames.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let bar = terminal.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
-            let style = ProgressStyle::with_template("{spinner} {prefix} {wide_bar} {msg}")
+            let style = ProgressStyle::with_template("{spinner} {prefix} {wide_bar}\n  {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style.progress_chars("=> "));
             bar
@@ -54,7 +58,7 @@ impl Display {
             duration: plan.duration,
             acknowledged: plan.qos != QoS::AtMostOnce && plan.publishers > 0,
             start: None,
-            last: (Instant::now(), Snapshot::default()),
+            recent: VecDeque::new(),
         }
     }
 
@@ -62,7 +66,7 @@ impl Display {
     pub fn started(&mut self, start: Instant) {
         let now = Snapshot::of(&self.lives);
         self.start = Some((start, now));
-        self.last = (start, now);
+        self.recent = VecDeque::from([(start, now)]);
         if let (Some(bar), Some(duration)) = (&self.bar, self.duration) {
             bar.set_length(duration.as_millis() as u64);
         }
@@ -73,25 +77,32 @@ impl Display {
         self.frames.tick().await;
         let now = Instant::now();
         let counts = Snapshot::of(&self.lives);
+        // Keep one frame at least RECENT old, and the ones since.
+        while self.recent.len() > 1 && now - self.recent[1].0 >= RECENT {
+            self.recent.pop_front();
+        }
         let line = self.line(now, &counts);
-        self.last = (now, counts);
+        self.recent.push_back((now, counts));
+        let elapsed = match self.start {
+            Some((start, _)) => {
+                let elapsed = seconds(now - start);
+                match self.duration {
+                    Some(total) => format!("{elapsed}/{}", seconds(total)),
+                    None => elapsed,
+                }
+            }
+            None => "connecting".into(),
+        };
         match &self.bar {
             Some(bar) => {
                 if let Some((start, _)) = self.start {
-                    let elapsed = now - start;
-                    bar.set_prefix(seconds(elapsed));
-                    bar.set_position(elapsed.as_millis() as u64);
-                } else {
-                    bar.set_prefix("connecting");
+                    bar.set_position((now - start).as_millis() as u64);
                 }
+                bar.set_prefix(elapsed);
                 bar.set_message(line);
             }
             None => {
-                let elapsed = match self.start {
-                    Some((start, _)) => seconds(now - start),
-                    None => "connecting".into(),
-                };
-                let _ = writeln!(std::io::stderr(), "mqtk bench: {elapsed:>6}  {line}");
+                let _ = writeln!(std::io::stderr(), "mqtk bench: {elapsed:>11}  {line}");
             }
         }
     }
@@ -99,8 +110,9 @@ impl Display {
     /// One line of counters: rates now and on average since the start.
     fn line(&self, now: Instant, counts: &Snapshot) -> String {
         let mut parts = vec![format!("up {}/{}", counts.up, self.connections)];
-        if let Some((start, at_start)) = self.start {
-            let (then, previous) = self.last;
+        if let (Some((start, at_start)), Some(&(then, previous))) =
+            (self.start, self.recent.front())
+        {
             let recent = counts.since(&previous);
             let total = counts.since(&at_start);
             let dt = (now - then).as_secs_f64().max(1e-3);

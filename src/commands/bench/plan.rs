@@ -135,6 +135,11 @@ impl Plan {
         let max_loss = args.max_loss.or((qos != QoS::AtMostOnce).then_some(0.0));
 
         let mut options = client_options(&args.connection, None)?;
+        // Each connection has an id of its own (from the template), so a
+        // session can resume without one fixed -i.
+        let resume = args.session.disable_clean_start;
+        options.clean_start = !resume;
+        options.session_expiry = args.session.session_expiry.or(resume.then_some(u32::MAX));
         if let Some(inflight) = args.inflight {
             options.max_in_flight = inflight;
             options.v311_in_flight = inflight;
