@@ -18,20 +18,49 @@ pub async fn receive(
     clock: &Clock,
     measured_from_ns: u64,
 ) -> Result<Received, ClientError> {
-    let mut received = Received::default();
+    let mut tally = Tally {
+        received: Received::default(),
+        live,
+        latency,
+        clock,
+        measured_from_ns,
+    };
     loop {
+        // What one read brought is taken without waiting: one wait per read,
+        // not one per message.
+        while let Some(event) = client.try_next_event() {
+            tally.take(client, event)?;
+        }
         let event = tokio::select! {
+            biased;
+            _ = stop.cancelled() => return Ok(tally.received),
             event = client.next_event() => event?,
-            _ = stop.cancelled() => return Ok(received),
         };
+        tally.take(client, event)?;
+    }
+}
+
+/// What a subscriber counts as messages arrive.
+struct Tally<'a> {
+    received: Received,
+    live: &'a Live,
+    latency: &'a mut Samples,
+    clock: &'a Clock,
+    measured_from_ns: u64,
+}
+
+impl Tally<'_> {
+    /// Counts a message, then acknowledges it.
+    fn take(&mut self, client: &mut Client, event: Event) -> Result<(), ClientError> {
         let Event::Message(message) = event else {
-            continue;
+            return Ok(());
         };
-        let now_ns = clock.now_ns();
-        Live::add(&live.received, 1);
+        let now_ns = self.clock.now_ns();
+        let received = &mut self.received;
+        Live::add(&self.live.received, 1);
         let bytes = message.payload.len() as u64;
         received.bytes += bytes;
-        if now_ns >= measured_from_ns {
+        if now_ns >= self.measured_from_ns {
             received.measured += 1;
             received.measured_bytes += bytes;
         }
@@ -45,14 +74,14 @@ pub async fn receive(
                     .entry(header.publisher)
                     .or_default()
                     .record(header.sequence);
-                if header.due_ns >= measured_from_ns {
-                    latency.record(std::time::Duration::from_nanos(
+                if header.due_ns >= self.measured_from_ns {
+                    self.latency.record(std::time::Duration::from_nanos(
                         now_ns.saturating_sub(header.due_ns),
                     ));
                 }
             }
             None => received.foreign += 1,
         }
-        client.ack(&message)?;
+        client.ack(&message)
     }
 }
