@@ -291,3 +291,29 @@ fn the_first_run_needs_no_broker() {
         );
     }
 }
+
+#[test]
+fn connections_lost_midway_are_reported_by_reason_with_what_they_counted() {
+    let Some(mut mosquitto) = OwnMosquitto::start() else {
+        return;
+    };
+    let broker = mosquitto.broker();
+    let topic = format!("{}/%i", unique_topic("bench-lost"));
+    let args = ["-c", "2", "-q", "1", "-R", "400", "-d", "5s", "-t", &topic];
+    let mut running = spawn_bench(&broker, &args);
+    running.wait_for_stderr("received", Duration::from_secs(10));
+    mosquitto.kill();
+    let output = running.finish_within(Duration::from_secs(30));
+    // At QoS 1 what was lost fails the run (--max-loss 0 by default).
+    output.assert_code(1, "bench through a broker that dies");
+    let report: Value = serde_json::from_str(output.stdout().trim()).unwrap();
+    let failures = report["connections"]["failures"].as_object().unwrap();
+    let lost: u64 = failures
+        .iter()
+        .filter(|(reason, _)| reason.starts_with("lost: "))
+        .map(|(_, n)| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(lost, 4, "{report:#}");
+    assert!(count(&report, "messages", "sent") > 0, "{report:#}");
+    assert!(count(&report, "messages", "received") > 0, "{report:#}");
+}

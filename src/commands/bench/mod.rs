@@ -430,9 +430,9 @@ async fn connection(
                 &mut lateness,
                 &shared.clock,
                 measured_from,
+                &mut outcome.published,
             ))
             .await
-            .map(|published| outcome.published = published)
             .map_err(Into::into)
         }
         Role::Subscriber => {
@@ -444,9 +444,9 @@ async fn connection(
                 &mut latency,
                 &shared.clock,
                 shared.clock.ns(measured_from),
+                &mut outcome.received,
             ))
             .await
-            .map(|received| outcome.received = received)
             .map_err(Into::into)
         }
         Role::Idle => {

@@ -63,8 +63,9 @@ impl Payloads {
 }
 
 /// Publishes until `stop`, then waits (within the response timeout) for the
-/// acknowledgements still due. `lateness` gets how late each paced message
-/// left, from `measured_from` on.
+/// acknowledgements still due, counting into `done` (which keeps what was
+/// counted when the connection fails). `lateness` gets how late each paced
+/// message left, from `measured_from` on.
 #[allow(clippy::too_many_arguments)]
 pub async fn publish(
     client: &mut Client,
@@ -76,8 +77,8 @@ pub async fn publish(
     lateness: &mut Samples,
     clock: &Clock,
     measured_from: Instant,
-) -> Result<Published, ClientError> {
-    let mut done = Published::default();
+    done: &mut Published,
+) -> Result<(), ClientError> {
     let mut payloads = Payloads::new(plan.size);
     let mut topic = String::new();
     let template = Publish {
@@ -98,14 +99,14 @@ pub async fn publish(
         if stop.reached(schedule.sent(), due.unwrap_or(now), now) {
             break;
         }
-        take_acks(client, &mut done, live);
+        take_acks(client, done, live);
         let early = due.filter(|&due| due > now);
         let window_full = plan.qos != QoS::AtMostOnce && !client.has_room();
         if early.is_some() || window_full {
-            write_queued(client, &mut unsent, &mut done, live).await?;
+            write_queued(client, &mut unsent, done, live).await?;
             tokio::select! {
                 _ = tokio::time::sleep_until(early.unwrap_or(now)), if early.is_some() && !window_full => {}
-                event = client.next_event() => count_ack(&event?, &mut done, live),
+                event = client.next_event() => count_ack(&event?, done, live),
                 _ = stop.wait_overdue() => {}
             }
             continue;
@@ -132,20 +133,20 @@ pub async fn publish(
         schedule.advance();
         unsent += 1;
         if client.pending_write() >= FLUSH_AT {
-            write_queued(client, &mut unsent, &mut done, live).await?;
+            write_queued(client, &mut unsent, done, live).await?;
         }
     }
-    write_queued(client, &mut unsent, &mut done, live).await?;
+    write_queued(client, &mut unsent, done, live).await?;
     let settle = async {
         while client.publishes_in_flight() > 0 {
             let event = client.next_event().await?;
-            count_ack(&event, &mut done, live);
+            count_ack(&event, done, live);
         }
         Ok::<_, ClientError>(())
     };
     // Acknowledgements that do not come in time count as lost, not as an error.
     let _ = tokio::time::timeout(plan.options.response_timeout, settle).await;
-    Ok(done)
+    Ok(())
 }
 
 /// Writes what is queued and counts it as sent.

@@ -9,7 +9,8 @@ use crate::client::{Client, ClientError, Event};
 
 /// Receives until `stop` is cancelled. Latency is sampled for messages due,
 /// and rates count messages arriving, from `measured_from_ns` on (the end of
-/// the warm-up).
+/// the warm-up). Counts into `received`, which keeps what was counted when
+/// the connection fails.
 pub async fn receive(
     client: &mut Client,
     stop: &CancellationToken,
@@ -17,9 +18,10 @@ pub async fn receive(
     latency: &mut Samples,
     clock: &Clock,
     measured_from_ns: u64,
-) -> Result<Received, ClientError> {
+    received: &mut Received,
+) -> Result<(), ClientError> {
     let mut tally = Tally {
-        received: Received::default(),
+        received,
         live,
         latency,
         clock,
@@ -33,7 +35,7 @@ pub async fn receive(
         }
         let event = tokio::select! {
             biased;
-            _ = stop.cancelled() => return Ok(tally.received),
+            _ = stop.cancelled() => return Ok(()),
             event = client.next_event() => event?,
         };
         tally.take(client, event)?;
@@ -42,7 +44,7 @@ pub async fn receive(
 
 /// What a subscriber counts as messages arrive.
 struct Tally<'a> {
-    received: Received,
+    received: &'a mut Received,
     live: &'a Live,
     latency: &'a mut Samples,
     clock: &'a Clock,
@@ -56,7 +58,7 @@ impl Tally<'_> {
             return Ok(());
         };
         let now_ns = self.clock.now_ns();
-        let received = &mut self.received;
+        let received = &mut *self.received;
         Live::add(&self.live.received, 1);
         let bytes = message.payload.len() as u64;
         received.bytes += bytes;
