@@ -12,6 +12,7 @@
 //! let the subscribers drain what is still on its way, report.
 
 mod header;
+mod limits;
 mod live;
 mod plan;
 mod publisher;
@@ -55,6 +56,7 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
     let mut plan = Plan::new(&args)?;
+    limits::check(u64::from(plan.total_connections()), plan.embedded)?;
     let interrupt = Interrupt::new()?;
     // The embedded broker lives as long as the run.
     let _broker = embedded::start(&mut plan)?;

@@ -1,0 +1,95 @@
+//! What the machine allows, checked before connecting anything: a run that
+//! cannot fit fails at once with the limit and what to change, rather than
+//! with thousands of connect errors later.
+
+use crate::commands::usage;
+
+/// File descriptors kept for everything but the connections: stdio, the
+/// runtime, the embedded broker's listeners, a report file.
+const SPARE_FDS: u64 = 64;
+
+/// Raises the open-file limit to the hard limit, and fails when `connections`
+/// still would not fit (or, for a broker in this process, twice as many: its
+/// side of each connection needs one too).
+pub fn check(connections: u64, embedded: bool) -> anyhow::Result<()> {
+    let needed = connections * if embedded { 2 } else { 1 } + SPARE_FDS;
+    if let Some((soft, hard)) = raise_fd_limit() {
+        if needed > soft {
+            return usage(format!(
+                "{connections} connections need {needed} file descriptors, and this process may \
+                 open {soft} (hard limit {hard}): raise the hard limit (ulimit -Hn, or \
+                 LimitNOFILE= for a service) or run fewer connections per process"
+            ));
+        }
+    }
+    if let Some(ports) = ephemeral_ports() {
+        if connections > ports {
+            return usage(format!(
+                "{connections} connections to one broker address need as many local ports, and \
+                 the ephemeral port range (net.ipv4.ip_local_port_range) has {ports}: widen it, \
+                 or run fewer connections per process"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Sets the soft open-file limit to the hard one; returns both, when known.
+#[cfg(unix)]
+fn raise_fd_limit() -> Option<(u64, u64)> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct we pass; RLIMIT_NOFILE is valid.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return None;
+    }
+    if limit.rlim_cur < limit.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: limit.rlim_max,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: as above; a failure leaves the limit as it was.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            limit.rlim_cur = limit.rlim_max;
+        }
+    }
+    // rlim_t is u64 on 64-bit systems, narrower on some 32-bit ones.
+    #[allow(clippy::unnecessary_cast)]
+    Some((limit.rlim_cur as u64, limit.rlim_max as u64))
+}
+
+#[cfg(not(unix))]
+fn raise_fd_limit() -> Option<(u64, u64)> {
+    None
+}
+
+/// How many local ports one source address has for connections (Linux).
+fn ephemeral_ports() -> Option<u64> {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut bounds = range.split_whitespace().map(|n| n.parse::<u64>());
+    match (bounds.next()?, bounds.next()?) {
+        (Ok(low), Ok(high)) if high >= low => Some(high - low + 1),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fd_limit_is_raised_to_the_hard_limit() {
+        let (soft, hard) = raise_fd_limit().unwrap();
+        assert_eq!(soft, hard);
+    }
+
+    #[test]
+    fn a_load_that_cannot_fit_is_a_usage_error_naming_the_limit() {
+        let error = check(u64::MAX / 4, false).unwrap_err();
+        assert!(error.is::<crate::commands::UsageError>());
+        assert!(error.to_string().contains("file descriptors"), "{error}");
+        assert!(check(10, true).is_ok());
+    }
+}
