@@ -360,6 +360,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Leave the first part of the run out of the rates and latencies, e.g. 2s')
             [CompletionResult]::new('--connect-rate', '--connect-rate', [CompletionResultType]::ParameterName, 'New connections per second [default: as fast as the broker accepts them]')
             [CompletionResult]::new('--churn', '--churn', [CompletionResultType]::ParameterName, 'conn: disconnect and connect again every DURATION, e.g. 1s')
+            [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Make slice I of N of the load (I from 0), so that N processes with the same flags make it together: clients, ids, topics and --rate are split among them')
+            [CompletionResult]::new('--start-at', '--start-at', [CompletionResultType]::ParameterName, 'Begin the load at this time, a Unix time in seconds or RFC 3339 (2026-12-01T12:00:00Z), once connected: shards begin and, with -d, end together')
             [CompletionResult]::new('--report-interval', '--report-interval', [CompletionResultType]::ParameterName, 'Seconds between two progress lines when stderr is not a terminal')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the report as JSON to FILE, or to stdout with -')
             [CompletionResult]::new('--max-loss', '--max-loss', [CompletionResultType]::ParameterName, 'Exit 1 when more than PERCENT of the messages were lost [default: 0 at QoS 1/2, none at QoS 0]')

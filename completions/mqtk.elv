@@ -352,6 +352,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --warmup 'Leave the first part of the run out of the rates and latencies, e.g. 2s'
             cand --connect-rate 'New connections per second [default: as fast as the broker accepts them]'
             cand --churn 'conn: disconnect and connect again every DURATION, e.g. 1s'
+            cand --shard 'Make slice I of N of the load (I from 0), so that N processes with the same flags make it together: clients, ids, topics and --rate are split among them'
+            cand --start-at 'Begin the load at this time, a Unix time in seconds or RFC 3339 (2026-12-01T12:00:00Z), once connected: shards begin and, with -d, end together'
             cand --report-interval 'Seconds between two progress lines when stderr is not a terminal'
             cand --json 'Write the report as JSON to FILE, or to stdout with -'
             cand --max-loss 'Exit 1 when more than PERCENT of the messages were lost [default: 0 at QoS 1/2, none at QoS 0]'

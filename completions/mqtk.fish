@@ -302,6 +302,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s n -l count -d 'Messa
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l warmup -d 'Leave the first part of the run out of the rates and latencies, e.g. 2s' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l connect-rate -d 'New connections per second [default: as fast as the broker accepts them]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l churn -d 'conn: disconnect and connect again every DURATION, e.g. 1s' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l shard -d 'Make slice I of N of the load (I from 0), so that N processes with the same flags make it together: clients, ids, topics and --rate are split among them' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l start-at -d 'Begin the load at this time, a Unix time in seconds or RFC 3339 (2026-12-01T12:00:00Z), once connected: shards begin and, with -d, end together' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l report-interval -d 'Seconds between two progress lines when stderr is not a terminal' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l json -d 'Write the report as JSON to FILE, or to stdout with -' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l max-loss -d 'Exit 1 when more than PERCENT of the messages were lost [default: 0 at QoS 1/2, none at QoS 0]' -r

@@ -113,6 +113,14 @@ pub struct BenchArgs {
     #[arg(long, help_heading = "Load", conflicts_with_all = ["host", "port", "url", "unix"])]
     pub embedded: bool,
 
+    /// Make slice I of N of the load (I from 0), so that N processes with the same flags make it together: clients, ids, topics and --rate are split among them
+    #[arg(long = "shard", value_name = "I/N", value_parser = parse_shard, help_heading = "Fleet")]
+    pub shard: Option<(u32, u32)>,
+
+    /// Begin the load at this time, a Unix time in seconds or RFC 3339 (2026-12-01T12:00:00Z), once connected: shards begin and, with -d, end together
+    #[arg(long = "start-at", value_name = "TIME", value_parser = parse_time, help_heading = "Fleet")]
+    pub start_at: Option<jiff::Timestamp>,
+
     /// Seconds between two progress lines when stderr is not a terminal
     #[arg(long = "report-interval", value_name = "DURATION", value_parser = parse_duration, default_value = "1s", help_heading = "Report")]
     pub report_interval: Duration,
@@ -161,6 +169,32 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is out of range"))
 }
 
+/// `I/N` with I below N: which of N shards this is.
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+    match parsed {
+        Some((i, n)) if i < n => Ok((i, n)),
+        _ => Err(format!(
+            "expected I/N with I from 0 to N - 1, such as 0/3, got {text:?}"
+        )),
+    }
+}
+
+/// A point in time: Unix seconds (fractions allowed) or RFC 3339.
+fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
+    if let Ok(seconds) = text.parse::<f64>() {
+        let nanos = (seconds * 1e9).round();
+        if nanos.is_finite() && nanos.abs() < 9.2e18 {
+            return jiff::Timestamp::from_nanosecond(nanos as i128).map_err(|e| e.to_string());
+        }
+    }
+    text.parse().map_err(|e: jiff::Error| {
+        format!("expected Unix seconds or an RFC 3339 time such as 2026-12-01T12:00:00Z: {e}")
+    })
+}
+
 fn positive_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
@@ -173,6 +207,20 @@ fn positive_rate(text: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_and_times_parse() {
+        assert_eq!(parse_shard("2/3"), Ok((2, 3)));
+        assert!(parse_shard("3/3").is_err());
+        assert!(parse_shard("1").is_err());
+        let at = parse_time("1800000000.5").unwrap();
+        assert_eq!(at.as_millisecond(), 1_800_000_000_500);
+        assert_eq!(
+            parse_time("2027-01-15T08:00:00Z").unwrap().as_second(),
+            1_800_000_000
+        );
+        assert!(parse_time("tomorrow").is_err());
+    }
 
     #[test]
     fn durations_take_the_usual_units() {

@@ -244,6 +244,30 @@ impl Bench {
             return Err(first_error.unwrap_or_else(|| anyhow::anyhow!("no connection was made")));
         }
 
+        // Shards begin together, at --start-at.
+        if let (Some(at), false) = (plan.start_at, interrupted) {
+            let wait = at.duration_since(jiff::Timestamp::now());
+            match Duration::try_from(wait) {
+                Ok(wait) => {
+                    let begin = Instant::now() + wait;
+                    loop {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(begin) => break,
+                            _ = display.tick() => {}
+                            _ = interrupt.recv() => {
+                                interrupted = true;
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(_) => crate::client::warn(&format!(
+                    "--start-at {at} passed {:.1} s ago, once connected: starting now",
+                    -wait.as_secs_f64()
+                )),
+            }
+        }
+
         // Then the load, all at once, until the deadline, the count or Ctrl-C.
         let start = Instant::now();
         let measured_from = start + plan.warmup;

@@ -2,6 +2,7 @@
 //! publishes and subscribes to, how fast, and when the run ends. Every check
 //! and default lives here, so the workers only follow the plan.
 
+use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -32,13 +33,43 @@ pub enum Role {
     Idle,
 }
 
-#[derive(Debug, Clone)]
-pub struct Plan {
-    pub scenario: Scenario,
+/// Which slice of the load this process makes (`--shard I/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// This shard's part of the indexes `0..total`: contiguous, and of
+    /// sizes that differ by one at most.
+    pub fn slice(&self, total: u32) -> Range<u32> {
+        let at = |i: u32| (u64::from(total) * u64::from(i) / u64::from(self.count)) as u32;
+        at(self.index)..at(self.index + 1)
+    }
+}
+
+/// How many connections of each role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
     pub publishers: u32,
     pub subscribers: u32,
     /// conn: connections that only connect and hold.
     pub idle: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub scenario: Scenario,
+    /// This process's connections, by role (its shard of `all`).
+    pub publishers: u32,
+    pub subscribers: u32,
+    pub idle: u32,
+    /// The whole load's, across every shard.
+    pub all: Roles,
+    pub shard: Shard,
+    /// When the load begins, for shards that begin together.
+    pub start_at: Option<jiff::Timestamp>,
     pub topic: Template,
     pub filter: Template,
     pub qos: QoS,
@@ -75,7 +106,7 @@ const EMBEDDED_RATE: f64 = 10_000.0;
 
 impl Plan {
     pub fn new(args: &BenchArgs) -> anyhow::Result<Plan> {
-        let (publishers, subscribers, idle) = match args.scenario {
+        let (publishers_all, subscribers_all, idle_all) = match args.scenario {
             Scenario::Pubsub => (args.clients, args.subscribers.unwrap_or(args.clients), 0),
             Scenario::Pub => (args.clients, 0, 0),
             Scenario::Sub => (0, args.clients, 0),
@@ -84,7 +115,25 @@ impl Plan {
         if args.subscribers.is_some() && args.scenario != Scenario::Pubsub {
             return usage("-S/--subscribers is for the pubsub scenario; use -c for the others");
         }
-        if publishers > MAX_PUBLISHER + 1 {
+        let all = Roles {
+            publishers: publishers_all,
+            subscribers: subscribers_all,
+            idle: idle_all,
+        };
+        let shard = match args.shard {
+            Some((index, count)) => Shard { index, count },
+            None => Shard { index: 0, count: 1 },
+        };
+        let publishers = shard.slice(all.publishers).len() as u32;
+        let subscribers = shard.slice(all.subscribers).len() as u32;
+        let idle = shard.slice(all.idle).len() as u32;
+        if publishers + subscribers + idle == 0 {
+            return usage(format!(
+                "shard {}/{} has no connections: -c is the number for all shards together",
+                shard.index, shard.count
+            ));
+        }
+        if all.publishers > MAX_PUBLISHER + 1 {
             return usage(format!("at most {} publishers", MAX_PUBLISHER + 1));
         }
         if args.churn.is_some() && args.scenario != Scenario::Conn {
@@ -146,8 +195,7 @@ impl Plan {
         } else {
             options.max_in_flight = u16::MAX;
         }
-        let connections = publishers + subscribers + idle;
-        let client_ids = client_id_template(args, connections)?;
+        let client_ids = client_id_template(args, all.publishers + all.subscribers + all.idle)?;
         if topic.names_client_id() || filter.names_client_id() {
             // %c in a topic is the client id, which must not itself be made of the topic.
             if client_ids.names_client_id() {
@@ -159,6 +207,9 @@ impl Plan {
             publishers,
             subscribers,
             idle,
+            all,
+            shard,
+            start_at: args.start_at,
             topic,
             filter,
             qos,
@@ -182,17 +233,18 @@ impl Plan {
         })
     }
 
-    /// Every connection of the run: publishers first, then subscribers, then
-    /// idle ones; `index` counts within the role and fills `%i` in topics.
+    /// This process's connections: publishers first, then subscribers, then
+    /// idle ones, each with its index within its role across all shards,
+    /// which fills `%i` in topics.
     pub fn connections(&self) -> impl Iterator<Item = (Role, u32)> + '_ {
         let roles = [
-            (Role::Publisher, self.publishers),
-            (Role::Subscriber, self.subscribers),
-            (Role::Idle, self.idle),
+            (Role::Publisher, self.all.publishers),
+            (Role::Subscriber, self.all.subscribers),
+            (Role::Idle, self.all.idle),
         ];
         roles
             .into_iter()
-            .flat_map(|(role, n)| (0..n).map(move |index| (role, index)))
+            .flat_map(|(role, n)| self.shard.slice(n).map(move |index| (role, index)))
     }
 
     pub fn total_connections(&self) -> u32 {
@@ -200,12 +252,14 @@ impl Plan {
     }
 
     /// The client id of a connection: the template filled with its place
-    /// among all connections, so that publisher 0 and subscriber 0 differ.
+    /// among all connections of all shards, so that publisher 0 and
+    /// subscriber 0 differ.
     pub fn client_id(&self, role: Role, index: u32) -> String {
+        let all = &self.all;
         let place = match role {
             Role::Publisher => index,
-            Role::Subscriber => self.publishers + index,
-            Role::Idle => self.publishers + self.subscribers + index,
+            Role::Subscriber => all.publishers + index,
+            Role::Idle => all.publishers + all.subscribers + index,
         };
         self.client_ids.filled(template::Client {
             index: place,
@@ -224,11 +278,11 @@ impl Plan {
         match self.pace {
             Pace::Unpaced => None,
             Pace::Interval(interval) => {
-                let offset = interval.mul_f64(f64::from(index) / f64::from(self.publishers));
+                let offset = interval.mul_f64(f64::from(index) / f64::from(self.all.publishers));
                 Some((interval, offset))
             }
             Pace::Rate(rate) => {
-                let interval = Duration::from_secs_f64(f64::from(self.publishers) / rate);
+                let interval = Duration::from_secs_f64(f64::from(self.all.publishers) / rate);
                 Some((interval, Duration::from_secs_f64(f64::from(index) / rate)))
             }
         }
@@ -316,6 +370,29 @@ mod tests {
             let error = plan(args).expect_err(args);
             assert!(error.is::<crate::commands::UsageError>(), "{args}: {error}");
         }
+    }
+
+    #[test]
+    fn shards_split_the_load_and_its_rate() {
+        let whole = plan("-c 10 -R 1000").unwrap();
+        let mut seen = Vec::new();
+        for i in 0..3 {
+            let shard = plan(&format!("-c 10 -R 1000 --shard {i}/3")).unwrap();
+            assert!((3..=4).contains(&shard.publishers));
+            for (role, index) in shard.connections() {
+                // The same index is paced as it would be in one process.
+                if role == Role::Publisher {
+                    assert_eq!(shard.pacing(index), whole.pacing(index));
+                }
+                seen.push((role, index));
+            }
+        }
+        let key = |&(role, index): &(Role, u32)| (role as u8, index);
+        seen.sort_by_key(key);
+        let mut all: Vec<_> = whole.connections().collect();
+        all.sort_by_key(key);
+        assert_eq!(seen, all);
+        assert!(plan("pub -c 1 --shard 1/3").is_err());
     }
 
     #[test]

@@ -217,9 +217,13 @@ impl Report {
     pub fn print(&self, out: &mut impl Write) -> std::io::Result<()> {
         let t = &self.totals;
         let plan = &self.plan;
+        let shard = match plan.shard.count {
+            1 => String::new(),
+            n => format!(" (shard {}/{n})", plan.shard.index),
+        };
         writeln!(
             out,
-            "mqtk bench {}: {}",
+            "mqtk bench {}{shard}: {}",
             plan.scenario.name(),
             self.describe_load()
         )?;
@@ -363,6 +367,8 @@ impl Report {
                 "duration_s": plan.duration.map(|d| d.as_secs_f64()),
                 "count": plan.count,
                 "warmup_s": plan.warmup.as_secs_f64(),
+                "shard": { "index": plan.shard.index, "count": plan.shard.count },
+                "start_at": plan.start_at.map(|at| at.to_string()),
             },
             "connections": {
                 "attempted": t.attempted,
