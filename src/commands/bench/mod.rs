@@ -284,7 +284,14 @@ impl Bench {
                     shared.deadline(start).wait().await;
                 }
                 let mut outcomes = join(senders).await?;
-                let published = Instant::now();
+                // The load ends at its deadline; publishers that end later
+                // only waited for acknowledgements (or caught up, briefly).
+                let ended = Instant::now();
+                let published = match shared.deadline(start).deadline {
+                    // (The stop token is cancelled by Ctrl-C only.)
+                    Some(deadline) if !shared.stop.is_cancelled() => deadline.min(ended),
+                    _ => ended,
+                };
                 if plan.publishers > 0 && plan.subscribers > 0 {
                     drain_subscribers(lives).await;
                 }
@@ -645,6 +652,7 @@ fn totals(plan: &Plan, outcomes: &[Outcome]) -> Totals {
         totals.sent += outcome.published.sent;
         totals.acked += outcome.published.acked;
         totals.rejected += outcome.published.rejected;
+        totals.sent_in_warmup += outcome.published.in_warmup;
         let received = &outcome.received;
         totals.bytes_received += received.bytes;
         totals.received_measured += received.measured;

@@ -27,6 +27,8 @@ pub struct Published {
     pub acked: u64,
     /// Acknowledged with an error reason code.
     pub rejected: u64,
+    /// Due during the warm-up: left out of the rates.
+    pub in_warmup: u64,
 }
 
 /// Who a publisher is and what it publishes to.
@@ -127,7 +129,9 @@ pub async fn publish(
             message.topic.clone_from(&topic);
         }
         client.publish(message).await?;
-        if paced && due >= measured_from {
+        if due < measured_from {
+            done.in_warmup += 1;
+        } else if paced {
             lateness.record(now - due);
         }
         schedule.advance();

@@ -296,12 +296,16 @@ impl Report {
             let size = plan.size as f64;
             let mut rates = Vec::new();
             if plan.publishers > 0 {
-                let sent = self.per_second(t.sent);
+                let sent = self.per_second(measured(t.sent, t.sent_in_warmup));
                 rates.push(format!(
                     "sent {} msg/s ({:.2} MB/s)",
                     thousands(sent),
                     sent * size / 1e6
                 ));
+                if plan.qos != QoS::AtMostOnce {
+                    let acked = self.per_second(measured(t.acked, t.sent_in_warmup));
+                    rates.push(format!("acknowledged {} msg/s", thousands(acked)));
+                }
             }
             if plan.subscribers > 0 {
                 rates.push(format!(
@@ -346,7 +350,8 @@ impl Report {
         };
         let size = plan.size as f64;
         let received_per_s = self.received_per_second(t.received_measured);
-        let sent_per_s = self.per_second(t.sent);
+        let sent_per_s = self.per_second(measured(t.sent, t.sent_in_warmup));
+        let acked_per_s = self.per_second(measured(t.acked, t.sent_in_warmup));
         json!({
             "version": FORMAT_VERSION,
             "mqtk": env!("CARGO_PKG_VERSION"),
@@ -391,6 +396,7 @@ impl Report {
             "throughput": {
                 "sent_per_s": sent_per_s,
                 "sent_mb_per_s": sent_per_s * size / 1e6,
+                "acknowledged_per_s": acked_per_s,
                 "received_per_s": received_per_s,
                 "received_mb_per_s": self.received_per_second(t.bytes_measured) / 1e6,
             },
@@ -411,6 +417,12 @@ impl Report {
             },
         })
     }
+}
+
+/// A count without what the warm-up took: acknowledgements come in the
+/// order of the messages, so the first ones are the warm-up's too.
+fn measured(count: u64, in_warmup: u64) -> u64 {
+    count.saturating_sub(in_warmup)
 }
 
 /// "3 publishers", "1 publisher".

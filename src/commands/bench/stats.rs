@@ -268,6 +268,8 @@ pub struct Totals {
     pub acked: u64,
     /// Acknowledgements with an error reason code.
     pub rejected: u64,
+    /// Sent during the warm-up.
+    pub sent_in_warmup: u64,
     pub received: u64,
     pub bytes_received: u64,
     /// Received after the warm-up: what the receive rates are made of.
