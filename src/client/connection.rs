@@ -6,28 +6,28 @@
 //! client drives I/O, so a burst of packets goes out in one system call. Reads
 //! are batched the same way: one read may bring many packets, decoded one by
 //! one from the buffer without further system calls.
+//!
+//! Both buffers follow the traffic (see `buffer`): an idle connection holds
+//! about half a KiB, a busy one reads and writes in large blocks.
 
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::task::Poll;
 
-use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use super::buffer::{ReadBuffer, WriteBuffer};
 use super::trace::Trace;
 use super::transport::Transport;
 use super::ClientError;
 use crate::codec::{self, Packet, Protocol};
 
-/// Room kept free in the read buffer before each read.
-const READ_CHUNK: usize = 64 * 1024;
-
 /// A transport with MQTT framing.
 pub struct Connection {
     transport: Transport,
-    read_buf: BytesMut,
-    write_buf: BytesMut,
+    read: ReadBuffer,
+    write: WriteBuffer,
     protocol: Protocol,
     max_incoming: usize,
     trace: Option<Trace>,
@@ -37,8 +37,8 @@ impl Connection {
     pub fn new(transport: Transport, protocol: Protocol, trace: Option<Trace>) -> Connection {
         Connection {
             transport,
-            read_buf: BytesMut::with_capacity(READ_CHUNK),
-            write_buf: BytesMut::with_capacity(READ_CHUNK),
+            read: ReadBuffer::new(),
+            write: WriteBuffer::new(),
             protocol,
             max_incoming: codec::MAX_PACKET_SIZE,
             trace,
@@ -52,12 +52,13 @@ impl Connection {
 
     /// Bytes queued but not yet written.
     pub fn pending_write(&self) -> usize {
-        self.write_buf.len()
+        self.write.queued().len()
     }
 
     /// Encodes `packet` into the write buffer; nothing is sent yet.
     pub fn queue(&mut self, packet: &Packet) -> Result<(), ClientError> {
-        codec::encode(packet, self.protocol, &mut self.write_buf).map_err(ClientError::Encode)?;
+        codec::encode(packet, self.protocol, self.write.encode_into())
+            .map_err(ClientError::Encode)?;
         if let Some(trace) = &self.trace {
             trace.sent(packet);
         }
@@ -66,7 +67,7 @@ impl Connection {
 
     /// Decodes the next whole packet already buffered, without I/O.
     pub fn decode(&mut self) -> Result<Option<Packet>, ClientError> {
-        let packet = codec::decode(&mut self.read_buf, self.protocol, self.max_incoming)
+        let packet = codec::decode(self.read.unread(), self.protocol, self.max_incoming)
             .map_err(ClientError::Malformed)?;
         if let (Some(trace), Some(packet)) = (&self.trace, &packet) {
             trace.received(packet);
@@ -81,17 +82,17 @@ impl Connection {
     /// Cancel safe: all progress lives in the buffers.
     pub async fn transfer(&mut self, until_written: bool) -> Result<(), ClientError> {
         poll_fn(|cx| {
-            while !self.write_buf.is_empty() {
-                match Pin::new(&mut self.transport).poll_write(cx, &self.write_buf) {
+            while !self.write.queued().is_empty() {
+                match Pin::new(&mut self.transport).poll_write(cx, self.write.queued()) {
                     Poll::Ready(Ok(0)) => {
                         return Poll::Ready(Err(ClientError::Io(io::ErrorKind::WriteZero.into())))
                     }
-                    Poll::Ready(Ok(n)) => self.write_buf.advance(n),
+                    Poll::Ready(Ok(n)) => self.write.written(n),
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(ClientError::from_io(e))),
                     Poll::Pending => break,
                 }
             }
-            if self.write_buf.is_empty() {
+            if self.write.queued().is_empty() {
                 if let Poll::Ready(Err(e)) = Pin::new(&mut self.transport).poll_flush(cx) {
                     return Poll::Ready(Err(ClientError::Io(e)));
                 }
@@ -99,21 +100,18 @@ impl Connection {
                     return Poll::Ready(Ok(()));
                 }
             }
-            if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 2 {
-                self.read_buf.reserve(READ_CHUNK);
-            }
-            match tokio_util::io::poll_read_buf(
-                Pin::new(&mut self.transport),
-                cx,
-                &mut self.read_buf,
-            ) {
-                Poll::Ready(Ok(0)) if self.read_buf.is_empty() => {
+            let room = self.read.room();
+            match tokio_util::io::poll_read_buf(Pin::new(&mut self.transport), cx, room) {
+                Poll::Ready(Ok(0)) if self.read.unread().is_empty() => {
                     Poll::Ready(Err(ClientError::Closed))
                 }
                 Poll::Ready(Ok(0)) => Poll::Ready(Err(ClientError::Malformed(
                     codec::Error::Truncated("the last packet before the connection closed"),
                 ))),
-                Poll::Ready(Ok(_)) => Poll::Ready(Ok(())),
+                Poll::Ready(Ok(n)) => {
+                    self.read.record_read(n);
+                    Poll::Ready(Ok(()))
+                }
                 Poll::Ready(Err(e)) => Poll::Ready(Err(ClientError::from_io(e))),
                 Poll::Pending => Poll::Pending,
             }
@@ -123,7 +121,7 @@ impl Connection {
 
     /// Writes everything queued, reading (and keeping) what arrives meanwhile.
     pub async fn flush(&mut self) -> Result<(), ClientError> {
-        while !self.write_buf.is_empty() {
+        while self.pending_write() > 0 {
             self.transfer(true).await?;
         }
         Ok(())
@@ -140,7 +138,7 @@ impl Connection {
     /// this confirms the broker has read everything sent before it.
     pub async fn drain_until_closed(&mut self) -> Result<(), ClientError> {
         loop {
-            self.read_buf.clear();
+            self.read.unread().clear();
             match self.transfer(false).await {
                 Ok(()) => continue,
                 Err(ClientError::Closed) => return Ok(()),
@@ -165,6 +163,38 @@ mod tests {
 
     use super::*;
     use crate::codec::Publish;
+
+    #[tokio::test]
+    async fn an_idle_connection_holds_under_a_kib_of_buffers() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut connect = [0; 256];
+            let _ = stream.read(&mut connect).await.unwrap();
+            // CONNACK: accepted, no properties.
+            stream
+                .write_all(&[0x20, 0x03, 0x00, 0x00, 0x00])
+                .await
+                .unwrap();
+            let _ = stream.read(&mut connect).await;
+        });
+        let options = super::super::Options {
+            host: "127.0.0.1".into(),
+            port,
+            protocol: Some(Protocol::V5),
+            ..super::super::Options::default()
+        };
+        let mut conn = super::super::handshake::handshake(&options)
+            .await
+            .unwrap()
+            .conn;
+        // What a read and a write could take without allocating.
+        let held = conn.read.room().capacity() + conn.write.encode_into().capacity();
+        assert!(held <= 1024, "{held} bytes of buffers");
+        drop(conn);
+        peer.await.unwrap();
+    }
 
     #[tokio::test]
     async fn flush_writes_everything_even_when_a_read_completes_first() {

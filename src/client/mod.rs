@@ -12,11 +12,13 @@
 //! - `handshake`: CONNECT and CONNACK, the fallback to 3.1.1, and what the
 //!   CONNACK allows
 //! - `connection`: read and write buffers around the codec
+//! - `buffer`: those buffers, sized by the traffic: small while idle
 //! - `session`: packet ids, in-flight window, topic aliases; no I/O
 //! - `options`: what to connect to and how, and the CONNECT it makes
 //! - `error`: what can go wrong
 //! - `trace`: the `-d` packet log
 
+mod buffer;
 mod connection;
 mod error;
 mod handshake;
