@@ -67,11 +67,19 @@ mod embedded {
 
     /// A port on 127.0.0.1 that was free a moment ago, as was the one after it.
     fn free_port_pair() -> u16 {
+        held_port_pair().0
+    }
+
+    /// Two adjacent free ports, both still held: another test cannot take
+    /// one between finding and using it.
+    fn held_port_pair() -> (u16, [TcpListener; 2]) {
         loop {
             let first = TcpListener::bind((HOST, 0)).expect("bind 127.0.0.1:0");
             let port = first.local_addr().expect("a bound address").port();
-            if port < u16::MAX && TcpListener::bind((HOST, port + 1)).is_ok() {
-                return port;
+            if port < u16::MAX {
+                if let Ok(second) = TcpListener::bind((HOST, port + 1)) {
+                    return (port, [first, second]);
+                }
             }
         }
     }
@@ -121,9 +129,16 @@ mod embedded {
     #[test]
     fn a_taken_port_is_one_error_line_and_exit_code_3() {
         for (taken, protocol) in [(0, "MQTT 3.1.1"), (1, "MQTT 5")] {
-            let port = free_port_pair();
+            let (port, held) = held_port_pair();
             let taken_port = port + taken;
-            let _taken = TcpListener::bind((HOST, taken_port)).expect("take the port");
+            // Keep the taken one; let the other go for the broker.
+            let [first, second] = held;
+            let (_taken, free) = if taken == 0 {
+                (first, second)
+            } else {
+                (second, first)
+            };
+            drop(free);
             let what = format!("mqtk broker -p {port} with port {taken_port} taken");
             let mut command = mqtk();
             command.args(["broker", "-p", &port.to_string()]);

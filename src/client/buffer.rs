@@ -107,6 +107,23 @@ impl ReadBuffer {
         &mut self.buf
     }
 
+    /// Lets the buffer go when everything read is decoded and the size is the
+    /// smallest: an idle connection then holds no read buffer at all, and
+    /// takes one again when its socket has bytes ([`ReadBuffer::is_released`]).
+    /// Decoded packets may still share the allocation; it goes when they do.
+    pub fn release_if_idle(&mut self) {
+        if self.buf.is_empty() && self.buf.capacity() > 0 && self.sizing.size == Sizing::MIN {
+            self.buf = BytesMut::new();
+            self.shrink = false;
+        }
+    }
+
+    /// Whether the buffer was let go: wait until the socket is readable
+    /// before [`ReadBuffer::room`] takes memory again.
+    pub fn is_released(&self) -> bool {
+        self.buf.capacity() == 0
+    }
+
     /// Learns from a read of `n` bytes into [`ReadBuffer::room`].
     pub fn record_read(&mut self, n: usize) {
         if self.sizing.record(n) {
@@ -299,6 +316,25 @@ mod tests {
         assert_eq!(read.unread().as_ref(), [0xCD]);
         read.unread().clear();
         assert_eq!(read.room().capacity(), Sizing::MIN);
+    }
+
+    #[test]
+    fn a_small_idle_read_buffer_is_let_go_once_decoded() {
+        let mut read = ReadBuffer::new();
+        read_some(&mut read, 4);
+        read.release_if_idle();
+        assert!(!read.is_released(), "bytes not decoded yet");
+        read.unread().clear();
+        read.release_if_idle();
+        assert!(read.is_released());
+        assert_eq!(read.room().capacity(), Sizing::MIN);
+        // A large buffer is not: traffic may go on.
+        for _ in 0..3 {
+            read_full(&mut read);
+            read.unread().clear();
+        }
+        read.release_if_idle();
+        assert!(!read.is_released());
     }
 
     #[test]

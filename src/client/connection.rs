@@ -69,6 +69,9 @@ impl Connection {
     pub fn decode(&mut self) -> Result<Option<Packet>, ClientError> {
         let packet = codec::decode(self.read.unread(), self.protocol, self.max_incoming)
             .map_err(ClientError::Malformed)?;
+        if packet.is_none() && self.transport.signals_readable() {
+            self.read.release_if_idle();
+        }
         if let (Some(trace), Some(packet)) = (&self.trace, &packet) {
             trace.received(packet);
         }
@@ -98,6 +101,14 @@ impl Connection {
                 }
                 if until_written {
                     return Poll::Ready(Ok(()));
+                }
+            }
+            if self.read.is_released() {
+                // No memory for a read until there is something to read.
+                match self.transport.poll_read_ready(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(ClientError::from_io(e))),
+                    Poll::Ready(Ok(())) => {}
                 }
             }
             let room = self.read.room();
@@ -192,6 +203,9 @@ mod tests {
         // What a read and a write could take without allocating.
         let held = conn.read.room().capacity() + conn.write.encode_into().capacity();
         assert!(held <= 1024, "{held} bytes of buffers");
+        // Once nothing is left to decode, an idle connection holds no read buffer.
+        assert_eq!(conn.decode().unwrap(), None);
+        assert!(conn.read.is_released());
         drop(conn);
         peer.await.unwrap();
     }

@@ -538,6 +538,11 @@ impl Client {
                 if self.ping_sent.is_some() {
                     return Err(ClientError::KeepAliveTimeout(keep_alive));
                 }
+                // Idle for a keep-alive interval: give back what busier times took.
+                if self.events.is_empty() {
+                    self.events.shrink_to_fit();
+                }
+                self.session.shrink_to_fit();
                 self.ping()
             }
         }

@@ -161,6 +161,13 @@ impl Session {
         self.record(id, awaiting);
     }
 
+    /// Frees the room the maps kept after they emptied: an idle connection
+    /// should cost what an idle one needs, not what its busiest moment did.
+    pub fn shrink_to_fit(&mut self) {
+        self.outgoing.shrink_to_fit();
+        self.incoming_qos2.shrink_to_fit();
+    }
+
     /// Takes an identifier for a SUBSCRIBE.
     pub fn start_subscribe(&mut self) -> u16 {
         self.allocate(Awaiting::SubAck)

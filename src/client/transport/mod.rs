@@ -82,6 +82,23 @@ pub struct Opened {
 }
 
 impl Transport {
+    /// Whether [`Transport::poll_read_ready`] tells when bytes arrive: a bare
+    /// socket does; TLS and WebSocket keep bytes of their own.
+    pub fn signals_readable(&self) -> bool {
+        matches!(self, Transport::Plain(_))
+    }
+
+    /// Ready once a read would find bytes (or the end); at once for the
+    /// transports that do not signal it.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self {
+            Transport::Plain(Base::Tcp(stream)) => stream.poll_read_ready(cx),
+            #[cfg(unix)]
+            Transport::Plain(Base::Unix(stream)) => stream.poll_read_ready(cx),
+            _ => Poll::Ready(Ok(())),
+        }
+    }
+
     /// Connects to `host:port` (trying each address the name resolves to,
     /// through the proxy of `route` if any) or to the Unix socket of `route`,
     /// then makes the TLS handshake and the WebSocket upgrade it asks for,

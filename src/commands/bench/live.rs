@@ -26,7 +26,10 @@ pub struct Display {
     frames: Interval,
     connections: u64,
     duration: Option<Duration>,
+    /// Which counters the scenario has.
+    publishing: bool,
     acknowledged: bool,
+    receiving: bool,
     /// When the load started, and the counters then.
     start: Option<(Instant, Snapshot)>,
     /// The frames of the last second or so, oldest first, for the rates "now".
@@ -56,7 +59,9 @@ impl Display {
             frames,
             connections: u64::from(plan.total_connections()),
             duration: plan.duration,
+            publishing: plan.publishers > 0,
             acknowledged: plan.qos != QoS::AtMostOnce && plan.publishers > 0,
+            receiving: plan.subscribers > 0,
             start: None,
             recent: VecDeque::new(),
         }
@@ -124,7 +129,9 @@ impl Display {
                     thousands(total as f64 / elapsed)
                 )
             };
-            parts.push(rate("sent", recent.sent, total.sent));
+            if self.publishing {
+                parts.push(rate("sent", recent.sent, total.sent));
+            }
             if self.acknowledged {
                 parts.push(rate("acked", recent.acked, total.acked));
                 parts.push(format!(
@@ -132,7 +139,9 @@ impl Display {
                     counts.sent.saturating_sub(counts.acked)
                 ));
             }
-            parts.push(rate("received", recent.received, total.received));
+            if self.receiving {
+                parts.push(rate("received", recent.received, total.received));
+            }
         }
         parts.push(format!("errors {}", counts.errors));
         parts.join("  ")

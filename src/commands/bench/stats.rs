@@ -103,24 +103,28 @@ impl Samples {
         }
     }
 
+    /// Keeps a sample. The buffer grows as samples come, so a connection that
+    /// takes one (its connect time) holds a few bytes, not a batch's worth.
     pub fn record(&mut self, sample: Duration) {
-        if self.buffer.capacity() == 0 {
-            self.buffer.reserve_exact(BATCH);
-        }
         self.buffer
             .push(u64::try_from(sample.as_nanos()).unwrap_or(u64::MAX));
         if self.buffer.len() == BATCH {
-            self.flush();
+            // A full batch says more will come: the next one gets its room at once.
+            let full = std::mem::replace(&mut self.buffer, Vec::with_capacity(BATCH));
+            self.send(full);
         }
     }
 
     pub fn flush(&mut self) {
         if !self.buffer.is_empty() {
-            // A closed collector means the run is over; the samples are late.
-            let _ = self
-                .to
-                .send((self.series, std::mem::take(&mut self.buffer)));
+            let samples = std::mem::take(&mut self.buffer);
+            self.send(samples);
         }
+    }
+
+    fn send(&self, samples: Vec<u64>) {
+        // A closed collector means the run is over; the samples are late.
+        let _ = self.to.send((self.series, samples));
     }
 }
 
