@@ -342,7 +342,7 @@ fn publishes() -> Vec<Seed> {
     }
     // An empty topic stands for the one the alias was set to.
     let aliased = Publish {
-        topic: String::new(),
+        topic: "".into(),
         properties: Properties {
             topic_alias: Some(4),
             ..Properties::default()

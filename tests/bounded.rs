@@ -39,7 +39,7 @@ fn stream_lines(broker: &Broker, qos: QoS) {
     };
     let template = Publish {
         qos,
-        topic: unique_topic("bounded"),
+        topic: unique_topic("bounded").into(),
         ..Publish::default()
     };
     let input = numbered_lines(LINES);

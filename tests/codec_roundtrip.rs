@@ -361,7 +361,7 @@ fn packet_with_properties_in(place: Place, properties: Properties) -> Packet {
             ..ConnAck::default()
         }),
         Place::Publish => Packet::Publish(Publish {
-            topic: t(),
+            topic: t().into(),
             properties,
             ..Publish::default()
         }),
@@ -515,7 +515,7 @@ fn publish_strategy(protocol: Protocol) -> impl Strategy<Value = Publish> {
                     dup: dup && !at_most_once,
                     qos,
                     retain,
-                    topic,
+                    topic: topic.into(),
                     packet_id: if at_most_once { 0 } else { id },
                     properties,
                     payload: Bytes::from(payload),

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::codec::{Ack, AckKind, Packet, Publish, QoS, ReasonCode};
+use crate::codec::{Ack, AckKind, ByteString, Packet, Publish, QoS, ReasonCode};
 
 /// What an outgoing packet identifier is waiting for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,9 @@ pub struct Session {
     publishes_in_flight: usize,
     /// Incoming QoS 2 messages answered with PUBREC, awaiting PUBREL.
     incoming_qos2: HashSet<u16>,
-    aliases: HashMap<u16, String>,
+    /// Topics by alias, each in an allocation of its own: a slice of the
+    /// packet that set it would keep the whole read buffer alive.
+    aliases: HashMap<u16, ByteString>,
     alias_maximum: u16,
 }
 
@@ -263,7 +265,8 @@ impl Session {
                 None => return Err(AliasError(format!("topic alias {alias} was never set"))),
             }
         } else {
-            self.aliases.insert(alias, publish.topic.clone());
+            self.aliases
+                .insert(alias, ByteString::from(&*publish.topic));
         }
         Ok(())
     }
@@ -412,6 +415,13 @@ mod tests {
         next.properties.topic_alias = Some(2);
         session.resolve_alias(&mut next).unwrap();
         assert_eq!(next.topic, "a/b");
+        // the alias keeps a copy of its own, not a slice of the packet that
+        // set it, and each resolution shares that copy
+        assert_ne!(next.topic.as_ptr(), first.topic.as_ptr());
+        let mut again = Publish::default();
+        again.properties.topic_alias = Some(2);
+        session.resolve_alias(&mut again).unwrap();
+        assert_eq!(again.topic.as_ptr(), next.topic.as_ptr());
         let mut unknown = Publish::default();
         unknown.properties.topic_alias = Some(3);
         assert!(session.resolve_alias(&mut unknown).is_err());

@@ -3,7 +3,8 @@
 //! No I/O happens here. [`decode`] takes whole packets off the front of a read
 //! buffer (answering `Ok(None)` while a packet is still incomplete) and [`encode`]
 //! appends a packet to a write buffer, so many packets can leave in one write.
-//! Payloads come out as [`Bytes`] that share the read buffer's memory.
+//! Payloads come out as [`Bytes`] and topic names as [`ByteString`], both
+//! sharing the read buffer's memory.
 //!
 //! Every protocol version decodes into the same structs; MQTT 3.1.1 packets simply
 //! have no properties, and its CONNACK return codes are mapped onto the MQTT 5
@@ -49,6 +50,8 @@ pub mod topic;
 use bytes::{Buf, Bytes, BytesMut};
 
 pub use ack::{Ack, AckKind};
+/// The topic name of a [`Publish`]: an immutable UTF-8 string in a [`Bytes`].
+pub use bytestring::ByteString;
 pub use connect::{ConnAck, Connect, Will};
 pub use disconnect::{Auth, Disconnect};
 pub use properties::Properties;

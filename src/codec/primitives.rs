@@ -3,6 +3,7 @@
 //! strings and binary data.
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytestring::ByteString;
 
 use super::Error;
 
@@ -71,12 +72,18 @@ impl Reader {
 
     /// A UTF-8 encoded string: valid UTF-8 without U+0000 [MQTT-1.5.4-1, -2].
     pub fn string(&mut self, what: &'static str) -> Result<String, Error> {
+        Ok(self.shared_string(what)?.into())
+    }
+
+    /// A UTF-8 encoded string like [`string`](Self::string), shared with the
+    /// packet buffer instead of copied out of it.
+    pub fn shared_string(&mut self, what: &'static str) -> Result<ByteString, Error> {
         let bytes = self.binary(what)?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| Error::InvalidUtf8)?;
+        let text = ByteString::try_from(bytes).map_err(|_| Error::InvalidUtf8)?;
         if text.contains('\0') {
             return Err(Error::NullCharacter);
         }
-        Ok(text.to_owned())
+        Ok(text)
     }
 
     /// Exactly `len` bytes.
@@ -208,5 +215,21 @@ mod tests {
         // length 5 with only 1 byte present
         let mut r = Reader::new(Bytes::from_static(&[0x00, 0x05, b'a']));
         assert_eq!(r.string("topic"), Err(Error::Truncated("topic")));
+        // the shared reader checks the same
+        let mut r = Reader::new(Bytes::from_static(&[0x00, 0x02, 0xC3, 0x28]));
+        assert_eq!(r.shared_string("test"), Err(Error::InvalidUtf8));
+        let mut r = Reader::new(Bytes::from_static(&[0x00, 0x03, b'a', 0x00, b'b']));
+        assert_eq!(r.shared_string("test"), Err(Error::NullCharacter));
+    }
+
+    #[test]
+    fn a_shared_string_points_into_the_buffer() {
+        // length 3, "a/b", then one more byte
+        let buf = Bytes::from_static(&[0x00, 0x03, b'a', b'/', b'b', 0x01]);
+        let mut r = Reader::new(buf.clone());
+        let text = r.shared_string("test").unwrap();
+        assert_eq!(text, "a/b");
+        assert_eq!(text.as_ptr(), buf[2..].as_ptr());
+        assert_eq!(r.remaining(), 1);
     }
 }

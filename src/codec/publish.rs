@@ -7,6 +7,7 @@
 //! ```
 
 use bytes::{BufMut, Bytes, BytesMut};
+use bytestring::ByteString;
 
 use super::connect::read_properties;
 use super::primitives::{check_string, prefixed_len, put_string, Reader};
@@ -19,8 +20,10 @@ pub struct Publish {
     pub dup: bool,
     pub qos: QoS,
     pub retain: bool,
-    /// Empty only in MQTT 5 when a topic alias stands for it.
-    pub topic: String,
+    /// Empty only in MQTT 5 when a topic alias stands for it. Shared, not
+    /// owned: a clone counts a reference, and a decoded topic is a slice of
+    /// the packet it came in.
+    pub topic: ByteString,
     /// 0 for QoS 0, never 0 otherwise.
     pub packet_id: u16,
     pub properties: Properties,
@@ -39,7 +42,7 @@ impl Publish {
         if dup && qos == QoS::AtMostOnce {
             return Err(Error::DupOnQoS0);
         }
-        let topic = r.string("topic name")?;
+        let topic = r.shared_string("topic name")?;
         let packet_id = match qos {
             QoS::AtMostOnce => 0,
             _ => check_packet_id(r.u16("packet identifier")?, "PUBLISH")?,
@@ -229,13 +232,23 @@ mod tests {
     }
 
     #[test]
-    fn the_payload_shares_the_read_buffer() {
-        let mut buf = BytesMut::from(&[0x30, 0x06, 0x00, 0x01, b't', b'a', b'b', b'c'][..]);
+    fn the_topic_and_payload_share_the_read_buffer() {
+        #[rustfmt::skip]
+        let bytes = [
+            0x30, 0x08,                   // PUBLISH QoS 0, remaining length 8
+            0x00, 0x03, b'a', b'/', b'b', // topic "a/b"
+            b'a', b'b', b'c',             // payload "abc"
+        ];
+        let mut buf = BytesMut::from(&bytes[..]);
         let start = buf.as_ptr() as usize;
         let Some(Packet::Publish(p)) = decode(&mut buf, Protocol::V311, MAX_PACKET_SIZE).unwrap()
         else {
             panic!("not a publish")
         };
-        assert_eq!(p.payload.as_ptr() as usize, start + 5);
+        assert_eq!(p.topic, "a/b");
+        assert_eq!(p.topic.as_ptr() as usize, start + 4);
+        assert_eq!(p.payload.as_ptr() as usize, start + 7);
+        // and a clone of the topic is the same memory, not a copy
+        assert_eq!(p.topic.clone().as_ptr(), p.topic.as_ptr());
     }
 }

@@ -24,7 +24,7 @@ use crate::client::{
     verdict, warn, BrokerUrl, Client, ClientError, Ending, Options, Proxy, Route, Scheme,
     TlsOptions, TlsVersion, WebSocketOptions, DEFAULT_WEBSOCKET_PATH,
 };
-use crate::codec::{topic, Properties, Protocol, Publish, QoS, Will};
+use crate::codec::{topic, ByteString, Properties, Protocol, Publish, QoS, Will};
 
 /// A mistake on the command line found after parsing: exit code 2.
 #[derive(Debug)]
@@ -82,7 +82,7 @@ pub struct Lifecycle {
 /// The `--status` announcements, resolved.
 #[derive(Debug, Clone)]
 struct Status {
-    topic: String,
+    topic: ByteString,
     online: Bytes,
     offline: Bytes,
     qos: QoS,
@@ -114,14 +114,14 @@ impl Lifecycle {
             Some(topic) => {
                 check_topic_name(topic, "--status")?;
                 let status = Status {
-                    topic: topic.clone(),
+                    topic: topic.as_str().into(),
                     online: Bytes::from(status.status_online.clone()),
                     offline: Bytes::from(status.status_offline.clone()),
                     qos: qos(status.status_qos),
                 };
                 let offline = status.announcement(&status.offline);
                 options.will = Some(Will {
-                    topic: offline.topic,
+                    topic: offline.topic.into(),
                     payload: offline.payload,
                     qos: offline.qos,
                     retain: true,

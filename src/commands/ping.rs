@@ -269,7 +269,7 @@ impl Pinger<'_> {
             (Probe::Publish { qos, size }, Some(topic)) => {
                 let message = Publish {
                     qos,
-                    topic: topic.clone(),
+                    topic: topic.as_str().into(),
                     payload: payload(round.seq, size),
                     ..Publish::default()
                 };
@@ -371,7 +371,7 @@ impl Pinger<'_> {
 
     /// The sequence number of a copy of one of our `--publish` messages.
     fn copy_seq(&self, message: &Publish) -> Option<u64> {
-        if Some(&message.topic) != self.topic.as_ref() {
+        if self.topic.as_deref() != Some(&*message.topic) {
             return None;
         }
         let bytes: [u8; SEQ_LEN] = message.payload.get(..SEQ_LEN)?.try_into().ok()?;

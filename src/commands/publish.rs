@@ -125,7 +125,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
         template: Publish {
             qos: qos(args.qos),
             retain: args.retain,
-            topic,
+            topic: topic.into(),
             properties,
             ..Publish::default()
         },

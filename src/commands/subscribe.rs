@@ -18,7 +18,7 @@ use super::{
 use crate::cli::{exit, ColorChoice, SubArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{
-    topic, Properties, Protocol, Publish, QoS, ReasonCode, RetainHandling, Subscription,
+    topic, ByteString, Properties, Protocol, Publish, QoS, ReasonCode, RetainHandling, Subscription,
 };
 use crate::output::{Printer, Style, Template};
 
@@ -289,7 +289,9 @@ async fn receive(
         for message in &batch[..handled] {
             client.ack(message)?;
             if plan.remove_retained && message.retain && !message.payload.is_empty() {
-                client.publish(clear_retained(&message.topic)).await?;
+                client
+                    .publish(clear_retained(message.topic.clone()))
+                    .await?;
             }
         }
         batch.clear();
@@ -349,11 +351,11 @@ fn flushed(out: &mut impl Write, stop: Stop) -> Option<Stop> {
 }
 
 /// An empty retained message, which removes the retained message of `topic`.
-fn clear_retained(topic: &str) -> Publish {
+fn clear_retained(topic: ByteString) -> Publish {
     Publish {
         qos: QoS::AtMostOnce,
         retain: true,
-        topic: topic.to_string(),
+        topic,
         ..Publish::default()
     }
 }

@@ -195,7 +195,7 @@ impl Printer {
         if !self.color {
             return out.write_all(message.topic.as_bytes());
         }
-        write!(out, "{}", message.topic.as_str().bold().cyan())?;
+        write!(out, "{}", message.topic.bold().cyan())?;
         if message.retain {
             write!(out, " {}", "(retained)".yellow())?;
         }
