@@ -48,12 +48,14 @@ impl Finished {
     }
 
     /// Panics unless stderr is one line starting with "mqtk: ", as every error must be,
-    /// besides any warnings ("mqtk: warning: ...").
+    /// besides any warnings ("mqtk: warning: ...") and `mqtk bench`'s progress lines
+    /// ("mqtk bench: ...", when stderr is not a terminal).
     pub fn assert_one_error_line(&self, what: &str) {
         let lines: Vec<&str> = self
             .stderr
             .lines()
             .filter(|line| !line.starts_with("mqtk: warning: "))
+            .filter(|line| !line.starts_with("mqtk bench: "))
             .collect();
         assert!(
             lines.len() == 1 && lines[0].starts_with("mqtk: "),

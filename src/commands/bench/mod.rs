@@ -498,7 +498,9 @@ async fn connection(
                 Held::Ended(held) => client = held,
                 Held::Lost(error) => {
                     Live::add(&live.errors, 1);
-                    outcome.failures.push(format!("lost: {}", reason(&error)));
+                    outcome
+                        .failures
+                        .push(format!("{}{}", report::LOST, reason(&error)));
                     live.up.store(0, Relaxed);
                     return outcome;
                 }
@@ -513,7 +515,9 @@ async fn connection(
         }
         Err(error) => {
             Live::add(&live.errors, 1);
-            outcome.failures.push(format!("lost: {}", reason(&error)));
+            outcome
+                .failures
+                .push(format!("{}{}", report::LOST, reason(&error)));
         }
     }
     live.up.store(0, Relaxed);

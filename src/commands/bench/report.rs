@@ -30,6 +30,9 @@ const PERCENTILES: [(&str, f64); 5] = [
     ("p99.99", 99.99),
 ];
 
+/// How the failure of a connection that was up begins.
+pub const LOST: &str = "lost: ";
+
 /// Share of the cores above which mqtk, not the broker, may be the limit.
 const SATURATED: f64 = 0.9;
 
@@ -92,9 +95,10 @@ impl Report {
             self.print(&mut out)?;
             out.flush()?;
         }
+        // One line, as for every error, however many gates failed.
         let failed = self.gates_failed();
-        for failure in &failed {
-            let _ = writeln!(std::io::stderr(), "mqtk: {failure}");
+        if !failed.is_empty() {
+            let _ = writeln!(std::io::stderr(), "mqtk: {}", failed.join("; "));
         }
         Ok(if failed.is_empty() {
             exit::SUCCESS
@@ -113,9 +117,24 @@ impl Report {
         })
     }
 
-    /// The gates the run did not pass, each as one line.
+    /// The gates the run did not pass, each as one line. A connection lost
+    /// during the run fails it too: the load was not what was asked for.
     fn gates_failed(&self) -> Vec<String> {
         let mut failed = Vec::new();
+        let lost: Vec<(&String, &u64)> = self
+            .totals
+            .failures
+            .iter()
+            .filter(|(reason, _)| reason.starts_with(LOST))
+            .collect();
+        if let Some((reason, _)) = lost.first() {
+            let count: u64 = lost.iter().map(|(_, n)| **n).sum();
+            failed.push(format!(
+                "{count} connection{} lost during the run ({})",
+                if count == 1 { " was" } else { "s were" },
+                &reason[LOST.len()..]
+            ));
+        }
         if let (Some(max), Some(loss)) = (self.plan.max_loss, self.loss_percent()) {
             if loss > max {
                 failed.push(format!(
