@@ -309,3 +309,27 @@ fn connections_lost_midway_are_reported_by_reason_with_what_they_counted() {
     assert!(count(&report, "messages", "sent") > 0, "{report:#}");
     assert!(count(&report, "messages", "received") > 0, "{report:#}");
 }
+
+#[test]
+fn ifaddr_spreads_connections_over_the_source_addresses() {
+    // A scripted peer, to see where each connection came from.
+    let (sources, seen) = std::sync::mpsc::channel();
+    let peer = common::FakePeer::start_many(4, move |_, mut stream| {
+        let _connect = common::read_packet(&mut stream);
+        // CONNACK: accepted, MQTT 5, no properties.
+        std::io::Write::write_all(&mut stream, &[0x20, 0x03, 0x00, 0x00, 0x00]).unwrap();
+        let source = stream.peer_addr().unwrap().ip().to_string();
+        // Keep the stream open until the test ends.
+        sources.send((source, stream)).unwrap();
+    });
+    let mut command = common::mqtk();
+    command.args(["bench", "conn", "-c", "4", "-V", "5", "-d", "500ms"]);
+    command
+        .args(peer.args())
+        .args(["--ifaddr", "127.0.0.2,127.0.0.3"]);
+    let output = spawn("bench conn --ifaddr", &mut command, None).finish();
+    output.assert_code(0, "bench conn --ifaddr");
+    let mut from: Vec<String> = seen.try_iter().map(|(source, _)| source).collect();
+    from.sort();
+    assert_eq!(from, ["127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3"]);
+}

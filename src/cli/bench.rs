@@ -105,6 +105,15 @@ pub struct BenchArgs {
     #[arg(long = "connect-rate", value_name = "CONN/S", value_parser = positive_rate, help_heading = "Load")]
     pub connect_rate: Option<f64>,
 
+    /// Connect from these local addresses in turn, e.g. 127.0.0.2,127.0.0.3: each has its own ephemeral ports (about 28,000 on Linux)
+    #[arg(
+        long = "ifaddr",
+        value_name = "ADDR,...",
+        value_delimiter = ',',
+        help_heading = "Load"
+    )]
+    pub ifaddr: Vec<std::net::IpAddr>,
+
     /// conn: disconnect and connect again every DURATION, e.g. 1s
     #[arg(long = "churn", value_name = "DURATION", value_parser = parse_duration, help_heading = "Load")]
     pub churn: Option<Duration>,

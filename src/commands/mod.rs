@@ -313,6 +313,7 @@ pub fn client_options_with_topic(
         tls: tls.then(|| tls_options(&connection.tls)),
         websocket,
         proxy,
+        source: None,
     };
     let protocol = connection.protocol_version.map(|v| match v {
         ProtocolVersion::V5 => Protocol::V5,

@@ -17,7 +17,7 @@ mod url;
 mod websocket;
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -45,6 +45,10 @@ pub struct Route {
     pub websocket: Option<WebSocketOptions>,
     /// A SOCKS5 proxy to reach the broker through; TCP only.
     pub proxy: Option<Proxy>,
+    /// The local address to connect from (TCP without a proxy): a load
+    /// generator spreads its connections over several, for more than one
+    /// address's worth of ephemeral ports.
+    pub source: Option<IpAddr>,
 }
 
 /// The connection under TLS, or without it.
@@ -122,7 +126,7 @@ impl Transport {
                 }
                 (Some(path), None) => connect_unix(path, &addr).await?,
                 (None, Some(proxy)) => proxy::connect(proxy, host, port).await?,
-                (None, None) => connect_tcp(host, port, &addr).await?,
+                (None, None) => connect_tcp(host, port, route.source, &addr).await?,
             };
             let transport = match &route.tls {
                 None => Transport::Plain(base),
@@ -171,7 +175,12 @@ impl Transport {
     }
 }
 
-async fn connect_tcp(host: &str, port: u16, addr: &str) -> Result<(Base, Opened), ClientError> {
+async fn connect_tcp(
+    host: &str,
+    port: u16,
+    source: Option<IpAddr>,
+    addr: &str,
+) -> Result<(Base, Opened), ClientError> {
     let unreachable = |source| ClientError::Unreachable {
         addr: addr.to_string(),
         source,
@@ -184,7 +193,7 @@ async fn connect_tcp(host: &str, port: u16, addr: &str) -> Result<(Base, Opened)
     let resolved = Instant::now();
     let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
     for peer in addrs {
-        match TcpStream::connect(peer).await {
+        match open_tcp(source, peer).await {
             Ok(stream) => {
                 // Small packets (acknowledgements, pings, single messages)
                 // must not wait for Nagle's algorithm; the client batches its
@@ -204,6 +213,25 @@ async fn connect_tcp(host: &str, port: u16, addr: &str) -> Result<(Base, Opened)
         }
     }
     Err(unreachable(last_error))
+}
+
+/// A TCP connection to `peer`, from `source` when given.
+async fn open_tcp(source: Option<IpAddr>, peer: SocketAddr) -> io::Result<TcpStream> {
+    let Some(source) = source else {
+        return TcpStream::connect(peer).await;
+    };
+    if source.is_ipv4() != peer.is_ipv4() {
+        return Err(io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("the source address {source} cannot reach {peer}"),
+        ));
+    }
+    let socket = match peer {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.bind(SocketAddr::new(source, 0))?;
+    socket.connect(peer).await
 }
 
 #[cfg(unix)]

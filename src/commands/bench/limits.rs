@@ -11,7 +11,7 @@ const SPARE_FDS: u64 = 64;
 /// Raises the open-file limit to the hard limit, and fails when `connections`
 /// still would not fit (or, for a broker in this process, twice as many: its
 /// side of each connection needs one too).
-pub fn check(connections: u64, embedded: bool) -> anyhow::Result<()> {
+pub fn check(connections: u64, embedded: bool, sources: usize) -> anyhow::Result<()> {
     let needed = connections * if embedded { 2 } else { 1 } + SPARE_FDS;
     if let Some((soft, hard)) = raise_fd_limit() {
         if needed > soft {
@@ -23,11 +23,16 @@ pub fn check(connections: u64, embedded: bool) -> anyhow::Result<()> {
         }
     }
     if let Some(ports) = ephemeral_ports() {
-        if connections > ports {
+        // Each source address has the whole range to one broker address.
+        let sources = sources.max(1) as u64;
+        let per_source = connections.div_ceil(sources);
+        if per_source > ports {
             return usage(format!(
-                "{connections} connections to one broker address need as many local ports, and \
-                 the ephemeral port range (net.ipv4.ip_local_port_range) has {ports}: widen it, \
-                 or run fewer connections per process"
+                "{connections} connections from {sources} local address{} to one broker address \
+                 need {per_source} local ports each, and the ephemeral port range \
+                 (net.ipv4.ip_local_port_range) has {ports}: add source addresses with --ifaddr \
+                 (127.0.0.2, 127.0.0.3, ... on loopback) or widen the range",
+                if sources == 1 { "" } else { "es" }
             ));
         }
     }
@@ -87,9 +92,9 @@ mod tests {
 
     #[test]
     fn a_load_that_cannot_fit_is_a_usage_error_naming_the_limit() {
-        let error = check(u64::MAX / 4, false).unwrap_err();
+        let error = check(u64::MAX / 4, false, 1).unwrap_err();
         assert!(error.is::<crate::commands::UsageError>());
         assert!(error.to_string().contains("file descriptors"), "{error}");
-        assert!(check(10, true).is_ok());
+        assert!(check(10, true, 1).is_ok());
     }
 }

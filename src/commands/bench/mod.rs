@@ -56,7 +56,11 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
     let mut plan = Plan::new(&args)?;
-    limits::check(u64::from(plan.total_connections()), plan.embedded)?;
+    limits::check(
+        u64::from(plan.total_connections()),
+        plan.embedded,
+        plan.sources.len(),
+    )?;
     let interrupt = Interrupt::new()?;
     // The embedded broker lives as long as the run.
     let _broker = embedded::start(&mut plan)?;
@@ -400,13 +404,17 @@ async fn connection(
         role: Some(role),
         ..Outcome::default()
     };
-    let client_id = plan.client_id(role, index);
+    let me = Endpoint {
+        client_id: plan.client_id(role, index),
+        source: plan.source(plan.place(role, index) as usize),
+    };
+    let client_id = &me.client_id;
     let mut connects = Samples::new(Series::Connect, &shared.samples);
     let connected = Box::pin(set_up(
         &shared,
         role,
         index,
-        &client_id,
+        &me,
         &mut outcome,
         &mut connects,
         &live,
@@ -438,7 +446,7 @@ async fn connection(
         Role::Publisher => {
             let filling = template::Client {
                 index,
-                client_id: &client_id,
+                client_id,
                 username: plan.username(),
             };
             let topic = (!plan.topic.varies_per_message()).then(|| plan.topic.filled(filling));
@@ -450,7 +458,7 @@ async fn connection(
             let mut lateness = Samples::new(Series::Lateness, &shared.samples);
             let me = Identity {
                 index,
-                client_id: &client_id,
+                client_id,
                 topic: topic.as_deref(),
             };
             Box::pin(publisher::publish(
@@ -488,7 +496,7 @@ async fn connection(
                 &shared,
                 &stop,
                 client,
-                &client_id,
+                &me,
                 &mut outcome,
                 &mut connects,
                 &live,
@@ -524,22 +532,28 @@ async fn connection(
     outcome
 }
 
+/// Who a connection is: its client id, and the local address it connects from.
+struct Endpoint {
+    client_id: String,
+    source: Option<std::net::IpAddr>,
+}
+
 /// Connects and, for a subscriber, subscribes.
 async fn set_up(
     shared: &Shared,
     role: Role,
     index: u32,
-    client_id: &str,
+    me: &Endpoint,
     outcome: &mut Outcome,
     connects: &mut Samples,
     live: &Live,
 ) -> anyhow::Result<Box<Client>> {
     let plan = &shared.plan;
-    let mut client = establish(shared, client_id, outcome, connects, live).await?;
+    let mut client = establish(shared, me, outcome, connects, live).await?;
     if role == Role::Subscriber {
         let filter = plan.filter.filled(template::Client {
             index,
-            client_id,
+            client_id: &me.client_id,
             username: plan.username(),
         });
         topic::validate_filter(&filter)
@@ -561,15 +575,16 @@ async fn set_up(
 /// Connects once, counting the attempt and timing the handshake.
 async fn establish(
     shared: &Shared,
-    client_id: &str,
+    me: &Endpoint,
     outcome: &mut Outcome,
     connects: &mut Samples,
     live: &Live,
 ) -> anyhow::Result<Box<Client>> {
-    let options = Options {
-        client_id: client_id.to_string(),
+    let mut options = Options {
+        client_id: me.client_id.clone(),
         ..shared.plan.options.clone()
     };
+    options.route.source = me.source;
     outcome.attempts += 1;
     let (result, took) = shared.gate.connect(&options).await;
     match result {
@@ -603,7 +618,7 @@ async fn hold(
     shared: &Shared,
     stop: &Stop,
     mut client: Box<Client>,
-    client_id: &str,
+    me: &Endpoint,
     outcome: &mut Outcome,
     connects: &mut Samples,
     live: &Live,
@@ -622,7 +637,7 @@ async fn hold(
         }
         let _ = Box::pin(client.end(Ending::Disconnect)).await;
         live.up.store(0, Relaxed);
-        match Box::pin(establish(shared, client_id, outcome, connects, live)).await {
+        match Box::pin(establish(shared, me, outcome, connects, live)).await {
             Ok(next) => client = next,
             Err(_) => return Held::NotReconnected,
         }

@@ -88,6 +88,8 @@ pub struct Plan {
     pub client_ids: Template,
     /// Run against a broker of mqtk's own, started for the run.
     pub embedded: bool,
+    /// Local addresses the connections are made from, in turn.
+    pub sources: Vec<std::net::IpAddr>,
     pub report_interval: Duration,
     pub json: Option<PathBuf>,
     /// Percent of deliveries that may be lost before the run fails.
@@ -180,6 +182,11 @@ impl Plan {
             Some(_) => return usage("--max-p99 must be a positive number of milliseconds"),
             None => None,
         };
+        if !args.ifaddr.is_empty()
+            && (args.connection.proxy.is_some() || args.connection.unix.is_some())
+        {
+            return usage("--ifaddr is for TCP connections without --proxy or --unix");
+        }
         let qos = qos(args.qos);
         let max_loss = args.max_loss.or((qos != QoS::AtMostOnce).then_some(0.0));
 
@@ -226,6 +233,7 @@ impl Plan {
             options,
             client_ids,
             embedded: args.embedded,
+            sources: args.ifaddr.clone(),
             report_interval: args.report_interval.max(Duration::from_millis(100)),
             json: args.json.clone(),
             max_loss,
@@ -255,17 +263,26 @@ impl Plan {
     /// among all connections of all shards, so that publisher 0 and
     /// subscriber 0 differ.
     pub fn client_id(&self, role: Role, index: u32) -> String {
-        let all = &self.all;
-        let place = match role {
-            Role::Publisher => index,
-            Role::Subscriber => all.publishers + index,
-            Role::Idle => all.publishers + all.subscribers + index,
-        };
         self.client_ids.filled(template::Client {
-            index: place,
+            index: self.place(role, index),
             client_id: "",
             username: self.username(),
         })
+    }
+
+    /// A connection's place among all connections of all shards.
+    pub fn place(&self, role: Role, index: u32) -> u32 {
+        let all = &self.all;
+        match role {
+            Role::Publisher => index,
+            Role::Subscriber => all.publishers + index,
+            Role::Idle => all.publishers + all.subscribers + index,
+        }
+    }
+
+    /// The local address the connection at `place` connects from.
+    pub fn source(&self, place: usize) -> Option<std::net::IpAddr> {
+        (!self.sources.is_empty()).then(|| self.sources[place % self.sources.len()])
     }
 
     pub fn username(&self) -> &str {
