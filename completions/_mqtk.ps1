@@ -359,6 +359,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Messages per publisher, then stop')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Leave the first part of the run out of the rates and latencies, e.g. 2s')
             [CompletionResult]::new('--connect-rate', '--connect-rate', [CompletionResultType]::ParameterName, 'New connections per second [default: as fast as the broker accepts them]')
+            [CompletionResult]::new('--connect-retries', '--connect-retries', [CompletionResultType]::ParameterName, 'Try a connect that could not reach the broker again, up to N times, after 0.1 s, 0.2 s, 0.4 s ... (at most 5 s); a refusal is not retried')
             [CompletionResult]::new('--ifaddr', '--ifaddr', [CompletionResultType]::ParameterName, 'Connect from these local addresses in turn, e.g. 127.0.0.2,127.0.0.3: each has its own ephemeral ports (about 28,000 on Linux)')
             [CompletionResult]::new('--churn', '--churn', [CompletionResultType]::ParameterName, 'conn: disconnect and connect again every DURATION, e.g. 1s')
             [CompletionResult]::new('--shard', '--shard', [CompletionResultType]::ParameterName, 'Make slice I of N of the load (I from 0), so that N processes with the same flags make it together: clients, ids, topics and --rate are split among them')

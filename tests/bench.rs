@@ -333,3 +333,28 @@ fn ifaddr_spreads_connections_over_the_source_addresses() {
     from.sort();
     assert_eq!(from, ["127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3"]);
 }
+
+#[test]
+fn connect_retries_wait_for_a_broker_that_comes_up_late() {
+    let Some(mut mosquitto) = OwnMosquitto::start() else {
+        return;
+    };
+    mosquitto.kill();
+    let broker = mosquitto.broker();
+    let args = ["conn", "-c", "2", "-d", "500ms", "--connect-retries", "10"];
+    let running = spawn_bench(&broker, &args);
+    std::thread::sleep(Duration::from_millis(400));
+    mosquitto.start_again();
+    let output = running.finish_within(Duration::from_secs(30));
+    output.assert_code(0, "bench conn --connect-retries");
+    let report: Value = serde_json::from_str(output.stdout().trim()).unwrap();
+    assert_eq!(count(&report, "connections", "up"), 2, "{report:#}");
+    let attempted = count(&report, "connections", "attempted");
+    let failed = count(&report, "connections", "failed");
+    assert!(failed >= 2, "{report:#}");
+    assert_eq!(attempted, failed + 2, "{report:#}");
+    // Without retries, the same broker down is the end of the run.
+    mosquitto.kill();
+    let output = spawn_bench(&broker, &["conn", "-c", "2", "-d", "500ms"]).finish();
+    output.assert_code(3, "bench conn without retries, broker down");
+}

@@ -105,6 +105,15 @@ pub struct BenchArgs {
     #[arg(long = "connect-rate", value_name = "CONN/S", value_parser = positive_rate, help_heading = "Load")]
     pub connect_rate: Option<f64>,
 
+    /// Try a connect that could not reach the broker again, up to N times, after 0.1 s, 0.2 s, 0.4 s ... (at most 5 s); a refusal is not retried
+    #[arg(
+        long = "connect-retries",
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Load"
+    )]
+    pub connect_retries: u32,
+
     /// Connect from these local addresses in turn, e.g. 127.0.0.2,127.0.0.3: each has its own ephemeral ports (about 28,000 on Linux)
     #[arg(
         long = "ifaddr",

@@ -47,6 +47,10 @@ use stats::{Live, Received, Samples, Series, Snapshot, Totals};
 /// 100; beyond it, SYNs are dropped and retried a second later).
 const CONNECTING_AT_ONCE: usize = 64;
 
+/// The wait before the first retry of a failed connect, doubling up to the limit.
+const RETRY_BACKOFF: Duration = Duration::from_millis(100);
+const RETRY_BACKOFF_LIMIT: Duration = Duration::from_secs(5);
+
 /// How long subscribers may go without a message, after the publishers are
 /// done, before what has not arrived counts as lost.
 const DRAIN_QUIET: Duration = Duration::from_secs(1);
@@ -572,7 +576,9 @@ async fn set_up(
     Ok(client)
 }
 
-/// Connects once, counting the attempt and timing the handshake.
+/// Connects, counting each attempt and timing the handshake; a connect that
+/// could not reach the broker is tried again (--connect-retries) after a
+/// backoff that doubles, but not one the broker refused: it would refuse again.
 async fn establish(
     shared: &Shared,
     me: &Endpoint,
@@ -585,20 +591,32 @@ async fn establish(
         ..shared.plan.options.clone()
     };
     options.route.source = me.source;
-    outcome.attempts += 1;
-    let (result, took) = shared.gate.connect(&options).await;
-    match result {
-        Ok(client) => {
-            connects.record(took);
-            outcome.connected += 1;
-            live.up.store(1, Relaxed);
-            Ok(Box::new(client))
+    let mut backoff = RETRY_BACKOFF;
+    let mut retries = shared.plan.connect_retries;
+    loop {
+        outcome.attempts += 1;
+        let (result, took) = shared.gate.connect(&options).await;
+        let error = match result {
+            Ok(client) => {
+                connects.record(took);
+                outcome.connected += 1;
+                live.up.store(1, Relaxed);
+                return Ok(Box::new(client));
+            }
+            Err(error) => error,
+        };
+        Live::add(&live.errors, 1);
+        outcome.failures.push(reason(&error));
+        let unreachable = crate::commands::exit_code(&error) == crate::cli::exit::UNREACHABLE;
+        if retries == 0 || !unreachable || shared.stop.is_cancelled() {
+            return Err(error);
         }
-        Err(error) => {
-            Live::add(&live.errors, 1);
-            outcome.failures.push(reason(&error));
-            Err(error)
+        retries -= 1;
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = shared.stop.cancelled() => return Err(error),
         }
+        backoff = (backoff * 2).min(RETRY_BACKOFF_LIMIT);
     }
 }
 

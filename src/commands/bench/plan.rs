@@ -82,6 +82,8 @@ pub struct Plan {
     pub count: Option<u64>,
     pub warmup: Duration,
     pub connect_rate: Option<f64>,
+    /// How often a connect that could not reach the broker is tried again.
+    pub connect_retries: u32,
     pub churn: Option<Duration>,
     /// What every connection shares; the client id is filled in per connection.
     pub options: Options,
@@ -229,6 +231,7 @@ impl Plan {
             count: args.count,
             warmup: args.warmup,
             connect_rate: args.connect_rate,
+            connect_retries: args.connect_retries,
             churn: args.churn,
             options,
             client_ids,
