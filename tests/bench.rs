@@ -358,3 +358,113 @@ fn connect_retries_wait_for_a_broker_that_comes_up_late() {
     let output = spawn_bench(&broker, &["conn", "-c", "2", "-d", "500ms"]).finish();
     output.assert_code(3, "bench conn without retries, broker down");
 }
+
+#[test]
+fn three_shards_merged_are_one_run_of_the_same_load() {
+    use base64::Engine as _;
+    use hdrhistogram::serialization::Deserializer;
+    use hdrhistogram::Histogram;
+
+    let broker = common::rumqttd_v5();
+    let dir = tempfile::tempdir().unwrap();
+    let at = (std::time::SystemTime::now() + Duration::from_secs(2))
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        .to_string();
+    let load = |prefix: &str| {
+        let topic = format!("{}/%i", unique_topic(prefix));
+        ["-c", "6", "-R", "600", "-d", "1s", "-q", "1", "-t", &topic]
+            .map(String::from)
+            .to_vec()
+    };
+    // Three shards of one load, beginning together.
+    let shard_load = load("bench-shards");
+    let files: Vec<String> = (0..3)
+        .map(|i| {
+            dir.path()
+                .join(format!("shard-{i}.json"))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let shards: Vec<Running> = (0..3)
+        .map(|i| {
+            let mut command = common::mqtk();
+            command.arg("bench").args(&shard_load).args(broker.args());
+            command.args(["--shard", &format!("{i}/3"), "--start-at", &at]);
+            command.args(["--json", &files[i]]);
+            spawn(&format!("shard {i}/3"), &mut command, None)
+        })
+        .collect();
+    for (i, shard) in shards.into_iter().enumerate() {
+        shard.finish().assert_code(0, &format!("shard {i}/3"));
+    }
+    // The same load from one process.
+    let single_load = load("bench-single");
+    let args: Vec<&str> = single_load.iter().map(String::as_str).collect();
+    let (output, single) = bench(&broker, &args);
+    output.assert_code(0, "the load from one process");
+
+    let mut command = common::mqtk();
+    command
+        .args(["bench", "merge"])
+        .args(&files)
+        .args(["--json", "-"]);
+    let output = spawn("bench merge", &mut command, None).finish();
+    output.assert_code(0, "bench merge");
+    let merged: Value = serde_json::from_str(output.stdout().trim()).unwrap();
+    assert_eq!(
+        merged["shards"].as_array().map(Vec::len),
+        Some(3),
+        "{merged:#}"
+    );
+    assert_eq!(merged["settings"]["publishers"], 6);
+    for field in ["sent", "acknowledged", "received", "expected", "lost"] {
+        assert_eq!(
+            merged["messages"][field], single["messages"][field],
+            "{field}: merged {merged:#}\nsingle {single:#}"
+        );
+    }
+    assert_eq!(count(&merged, "messages", "sent"), 600);
+    // Percentiles from the shards' histograms added up, never averaged.
+    let mut all: Histogram<u64> = Histogram::new_with_bounds(1, 3_600_000_000_000, 3).unwrap();
+    for file in &files {
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let text = report["histograms"]["latency"].as_str().unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap();
+        let one: Histogram<u64> = Deserializer::new()
+            .deserialize(&mut bytes.as_slice())
+            .unwrap();
+        all.add(&one).unwrap();
+    }
+    let ms = |ns: u64| (ns as f64 / 1e3).round() / 1e3;
+    assert_eq!(merged["latency_ms"]["count"], all.len());
+    assert_eq!(
+        merged["latency_ms"]["p99"],
+        ms(all.value_at_percentile(99.0))
+    );
+    assert_eq!(merged["latency_ms"]["max"], ms(all.max()));
+
+    // Runs that did not overlap do not merge.
+    let mut later =
+        serde_json::from_str::<Value>(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    let shift = 3_600_000_000_000u64;
+    for field in ["started_ns", "ended_ns"] {
+        later[field] = (later[field].as_u64().unwrap() + shift).into();
+    }
+    let later_file = dir.path().join("later.json");
+    std::fs::write(&later_file, later.to_string()).unwrap();
+    let mut command = common::mqtk();
+    command.args(["bench", "merge", &files[1]]).arg(&later_file);
+    let output = spawn("bench merge of runs apart", &mut command, None).finish();
+    output.assert_code(1, "bench merge of runs apart");
+    output.assert_one_error_line("bench merge of runs apart");
+    assert!(
+        output.stderr.contains("do not overlap"),
+        "{}",
+        output.stderr
+    );
+}

@@ -18,6 +18,8 @@ pub enum Scenario {
     Sub,
     /// A connection storm: connect, hold, optionally churn
     Conn,
+    /// Combine the JSON reports of shards that ran together into one report
+    Merge,
 }
 
 impl Scenario {
@@ -27,6 +29,7 @@ impl Scenario {
             Scenario::Pub => "pub",
             Scenario::Sub => "sub",
             Scenario::Conn => "conn",
+            Scenario::Merge => "merge",
         }
     }
 }
@@ -37,6 +40,10 @@ pub struct BenchArgs {
     /// What to measure
     #[arg(value_enum, default_value = "pubsub")]
     pub scenario: Scenario,
+
+    /// merge: the JSON reports (--json) of the shards
+    #[arg(value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
 
     /// Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)
     #[arg(short = 'c', long = "clients", value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=16_777_215), help_heading = "Load")]

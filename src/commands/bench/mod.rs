@@ -14,6 +14,7 @@
 mod header;
 mod limits;
 mod live;
+mod merge;
 mod plan;
 mod publisher;
 mod report;
@@ -59,6 +60,9 @@ const DRAIN_QUIET: Duration = Duration::from_secs(1);
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
+    if args.scenario == crate::cli::Scenario::Merge {
+        return merge::run(&args.reports, args.json.as_ref());
+    }
     let mut plan = Plan::new(&args)?;
     limits::check(
         u64::from(plan.total_connections()),
@@ -252,6 +256,8 @@ impl Bench {
             return Err(first_error.unwrap_or_else(|| anyhow::anyhow!("no connection was made")));
         }
 
+        let connected = Instant::now();
+
         // Shards begin together, at --start-at.
         if let (Some(at), false) = (plan.start_at, interrupted) {
             let wait = at.duration_since(jiff::Timestamp::now());
@@ -337,7 +343,7 @@ impl Bench {
             .context("the statistics collector failed")?;
         let totals = totals(&shared.plan, &outcomes);
         let timing = report::Timing {
-            connecting: start - began,
+            connecting: connected - began,
             measured: published.saturating_duration_since(measured_from),
             measured_from_ns: shared.clock.ns(measured_from),
             started_ns: shared.clock.ns(start),

@@ -115,7 +115,11 @@ impl Plan {
             Scenario::Pub => (args.clients, 0, 0),
             Scenario::Sub => (0, args.clients, 0),
             Scenario::Conn => (0, 0, args.clients),
+            Scenario::Merge => return usage("bench merge makes no load"),
         };
+        if !args.reports.is_empty() {
+            return usage("reports to merge go with bench merge only");
+        }
         if args.subscribers.is_some() && args.scenario != Scenario::Pubsub {
             return usage("-S/--subscribers is for the pubsub scenario; use -c for the others");
         }

@@ -3,6 +3,7 @@
 //! own load, and the exit status the gates (--max-loss, --max-p99) give.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -15,7 +16,6 @@ use super::live::thousands;
 use super::plan::{Pace, Plan};
 use super::stats::{Histograms, Totals};
 use crate::cli::exit;
-use crate::codec::QoS;
 use crate::commands::json_ms;
 
 /// The version of the JSON report's format.
@@ -76,25 +76,7 @@ impl Report {
 
     /// Prints the report (and writes the JSON) and gives the exit code.
     pub fn finish(self) -> anyhow::Result<u8> {
-        let json_to_stdout = self
-            .plan
-            .json
-            .as_deref()
-            .is_some_and(|p| p.as_os_str() == "-");
-        if let Some(path) = &self.plan.json {
-            let text = serde_json::to_string_pretty(&self.json())? + "\n";
-            if json_to_stdout {
-                std::io::stdout().write_all(text.as_bytes())?;
-            } else {
-                std::fs::write(path, text)
-                    .with_context(|| format!("cannot write the report to {}", path.display()))?;
-            }
-        }
-        if !json_to_stdout {
-            let mut out = std::io::stdout().lock();
-            self.print(&mut out)?;
-            out.flush()?;
-        }
+        emit(&self.json(), self.plan.json.as_ref())?;
         // One line, as for every error, however many gates failed.
         let failed = self.gates_failed();
         if !failed.is_empty() {
@@ -208,157 +190,6 @@ impl Report {
         Some(cpu.as_secs_f64() / wall.as_secs_f64().max(1e-9) / self.cores as f64)
     }
 
-    fn describe_load(&self) -> String {
-        let plan = &self.plan;
-        let pace = match plan.pace {
-            Pace::Rate(rate) => format!("{} msg/s in all", thousands(rate)),
-            Pace::Interval(interval) => format!("one message every {} ms each", json_ms(interval)),
-            Pace::Unpaced => "as fast as the broker takes them".into(),
-        };
-        let mut parts = Vec::new();
-        if plan.publishers > 0 {
-            parts.push(plural(plan.publishers, "publisher"));
-        }
-        if plan.subscribers > 0 {
-            parts.push(plural(plan.subscribers, "subscriber"));
-        }
-        if plan.idle > 0 {
-            parts.push(plural(plan.idle, "connection"));
-        }
-        if plan.publishers > 0 {
-            parts.push(format!("QoS {}", plan.qos as u8));
-            parts.push(format!("{}-byte payloads", plan.size));
-            parts.push(pace);
-        }
-        parts.join(", ")
-    }
-
-    pub fn print(&self, out: &mut impl Write) -> std::io::Result<()> {
-        let t = &self.totals;
-        let plan = &self.plan;
-        let shard = match plan.shard.count {
-            1 => String::new(),
-            n => format!(" (shard {}/{n})", plan.shard.index),
-        };
-        writeln!(
-            out,
-            "mqtk bench {}{shard}: {}",
-            plan.scenario.name(),
-            self.describe_load()
-        )?;
-        writeln!(
-            out,
-            "  {:<12} {:.2} s measured{}, {:.2} s connecting",
-            "Time",
-            self.timing.measured.as_secs_f64(),
-            if plan.warmup.is_zero() {
-                String::new()
-            } else {
-                format!(" after {:.2} s of warm-up", plan.warmup.as_secs_f64())
-            },
-            self.timing.connecting.as_secs_f64()
-        )?;
-        let failed: u64 = t.failures.values().sum();
-        writeln!(
-            out,
-            "  {:<12} {} attempted, {} up, {} failed",
-            "Connections",
-            thousands(t.attempted as f64),
-            thousands(t.connected as f64),
-            thousands(failed as f64)
-        )?;
-        for (reason, count) in &t.failures {
-            writeln!(
-                out,
-                "  {:<12}   {} × {reason}",
-                "",
-                thousands(*count as f64)
-            )?;
-        }
-        if !self.histograms.connect.is_empty() {
-            writeln!(
-                out,
-                "  {:<12} {}",
-                "Connect",
-                percentiles(&self.histograms.connect)
-            )?;
-        }
-        if plan.publishers + plan.subscribers > 0 {
-            let mut messages = vec![format!("sent {}", thousands(t.sent as f64))];
-            if plan.qos != QoS::AtMostOnce && plan.publishers > 0 {
-                messages.push(format!("acknowledged {}", thousands(t.acked as f64)));
-                if t.rejected > 0 {
-                    messages.push(format!("rejected {}", thousands(t.rejected as f64)));
-                }
-            }
-            if plan.subscribers > 0 {
-                messages.push(format!("received {}", thousands(t.received as f64)));
-            }
-            writeln!(out, "  {:<12} {}", "Messages", messages.join(", "))?;
-            if plan.subscribers > 0 {
-                let lost = match (t.lost, self.loss_percent()) {
-                    (Some(lost), Some(percent)) => format!(
-                        "lost {} ({percent:.3}% of {} expected)",
-                        thousands(lost as f64),
-                        thousands(t.expected.unwrap_or(0) as f64)
-                    ),
-                    _ => "lost: not known (no publisher here, or topics vary per message)".into(),
-                };
-                writeln!(
-                    out,
-                    "  {:<12} {lost}, duplicated {}, out of order {}",
-                    "",
-                    thousands(t.duplicates as f64),
-                    thousands(t.reordered as f64)
-                )?;
-            }
-            let size = plan.size as f64;
-            let mut rates = Vec::new();
-            if plan.publishers > 0 {
-                let sent = self.per_second(measured(t.sent, t.sent_in_warmup));
-                rates.push(format!(
-                    "sent {} msg/s ({:.2} MB/s)",
-                    thousands(sent),
-                    sent * size / 1e6
-                ));
-                if plan.qos != QoS::AtMostOnce {
-                    let acked = self.per_second(measured(t.acked, t.sent_in_warmup));
-                    rates.push(format!("acknowledged {} msg/s", thousands(acked)));
-                }
-            }
-            if plan.subscribers > 0 {
-                rates.push(format!(
-                    "received {} msg/s ({:.2} MB/s)",
-                    thousands(self.received_per_second(t.received_measured)),
-                    self.received_per_second(t.bytes_measured) / 1e6
-                ));
-            }
-            writeln!(out, "  {:<12} {}", "Throughput", rates.join(", "))?;
-        }
-        if !self.histograms.latency.is_empty() {
-            writeln!(
-                out,
-                "  {:<12} {}",
-                "Latency",
-                percentiles(&self.histograms.latency)
-            )?;
-        }
-        if let (Some(cpu), Some(share)) = (self.timing.cpu, self.cpu_share()) {
-            writeln!(
-                out,
-                "  {:<12} mqtk used {:.2} CPU-seconds, {:.0}% of {} cores",
-                "Generator",
-                cpu.as_secs_f64(),
-                share * 100.0,
-                self.cores
-            )?;
-        }
-        for warning in self.warnings() {
-            writeln!(out, "  {:<12} {warning}", "Warning")?;
-        }
-        Ok(())
-    }
-
     pub fn json(&self) -> Value {
         let t = &self.totals;
         let plan = &self.plan;
@@ -438,6 +269,187 @@ impl Report {
     }
 }
 
+/// Writes the report as JSON to `json_to` (stdout for `-`, instead of the
+/// summary), and prints the summary on stdout unless the JSON went there.
+pub fn emit(report: &Value, json_to: Option<&PathBuf>) -> anyhow::Result<()> {
+    let to_stdout = json_to.is_some_and(|p| p.as_os_str() == "-");
+    if let Some(path) = json_to {
+        let text = serde_json::to_string_pretty(report)? + "\n";
+        if to_stdout {
+            std::io::stdout().write_all(text.as_bytes())?;
+        } else {
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+        }
+    }
+    if !to_stdout {
+        let mut out = std::io::stdout().lock();
+        print(report, &mut out)?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// The summary table, from a report's JSON: a run and a merge of runs print
+/// alike because both print from what they write.
+pub fn print(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
+    let settings = &report["settings"];
+    let number = |v: &Value| v.as_f64().unwrap_or(0.0);
+    let count = |v: &Value| thousands(number(v));
+    let publishers = number(&settings["publishers"]) > 0.0;
+    let subscribers = number(&settings["subscribers"]) > 0.0;
+    let acknowledged = publishers && number(&settings["qos"]) > 0.0;
+    let shard = match settings["shard"]["count"].as_u64() {
+        Some(n) if n > 1 => format!(" (shard {}/{n})", settings["shard"]["index"]),
+        _ => match report["shards"].as_array() {
+            Some(shards) => format!(" ({} shards merged)", shards.len()),
+            None => String::new(),
+        },
+    };
+    let scenario = report["scenario"].as_str().unwrap_or("?");
+    writeln!(
+        out,
+        "mqtk bench {scenario}{shard}: {}",
+        describe_load(settings)
+    )?;
+    let warmup = number(&settings["warmup_s"]);
+    writeln!(
+        out,
+        "  {:<12} {:.2} s measured{}, {:.2} s connecting",
+        "Time",
+        number(&report["measured_s"]),
+        if warmup > 0.0 {
+            format!(" after {warmup:.2} s of warm-up")
+        } else {
+            String::new()
+        },
+        number(&report["connecting_s"])
+    )?;
+    let connections = &report["connections"];
+    writeln!(
+        out,
+        "  {:<12} {} attempted, {} up, {} failed",
+        "Connections",
+        count(&connections["attempted"]),
+        count(&connections["up"]),
+        count(&connections["failed"])
+    )?;
+    if let Some(failures) = connections["failures"].as_object() {
+        for (reason, n) in failures {
+            writeln!(out, "  {:<12}   {} × {reason}", "", count(n))?;
+        }
+    }
+    if let Some(line) = percentiles(&connections["connect_ms"]) {
+        writeln!(out, "  {:<12} {line}", "Connect")?;
+    }
+    if publishers || subscribers {
+        let m = &report["messages"];
+        let mut messages = vec![format!("sent {}", count(&m["sent"]))];
+        if acknowledged {
+            messages.push(format!("acknowledged {}", count(&m["acknowledged"])));
+            if number(&m["rejected"]) > 0.0 {
+                messages.push(format!("rejected {}", count(&m["rejected"])));
+            }
+        }
+        if subscribers {
+            messages.push(format!("received {}", count(&m["received"])));
+        }
+        writeln!(out, "  {:<12} {}", "Messages", messages.join(", "))?;
+        if subscribers {
+            let lost = match (m["lost"].as_u64(), m["loss_percent"].as_f64()) {
+                (Some(lost), Some(percent)) => format!(
+                    "lost {} ({percent:.3}% of {} expected)",
+                    thousands(lost as f64),
+                    count(&m["expected"])
+                ),
+                _ => "lost: not known (no publisher here, or topics vary per message)".into(),
+            };
+            writeln!(
+                out,
+                "  {:<12} {lost}, duplicated {}, out of order {}",
+                "",
+                count(&m["duplicated"]),
+                count(&m["out_of_order"])
+            )?;
+        }
+        let t = &report["throughput"];
+        let mut rates = Vec::new();
+        if publishers {
+            rates.push(format!(
+                "sent {} msg/s ({:.2} MB/s)",
+                count(&t["sent_per_s"]),
+                number(&t["sent_mb_per_s"])
+            ));
+            if acknowledged {
+                rates.push(format!(
+                    "acknowledged {} msg/s",
+                    count(&t["acknowledged_per_s"])
+                ));
+            }
+        }
+        if subscribers {
+            rates.push(format!(
+                "received {} msg/s ({:.2} MB/s)",
+                count(&t["received_per_s"]),
+                number(&t["received_mb_per_s"])
+            ));
+        }
+        writeln!(out, "  {:<12} {}", "Throughput", rates.join(", "))?;
+    }
+    if let Some(line) = percentiles(&report["latency_ms"]) {
+        writeln!(out, "  {:<12} {line}", "Latency")?;
+    }
+    let generator = &report["generator"];
+    if let (Some(cpu), Some(share)) = (generator["cpu_s"].as_f64(), generator["cpu_share"].as_f64())
+    {
+        writeln!(
+            out,
+            "  {:<12} mqtk used {cpu:.2} CPU-seconds, {:.0}% of {} cores",
+            "Generator",
+            share * 100.0,
+            generator["cores"]
+        )?;
+    }
+    for warning in generator["warnings"].as_array().into_iter().flatten() {
+        writeln!(
+            out,
+            "  {:<12} {}",
+            "Warning",
+            warning.as_str().unwrap_or("")
+        )?;
+    }
+    Ok(())
+}
+
+/// "10 publishers, 10 subscribers, QoS 0, 16-byte payloads, ..." from the settings.
+fn describe_load(settings: &Value) -> String {
+    let number = |name: &str| settings[name].as_u64().unwrap_or(0);
+    let pace = &settings["pace"];
+    let pace = if let Some(rate) = pace["rate"].as_f64() {
+        format!("{} msg/s in all", thousands(rate))
+    } else if let Some(ms) = pace["interval_ms"].as_f64() {
+        format!("one message every {ms} ms each")
+    } else {
+        "as fast as the broker takes them".into()
+    };
+    let mut parts = Vec::new();
+    for (name, what) in [
+        ("publishers", "publisher"),
+        ("subscribers", "subscriber"),
+        ("connections", "connection"),
+    ] {
+        if number(name) > 0 {
+            parts.push(plural(number(name), what));
+        }
+    }
+    if number("publishers") > 0 {
+        parts.push(format!("QoS {}", number("qos")));
+        parts.push(format!("{}-byte payloads", number("size")));
+        parts.push(pace);
+    }
+    parts.join(", ")
+}
+
 /// A count without what the warm-up took: acknowledgements come in the
 /// order of the messages, so the first ones are the warm-up's too.
 fn measured(count: u64, in_warmup: u64) -> u64 {
@@ -445,25 +457,25 @@ fn measured(count: u64, in_warmup: u64) -> u64 {
 }
 
 /// "3 publishers", "1 publisher".
-fn plural(n: u32, what: &str) -> String {
+fn plural(n: u64, what: &str) -> String {
     match n {
         1 => format!("1 {what}"),
-        n => format!("{} {what}s", thousands(f64::from(n))),
+        n => format!("{} {what}s", thousands(n as f64)),
     }
 }
 
-/// "p50 0.123 ms  p90 ...  max ..." for the summary table.
-fn percentiles(histogram: &Histogram<u64>) -> String {
-    let ms = |ns: u64| json_ms(Duration::from_nanos(ns));
+/// "p50 0.123  p90 ...  max 4.5 ms" from a percentiles object of the JSON.
+fn percentiles(ms: &Value) -> Option<String> {
+    ms.as_object()?;
     let mut parts: Vec<String> = PERCENTILES
         .iter()
-        .map(|(name, p)| format!("{name} {}", ms(histogram.value_at_percentile(*p))))
+        .map(|(name, _)| format!("{name} {}", ms[*name]))
         .collect();
-    parts.push(format!("max {} ms", ms(histogram.max())));
-    parts.join("  ")
+    parts.push(format!("max {} ms", ms["max"]));
+    Some(parts.join("  "))
 }
 
-fn percentiles_json(histogram: &Histogram<u64>) -> Value {
+pub fn percentiles_json(histogram: &Histogram<u64>) -> Value {
     if histogram.is_empty() {
         return Value::Null;
     }
@@ -480,7 +492,7 @@ fn percentiles_json(histogram: &Histogram<u64>) -> Value {
 }
 
 /// A histogram in the standard HdrHistogram V2 encoding, base64.
-fn encode(histogram: &Histogram<u64>) -> Value {
+pub fn encode(histogram: &Histogram<u64>) -> Value {
     let mut bytes = Vec::new();
     match V2Serializer::new().serialize(histogram, &mut bytes) {
         Ok(_) => base64::engine::general_purpose::STANDARD
