@@ -358,6 +358,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --start-at 'Begin the load at this time, a Unix time in seconds or RFC 3339 (2026-12-01T12:00:00Z), once connected: shards begin and, with -d, end together'
             cand --report-interval 'Seconds between two progress lines when stderr is not a terminal'
             cand --json 'Write the report as JSON to FILE, or to stdout with -'
+            cand --metrics 'Serve the live counters and the latency histogram for Prometheus on ADDR:PORT, e.g. 0.0.0.0:9464'
             cand --max-loss 'Exit 1 when more than PERCENT of the messages were lost [default: 0 at QoS 1/2, none at QoS 0]'
             cand --max-p99 'Exit 1 when the 99th percentile latency exceeds MS milliseconds'
             cand -h 'Broker host name or address'

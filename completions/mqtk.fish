@@ -308,6 +308,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l shard -d 'Make slice
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l start-at -d 'Begin the load at this time, a Unix time in seconds or RFC 3339 (2026-12-01T12:00:00Z), once connected: shards begin and, with -d, end together' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l report-interval -d 'Seconds between two progress lines when stderr is not a terminal' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l json -d 'Write the report as JSON to FILE, or to stdout with -' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l metrics -d 'Serve the live counters and the latency histogram for Prometheus on ADDR:PORT, e.g. 0.0.0.0:9464' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l max-loss -d 'Exit 1 when more than PERCENT of the messages were lost [default: 0 at QoS 1/2, none at QoS 0]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l max-p99 -d 'Exit 1 when the 99th percentile latency exceeds MS milliseconds' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s h -l host -d 'Broker host name or address' -r

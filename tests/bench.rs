@@ -468,3 +468,39 @@ fn three_shards_merged_are_one_run_of_the_same_load() {
         output.stderr
     );
 }
+
+#[test]
+fn metrics_serve_the_live_counters_for_prometheus() {
+    let port = free_port().to_string();
+    let addr = format!("127.0.0.1:{port}");
+    let mut command = common::mqtk();
+    command.args([
+        "bench",
+        "--embedded",
+        "-c",
+        "2",
+        "-d",
+        "3s",
+        "--metrics",
+        &addr,
+    ]);
+    let mut running = spawn("bench --metrics", &mut command, None);
+    running.wait_for_stderr("received", Duration::from_secs(10));
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    std::io::Write::write_all(&mut stream, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.contains("mqtk_bench_connections_up 4"), "{answer}");
+    let sent = answer
+        .lines()
+        .find_map(|line| line.strip_prefix("mqtk_bench_sent_total "))
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no sent counter: {answer}"));
+    assert!(sent > 0, "{answer}");
+    assert!(
+        answer.contains("mqtk_bench_latency_seconds_bucket"),
+        "{answer}"
+    );
+    running.finish().assert_code(0, "bench --metrics");
+}

@@ -154,6 +154,10 @@ pub struct BenchArgs {
     #[arg(long = "json", value_name = "FILE", help_heading = "Report")]
     pub json: Option<PathBuf>,
 
+    /// Serve the live counters and the latency histogram for Prometheus on ADDR:PORT, e.g. 0.0.0.0:9464
+    #[arg(long = "metrics", value_name = "ADDR:PORT", help_heading = "Report")]
+    pub metrics: Option<std::net::SocketAddr>,
+
     /// Exit 1 when more than PERCENT of the messages were lost [default: 0 at QoS 1/2, none at QoS 0]
     #[arg(long = "max-loss", value_name = "PERCENT", help_heading = "Report")]
     pub max_loss: Option<f64>,

@@ -15,6 +15,7 @@ mod header;
 mod limits;
 mod live;
 mod merge;
+mod metrics;
 mod plan;
 mod publisher;
 mod report;
@@ -186,11 +187,14 @@ struct Bench {
     start: watch::Sender<Option<Instant>>,
     collector: tokio::task::JoinHandle<stats::Histograms>,
     lives: Vec<Arc<Live>>,
+    /// The histogram --metrics serves, fed by the collector.
+    live_latency: Option<prometheus_client::metrics::histogram::Histogram>,
 }
 
 impl Bench {
     fn new(plan: Plan) -> Bench {
-        let (samples, collector) = stats::collector();
+        let live_latency = plan.metrics.map(|_| metrics::latency_histogram());
+        let (samples, collector) = stats::collector(live_latency.clone());
         let (start, start_rx) = watch::channel(None);
         let shared = Shared {
             gate: Gate::new(plan.connect_rate),
@@ -205,6 +209,7 @@ impl Bench {
             shared: Arc::new(shared),
             start,
             collector,
+            live_latency,
             lives: Vec::new(),
         }
     }
@@ -232,6 +237,12 @@ impl Bench {
         }
         drop(ready_tx);
         let mut display = live::Display::new(plan, self.lives.clone());
+        let metrics = match (plan.metrics, self.live_latency.take()) {
+            (Some(addr), Some(latency)) => {
+                Some(metrics::serve(addr, self.lives.clone(), latency).await?)
+            }
+            _ => None,
+        };
 
         // Everyone connects (and subscribes) first.
         let mut first_error = None;
@@ -331,6 +342,9 @@ impl Bench {
         };
         let ended = Instant::now();
         display.clear();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         let cpu = report::cpu_time()
             .zip(cpu_before)
             .map(|(after, before)| after - before);

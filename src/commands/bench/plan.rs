@@ -94,6 +94,8 @@ pub struct Plan {
     pub sources: Vec<std::net::IpAddr>,
     pub report_interval: Duration,
     pub json: Option<PathBuf>,
+    /// Where to serve the live figures for Prometheus.
+    pub metrics: Option<std::net::SocketAddr>,
     /// Percent of deliveries that may be lost before the run fails.
     pub max_loss: Option<f64>,
     pub max_p99: Option<Duration>,
@@ -243,6 +245,7 @@ impl Plan {
             sources: args.ifaddr.clone(),
             report_interval: args.report_interval.max(Duration::from_millis(100)),
             json: args.json.clone(),
+            metrics: args.metrics,
             max_loss,
             max_p99,
         })

@@ -168,7 +168,10 @@ pub fn histogram() -> Histogram<u64> {
 
 /// Collects batches until every sender is gone. The warm-up is left out by
 /// the senders, which know when each sample was due.
-pub fn collector() -> (
+/// Latencies are also given to `live`, the histogram --metrics serves.
+pub fn collector(
+    live: Option<prometheus_client::metrics::histogram::Histogram>,
+) -> (
     mpsc::UnboundedSender<Batch>,
     tokio::task::JoinHandle<Histograms>,
 ) {
@@ -176,6 +179,11 @@ pub fn collector() -> (
     let task = tokio::spawn(async move {
         let mut histograms = Histograms::new();
         while let Some((series, samples)) = from.recv().await {
+            if let (Series::Latency, Some(live)) = (series, &live) {
+                for &sample in &samples {
+                    live.observe(sample as f64 / 1e9);
+                }
+            }
             let histogram = histograms.of(series);
             for sample in samples {
                 histogram.saturating_record(sample.max(1));
@@ -337,7 +345,7 @@ mod tests {
 
     #[tokio::test]
     async fn samples_reach_the_collector() {
-        let (to, task) = collector();
+        let (to, task) = collector(None);
         let mut samples = Samples::new(Series::Latency, &to);
         for ms in 1..=1000 {
             samples.record(Duration::from_millis(ms));
