@@ -218,16 +218,23 @@ impl Bench {
         let plan = &self.shared.plan;
         let began = Instant::now();
         let cpu_before = report::cpu_time();
+        let connections: Vec<(Role, u32)> = plan.connections().collect();
+        self.lives = connections.iter().map(|_| Arc::default()).collect();
+        // Serving first: a taken --metrics port ends the run before anything connects.
+        let metrics = match (plan.metrics, self.live_latency.take()) {
+            (Some(addr), Some(latency)) => {
+                Some(metrics::serve(addr, self.lives.clone(), latency).await?)
+            }
+            _ => None,
+        };
         let (ready_tx, mut ready) = mpsc::unbounded_channel();
         let (mut senders, mut receivers) = (Vec::new(), Vec::new());
-        for (role, index) in plan.connections() {
-            let live = Arc::new(Live::default());
-            self.lives.push(live.clone());
+        for (&(role, index), live) in connections.iter().zip(&self.lives) {
             let task = tokio::spawn(connection(
                 self.shared.clone(),
                 role,
                 index,
-                live,
+                live.clone(),
                 ready_tx.clone(),
             ));
             match role {
@@ -237,12 +244,6 @@ impl Bench {
         }
         drop(ready_tx);
         let mut display = live::Display::new(plan, self.lives.clone());
-        let metrics = match (plan.metrics, self.live_latency.take()) {
-            (Some(addr), Some(latency)) => {
-                Some(metrics::serve(addr, self.lives.clone(), latency).await?)
-            }
-            _ => None,
-        };
 
         // Everyone connects (and subscribes) first.
         let mut first_error = None;
