@@ -248,21 +248,19 @@ impl Bench {
         // Everyone connects (and subscribes) first.
         let mut first_error = None;
         let mut up = 0;
-        let mut interrupted = false;
-        loop {
-            tokio::select! {
-                result = ready.recv() => match result {
-                    Some(Ok(())) => up += 1,
-                    Some(Err(error)) => { first_error.get_or_insert(error); }
-                    None => break,
-                },
-                _ = display.tick() => {}
-                _ = interrupt.recv() => {
-                    interrupted = true;
-                    break;
+        let connecting = async {
+            while let Some(result) = ready.recv().await {
+                match result {
+                    Ok(()) => up += 1,
+                    Err(error) => {
+                        first_error.get_or_insert(error);
+                    }
                 }
             }
-        }
+        };
+        let mut interrupted = showing(&mut display, &mut interrupt, connecting)
+            .await
+            .is_none();
         if up == 0 && !interrupted {
             display.clear();
             return Err(first_error.unwrap_or_else(|| anyhow::anyhow!("no connection was made")));
@@ -275,17 +273,10 @@ impl Bench {
             let wait = at.duration_since(jiff::Timestamp::now());
             match Duration::try_from(wait) {
                 Ok(wait) => {
-                    let begin = Instant::now() + wait;
-                    loop {
-                        tokio::select! {
-                            _ = tokio::time::sleep_until(begin) => break,
-                            _ = display.tick() => {}
-                            _ = interrupt.recv() => {
-                                interrupted = true;
-                                break;
-                            }
-                        }
-                    }
+                    let waiting = tokio::time::sleep(wait);
+                    interrupted = showing(&mut display, &mut interrupt, waiting)
+                        .await
+                        .is_none();
                 }
                 Err(_) => crate::client::warn(&format!(
                     "--start-at {at} passed {:.1} s ago, once connected: starting now",
@@ -327,14 +318,11 @@ impl Bench {
             };
             tokio::pin!(work);
             loop {
-                tokio::select! {
-                    outcomes = &mut work => break outcomes?,
-                    _ = display.tick() => {}
-                    _ = interrupt.recv() => {
-                        if interrupted {
-                            // A second Ctrl-C: stop waiting for the connections to end.
-                            std::process::exit(130);
-                        }
+                match showing(&mut display, &mut interrupt, &mut work).await {
+                    Some(outcomes) => break outcomes?,
+                    // A second Ctrl-C: stop waiting for the connections to end.
+                    None if interrupted => std::process::exit(130),
+                    None => {
                         interrupted = true;
                         self.cancel();
                     }
@@ -383,6 +371,23 @@ impl Shared {
             deadline: self.plan.duration.map(|d| start + d),
             count: self.plan.count,
             cancel: self.stop.clone(),
+        }
+    }
+}
+
+/// Waits for `work` while the display goes on; `None` when Ctrl-C comes
+/// first, which leaves `work` where it was.
+async fn showing<T>(
+    display: &mut live::Display,
+    interrupt: &mut Interrupt,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            value = &mut work => return Some(value),
+            _ = display.tick() => {}
+            _ = interrupt.recv() => return None,
         }
     }
 }
@@ -530,11 +535,7 @@ async fn connection(
             match held {
                 Held::Ended(held) => client = held,
                 Held::Lost(error) => {
-                    Live::add(&live.errors, 1);
-                    outcome
-                        .failures
-                        .push(format!("{}{}", report::LOST, reason(&error)));
-                    live.up.store(0, Relaxed);
+                    record_lost(&mut outcome, &live, &error);
                     return outcome;
                 }
                 Held::NotReconnected => return outcome,
@@ -546,15 +547,19 @@ async fn connection(
         Ok(()) => {
             let _ = Box::pin(client.end(Ending::Disconnect)).await;
         }
-        Err(error) => {
-            Live::add(&live.errors, 1);
-            outcome
-                .failures
-                .push(format!("{}{}", report::LOST, reason(&error)));
-        }
+        Err(error) => record_lost(&mut outcome, &live, &error),
     }
     live.up.store(0, Relaxed);
     outcome
+}
+
+/// Counts a connection that was up and was lost.
+fn record_lost(outcome: &mut Outcome, live: &Live, error: &anyhow::Error) {
+    Live::add(&live.errors, 1);
+    outcome
+        .failures
+        .push(format!("{}{}", report::LOST, reason(error)));
+    live.up.store(0, Relaxed);
 }
 
 /// Who a connection is: its client id, and the local address it connects from.
@@ -692,8 +697,8 @@ async fn lost(client: &mut Client) -> crate::client::ClientError {
     }
 }
 
-/// A failure as the report groups it: the error's own words, without the
-/// parts that differ from one connection to the next.
+/// A failure as the report groups it: the error and its causes on one line,
+/// as mqtk prints errors.
 fn reason(error: &anyhow::Error) -> String {
     format!("{error:#}")
 }
@@ -701,6 +706,7 @@ fn reason(error: &anyhow::Error) -> String {
 /// Adds up what every connection did, and works out what was lost.
 fn totals(plan: &Plan, outcomes: &[Outcome]) -> Totals {
     let mut totals = Totals::default();
+    let mut unique = 0;
     for outcome in outcomes {
         totals.attempted += outcome.attempts;
         totals.connected += outcome.connected;
@@ -712,22 +718,17 @@ fn totals(plan: &Plan, outcomes: &[Outcome]) -> Totals {
         totals.rejected += outcome.published.rejected;
         totals.sent_in_warmup += outcome.published.in_warmup;
         let received = &outcome.received;
-        totals.bytes_received += received.bytes;
         totals.received_measured += received.measured;
         totals.bytes_measured += received.measured_bytes;
         totals.last_arrival_ns = totals.last_arrival_ns.max(received.last_ns);
         totals.received += received.foreign;
         for track in received.tracks.values() {
+            unique += track.unique;
             totals.received += track.unique + track.duplicates;
             totals.duplicates += track.duplicates;
             totals.reordered += track.reordered;
         }
     }
-    let unique: u64 = outcomes
-        .iter()
-        .flat_map(|o| o.received.tracks.values())
-        .map(|t| t.unique)
-        .sum();
     totals.expected = expected_deliveries(plan, outcomes);
     totals.lost = totals
         .expected

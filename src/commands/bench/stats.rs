@@ -261,7 +261,6 @@ pub struct Received {
     pub tracks: HashMap<u32, Track>,
     /// Messages without a bench header, or retained ones from an earlier run.
     pub foreign: u64,
-    pub bytes: u64,
     /// Messages and payload bytes that arrived after the warm-up.
     pub measured: u64,
     pub measured_bytes: u64,
@@ -283,7 +282,6 @@ pub struct Totals {
     /// Sent during the warm-up.
     pub sent_in_warmup: u64,
     pub received: u64,
-    pub bytes_received: u64,
     /// Received after the warm-up: what the receive rates are made of.
     pub received_measured: u64,
     pub bytes_measured: u64,

@@ -61,7 +61,6 @@ impl Tally<'_> {
         let received = &mut *self.received;
         Live::add(&self.live.received, 1);
         let bytes = message.payload.len() as u64;
-        received.bytes += bytes;
         if now_ns >= self.measured_from_ns {
             received.measured += 1;
             received.measured_bytes += bytes;
