@@ -411,6 +411,50 @@ fn no_pingresp_within_the_keep_alive_is_a_lost_connection() {
     assert!(started.elapsed() < Duration::from_secs(8));
 }
 
+/// Keep alive counts from the last packet the client sent (MQTT 5.0 §3.1.2.10): a client
+/// that keeps answering sends no PINGREQ however long that lasts, and one keep alive after
+/// it falls silent, it sends one.
+#[test]
+fn pingreq_follows_the_last_packet_sent_by_one_keep_alive() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        let subscribe = read_packet(&mut s);
+        // SUBACK, QoS 1 granted
+        send(
+            &mut s,
+            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x01],
+        );
+        // 2.4 s of QoS 1 messages, each answered by a PUBACK: longer than two keep alives.
+        let mut last_answer = Instant::now();
+        for id in 1..=6 {
+            // topic "t", packet id, no properties, payload "!"
+            send(
+                &mut s,
+                &[0x32, 0x07, 0x00, 0x01, b't', 0x00, id, 0x00, b'!'],
+            );
+            let answer = read_packet(&mut s);
+            assert_eq!(answer[0], 0x40, "a PUBACK, not a PINGREQ: {answer:02x?}");
+            last_answer = Instant::now();
+            std::thread::sleep(Duration::from_millis(400));
+        }
+        assert_eq!(read_packet(&mut s), [0xC0, 0x00], "a PINGREQ");
+        let waited = last_answer.elapsed();
+        assert!(
+            waited > Duration::from_millis(800) && waited < Duration::from_secs(3),
+            "the PINGREQ came {waited:?} after the last PUBACK, for a keep alive of 1 s"
+        );
+        send(&mut s, &[0xD0, 0x00]);
+        // The seventh message ends the subscriber (-C 7): QoS 0, topic "t", payload "!"
+        send(&mut s, &[0x30, 0x05, 0x00, 0x01, b't', 0x00, b'!']);
+        assert_eq!(read_packet(&mut s), DISCONNECT);
+    });
+    let output = run(&peer, &["sub", "-t", "t", "-q", "1", "-k", "1", "-C", "7"]);
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(output.stdout, b"!\n".repeat(7));
+}
+
 #[test]
 fn the_server_keep_alive_replaces_ours() {
     let peer = FakePeer::start(|mut s| {

@@ -29,9 +29,10 @@ mod transport;
 
 use std::collections::VecDeque;
 use std::io;
+use std::pin::Pin;
 use std::time::Duration;
 
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use crate::codec::{
     Ack, AckKind, ConnAck, Disconnect, Packet, Properties, Protocol, Publish, QoS, ReasonCode,
@@ -138,6 +139,10 @@ pub struct Client {
     last_sent: Instant,
     /// When a PINGREQ went out with no packet received since.
     ping_sent: Option<Instant>,
+    /// Wakes the client for keep alive. It is set once and moved only when it
+    /// fires early, not at every packet: a busy connection would otherwise
+    /// register a new timer for every read and write.
+    keep_alive_timer: Option<Pin<Box<Sleep>>>,
     /// How long to wait for a SUBACK or UNSUBACK.
     response_timeout: Duration,
     /// An error found while decoding without I/O, returned by the next call
@@ -174,6 +179,7 @@ impl Client {
             client_id,
             last_sent: Instant::now(),
             ping_sent: None,
+            keep_alive_timer: None,
             response_timeout: options.response_timeout,
             failure: None,
             peak_queued_events: 0,
@@ -526,17 +532,25 @@ impl Client {
         if let Some(packet) = self.conn.decode()? {
             return self.handle(packet);
         }
-        let keep_alive = self.limits.keep_alive;
-        if keep_alive == 0 {
+        let Some(deadline) = self.keep_alive_deadline() else {
             return self.conn.transfer(until_written).await;
+        };
+        let timer = self
+            .keep_alive_timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if timer.deadline() > deadline {
+            timer.as_mut().reset(deadline);
         }
-        let interval = Duration::from_secs(u64::from(keep_alive));
-        let deadline = self.ping_sent.unwrap_or(self.last_sent) + interval;
         tokio::select! {
             result = self.conn.transfer(until_written) => result,
-            _ = tokio::time::sleep_until(deadline) => {
+            _ = timer.as_mut() => {
+                if timer.deadline() < deadline {
+                    // Packets went out since the timer was set: wait on.
+                    timer.as_mut().reset(deadline);
+                    return Ok(());
+                }
                 if self.ping_sent.is_some() {
-                    return Err(ClientError::KeepAliveTimeout(keep_alive));
+                    return Err(ClientError::KeepAliveTimeout(self.limits.keep_alive));
                 }
                 // Idle for a keep-alive interval: give back what busier times took.
                 if self.events.is_empty() {
@@ -546,6 +560,14 @@ impl Client {
                 self.ping()
             }
         }
+    }
+
+    /// When keep alive next needs the client: a PINGREQ is due one interval
+    /// after the last packet sent, and its PINGRESP one interval after it.
+    /// `None` when keep alive is off.
+    fn keep_alive_deadline(&self) -> Option<Instant> {
+        let interval = Duration::from_secs(u64::from(self.limits.keep_alive));
+        (!interval.is_zero()).then(|| self.ping_sent.unwrap_or(self.last_sent) + interval)
     }
 
     fn emit(&mut self, event: Event) {

@@ -103,6 +103,11 @@ pub async fn publish(
         username: plan.username(),
     };
     let mut unsent = 0;
+    // Made once and reset, not made for every message: each new timer or
+    // cancellation waiter takes a lock to register and another to drop.
+    let pace = tokio::time::sleep_until(Instant::now());
+    let overdue = stop.wait_overdue();
+    tokio::pin!(pace, overdue);
     loop {
         let now = Instant::now();
         let due = schedule.due();
@@ -114,10 +119,14 @@ pub async fn publish(
         let window_full = plan.qos != QoS::AtMostOnce && !client.has_room();
         if early.is_some() || window_full {
             write_queued(client, &mut unsent, done, live).await?;
+            if let Some(early) = early {
+                pace.as_mut().reset(early);
+            }
             tokio::select! {
-                _ = tokio::time::sleep_until(early.unwrap_or(now)), if early.is_some() && !window_full => {}
+                _ = &mut pace, if early.is_some() && !window_full => {}
                 event = client.next_event() => count_ack(&event?, done, live),
-                _ = stop.wait_overdue() => {}
+                // Once overdue, `reached` ends the loop before this runs again.
+                _ = &mut overdue => {}
             }
             continue;
         }
