@@ -20,8 +20,8 @@ use std::path::Path;
 
 use bytes::{Bytes, BytesMut};
 use mqtk::codec::{
-    encode, Ack, AckKind, Auth, ConnAck, Connect, Disconnect, Packet, Properties, Protocol,
-    Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe, Subscription, UnsubAck,
+    encode, Ack, AckKind, Auth, ConnAck, Connect, Disconnect, Packet, Properties, PropertyValues,
+    Protocol, Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe, Subscription, UnsubAck,
     Unsubscribe, Will,
 };
 
@@ -146,7 +146,7 @@ fn connects() -> Vec<Seed> {
             seeds.push(seed(name, protocol, Packet::Connect(Box::new(packet))));
         }
     }
-    let properties = Properties {
+    let properties: Properties = PropertyValues {
         session_expiry_interval: Some(3600),
         receive_maximum: Some(20),
         maximum_packet_size: Some(65_536),
@@ -156,9 +156,10 @@ fn connects() -> Vec<Seed> {
         user_properties: user_properties(&[("site", "lab"), ("site", "roof")]),
         authentication_method: Some("SCRAM-SHA-1".into()),
         authentication_data: Some(Bytes::from_static(b"client-first")),
-        ..Properties::default()
-    };
-    let will_properties = Properties {
+        ..PropertyValues::default()
+    }
+    .into();
+    let will_properties: Properties = PropertyValues {
         will_delay_interval: Some(30),
         payload_format_indicator: Some(true),
         message_expiry_interval: Some(600),
@@ -166,8 +167,9 @@ fn connects() -> Vec<Seed> {
         response_topic: Some("dev/1/reply".into()),
         correlation_data: Some(Bytes::from_static(b"c1")),
         user_properties: user_properties(&[("cause", "power")]),
-        ..Properties::default()
-    };
+        ..PropertyValues::default()
+    }
+    .into();
     seeds.extend([
         seed(
             "connect-properties-v5",
@@ -187,10 +189,11 @@ fn connects() -> Vec<Seed> {
                 }),
                 username: Some("user".into()),
                 password: Some(Bytes::from_static(b"secret")),
-                properties: Properties {
+                properties: PropertyValues {
                     user_properties: user_properties(&[("site", "lab")]),
-                    ..Properties::default()
-                },
+                    ..PropertyValues::default()
+                }
+                .into(),
                 ..connect(Protocol::V5)
             })),
         ),
@@ -215,7 +218,7 @@ fn connacks() -> Vec<Seed> {
         })
     };
     let none = Properties::default;
-    let everything = Properties {
+    let everything: Properties = PropertyValues {
         session_expiry_interval: Some(120),
         receive_maximum: Some(100),
         maximum_qos: Some(QoS::AtLeastOnce),
@@ -233,12 +236,14 @@ fn connacks() -> Vec<Seed> {
         server_reference: Some("other.example".into()),
         authentication_method: Some("SCRAM-SHA-1".into()),
         authentication_data: Some(Bytes::from_static(b"server-final")),
-        ..Properties::default()
-    };
-    let refused = Properties {
+        ..PropertyValues::default()
+    }
+    .into();
+    let refused: Properties = PropertyValues {
         reason_string: Some("bad credentials".into()),
-        ..Properties::default()
-    };
+        ..PropertyValues::default()
+    }
+    .into();
     vec![
         seed(
             "connack-v311",
@@ -317,7 +322,7 @@ fn publishes() -> Vec<Seed> {
             seeds.push(seed(name, protocol, Packet::Publish(packet)));
         }
     }
-    let properties = Properties {
+    let properties: Properties = PropertyValues {
         payload_format_indicator: Some(true),
         message_expiry_interval: Some(60),
         content_type: Some("text/plain".into()),
@@ -326,8 +331,9 @@ fn publishes() -> Vec<Seed> {
         subscription_identifiers: vec![3, 9],
         topic_alias: Some(4),
         user_properties: user_properties(&[("unit", "C"), ("unit", "F")]),
-        ..Properties::default()
-    };
+        ..PropertyValues::default()
+    }
+    .into();
     for (qos, packet_id) in [
         (QoS::AtMostOnce, 0),
         (QoS::AtLeastOnce, 5),
@@ -343,10 +349,11 @@ fn publishes() -> Vec<Seed> {
     // An empty topic stands for the one the alias was set to.
     let aliased = Publish {
         topic: "".into(),
-        properties: Properties {
+        properties: PropertyValues {
             topic_alias: Some(4),
-            ..Properties::default()
-        },
+            ..PropertyValues::default()
+        }
+        .into(),
         ..publish(QoS::AtMostOnce, 0)
     };
     seeds.push(seed(
@@ -374,11 +381,12 @@ fn acks() -> Vec<Seed> {
             ..Ack::new(kind, 7)
         };
         let with_properties = Ack {
-            properties: Properties {
+            properties: PropertyValues {
                 reason_string: Some("see the broker log".into()),
                 user_properties: user_properties(&[("trace", "42")]),
-                ..Properties::default()
-            },
+                ..PropertyValues::default()
+            }
+            .into(),
             ..with_reason.clone()
         };
         // Without a reason code an acknowledgement is the same in 3.1.1 and 5.
@@ -452,13 +460,16 @@ fn subscriptions() -> Vec<Seed> {
         },
     ];
     let none = Properties::default;
-    let tagged = || Properties {
+    let tagged = || PropertyValues {
         user_properties: user_properties(&[("client", "seed")]),
-        ..Properties::default()
+        ..PropertyValues::default()
     };
-    let explained = || Properties {
-        reason_string: Some("not for you".into()),
-        ..tagged()
+    let explained = || -> Properties {
+        PropertyValues {
+            reason_string: Some("not for you".into()),
+            ..tagged()
+        }
+        .into()
     };
     let granted = [
         ReasonCode::GRANTED_QOS_1,
@@ -487,10 +498,11 @@ fn subscriptions() -> Vec<Seed> {
             "subscribe-properties-v5",
             Protocol::V5,
             subscribe(
-                Properties {
+                PropertyValues {
                     subscription_identifiers: vec![42],
                     ..tagged()
-                },
+                }
+                .into(),
                 filters(),
             ),
         ),
@@ -513,7 +525,7 @@ fn subscriptions() -> Vec<Seed> {
         seed(
             "unsubscribe-properties-v5",
             Protocol::V5,
-            unsubscribe(tagged()),
+            unsubscribe(tagged().into()),
         ),
         seed("unsuback-v311", Protocol::V311, unsuback(&[], none())),
         seed(
@@ -533,10 +545,10 @@ fn subscriptions() -> Vec<Seed> {
 fn endings() -> Vec<Seed> {
     let disconnect = |reason, properties| Packet::Disconnect(Disconnect { reason, properties });
     let auth = |reason, properties| Packet::Auth(Auth { reason, properties });
-    let method = |data: &'static [u8]| Properties {
+    let method = |data: &'static [u8]| PropertyValues {
         authentication_method: Some("SCRAM-SHA-1".into()),
         authentication_data: Some(Bytes::from_static(data)),
-        ..Properties::default()
+        ..PropertyValues::default()
     };
     let (continue_authentication, re_authenticate) = (ReasonCode(0x18), ReasonCode(0x19));
     vec![
@@ -558,10 +570,11 @@ fn endings() -> Vec<Seed> {
             Protocol::V5,
             disconnect(
                 ReasonCode::SUCCESS,
-                Properties {
+                PropertyValues {
                     session_expiry_interval: Some(120),
-                    ..Properties::default()
-                },
+                    ..PropertyValues::default()
+                }
+                .into(),
             ),
         ),
         seed(
@@ -569,12 +582,13 @@ fn endings() -> Vec<Seed> {
             Protocol::V5,
             disconnect(
                 ReasonCode::SESSION_TAKEN_OVER,
-                Properties {
+                PropertyValues {
                     reason_string: Some("another client took the id".into()),
                     server_reference: Some("other.example".into()),
                     user_properties: user_properties(&[("by", "mqtk-seed-2")]),
-                    ..Properties::default()
-                },
+                    ..PropertyValues::default()
+                }
+                .into(),
             ),
         ),
         seed(
@@ -585,18 +599,19 @@ fn endings() -> Vec<Seed> {
         seed(
             "auth-continue-v5",
             Protocol::V5,
-            auth(continue_authentication, method(b"client-final")),
+            auth(continue_authentication, method(b"client-final").into()),
         ),
         seed(
             "auth-reauthenticate-v5",
             Protocol::V5,
             auth(
                 re_authenticate,
-                Properties {
+                PropertyValues {
                     reason_string: Some("token expires".into()),
                     user_properties: user_properties(&[("step", "1")]),
                     ..method(b"client-first")
-                },
+                }
+                .into(),
             ),
         ),
     ]

@@ -15,8 +15,8 @@ use bytes::{Bytes, BytesMut};
 use mqtk::codec::topic::is_shared;
 use mqtk::codec::{
     decode, encode, frame_len, Ack, AckKind, Auth, ConnAck, Connect, Disconnect, Error, Packet,
-    Properties, Protocol, Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe,
-    Subscription, UnsubAck, Unsubscribe, Will, MAX_PACKET_SIZE, MAX_REMAINING_LENGTH,
+    Properties, PropertyValues, Protocol, Publish, QoS, ReasonCode, RetainHandling, SubAck,
+    Subscribe, Subscription, UnsubAck, Unsubscribe, Will, MAX_PACKET_SIZE, MAX_REMAINING_LENGTH,
 };
 use proptest::collection::vec;
 use proptest::option::weighted;
@@ -189,34 +189,37 @@ fn any_properties_strategy() -> BoxedStrategy<Properties> {
         vec((text_strategy(), text_strategy()), 0..3),
     );
     (message, session, limits)
-        .prop_map(|(message, session, limits)| Properties {
-            payload_format_indicator: message.0,
-            message_expiry_interval: message.1,
-            content_type: message.2,
-            response_topic: message.3,
-            correlation_data: message.4,
-            will_delay_interval: message.5,
-            topic_alias: message.6,
-            subscription_identifiers: message.7,
-            session_expiry_interval: session.0,
-            assigned_client_identifier: session.1,
-            server_keep_alive: session.2,
-            authentication_method: session.3,
-            authentication_data: session.4,
-            request_problem_information: session.5,
-            request_response_information: session.6,
-            response_information: session.7,
-            server_reference: session.8,
-            reason_string: session.9,
-            receive_maximum: limits.0,
-            topic_alias_maximum: limits.1,
-            maximum_qos: limits.2,
-            retain_available: limits.3,
-            maximum_packet_size: limits.4,
-            wildcard_subscription_available: limits.5,
-            subscription_identifier_available: limits.6,
-            shared_subscription_available: limits.7,
-            user_properties: limits.8,
+        .prop_map(|(message, session, limits)| {
+            PropertyValues {
+                payload_format_indicator: message.0,
+                message_expiry_interval: message.1,
+                content_type: message.2,
+                response_topic: message.3,
+                correlation_data: message.4,
+                will_delay_interval: message.5,
+                topic_alias: message.6,
+                subscription_identifiers: message.7,
+                session_expiry_interval: session.0,
+                assigned_client_identifier: session.1,
+                server_keep_alive: session.2,
+                authentication_method: session.3,
+                authentication_data: session.4,
+                request_problem_information: session.5,
+                request_response_information: session.6,
+                response_information: session.7,
+                server_reference: session.8,
+                reason_string: session.9,
+                receive_maximum: limits.0,
+                topic_alias_maximum: limits.1,
+                maximum_qos: limits.2,
+                retain_available: limits.3,
+                maximum_packet_size: limits.4,
+                wildcard_subscription_available: limits.5,
+                subscription_identifier_available: limits.6,
+                shared_subscription_available: limits.7,
+                user_properties: limits.8,
+            }
+            .into()
         })
         .boxed()
 }

@@ -634,7 +634,7 @@ impl Client {
             Packet::Disconnect(disconnect) => {
                 return Err(ClientError::Disconnected {
                     reason: disconnect.reason,
-                    reason_string: disconnect.properties.reason_string,
+                    reason_string: disconnect.properties.into_values().reason_string,
                 })
             }
             other @ (Packet::Connect(_)

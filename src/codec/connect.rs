@@ -269,6 +269,7 @@ mod tests {
     use super::super::testing::*;
     use super::super::Packet;
     use super::*;
+    use crate::codec::PropertyValues;
 
     #[rustfmt::skip]
     const CONNECT_V311: &[u8] = &[
@@ -358,18 +359,20 @@ mod tests {
             client_id: String::new(),
             will: Some(Will {
                 topic: "w".into(),
-                properties: Properties {
+                properties: PropertyValues {
                     will_delay_interval: Some(5),
-                    ..Properties::default()
-                },
+                    ..PropertyValues::default()
+                }
+                .into(),
                 ..Will::default()
             }),
             username: None,
             password: None,
-            properties: Properties {
+            properties: PropertyValues {
                 session_expiry_interval: Some(3600),
-                ..Properties::default()
-            },
+                ..PropertyValues::default()
+            }
+            .into(),
         };
         let packet = Packet::Connect(Box::new(connect));
         assert_eq!(encode_bytes(&packet, Protocol::V5), bytes);
@@ -434,12 +437,13 @@ mod tests {
         let expected = Packet::ConnAck(ConnAck {
             session_present: false,
             reason: ReasonCode::SUCCESS,
-            properties: Properties {
+            properties: PropertyValues {
                 receive_maximum: Some(10),
                 maximum_qos: Some(QoS::AtLeastOnce),
                 retain_available: Some(false),
-                ..Properties::default()
-            },
+                ..PropertyValues::default()
+            }
+            .into(),
         });
         assert_eq!(decode_one(&bytes, Protocol::V5).unwrap(), expected);
         assert_eq!(encode_bytes(&expected, Protocol::V5), bytes);

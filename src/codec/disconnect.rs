@@ -126,6 +126,7 @@ mod tests {
     use super::super::testing::*;
     use super::super::{decode, encode, Packet, MAX_PACKET_SIZE};
     use super::*;
+    use crate::codec::PropertyValues;
 
     #[test]
     fn disconnect_forms() {
@@ -146,10 +147,11 @@ mod tests {
         ];
         let shutdown = Packet::Disconnect(Disconnect {
             reason: ReasonCode(0x8B),
-            properties: Properties {
+            properties: PropertyValues {
                 session_expiry_interval: Some(0),
-                ..Properties::default()
-            },
+                ..PropertyValues::default()
+            }
+            .into(),
         });
         round_trip(&shutdown, Protocol::V5, &bytes);
         // 0x84 is a CONNACK code only
@@ -178,10 +180,11 @@ mod tests {
         ];
         let auth = Packet::Auth(Auth {
             reason: ReasonCode(0x18),
-            properties: Properties {
+            properties: PropertyValues {
                 authentication_method: Some("krb".into()),
-                ..Properties::default()
-            },
+                ..PropertyValues::default()
+            }
+            .into(),
         });
         round_trip(&auth, Protocol::V5, &bytes);
         assert!(decode(

@@ -54,7 +54,7 @@ pub use ack::{Ack, AckKind};
 pub use bytestring::ByteString;
 pub use connect::{ConnAck, Connect, Will};
 pub use disconnect::{Auth, Disconnect};
-pub use properties::Properties;
+pub use properties::{Properties, PropertyValues};
 pub use publish::Publish;
 pub use reason::ReasonCode;
 pub use subscribe::{RetainHandling, SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe};

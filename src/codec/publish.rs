@@ -120,6 +120,7 @@ mod tests {
     use super::super::testing::*;
     use super::super::{decode, encode, Packet, MAX_PACKET_SIZE};
     use super::*;
+    use crate::codec::PropertyValues;
 
     #[test]
     fn qos0_publish_v311() {
@@ -155,11 +156,12 @@ mod tests {
             qos: QoS::ExactlyOnce,
             topic: "t".into(),
             packet_id: 7,
-            properties: Properties {
+            properties: PropertyValues {
                 payload_format_indicator: Some(true),
                 topic_alias: Some(2),
-                ..Properties::default()
-            },
+                ..PropertyValues::default()
+            }
+            .into(),
             payload: Bytes::from_static(b"x"),
             ..Publish::default()
         };

@@ -358,6 +358,7 @@ mod tests {
     use super::super::testing::*;
     use super::super::{encode, Packet};
     use super::*;
+    use crate::codec::PropertyValues;
 
     #[test]
     fn subscribe_v311() {
@@ -398,10 +399,11 @@ mod tests {
                 retain_as_published: true,
                 retain_handling: RetainHandling::Never,
             }],
-            properties: Properties {
+            properties: PropertyValues {
                 subscription_identifiers: vec![5],
-                ..Properties::default()
-            },
+                ..PropertyValues::default()
+            }
+            .into(),
         });
         round_trip(&packet, Protocol::V5, &bytes);
     }

@@ -9,6 +9,7 @@ pub mod publish;
 pub mod subscribe;
 pub mod will;
 
+use crate::codec::PropertyValues;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -432,13 +433,14 @@ fn will(connection: &ConnectionArgs) -> anyhow::Result<Option<Will>> {
         return Ok(None);
     };
     check_topic_name(topic, "--will-topic")?;
-    let properties = Properties {
+    let properties: Properties = PropertyValues {
         will_delay_interval: args.will_delay,
         message_expiry_interval: args.will_message_expiry,
         content_type: args.will_content_type.clone(),
         user_properties: args.will_user_properties.clone(),
-        ..Properties::default()
-    };
+        ..PropertyValues::default()
+    }
+    .into();
     Ok(Some(Will {
         topic: topic.clone(),
         payload: Bytes::from(args.will_payload.clone().unwrap_or_default()),
@@ -453,15 +455,16 @@ pub fn message_properties(args: &MessagePropertyArgs) -> anyhow::Result<Properti
     if let Some(topic) = &args.response_topic {
         check_topic_name(topic, "--response-topic")?;
     }
-    Ok(Properties {
+    Ok(PropertyValues {
         user_properties: args.user_properties.clone(),
         content_type: args.content_type.clone(),
         message_expiry_interval: args.message_expiry,
         response_topic: args.response_topic.clone(),
         correlation_data: args.correlation_data.clone().map(Bytes::from),
         payload_format_indicator: args.payload_format.map(|f| f == PayloadFormat::Utf8),
-        ..Properties::default()
-    })
+        ..PropertyValues::default()
+    }
+    .into())
 }
 
 /// Ten random alphanumerics for a client identifier: std's hasher keys are

@@ -529,6 +529,7 @@ fn end_name(end: End) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::PropertyValues;
 
     fn will(delay: Option<u32>) -> Will {
         Will {
@@ -536,10 +537,11 @@ mod tests {
             payload: "gone".into(),
             qos: QoS::AtLeastOnce,
             retain: false,
-            properties: Properties {
+            properties: PropertyValues {
                 will_delay_interval: delay,
-                ..Properties::default()
-            },
+                ..PropertyValues::default()
+            }
+            .into(),
         }
     }
 

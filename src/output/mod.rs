@@ -215,13 +215,14 @@ impl Printer {
 /// Messages and printers shared by the tests of every output module.
 #[cfg(test)]
 mod test_support {
+    use crate::codec::PropertyValues;
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use bytes::Bytes;
     use jiff::tz::TimeZone;
 
     use super::{Printer, Style, Template};
-    use crate::codec::{Properties, Publish, QoS};
+    use crate::codec::{Publish, QoS};
 
     /// 2025-11-25T13:04:05.123456789Z
     pub(super) fn at() -> SystemTime {
@@ -242,7 +243,7 @@ mod test_support {
             qos: QoS::AtLeastOnce,
             retain: true,
             packet_id: 7,
-            properties: Properties {
+            properties: PropertyValues {
                 payload_format_indicator: Some(true),
                 message_expiry_interval: Some(60),
                 content_type: Some("text/plain".into()),
@@ -251,8 +252,9 @@ mod test_support {
                 topic_alias: Some(4),
                 subscription_identifiers: vec![3, 9],
                 user_properties: vec![("a".into(), "1".into()), ("a".into(), "2".into())],
-                ..Properties::default()
-            },
+                ..PropertyValues::default()
+            }
+            .into(),
             ..message("house/kitchen", b"21.5")
         }
     }

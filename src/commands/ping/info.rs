@@ -355,6 +355,7 @@ fn keep_alive(k: u16) -> (Value, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::PropertyValues;
     use crate::codec::{Properties, ReasonCode};
 
     const ASKED: Asked<'static> = Asked {
@@ -404,13 +405,14 @@ mod tests {
 
     #[test]
     fn sent_properties_are_marked_sent_and_the_server_keep_alive_replaces_ours() {
-        let properties = Properties {
+        let properties: Properties = PropertyValues {
             receive_maximum: Some(10),
             server_keep_alive: Some(5),
             maximum_qos: Some(QoS::AtLeastOnce),
             user_properties: vec![("a".into(), "1".into()), ("b".into(), "2".into())],
-            ..Properties::default()
-        };
+            ..PropertyValues::default()
+        }
+        .into();
         let info = Info::new(Protocol::V5, &connack(properties), ASKED);
         let text = info.text();
         assert!(
