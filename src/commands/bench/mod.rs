@@ -132,6 +132,9 @@ struct Shared {
     stop: CancellationToken,
     /// Ends subscribers, once what was published had time to arrive.
     stop_receiving: CancellationToken,
+    /// Ends idle connections: at the deadline, or Ctrl-C. One timer for all of
+    /// them, not one each, which would be a tenth of what one holds.
+    stop_holding: CancellationToken,
     samples: mpsc::UnboundedSender<(Series, Vec<u64>)>,
 }
 
@@ -203,6 +206,7 @@ impl Bench {
             start: start_rx,
             stop: CancellationToken::new(),
             stop_receiving: CancellationToken::new(),
+            stop_holding: CancellationToken::new(),
             samples,
         };
         Bench {
@@ -300,7 +304,17 @@ impl Bench {
                 if senders.is_empty() {
                     shared.deadline(start).wait().await;
                 }
-                let mut outcomes = join(senders).await?;
+                let holding = tokio::spawn({
+                    let stop = shared.deadline(start);
+                    let stop_holding = shared.stop_holding.clone();
+                    async move {
+                        stop.wait().await;
+                        stop_holding.cancel();
+                    }
+                });
+                let outcomes = join(senders).await;
+                holding.abort();
+                let mut outcomes = outcomes?;
                 // The load ends at its deadline; publishers that end later
                 // only waited for acknowledgements (or caught up, briefly).
                 let ended = Instant::now();
@@ -361,6 +375,7 @@ impl Bench {
     fn cancel(&self) {
         self.shared.stop.cancel();
         self.shared.stop_receiving.cancel();
+        self.shared.stop_holding.cancel();
     }
 }
 
@@ -521,17 +536,7 @@ async fn connection(
             .map_err(Into::into)
         }
         Role::Idle => {
-            let stop = shared.deadline(start);
-            let held = hold(
-                &shared,
-                &stop,
-                client,
-                &me,
-                &mut outcome,
-                &mut connects,
-                &live,
-            )
-            .await;
+            let held = hold(&shared, client, &me, &mut outcome, &mut connects, &live).await;
             match held {
                 Held::Ended(held) => client = held,
                 Held::Lost(error) => {
@@ -660,7 +665,6 @@ enum Held {
 /// --churn, disconnects and connects again every so often.
 async fn hold(
     shared: &Shared,
-    stop: &Stop,
     mut client: Box<Client>,
     me: &Endpoint,
     outcome: &mut Outcome,
@@ -675,7 +679,7 @@ async fn hold(
             }
         };
         tokio::select! {
-            _ = stop.wait() => return Held::Ended(client),
+            _ = shared.stop_holding.cancelled() => return Held::Ended(client),
             _ = churn => {}
             error = lost(&mut client) => return Held::Lost(error.into()),
         }
