@@ -25,9 +25,16 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
-    // One thread serves one connection best; bench spreads many over all cores.
-    let mut builder = match cli.command {
-        Command::Bench(_) => tokio::runtime::Builder::new_multi_thread(),
+    // One thread serves one connection best; bench spreads many over all cores,
+    // or over --threads.
+    let mut builder = match &cli.command {
+        Command::Bench(args) => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            if let Some(threads) = args.threads {
+                builder.worker_threads(threads.into());
+            }
+            builder
+        }
         _ => tokio::runtime::Builder::new_current_thread(),
     };
     let runtime = match builder.enable_all().build() {

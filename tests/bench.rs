@@ -95,8 +95,21 @@ fn a_paced_publisher_load_is_counted_as_an_independent_subscriber_counts_it() {
         let prefix = unique_topic("bench-pub");
         let topic = format!("{prefix}/%i/%s");
         let witness = witness(broker, &prefix, "1");
+        // On one worker thread, as a light paced load runs cheapest.
         let args = [
-            "pub", "-c", "3", "-R", "300", "-d", "1s", "-q", "1", "-t", &topic,
+            "pub",
+            "-c",
+            "3",
+            "-R",
+            "300",
+            "-d",
+            "1s",
+            "-q",
+            "1",
+            "-t",
+            &topic,
+            "--threads",
+            "1",
         ];
         let (output, report) = bench(broker, &args);
         let what = format!("{}: bench pub -R 300", broker.name);
@@ -106,6 +119,7 @@ fn a_paced_publisher_load_is_counted_as_an_independent_subscriber_counts_it() {
         assert!((295..=300).contains(&sent), "{what}: {report:#}");
         assert_eq!(count(&report, "messages", "acknowledged"), sent, "{what}");
         assert_eq!(report["settings"]["pace"]["rate"], 300.0, "{what}");
+        assert_eq!(report["generator"]["cores"], 1, "{what}: --threads 1");
         assert_eq!(
             witnessed(witness),
             sent,

@@ -84,6 +84,8 @@ pub struct Plan {
     pub connect_rate: Option<f64>,
     /// How often a connect that could not reach the broker is tried again.
     pub connect_retries: u32,
+    /// The runtime's worker threads, when not one per core.
+    pub threads: Option<u16>,
     pub churn: Option<Duration>,
     /// What every connection shares; the client id is filled in per connection.
     pub options: Options,
@@ -238,6 +240,7 @@ impl Plan {
             warmup: args.warmup,
             connect_rate: args.connect_rate,
             connect_retries: args.connect_retries,
+            threads: args.threads,
             churn: args.churn,
             options,
             client_ids,

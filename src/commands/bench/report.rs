@@ -66,11 +66,13 @@ pub struct Report {
 impl Report {
     pub fn new(plan: Plan, totals: Totals, histograms: Histograms, timing: Timing) -> Report {
         Report {
-            plan,
             totals,
             histograms,
             timing,
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cores: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(plan.threads.map_or(usize::MAX, usize::from)),
+            plan,
         }
     }
 
@@ -161,9 +163,9 @@ impl Report {
         if let Some(share) = self.cpu_share() {
             if share > SATURATED {
                 warnings.push(format!(
-                    "mqtk used {:.0}% of {} cores: the figures may measure mqtk, not the broker",
+                    "mqtk used {:.0}% of {}: the figures may measure mqtk, not the broker",
                     share * 100.0,
-                    self.cores
+                    cores(self.cores as u64)
                 ));
             }
         }
@@ -404,10 +406,10 @@ pub fn print(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
     {
         writeln!(
             out,
-            "  {:<12} mqtk used {cpu:.2} CPU-seconds, {:.0}% of {} cores",
+            "  {:<12} mqtk used {cpu:.2} CPU-seconds, {:.0}% of {}",
             "Generator",
             share * 100.0,
-            generator["cores"]
+            cores(generator["cores"].as_u64().unwrap_or(0))
         )?;
     }
     for warning in generator["warnings"].as_array().into_iter().flatten() {
@@ -520,6 +522,15 @@ pub fn cpu_time() -> Option<Duration> {
 #[cfg(not(unix))]
 pub fn cpu_time() -> Option<Duration> {
     None
+}
+
+/// "1 core", "2 cores": what the generator's CPU share is of.
+fn cores(n: u64) -> String {
+    if n == 1 {
+        "1 core".into()
+    } else {
+        format!("{n} cores")
+    }
 }
 
 #[cfg(test)]
