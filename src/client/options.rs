@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::transport::Route;
-use crate::codec::{Connect, Properties, Protocol, Will};
+use crate::codec::{Connect, Properties, PropertyValues, Protocol, Will};
 
 /// How to reach the broker and what to ask of it. Plain settings: the client
 /// knows nothing of command-line flags.
@@ -79,12 +79,18 @@ impl Default for Options {
 /// The CONNECT that `options` ask for, in `protocol`.
 pub(super) fn connect_packet(options: &Options, protocol: Protocol) -> Connect {
     let v5 = protocol.is_v5();
-    let mut properties = Properties::default();
-    if v5 {
-        properties.session_expiry_interval = options.session_expiry.filter(|&s| s > 0);
-        properties.topic_alias_maximum = Some(options.topic_alias_maximum).filter(|&m| m > 0);
-        properties.user_properties = options.user_properties.clone();
-    }
+    // Built whole, so that a CONNECT without properties boxes none.
+    let properties = if v5 {
+        PropertyValues {
+            session_expiry_interval: options.session_expiry.filter(|&s| s > 0),
+            topic_alias_maximum: Some(options.topic_alias_maximum).filter(|&m| m > 0),
+            user_properties: options.user_properties.clone(),
+            ..PropertyValues::default()
+        }
+        .into()
+    } else {
+        Properties::default()
+    };
     let will = options.will.clone().map(|mut will| {
         if !v5 {
             will.properties = Properties::default();

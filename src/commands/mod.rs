@@ -9,7 +9,6 @@ pub mod publish;
 pub mod subscribe;
 pub mod will;
 
-use crate::codec::PropertyValues;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -25,7 +24,7 @@ use crate::client::{
     verdict, warn, BrokerUrl, Client, ClientError, Ending, Options, Proxy, Route, Scheme,
     TlsOptions, TlsVersion, WebSocketOptions, DEFAULT_WEBSOCKET_PATH,
 };
-use crate::codec::{topic, ByteString, Properties, Protocol, Publish, QoS, Will};
+use crate::codec::{topic, ByteString, Properties, PropertyValues, Protocol, Publish, QoS, Will};
 
 /// A mistake on the command line found after parsing: exit code 2.
 #[derive(Debug)]

@@ -215,14 +215,13 @@ impl Printer {
 /// Messages and printers shared by the tests of every output module.
 #[cfg(test)]
 mod test_support {
-    use crate::codec::PropertyValues;
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use bytes::Bytes;
     use jiff::tz::TimeZone;
 
     use super::{Printer, Style, Template};
-    use crate::codec::{Publish, QoS};
+    use crate::codec::{PropertyValues, Publish, QoS};
 
     /// 2025-11-25T13:04:05.123456789Z
     pub(super) fn at() -> SystemTime {

@@ -165,7 +165,7 @@ impl Report {
                 warnings.push(format!(
                     "mqtk used {:.0}% of {}: the figures may measure mqtk, not the broker",
                     share * 100.0,
-                    cores(self.cores as u64)
+                    plural(self.cores as u64, "core")
                 ));
             }
         }
@@ -409,7 +409,7 @@ pub fn print(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
             "  {:<12} mqtk used {cpu:.2} CPU-seconds, {:.0}% of {}",
             "Generator",
             share * 100.0,
-            cores(generator["cores"].as_u64().unwrap_or(0))
+            plural(generator["cores"].as_u64().unwrap_or(0), "core")
         )?;
     }
     for warning in generator["warnings"].as_array().into_iter().flatten() {
@@ -522,15 +522,6 @@ pub fn cpu_time() -> Option<Duration> {
 #[cfg(not(unix))]
 pub fn cpu_time() -> Option<Duration> {
     None
-}
-
-/// "1 core", "2 cores": what the generator's CPU share is of.
-fn cores(n: u64) -> String {
-    if n == 1 {
-        "1 core".into()
-    } else {
-        format!("{n} cores")
-    }
 }
 
 #[cfg(test)]
