@@ -145,11 +145,11 @@ fn read_publishes(
     done: &AtomicBool,
 ) -> Result<()> {
     let mut buf = BytesMut::with_capacity(64 * 1024);
+    let mut chunk = vec![0u8; 64 * 1024];
     loop {
-        buf.reserve(64 * 1024);
-        match read_into(stream, &mut buf) {
+        match stream.read(&mut chunk) {
             Ok(0) => return Ok(()),
-            Ok(_) => {}
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
             Err(_) if done.load(Ordering::Relaxed) => return Ok(()),
             Err(e) => return Err(e.into()),
         }
@@ -159,14 +159,6 @@ fn read_publishes(
         }
         received.fetch_add(count, Ordering::Relaxed);
     }
-}
-
-fn read_into(stream: &mut TcpStream, buf: &mut BytesMut) -> std::io::Result<usize> {
-    let len = buf.len();
-    buf.resize(buf.capacity(), 0);
-    let n = stream.read(&mut buf[len..]);
-    buf.truncate(len + *n.as_ref().unwrap_or(&0));
-    n
 }
 
 fn version(text: &str) -> Result<Protocol> {
