@@ -56,6 +56,9 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l response-topic -d 'Top
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l correlation-data -d 'Correlation data sent with a request' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l payload-format -d 'Payload format indicator: bytes (0) or utf8 (1)' -r -f -a "bytes\t'Unspecified bytes (0)'
 utf8\t'UTF-8 text (1)'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l reconnect-retries -d 'Give up after this many failed tries to reconnect in one outage [default: no limit]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l connect-retries -d 'Try the first connection this many more times when the broker cannot be reached' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l max-queued -d 'The most messages read ahead of the broker, while offline or waiting for acknowledgements; beyond, the input waits' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s h -l host -d 'Broker host name or address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
@@ -96,6 +99,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d '
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s r -l retain -d 'Ask the broker to retain the message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s d -l debug -d 'Print every packet sent and received on stderr'
@@ -125,6 +129,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l status -d 'Announce th
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l status-online -d 'The online announcement' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l status-offline -d 'The offline announcement' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l status-qos -d 'QoS of both announcements' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l reconnect-retries -d 'Give up after this many failed tries to reconnect in one outage [default: no limit]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l connect-retries -d 'Try the first connection this many more times when the broker cannot be reached' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s h -l host -d 'Broker host name or address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
@@ -165,13 +171,13 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s E -l exit-after-subscr
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s R -l no-retained -d 'Do not print stale retained messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retained-only -d 'Print only retained messages; exit when the first live one arrives'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l remove-retained -d 'Clear each retained message received'
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s v -l verbose -d 'Print the topic before each payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s N -l no-newline -d 'No newline after each message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l json -d 'One JSON object per message per line, its timestamp in UTC'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pretty -d 'Pretty-print a JSON payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s d -l debug -d 'Print every packet sent and received on stderr'

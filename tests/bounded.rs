@@ -7,7 +7,8 @@ use common::run::{for_each_broker, numbered_lines};
 use common::{brokers, unique_topic, Broker, Version};
 use mqtk::client::{Client, Ending, Options};
 use mqtk::codec::{Protocol, Publish, QoS};
-use mqtk::commands::publish::{publish_lines, settle, Tally};
+use mqtk::commands::publish::{Feed, Publisher};
+use mqtk::commands::reconnect::Policy;
 
 /// Long enough that a queue growing with the input would hold thousands.
 const LINES: usize = 50_000;
@@ -48,14 +49,18 @@ fn stream_lines(broker: &Broker, qos: QoS) {
         .build()
         .expect("a tokio runtime");
     runtime.block_on(async {
-        let mut client = Client::connect(&options).await.expect("connect");
-        let mut tally = Tally::default();
-        publish_lines(&mut client, &template, &input[..], &mut tally, &mut None)
+        let client = Client::connect(&options).await.expect("connect");
+        let policy = Policy {
+            enabled: false,
+            retries: None,
+            connect_retries: 0,
+        };
+        let mut publisher = Publisher::new(client, template, &options, policy, 10_000);
+        publisher
+            .publish_all(Feed::lines(&input[..]))
             .await
-            .expect("publish the lines");
-        settle(&mut client, &mut tally, &mut None)
-            .await
-            .expect("every line acknowledged");
+            .expect("every line published and acknowledged");
+        let (client, tally) = publisher.finish();
         assert_eq!(
             (tally.sent, tally.accepted),
             (LINES as u64, LINES as u64),

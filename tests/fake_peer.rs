@@ -18,6 +18,15 @@ const CONNACK_V5: [u8; 5] = [0x20, 0x03, 0x00, 0x00, 0x00];
 /// DISCONNECT without reason code or properties.
 const DISCONNECT: [u8; 2] = [0xE0, 0x00];
 
+/// The MQTT 5 DISCONNECT of `mqtk pub`, which kept its session only to survive a lost
+/// connection and ends it now: reason 0x00, Session Expiry Interval 0.
+#[rustfmt::skip]
+const DISCONNECT_ENDING_SESSION: [u8; 9] = [
+    0xE0, 0x07,                     // DISCONNECT, remaining length 7
+    0x00,                           // normal disconnection
+    0x05, 0x11, 0x00, 0x00, 0x00, 0x00, // properties: session expiry 0
+];
+
 /// The longest one `mqtk` run may take: every one here ends within seconds, and one that
 /// waits or retries for ever is killed and fails its test instead of hanging the suite.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -231,12 +240,63 @@ fn a_broker_that_vanishes_before_acknowledging_loses_the_message() {
         send(&mut s, &CONNACK_V5);
         read_packet(&mut s); // the PUBLISH, never acknowledged
     });
-    let output = run(&peer, &["pub", "-t", "t", "-m", "x", "-q", "1"]);
+    let output = run(
+        &peer,
+        &["pub", "-t", "t", "-m", "x", "-q", "1", "--no-reconnect"],
+    );
     peer.join();
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
     assert!(err.contains("1 of 1 messages not acknowledged"), "{err}");
     assert!(err.contains("closed the connection"), "{err}");
+}
+
+/// A publisher whose connection is lost before the acknowledgement comes back, resumes its
+/// MQTT 5 session (clean start 0, the session expiry it set) and sends the message again with
+/// DUP; the broker that kept the session acknowledges it, and the clean exit ends the session.
+#[test]
+fn a_lost_publish_goes_out_again_with_dup_in_the_resumed_session() {
+    let peer = FakePeer::start_many(2, |index, mut s| {
+        let connect = read_packet(&mut s);
+        #[rustfmt::skip]
+        let session = [
+            0x05,                           // properties, 5 bytes
+            0x11, 0x00, 0x00, 0x0E, 0x10,   // session expiry 3600
+        ];
+        assert_eq!(
+            connect[12..18],
+            session,
+            "a session that outlives the connection"
+        );
+        let clean_start = connect[9] & 0x02 != 0;
+        if index == 0 {
+            assert!(clean_start, "the first CONNECT starts clean");
+            send(&mut s, &CONNACK_V5);
+            let publish = read_packet(&mut s);
+            assert_eq!(publish[0], 0x32, "PUBLISH QoS 1");
+            // Gone without a word: no PUBACK, no DISCONNECT.
+            return;
+        }
+        assert!(!clean_start, "the second CONNECT resumes the session");
+        send(&mut s, &[0x20, 0x03, 0x01, 0x00, 0x00]); // CONNACK, session present
+        let publish = read_packet(&mut s);
+        assert_eq!(publish[0], 0x3A, "PUBLISH QoS 1 with DUP");
+        assert_eq!(publish[publish.len() - 1], b'x');
+        send(&mut s, &[0x40, 0x02, publish[5], publish[6]]);
+        assert_eq!(read_packet(&mut s), DISCONNECT_ENDING_SESSION);
+    });
+    let output = run(&peer, &["pub", "-t", "t", "-m", "x", "-q", "1", "-V", "5"]);
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("the broker closed the connection; reconnecting in 0.5s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the broker kept the session; 1 sent again"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -252,7 +312,7 @@ fn a_refused_message_fails_and_no_matching_subscribers_does_not() {
             0x40, 0x08, second[5], second[6], 0x87,     // PUBACK: not authorized,
             0x04, 0x1F, 0x00, 0x01, b'!',               // reason string "!"
         ]);
-        assert_eq!(read_packet(&mut s), DISCONNECT);
+        assert_eq!(read_packet(&mut s), DISCONNECT_ENDING_SESSION);
     });
     let output = run_with_input(&peer, &["pub", "-t", "t", "-l", "-q", "1"], b"a\nb\n");
     peer.join();
@@ -307,7 +367,7 @@ fn the_broker_receive_maximum_bounds_messages_in_flight() {
         let third = read_packet(&mut s);
         assert_eq!(third[6], 3);
         send(&mut s, &[0x40, 0x02, 0x00, 0x02, 0x40, 0x02, 0x00, 0x03]);
-        assert_eq!(read_packet(&mut s), DISCONNECT);
+        assert_eq!(read_packet(&mut s), DISCONNECT_ENDING_SESSION);
     });
     let output = run_with_input(&peer, &["pub", "-t", "t", "-l", "-q", "1"], b"a\nb\nc\n");
     peer.join();

@@ -776,6 +776,28 @@ pub struct SessionArgs {
     pub session_expiry: Option<u32>,
 }
 
+/// What a long-running command does when its connection is lost.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Reconnect")]
+pub struct ReconnectArgs {
+    /// Exit on a lost connection instead of reconnecting
+    #[arg(long = "no-reconnect")]
+    pub no_reconnect: bool,
+
+    /// Give up after this many failed tries to reconnect in one outage [default: no limit]
+    #[arg(
+        long = "reconnect-retries",
+        alias = "maximum-reconnect-times",
+        value_name = "COUNT",
+        conflicts_with = "no_reconnect"
+    )]
+    pub reconnect_retries: Option<u32>,
+
+    /// Try the first connection this many more times when the broker cannot be reached
+    #[arg(long = "connect-retries", value_name = "COUNT", default_value_t = 0)]
+    pub connect_retries: u32,
+}
+
 /// How a command ends its connection, to see what the broker does with the will.
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Ending")]
@@ -928,6 +950,19 @@ pub struct PubArgs {
     pub properties: MessagePropertyArgs,
 
     #[command(flatten)]
+    pub reconnect: ReconnectArgs,
+
+    /// The most messages read ahead of the broker, while offline or waiting for acknowledgements; beyond, the input waits
+    #[arg(
+        long = "max-queued",
+        value_name = "COUNT",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u32).range(1..),
+        help_heading = "Reconnect"
+    )]
+    pub max_queued: u32,
+
+    #[command(flatten)]
     pub session: SessionArgs,
 
     #[command(flatten)]
@@ -1075,10 +1110,6 @@ pub struct SubArgs {
     #[arg(long = "remove-retained", help_heading = "Ending")]
     pub remove_retained: bool,
 
-    /// Exit on a lost connection instead of reconnecting
-    #[arg(long = "no-reconnect", help_heading = "Ending")]
-    pub no_reconnect: bool,
-
     /// Print the topic before each payload
     #[arg(short = 'v', long, help_heading = "Output")]
     pub verbose: bool,
@@ -1113,6 +1144,9 @@ pub struct SubArgs {
 
     #[command(flatten)]
     pub status: StatusArgs,
+
+    #[command(flatten)]
+    pub reconnect: ReconnectArgs,
 
     #[command(flatten)]
     pub session: SessionArgs,

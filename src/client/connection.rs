@@ -16,6 +16,7 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
 
 use super::buffer::{ReadBuffer, WriteBuffer};
 use super::trace::Trace;
@@ -31,6 +32,9 @@ pub struct Connection {
     protocol: Protocol,
     max_incoming: usize,
     trace: Option<Trace>,
+    /// When bytes last arrived: keep alive measures the broker's silence
+    /// from here. Taken once per read, not once per packet.
+    last_read: Instant,
 }
 
 impl Connection {
@@ -42,7 +46,13 @@ impl Connection {
             protocol,
             max_incoming: codec::MAX_PACKET_SIZE,
             trace,
+            last_read: Instant::now(),
         }
+    }
+
+    /// When bytes last arrived from the broker (or when the connection opened).
+    pub fn last_read(&self) -> Instant {
+        self.last_read
     }
 
     /// The protocol version packets are encoded and decoded in.
@@ -116,11 +126,14 @@ impl Connection {
                 Poll::Ready(Ok(0)) if self.read.unread().is_empty() => {
                     Poll::Ready(Err(ClientError::Closed))
                 }
-                Poll::Ready(Ok(0)) => Poll::Ready(Err(ClientError::Malformed(
-                    codec::Error::Truncated("the last packet before the connection closed"),
-                ))),
+                // A path cut in the middle of a packet: a loss, not a malformed packet.
+                Poll::Ready(Ok(0)) => Poll::Ready(Err(ClientError::Io(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the connection closed in the middle of a packet",
+                )))),
                 Poll::Ready(Ok(n)) => {
                     self.read.record_read(n);
+                    self.last_read = Instant::now();
                     Poll::Ready(Ok(()))
                 }
                 Poll::Ready(Err(e)) => Poll::Ready(Err(ClientError::from_io(e))),

@@ -50,8 +50,13 @@ pub enum ClientError {
     Malformed(codec::Error),
     #[error("protocol violation by the broker: {0}")]
     Protocol(String),
-    #[error("no answer from the broker within the keep alive of {0}s")]
-    KeepAliveTimeout(u16),
+    /// Nothing arrived for 1.5 times the keep alive, a PINGREQ sent in
+    /// between: the path is dead, whether or not the socket knows it.
+    #[error(
+        "no answer from the broker for {:.1}s (keep alive {keep_alive}s): the connection is lost",
+        silent.as_secs_f32()
+    )]
+    KeepAliveTimeout { silent: Duration, keep_alive: u16 },
     #[error("no {packet} from the broker within {}s", after.as_secs_f32())]
     NoResponse {
         packet: &'static str,
@@ -78,6 +83,34 @@ impl ClientError {
         match super::transport::refusal(&error) {
             Some(detail) => ClientError::TlsRefused(detail),
             None => ClientError::Io(error),
+        }
+    }
+
+    /// Whether the connection went away in a way that connecting again can
+    /// mend: the network (a reset, a close, a dead path) or a broker that
+    /// asked us to come back later. A broker that refused what we sent, or
+    /// gave our session to another client with the same identifier (taking
+    /// it back would push the two out in turn forever), is not a loss.
+    pub fn is_connection_loss(&self) -> bool {
+        match self {
+            ClientError::Closed | ClientError::Io(_) | ClientError::KeepAliveTimeout { .. } => true,
+            ClientError::Disconnected { reason, .. } => reason.invites_reconnect(),
+            _ => false,
+        }
+    }
+
+    /// Whether a connect that failed this way may succeed later: the broker
+    /// could not be reached, or said it is unavailable or busy for now. A
+    /// broker that refused our credentials or our TLS would refuse again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ClientError::Unreachable { .. }
+            | ClientError::ConnectTimeout { .. }
+            | ClientError::NoConnAck { .. }
+            | ClientError::Proxy { .. }
+            | ClientError::WebSocket { .. } => true,
+            ClientError::Refused { reason, .. } => matches!(reason.0, 0x88 | 0x89 | 0x97 | 0x9F),
+            _ => self.is_connection_loss(),
         }
     }
 

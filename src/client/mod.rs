@@ -35,8 +35,8 @@ use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
 use crate::codec::{
-    Ack, AckKind, ConnAck, Disconnect, Packet, Properties, Protocol, Publish, QoS, ReasonCode,
-    SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe,
+    Ack, AckKind, ConnAck, Disconnect, Packet, Properties, PropertyValues, Protocol, Publish, QoS,
+    ReasonCode, SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe,
 };
 use connection::Connection;
 pub use error::{verdict, ClientError};
@@ -127,6 +127,18 @@ pub struct ConnectTimes {
     pub connack: Duration,
 }
 
+/// What became of the session when the client connected again.
+#[derive(Debug, Default)]
+pub struct Resumption {
+    /// The broker kept the session.
+    pub session_present: bool,
+    /// Messages sent again with DUP in the kept session.
+    pub resent: usize,
+    /// The broker lost the session: the QoS 1/2 messages it had not fully
+    /// acknowledged, in order, not sent again.
+    pub unfinished: Vec<Publish>,
+}
+
 /// A connected MQTT client.
 pub struct Client {
     conn: Connection,
@@ -139,6 +151,14 @@ pub struct Client {
     last_sent: Instant,
     /// When a PINGREQ went out with no packet received since.
     ping_sent: Option<Instant>,
+    /// QoS 0 messages queued on this connection, and how many of them the
+    /// broker has surely read: those queued before a PINGREQ it answered.
+    qos0_queued: u64,
+    qos0_before_ping: u64,
+    qos0_confirmed: u64,
+    /// MQTT 5: a clean DISCONNECT ends the session (Session Expiry 0), which
+    /// was kept only to survive a lost connection.
+    expire_on_disconnect: bool,
     /// Wakes the client for keep alive. It is set once and moved only when it
     /// fires early, not at every packet: a busy connection would otherwise
     /// register a new timer for every read and write.
@@ -179,6 +199,10 @@ impl Client {
             client_id,
             last_sent: Instant::now(),
             ping_sent: None,
+            qos0_queued: 0,
+            qos0_before_ping: 0,
+            qos0_confirmed: 0,
+            expire_on_disconnect: options.expire_on_disconnect,
             keep_alive_timer: None,
             response_timeout: options.response_timeout,
             failure: None,
@@ -188,14 +212,27 @@ impl Client {
     }
 
     /// Connects again after the connection was lost, in the protocol version
-    /// and with the client identifier in use. When the broker kept the session,
-    /// the session goes on: unacknowledged messages are sent again and
-    /// incoming QoS 2 messages are not delivered twice; otherwise it starts
-    /// anew. Events not yet taken are kept.
-    pub async fn reconnect(&mut self, options: &Options) -> Result<(), ClientError> {
+    /// and with the client identifier in use. Events not yet taken are kept.
+    ///
+    /// An MQTT 5 session that outlives its connection (a session expiry) is
+    /// resumed rather than started clean. When the broker kept it, the
+    /// session goes on: unacknowledged messages are sent again, with DUP, in
+    /// order, and incoming QoS 2 messages are not delivered twice. When it did
+    /// not, the session starts anew and the unfinished messages are handed
+    /// back, for the caller to publish again as new ones, or not.
+    pub async fn reconnect(&mut self, options: &Options) -> Result<Resumption, ClientError> {
+        let protocol = self.protocol();
+        let outlives_connection = protocol.is_v5()
+            && self
+                .connack
+                .properties
+                .session_expiry_interval
+                .or(options.session_expiry)
+                .is_some_and(|s| s > 0);
         let options = Options {
-            protocol: Some(self.protocol()),
+            protocol: Some(protocol),
             client_id: self.client_id.clone(),
+            clean_start: options.clean_start && !outlives_connection,
             ..options.clone()
         };
         let Established {
@@ -204,10 +241,15 @@ impl Client {
             times,
         } = handshake(&options).await?;
         let limits = broker_limits(&options, &connack);
+        let window = in_flight_window(&options, &limits, conn.protocol());
+        let mut resumption = Resumption {
+            session_present: connack.session_present,
+            ..Resumption::default()
+        };
         let resend = if connack.session_present {
-            self.session
-                .resume(in_flight_window(&options, &limits, conn.protocol()))
+            self.session.resume(window)
         } else {
+            resumption.unfinished = self.session.take_unfinished();
             self.session = new_session(&options, &limits, conn.protocol());
             Vec::new()
         };
@@ -218,10 +260,14 @@ impl Client {
         self.failure = None;
         self.ping_sent = None;
         self.last_sent = Instant::now();
+        self.qos0_queued = 0;
+        self.qos0_before_ping = 0;
+        self.qos0_confirmed = 0;
         for packet in &resend {
             self.send(packet)?;
+            resumption.resent += usize::from(matches!(packet, Packet::Publish(_)));
         }
-        Ok(())
+        Ok(resumption)
     }
 
     /// How long connecting took, and to which address.
@@ -271,17 +317,38 @@ impl Client {
         self.session.has_room()
     }
 
-    /// Queues a message and returns its packet id (0 for QoS 0).
-    ///
-    /// A QoS 1/2 message first waits for room in the broker's Receive Maximum
-    /// window; events that arrive meanwhile are kept for [`next_event`](Self::next_event).
-    /// The message is sent the next time the client drives I/O, or at once
-    /// when much is queued: call [`flush`](Self::flush) to send it now.
-    pub async fn publish(&mut self, mut message: Publish) -> Result<u16, ClientError> {
+    /// Whether a message of `qos` can be queued at once: the write buffer is
+    /// below its high-water mark and, for QoS 1/2, the broker's Receive
+    /// Maximum window has room.
+    pub fn can_queue(&self, qos: QoS) -> bool {
+        self.conn.pending_write() <= WRITE_HIGH_WATER
+            && (qos == QoS::AtMostOnce || self.session.has_room())
+    }
+
+    /// Drives I/O until a message of `qos` can be queued at once; events that
+    /// arrive meanwhile are kept for [`next_event`](Self::next_event).
+    pub async fn ready(&mut self, qos: QoS) -> Result<(), ClientError> {
+        while !self.can_queue(qos) {
+            let writing = self.conn.pending_write() > WRITE_HIGH_WATER;
+            self.step(writing).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues a message and returns its packet id (0 for QoS 0); the caller
+    /// made sure [`can_queue`](Self::can_queue). Once queued, a QoS 1/2
+    /// message is the session's: it is sent again after a reconnect until it
+    /// is acknowledged. It leaves the next time the client drives I/O: call
+    /// [`flush`](Self::flush) to send it now.
+    pub fn queue_publish(&mut self, mut message: Publish) -> Result<u16, ClientError> {
         self.check_publish(&message)?;
-        if message.qos != QoS::AtMostOnce {
-            while !self.session.has_room() {
-                self.step(false).await?;
+        if message.qos == QoS::AtMostOnce {
+            self.qos0_queued += 1;
+        } else {
+            if !self.session.has_room() {
+                return Err(ClientError::NotAllowed(
+                    "no room in the broker's in-flight window".into(),
+                ));
             }
             self.session.number_publish(&mut message);
         }
@@ -294,10 +361,21 @@ impl Client {
                 self.session.keep_publish(message);
             }
         }
-        while self.conn.pending_write() > WRITE_HIGH_WATER {
-            self.step(true).await?;
-        }
         Ok(packet_id)
+    }
+
+    /// Waits for room, then queues a message: [`ready`](Self::ready) and
+    /// [`queue_publish`](Self::queue_publish) in one.
+    pub async fn publish(&mut self, message: Publish) -> Result<u16, ClientError> {
+        self.ready(message.qos).await?;
+        self.queue_publish(message)
+    }
+
+    /// QoS 0 messages queued on this connection that the broker may not have
+    /// read: those after the last PINGREQ it answered. When the connection
+    /// is lost, nobody can know whether they arrived.
+    pub fn unconfirmed_qos0(&self) -> u64 {
+        self.qos0_queued - self.qos0_confirmed
     }
 
     /// Publishes a message and waits, within the response timeout, until it
@@ -446,6 +524,7 @@ impl Client {
     /// Sends a PINGREQ now; its PINGRESP arrives as [`Event::Pong`].
     pub fn ping(&mut self) -> Result<(), ClientError> {
         self.send(&Packet::PingReq)?;
+        self.qos0_before_ping = self.qos0_queued;
         self.ping_sent.get_or_insert(Instant::now());
         Ok(())
     }
@@ -543,31 +622,56 @@ impl Client {
         }
         tokio::select! {
             result = self.conn.transfer(until_written) => result,
-            _ = timer.as_mut() => {
-                if timer.deadline() < deadline {
-                    // Packets went out since the timer was set: wait on.
-                    timer.as_mut().reset(deadline);
-                    return Ok(());
-                }
-                if self.ping_sent.is_some() {
-                    return Err(ClientError::KeepAliveTimeout(self.limits.keep_alive));
-                }
-                // Idle for a keep-alive interval: give back what busier times took.
-                if self.events.is_empty() {
-                    self.events.shrink_to_fit();
-                }
-                self.session.shrink_to_fit();
-                self.ping()
-            }
+            _ = timer.as_mut() => self.keep_alive(),
         }
     }
 
-    /// When keep alive next needs the client: a PINGREQ is due one interval
-    /// after the last packet sent, and its PINGRESP one interval after it.
-    /// `None` when keep alive is off.
+    /// Keep alive's turn, when its timer fires: a PINGREQ when one is due,
+    /// the end of the connection when the broker has been silent too long.
+    fn keep_alive(&mut self) -> Result<(), ClientError> {
+        let now = Instant::now();
+        let Some(deadline) = self.keep_alive_deadline() else {
+            return Ok(());
+        };
+        if deadline > now {
+            // Packets moved since the timer was set: wait on.
+            if let Some(timer) = &mut self.keep_alive_timer {
+                timer.as_mut().reset(deadline);
+            }
+            return Ok(());
+        }
+        if self.ping_sent.is_some() {
+            return Err(ClientError::KeepAliveTimeout {
+                silent: now - self.conn.last_read(),
+                keep_alive: self.limits.keep_alive,
+            });
+        }
+        // Idle for a keep-alive interval: give back what busier times took.
+        if self.events.is_empty() {
+            self.events.shrink_to_fit();
+        }
+        self.session.shrink_to_fit();
+        self.ping()
+    }
+
+    /// When keep alive next needs the client, `None` when it is off.
+    ///
+    /// A PINGREQ is due one interval after the last packet sent [MQTT-3.1.2-23
+    /// in 3.1.1, MQTT-3.1.2-20 in 5], and also one interval after the broker
+    /// was last heard from, so that a client that only sends still probes the
+    /// path. With a PINGREQ unanswered, the connection is lost 1.5 intervals
+    /// after the broker was last heard from, as the broker would judge us: a
+    /// half-open path sends no reset, and a stuck write hears nothing either.
     fn keep_alive_deadline(&self) -> Option<Instant> {
         let interval = Duration::from_secs(u64::from(self.limits.keep_alive));
-        (!interval.is_zero()).then(|| self.ping_sent.unwrap_or(self.last_sent) + interval)
+        if interval.is_zero() {
+            return None;
+        }
+        let heard = self.conn.last_read();
+        Some(match self.ping_sent {
+            Some(_) => heard + interval.mul_f32(1.5),
+            None => self.last_sent.min(heard) + interval,
+        })
     }
 
     fn emit(&mut self, event: Event) {
@@ -630,7 +734,10 @@ impl Client {
                 }
                 self.emit(Event::Unsubscribed(unsuback));
             }
-            Packet::PingResp => self.emit(Event::Pong),
+            Packet::PingResp => {
+                self.qos0_confirmed = self.qos0_before_ping;
+                self.emit(Event::Pong)
+            }
             Packet::Disconnect(disconnect) => {
                 return Err(ClientError::Disconnected {
                     reason: disconnect.reason,
@@ -700,10 +807,16 @@ impl Client {
             }
         };
         self.settle(SETTLE_GRACE.min(self.response_timeout)).await?;
-        self.send(&Packet::Disconnect(Disconnect {
-            reason,
-            properties: Properties::default(),
-        }))?;
+        let properties = if self.expire_on_disconnect && self.protocol().is_v5() {
+            PropertyValues {
+                session_expiry_interval: Some(0),
+                ..PropertyValues::default()
+            }
+            .into()
+        } else {
+            Properties::default()
+        };
+        self.send(&Packet::Disconnect(Disconnect { reason, properties }))?;
         self.conn.flush().await?;
         // A broker closes as soon as it has read the DISCONNECT; closing first
         // would race it (rumqttd 0.20 then drops an unrelated connection). One

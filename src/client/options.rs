@@ -23,6 +23,9 @@ pub struct Options {
     pub clean_start: bool,
     /// MQTT 5 Session Expiry Interval in seconds.
     pub session_expiry: Option<u32>,
+    /// MQTT 5: end the session at a clean DISCONNECT (Session Expiry 0): the
+    /// expiry above was only to survive a lost connection.
+    pub expire_on_disconnect: bool,
     /// Seconds; 0 disables keep alive.
     pub keep_alive: u16,
     pub username: Option<String>,
@@ -61,6 +64,7 @@ impl Default for Options {
             client_id: String::new(),
             clean_start: true,
             session_expiry: None,
+            expire_on_disconnect: false,
             keep_alive: 60,
             username: None,
             password: None,

@@ -18,8 +18,9 @@ enum Awaiting {
     PubAck(Publish),
     /// A QoS 2 message, likewise.
     PubRec(Publish),
-    /// A QoS 2 message the broker has received; only its PUBREL is resent.
-    PubComp,
+    /// A QoS 2 message the broker has received; only its PUBREL is resent,
+    /// but the message is kept for a broker that loses the session.
+    PubComp(Publish),
     SubAck,
     UnsubAck,
 }
@@ -103,6 +104,27 @@ impl Session {
                     Packet::Publish(message.clone())
                 }
                 _ => Packet::PubRel(Ack::new(AckKind::PubRel, id)),
+            })
+            .collect()
+    }
+
+    /// Takes every QoS 1/2 message not yet fully acknowledged, in the order
+    /// they were first sent, for a broker that did not keep the session: they
+    /// must go out again as new messages, in a new session.
+    pub fn take_unfinished(&mut self) -> Vec<Publish> {
+        let mut pending: Vec<Outgoing> = self.outgoing.drain().map(|(_, o)| o).collect();
+        pending.sort_by_key(|o| o.order);
+        self.publishes_in_flight = 0;
+        pending
+            .into_iter()
+            .filter_map(|o| match o.awaiting {
+                Awaiting::PubAck(message)
+                | Awaiting::PubRec(message)
+                | Awaiting::PubComp(message) => Some(Publish {
+                    dup: false,
+                    ..message
+                }),
+                Awaiting::SubAck | Awaiting::UnsubAck => None,
             })
             .collect()
     }
@@ -205,7 +227,7 @@ impl Session {
             (ack.kind, self.awaiting(ack.packet_id)),
             (AckKind::PubAck, Some(Awaiting::PubAck(_)))
                 | (AckKind::PubRec, Some(Awaiting::PubRec(_)))
-                | (AckKind::PubComp, Some(Awaiting::PubComp))
+                | (AckKind::PubComp, Some(Awaiting::PubComp(_)))
         );
         if !expected {
             return Progress::Unknown;
@@ -213,7 +235,9 @@ impl Session {
         // A PUBREC with a failure ends the QoS 2 exchange [MQTT-4.3.3-4 in 5.0].
         if ack.kind == AckKind::PubRec && !ack.reason.is_error() {
             if let Some(outgoing) = self.outgoing.get_mut(&ack.packet_id) {
-                outgoing.awaiting = Awaiting::PubComp;
+                if let Awaiting::PubRec(message) = &mut outgoing.awaiting {
+                    outgoing.awaiting = Awaiting::PubComp(std::mem::take(message));
+                }
             }
             return Progress::Release(ack.packet_id);
         }
@@ -400,6 +424,28 @@ mod tests {
         assert_eq!(session.publishes_in_flight(), 3);
         assert!(!session.has_room());
         assert!(session.is_receiving_qos2(9));
+    }
+
+    #[test]
+    fn a_lost_session_hands_back_every_unfinished_message_in_order() {
+        let mut session = Session::new(10, 0);
+        let first = publish(&mut session, QoS::ExactlyOnce);
+        let second = publish(&mut session, QoS::AtLeastOnce);
+        let done = publish(&mut session, QoS::AtLeastOnce);
+        session.start_subscribe();
+        session.on_ack(&Ack::new(AckKind::PubRec, first));
+        session.on_ack(&Ack::new(AckKind::PubAck, done));
+        session.resume(10);
+        let unfinished = session.take_unfinished();
+        let summary: Vec<(QoS, bool)> = unfinished.iter().map(|m| (m.qos, m.dup)).collect();
+        // the released QoS 2 message too: the broker that had it is gone
+        assert_eq!(
+            summary,
+            [(QoS::ExactlyOnce, false), (QoS::AtLeastOnce, false)]
+        );
+        assert_eq!(unfinished[1].packet_id, second);
+        assert_eq!(session.publishes_in_flight(), 0);
+        assert!(session.has_room());
     }
 
     #[test]

@@ -34,6 +34,18 @@ impl ReasonCode {
         self.0 >= 0x80
     }
 
+    /// Whether a DISCONNECT with this code asks the client to come back
+    /// (later, or elsewhere): the server is going down, busy or moving, or
+    /// ended the connection for reasons of its own. After the others (a
+    /// protocol error, not authorised, session taken over, ...) connecting
+    /// again would only meet the same answer.
+    pub fn invites_reconnect(self) -> bool {
+        matches!(
+            self.0,
+            0x00 | 0x80 | 0x89 | 0x8B | 0x8D | 0x97 | 0x98 | 0x9C | 0x9D | 0x9F | 0xA0
+        )
+    }
+
     /// The name the specification gives the code.
     pub fn description(self) -> &'static str {
         match self.0 {

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod broker;
 pub mod ping;
 pub mod publish;
+pub mod reconnect;
 pub mod subscribe;
 pub mod will;
 

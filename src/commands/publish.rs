@@ -1,24 +1,40 @@
-//! `mqtk pub`: publish one message, a file, or stdin whole or line by line.
+//! `mqtk pub`: publish one message, a file, or stdin whole or line by line,
+//! across lost connections.
 //!
 //! Exit 0 means every message was accepted: QoS 0 written and the connection
 //! closed cleanly, QoS 1/2 acknowledged with a success reason code.
+//!
+//! Messages flow from a [`Feed`] (the repeated payload, or stdin's lines)
+//! into a bounded queue, and from the queue into the client as fast as the
+//! broker's in-flight window allows. When the connection is lost, the feed
+//! goes on filling the queue while the client reconnects; once the queue is
+//! full the input is no longer read, so a pipe's writer is held back and
+//! memory stays flat however long the outage.
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::time::Instant;
 
+use super::reconnect::{self, say, Policy};
 use super::{
     check_topic_name, client_options_with_topic, message_properties, qos, require_v5, usage,
     Interrupt, Lifecycle,
 };
-use crate::cli::{exit, PubArgs};
+use crate::cli::{exit, End, PubArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{Publish, QoS, ReasonCode};
 
 /// Room made in the stdin buffer before each read in line mode.
 const STDIN_CHUNK: usize = 64 * 1024;
+
+/// The MQTT 5 session expiry that lets a publisher's session outlive a lost
+/// connection, so that its unacknowledged messages are resumed, not sent
+/// anew; a clean exit sets it to 0, so nothing is left behind.
+const OUTAGE_SESSION_EXPIRY: u32 = 3600;
 
 /// Where the payloads come from.
 #[derive(Debug)]
@@ -38,42 +54,39 @@ struct Plan {
     repeat: u64,
     repeat_delay: Duration,
     lifecycle: Lifecycle,
+    reconnect: Policy,
+    max_queued: usize,
 }
 
 /// Runs `mqtk pub`.
 pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
     let plan = plan(args).await?;
-    let mut client = plan.lifecycle.connect(&plan.options).await?;
+    let client =
+        reconnect::first_connect(&plan.reconnect, || plan.lifecycle.connect(&plan.options)).await?;
     if !plan.template.properties.is_empty() {
         require_v5(&client, "message properties")?;
     }
-    let mut tally = Tally::default();
-    let mut interrupt = None;
-    let sent = match &plan.source {
-        Source::Message(payload) => publish_repeated(&mut client, &plan, payload, &mut tally).await,
-        Source::Lines => {
-            // Ctrl-C ends the input, as end of file does: what was read is
-            // still published and acknowledged. A second one gives up.
-            interrupt = Some(Interrupt::new()?);
-            publish_lines(
-                &mut client,
-                &plan.template,
-                tokio::io::stdin(),
-                &mut tally,
-                &mut interrupt,
-            )
-            .await
+    // Ctrl-C ends the input, as end of file does: what was read is still
+    // published and acknowledged. Once the input has ended, it gives up.
+    let interrupt = Interrupt::new()?;
+    let mut publisher = Publisher::new(
+        client,
+        plan.template.clone(),
+        &plan.options,
+        plan.reconnect,
+        plan.max_queued,
+    )
+    .with_lifecycle(&plan.lifecycle)
+    .with_interrupt(interrupt);
+    let result = match &plan.source {
+        Source::Message(payload) => {
+            let feed = Feed::repeat(payload.clone(), plan.repeat, plan.repeat_delay);
+            publisher.publish_all(feed).await
         }
+        Source::Lines => publisher.publish_all(Feed::lines(tokio::io::stdin())).await,
     };
-    let settled = match sent {
-        Ok(()) => settle(&mut client, &mut tally, &mut interrupt).await,
-        Err(e) => Err(e),
-    };
-    if let Err(e) = settled {
-        // Acknowledgements that arrived before the failure still count.
-        tally.record_arrived(&mut client);
-        return Err(tally.loss(e));
-    }
+    let (client, tally) = publisher.finish();
+    result.map_err(|e| tally.loss(e))?;
     plan.lifecycle
         .end(client, &plan.options)
         .await
@@ -95,6 +108,21 @@ async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
     check_topic_name(&topic, "-t")?;
     if !(args.repeat_delay >= 0.0 && args.repeat_delay.is_finite()) {
         return usage("--repeat-delay must be zero or more seconds");
+    }
+    let reconnect = Policy::new(&args.reconnect);
+    // A session that outlives the connection, for the QoS 1/2 messages in
+    // flight, unless the user chose one, or an ending that leaves the session
+    // behind on purpose.
+    let ends_with_disconnect =
+        matches!(args.ending.end(), End::Disconnect | End::DisconnectWithWill);
+    if reconnect.enabled
+        && args.qos > 0
+        && ends_with_disconnect
+        && options.session_expiry.is_none()
+        && options.clean_start
+    {
+        options.session_expiry = Some(OUTAGE_SESSION_EXPIRY);
+        options.expire_on_disconnect = true;
     }
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
     let source = &args.source;
@@ -133,66 +161,109 @@ async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
         repeat: args.repeat,
         repeat_delay: Duration::from_secs_f64(args.repeat_delay),
         lifecycle,
+        reconnect,
+        max_queued: args.max_queued as usize,
     })
 }
 
-/// Publishes one payload `repeat` times, `repeat_delay` apart.
-async fn publish_repeated(
-    client: &mut Client,
-    plan: &Plan,
-    payload: &Bytes,
-    tally: &mut Tally,
-) -> anyhow::Result<()> {
-    for i in 0..plan.repeat {
-        if i > 0 && !plan.repeat_delay.is_zero() {
-            client.flush().await?;
-            wait(client, plan.repeat_delay, tally).await?;
-        }
-        publish(client, &plan.template, payload.clone(), tally).await?;
-    }
-    Ok(())
+/// Where the payloads come from, read only as fast as the queue has room.
+pub enum Feed<R> {
+    /// One payload, `left` more times, `delay` apart.
+    Repeat {
+        payload: Bytes,
+        left: u64,
+        delay: Duration,
+        next: Instant,
+    },
+    /// Each line of a stream: `\n` or `\r\n` ends a line, and at the end of
+    /// input the last line needs neither.
+    Lines {
+        input: R,
+        buf: BytesMut,
+        at_eof: bool,
+    },
 }
 
-/// Keeps the connection serviced (acknowledgements, keep alive) for `delay`.
-async fn wait(client: &mut Client, delay: Duration, tally: &mut Tally) -> Result<(), ClientError> {
-    let deadline = tokio::time::Instant::now() + delay;
-    loop {
-        tokio::select! {
-            event = client.next_event() => tally.record(&event?),
-            _ = tokio::time::sleep_until(deadline) => return Ok(()),
+impl Feed<tokio::io::Empty> {
+    /// `payload`, `count` times, `delay` apart.
+    pub fn repeat(payload: Bytes, count: u64, delay: Duration) -> Self {
+        Feed::Repeat {
+            payload,
+            left: count,
+            delay,
+            next: Instant::now(),
         }
     }
 }
 
-/// Publishes each line of `input` as a copy of `template`, in order, none
-/// dropped; [`settle`] then waits for the acknowledgements.
-///
-/// Lines are taken from large reads and queued together, so many messages
-/// leave in one write; QoS 1/2 messages are pipelined through the broker's
-/// in-flight window. Memory stays bounded: input is read only when every
-/// complete line already read has been queued, and each acknowledgement is
-/// counted as it arrives.
-pub async fn publish_lines(
-    client: &mut Client,
-    template: &Publish,
-    mut input: impl AsyncRead + Unpin,
-    tally: &mut Tally,
-    interrupt: &mut Option<Interrupt>,
-) -> anyhow::Result<()> {
-    let mut buf = BytesMut::with_capacity(STDIN_CHUNK);
-    let mut at_eof = false;
-    loop {
-        while let Some(line) = next_line(&mut buf, at_eof) {
-            publish(client, template, line, tally).await?;
+impl<R: AsyncRead + Unpin> Feed<R> {
+    /// Each line of `input`.
+    pub fn lines(input: R) -> Self {
+        Feed::Lines {
+            input,
+            buf: BytesMut::with_capacity(STDIN_CHUNK),
+            at_eof: false,
         }
-        if at_eof {
-            return Ok(());
+    }
+
+    /// Whether every payload has been taken.
+    fn is_done(&self) -> bool {
+        match self {
+            Feed::Repeat { left, .. } => *left == 0,
+            Feed::Lines { buf, at_eof, .. } => *at_eof && buf.is_empty(),
         }
-        buf.reserve(STDIN_CHUNK);
-        tokio::select! {
-            read = input.read_buf(&mut buf) => at_eof = read.context("cannot read stdin")? == 0,
-            event = client.next_event() => tally.record(&event?),
-            _ = ctrl_c(interrupt) => at_eof = true,
+    }
+
+    /// Ends the input early (Ctrl-C): what was read is still published.
+    fn end(&mut self) {
+        match self {
+            Feed::Repeat { left, .. } => *left = 0,
+            Feed::Lines { at_eof, .. } => *at_eof = true,
+        }
+    }
+
+    /// Moves the payloads that are ready into `queue`, until it holds `limit`.
+    fn take_ready(&mut self, queue: &mut VecDeque<Bytes>, limit: usize) {
+        match self {
+            Feed::Repeat {
+                payload,
+                left,
+                delay,
+                next,
+            } => {
+                while *left > 0 && queue.len() < limit && *next <= Instant::now() {
+                    queue.push_back(payload.clone());
+                    *left -= 1;
+                    if !delay.is_zero() {
+                        *next = Instant::now() + *delay;
+                    }
+                }
+            }
+            Feed::Lines { buf, at_eof, .. } => {
+                while queue.len() < limit {
+                    match next_line(buf, *at_eof) {
+                        Some(line) => queue.push_back(line),
+                        None => break,
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits until more payloads may be ready: reads more input, or sleeps
+    /// until the next repeat is due. Cancel safe.
+    async fn wait(&mut self) -> anyhow::Result<()> {
+        match self {
+            Feed::Repeat { next, .. } => {
+                tokio::time::sleep_until(*next).await;
+                Ok(())
+            }
+            Feed::Lines { input, buf, at_eof } => {
+                buf.reserve(STDIN_CHUNK);
+                let read = input.read_buf(buf).await.context("cannot read stdin")?;
+                *at_eof = read == 0;
+                Ok(())
+            }
         }
     }
 }
@@ -216,44 +287,258 @@ fn next_line(buf: &mut BytesMut, at_eof: bool) -> Option<Bytes> {
     Some(line)
 }
 
-/// Publishes one message and counts the acknowledgements that came in while
-/// it waited for room, so that none piles up however long the input is.
-async fn publish(
-    client: &mut Client,
-    template: &Publish,
-    payload: Bytes,
-    tally: &mut Tally,
-) -> Result<(), ClientError> {
-    let message = Publish {
-        payload,
-        ..template.clone()
-    };
-    let qos = message.qos;
-    client.publish(message).await?;
-    tally.sent += 1;
-    if qos == QoS::AtMostOnce {
-        tally.accepted += 1;
-    }
-    tally.record_arrived(client);
-    Ok(())
+/// Publishes a feed through one client, riding out lost connections.
+pub struct Publisher<'a> {
+    client: Client,
+    template: Publish,
+    options: &'a Options,
+    policy: Policy,
+    lifecycle: Option<&'a Lifecycle>,
+    interrupt: Option<Interrupt>,
+    /// Payloads read and not yet handed to the client.
+    queue: VecDeque<Bytes>,
+    max_queued: usize,
+    /// Messages of a session the broker lost, to publish again (as new
+    /// ones) before the queue.
+    again: VecDeque<Publish>,
+    tally: Tally,
 }
 
-/// Waits until every QoS 1/2 message is settled.
-pub async fn settle(
-    client: &mut Client,
-    tally: &mut Tally,
-    interrupt: &mut Option<Interrupt>,
-) -> anyhow::Result<()> {
-    loop {
-        tally.record_arrived(client);
-        if client.publishes_in_flight() == 0 {
-            return Ok(());
-        }
-        tokio::select! {
-            event = client.next_event() => tally.record(&event?),
-            _ = ctrl_c(interrupt) => bail!("interrupted while waiting for acknowledgements"),
+/// How a wait on the client and the feed ended.
+enum Turn {
+    /// Something moved: look again.
+    Progress,
+    /// The connection is lost.
+    Lost(ClientError),
+}
+
+impl<'a> Publisher<'a> {
+    /// A publisher of copies of `template`, whose payloads are the feed's.
+    pub fn new(
+        client: Client,
+        template: Publish,
+        options: &'a Options,
+        policy: Policy,
+        max_queued: usize,
+    ) -> Publisher<'a> {
+        Publisher {
+            client,
+            template,
+            options,
+            policy,
+            lifecycle: None,
+            interrupt: None,
+            queue: VecDeque::new(),
+            max_queued: max_queued.max(1),
+            again: VecDeque::new(),
+            tally: Tally::default(),
         }
     }
+
+    /// Announces the client online (--status) after each reconnect.
+    fn with_lifecycle(mut self, lifecycle: &'a Lifecycle) -> Self {
+        self.lifecycle = Some(lifecycle);
+        self
+    }
+
+    /// Listens for Ctrl-C: the first ends the input, the next gives up.
+    fn with_interrupt(mut self, interrupt: Interrupt) -> Self {
+        self.interrupt = Some(interrupt);
+        self
+    }
+
+    /// The client and what became of the messages.
+    pub fn finish(mut self) -> (Client, Tally) {
+        self.tally.read = self.tally.sent + self.queue.len() as u64;
+        (self.client, self.tally)
+    }
+
+    /// Publishes every payload of `feed`, in order, none dropped, and waits
+    /// until every QoS 1/2 message is acknowledged.
+    ///
+    /// Payloads are taken from large reads and queued together, so many
+    /// messages leave in one write; QoS 1/2 messages are pipelined through
+    /// the broker's in-flight window, and each acknowledgement is counted as
+    /// it arrives.
+    pub async fn publish_all<R: AsyncRead + Unpin>(
+        &mut self,
+        mut feed: Feed<R>,
+    ) -> anyhow::Result<()> {
+        loop {
+            feed.take_ready(&mut self.queue, self.max_queued);
+            self.hand_over()?;
+            let turn = if !(feed.is_done() && self.queue.is_empty() && self.again.is_empty()) {
+                self.turn(&mut feed).await?
+            } else if self.client.publishes_in_flight() > 0 {
+                self.settle_turn().await?
+            } else {
+                let flushed = self.client.flush().await;
+                match self.lost_or_fail(flushed)? {
+                    Turn::Progress => return Ok(()),
+                    lost => lost,
+                }
+            };
+            if let Turn::Lost(cause) = turn {
+                self.ride_out(cause, &mut feed).await?;
+            }
+        }
+    }
+
+    /// Hands the client every waiting message it can take at once, the
+    /// messages of a lost session first.
+    fn hand_over(&mut self) -> anyhow::Result<()> {
+        let qos = self.template.qos;
+        while !self.again.is_empty() && self.client.can_queue(qos) {
+            if let Some(message) = self.again.pop_front() {
+                self.client.queue_publish(message)?;
+            }
+        }
+        let mut new = 0;
+        while self.again.is_empty() && self.client.can_queue(qos) {
+            let Some(payload) = self.queue.pop_front() else {
+                break;
+            };
+            let message = Publish {
+                payload,
+                ..self.template.clone()
+            };
+            self.client.queue_publish(message)?;
+            new += 1;
+            if qos == QoS::AtMostOnce {
+                self.tally.accepted += 1;
+            }
+        }
+        self.tally.sent += new;
+        self.tally.record_arrived(&mut self.client);
+        Ok(())
+    }
+
+    /// Waits for the client (room to send, or an acknowledgement), for more
+    /// input while the queue has room, or for Ctrl-C.
+    async fn turn<R: AsyncRead + Unpin>(&mut self, feed: &mut Feed<R>) -> anyhow::Result<Turn> {
+        let qos = self.template.qos;
+        let waiting = !self.queue.is_empty() || !self.again.is_empty();
+        let room = self.queue.len() < self.max_queued && !feed.is_done();
+        let client = &mut self.client;
+        let tally = &mut self.tally;
+        let moved = async {
+            if waiting {
+                client.ready(qos).await
+            } else {
+                client.next_event().await.map(|event| tally.record(&event))
+            }
+        };
+        tokio::select! {
+            moved = moved => Ok(self.lost_or_fail(moved)?),
+            read = feed.wait(), if room => read.map(|()| Turn::Progress),
+            _ = ctrl_c(&mut self.interrupt) => {
+                interrupted(feed)?;
+                Ok(Turn::Progress)
+            }
+        }
+    }
+
+    /// Waits for acknowledgements once the input is over, or for Ctrl-C.
+    async fn settle_turn(&mut self) -> anyhow::Result<Turn> {
+        let client = &mut self.client;
+        let tally = &mut self.tally;
+        tokio::select! {
+            event = client.next_event() => {
+                let event = event.map(|event| tally.record(&event));
+                Ok(self.lost_or_fail(event)?)
+            }
+            _ = ctrl_c(&mut self.interrupt) => bail!("interrupted while waiting for acknowledgements"),
+        }
+    }
+
+    /// A client result as a turn: a lost connection to ride out when the
+    /// policy says so, any other error the end.
+    fn lost_or_fail(&mut self, result: Result<(), ClientError>) -> Result<Turn, ClientError> {
+        match result {
+            Ok(()) => Ok(Turn::Progress),
+            Err(error) if self.policy.rides_out(&error) => Ok(Turn::Lost(error)),
+            Err(error) => {
+                self.tally.count_unconfirmed(&self.client);
+                Err(error)
+            }
+        }
+    }
+
+    /// Connects again after `cause`, reading input into the queue while it
+    /// has room meanwhile; then resumes the session, or publishes again, as
+    /// new messages, what a broker that lost the session had not confirmed.
+    async fn ride_out<R: AsyncRead + Unpin>(
+        &mut self,
+        mut cause: ClientError,
+        feed: &mut Feed<R>,
+    ) -> anyhow::Result<()> {
+        loop {
+            self.tally.count_unconfirmed(&self.client);
+            let client = &mut self.client;
+            let (options, policy, lifecycle) = (self.options, &self.policy, self.lifecycle);
+            let recovery = async {
+                let resumption = reconnect::reconnect(client, options, policy, cause).await?;
+                if let Some(lifecycle) = lifecycle {
+                    lifecycle.announce_online(client).await?;
+                }
+                anyhow::Ok(resumption)
+            };
+            let result = {
+                tokio::pin!(recovery);
+                loop {
+                    feed.take_ready(&mut self.queue, self.max_queued);
+                    let room = self.queue.len() < self.max_queued && !feed.is_done();
+                    tokio::select! {
+                        result = &mut recovery => break result,
+                        read = feed.wait(), if room => read?,
+                        _ = ctrl_c(&mut self.interrupt) => interrupted(feed)?,
+                    }
+                }
+            };
+            match result {
+                Ok(resumption) => {
+                    self.publish_again(resumption.unfinished);
+                    return Ok(());
+                }
+                Err(error) => match error.downcast::<ClientError>() {
+                    Ok(lost) if self.policy.rides_out(&lost) => cause = lost,
+                    Ok(other) => return Err(other.into()),
+                    Err(error) => return Err(error),
+                },
+            }
+        }
+    }
+
+    /// Queues the unfinished messages of a lost session ahead of the rest,
+    /// and says what that may cost.
+    fn publish_again(&mut self, unfinished: Vec<Publish>) {
+        if unfinished.is_empty() {
+            return;
+        }
+        let qos2 = unfinished
+            .iter()
+            .filter(|m| m.qos == QoS::ExactlyOnce)
+            .count();
+        let twice = match qos2 {
+            0 => String::new(),
+            n => format!("; {n} at QoS 2 may arrive twice"),
+        };
+        say(format_args!(
+            "{} unacknowledged messages published again as new{twice}",
+            unfinished.len()
+        ));
+        self.tally.maybe_twice += qos2 as u64;
+        self.again.extend(unfinished);
+    }
+}
+
+/// Ctrl-C: ends the input, or gives up when the input has already ended.
+fn interrupted<R: AsyncRead + Unpin>(feed: &mut Feed<R>) -> anyhow::Result<()> {
+    if feed.is_done() {
+        bail!("interrupted while waiting for acknowledgements");
+    }
+    feed.end();
+    Ok(())
 }
 
 /// Waits for Ctrl-C, or forever where nobody listens for it.
@@ -267,9 +552,17 @@ async fn ctrl_c(interrupt: &mut Option<Interrupt>) {
 /// What became of the messages.
 #[derive(Debug, Default)]
 pub struct Tally {
+    /// Taken from the input (each repeat counts).
+    pub read: u64,
+    /// Handed to the client, once each (not counting what was sent again).
     pub sent: u64,
     pub accepted: u64,
     pub refused: u64,
+    /// QoS 0 messages written on connections that were lost before the
+    /// broker confirmed reading them: nobody can know whether they arrived.
+    pub unconfirmed_qos0: u64,
+    /// QoS 2 messages published again after a broker lost the session.
+    pub maybe_twice: u64,
     /// The first refusal, to name in the error.
     first_refusal: Option<(ReasonCode, Option<String>)>,
 }
@@ -299,25 +592,37 @@ impl Tally {
         }
     }
 
+    /// Counts the QoS 0 messages a lost connection leaves in doubt.
+    fn count_unconfirmed(&mut self, client: &Client) {
+        self.unconfirmed_qos0 += client.unconfirmed_qos0();
+    }
+
     /// Puts a failure in terms of the messages it cost.
     fn loss(&self, error: anyhow::Error) -> anyhow::Error {
-        let lost = self.sent - self.accepted;
-        if self.sent == 0 || lost == 0 {
+        let lost = self.read - self.accepted;
+        if self.read == 0 || lost == 0 {
             return error;
         }
-        error.context(format!("{lost} of {} messages not acknowledged", self.sent))
+        error.context(format!("{lost} of {} messages not acknowledged", self.read))
     }
 
     fn verdict(&self) -> anyhow::Result<()> {
-        match &self.first_refusal {
-            None => Ok(()),
-            Some((reason, reason_string)) => bail!(
+        if let Some((reason, reason_string)) = &self.first_refusal {
+            bail!(
                 "{} of {} messages refused by the broker: {}",
                 self.refused,
                 self.sent,
                 verdict(*reason, reason_string.as_deref())
-            ),
+            );
         }
+        if self.unconfirmed_qos0 > 0 {
+            bail!(
+                "{} QoS 0 messages were written on connections that were then lost, and may \
+                 not have arrived (QoS 1 makes sure)",
+                self.unconfirmed_qos0
+            );
+        }
+        Ok(())
     }
 }
 
@@ -347,5 +652,28 @@ mod tests {
         assert_eq!(next_line(&mut buf, false).unwrap(), "whole");
         assert_eq!(next_line(&mut buf, false), None);
         assert_eq!(&buf[..], b"part");
+    }
+
+    #[test]
+    fn a_feed_fills_the_queue_no_further_than_its_limit() {
+        let mut feed = Feed::lines(&b"a\nb\nc\n"[..]);
+        if let Feed::Lines { buf, .. } = &mut feed {
+            buf.extend_from_slice(b"a\nb\nc\n");
+        }
+        let mut queue = VecDeque::new();
+        feed.take_ready(&mut queue, 2);
+        assert_eq!(queue, ["a", "b"]);
+        queue.clear();
+        feed.take_ready(&mut queue, 2);
+        assert_eq!(queue, ["c"]);
+        let mut repeat = Feed::repeat(Bytes::from("x"), 5, Duration::ZERO);
+        let mut queue = VecDeque::new();
+        repeat.take_ready(&mut queue, 3);
+        assert_eq!(queue.len(), 3);
+        assert!(!repeat.is_done());
+        queue.clear();
+        repeat.take_ready(&mut queue, 3);
+        assert_eq!(queue.len(), 2);
+        assert!(repeat.is_done());
     }
 }

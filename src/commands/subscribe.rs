@@ -13,12 +13,13 @@ use anyhow::bail;
 use tokio::time::Instant;
 
 use super::{
-    check_topic_filter, client_options_with_topic, qos, require_v5, usage, Interrupt, Lifecycle,
+    check_topic_filter, client_options_with_topic, qos, reconnect, require_v5, usage, Interrupt,
+    Lifecycle,
 };
 use crate::cli::{exit, ColorChoice, SubArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{
-    topic, ByteString, Properties, Protocol, Publish, QoS, ReasonCode, RetainHandling, Subscription,
+    topic, ByteString, Properties, Protocol, Publish, QoS, RetainHandling, Subscription,
 };
 use crate::output::{Printer, Style, Template};
 
@@ -43,7 +44,7 @@ struct Plan {
     no_retained: bool,
     retained_only: bool,
     remove_retained: bool,
-    reconnect: bool,
+    reconnect: reconnect::Policy,
     printer: Printer,
     lifecycle: Lifecycle,
 }
@@ -65,7 +66,9 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
     // be lost, nor kill the process between two listeners.
     let mut interrupt = Interrupt::new()?;
     let setup = async {
-        let mut client = plan.lifecycle.connect(&plan.options).await?;
+        let mut client =
+            reconnect::first_connect(&plan.reconnect, || plan.lifecycle.connect(&plan.options))
+                .await?;
         subscribe(&mut client, &plan, true).await?;
         anyhow::Ok(client)
     };
@@ -93,11 +96,11 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
         .await;
         let stop = match stop {
             Ok(stop) => stop,
-            Err(error) if plan.reconnect && is_connection_loss(&error) => {
-                match reconnect(&mut client, &plan, error, &mut interrupt).await? {
-                    Reconnected::Yes => continue,
+            Err(error) if plan.reconnect.rides_out(&error) => {
+                match recover(&mut client, &plan, error, &mut interrupt).await? {
+                    Recovered::Yes => continue,
                     // Ctrl-C while reconnecting: the user asked to stop.
-                    Reconnected::Interrupted => return Ok(exit::SUCCESS),
+                    Recovered::Interrupted => return Ok(exit::SUCCESS),
                 }
             }
             Err(error) => return Err(error.into()),
@@ -195,7 +198,7 @@ fn plan(mut args: SubArgs) -> anyhow::Result<Plan> {
         no_retained: args.no_retained,
         retained_only: args.retained_only,
         remove_retained: args.remove_retained,
-        reconnect: !args.no_reconnect,
+        reconnect: reconnect::Policy::new(&args.reconnect),
         printer: Printer::new(style, !args.no_newline, color, args.pretty),
         lifecycle,
     })
@@ -367,68 +370,41 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// Whether an error is the network connection going away, which a reconnect
-/// can mend, rather than the broker rejecting what we do.
-///
-/// A broker that hands our session to another client with the same
-/// identifier is not a loss: reconnecting would take it back, and the two
-/// clients would push each other out forever.
-fn is_connection_loss(error: &ClientError) -> bool {
-    match error {
-        ClientError::Closed | ClientError::Io(_) | ClientError::KeepAliveTimeout(_) => true,
-        ClientError::Disconnected { reason, .. } => *reason != ReasonCode::SESSION_TAKEN_OVER,
-        _ => false,
-    }
-}
-
-/// How a reconnect ended.
-enum Reconnected {
+/// How riding out a lost connection ended.
+enum Recovered {
     Yes,
     Interrupted,
 }
 
-/// Connects again with growing pauses, then subscribes again unless the
-/// broker kept the session (which the client then carries on).
-async fn reconnect(
+/// Connects again, then subscribes again unless the broker kept the session
+/// (which the client then carries on), and announces the client online; a
+/// connection lost on the way is ridden out the same way.
+async fn recover(
     client: &mut Client,
     plan: &Plan,
-    cause: ClientError,
+    mut cause: ClientError,
     interrupt: &mut Interrupt,
-) -> anyhow::Result<Reconnected> {
-    let _ = writeln!(io::stderr(), "mqtk: {cause}; reconnecting");
-    let mut pause = Duration::from_millis(500);
+) -> anyhow::Result<Recovered> {
     loop {
-        let attempt = async {
-            tokio::time::sleep(pause).await;
-            client.reconnect(&plan.options).await
+        let recovery = async {
+            let resumption =
+                reconnect::reconnect(client, &plan.options, &plan.reconnect, cause).await?;
+            if !resumption.session_present {
+                subscribe(client, plan, false).await?;
+            }
+            plan.lifecycle.announce_online(client).await
         };
         let result = tokio::select! {
-            result = attempt => result,
-            _ = interrupt.recv() => return Ok(Reconnected::Interrupted),
+            result = recovery => result,
+            _ = interrupt.recv() => return Ok(Recovered::Interrupted),
         };
         match result {
-            Ok(()) => {
-                let kept = client.connack().session_present;
-                let _ = writeln!(
-                    io::stderr(),
-                    "mqtk: reconnected; the broker {} the session",
-                    if kept { "kept" } else { "did not keep" }
-                );
-                if !kept {
-                    subscribe(client, plan, false).await?;
-                }
-                plan.lifecycle.announce_online(client).await?;
-                return Ok(Reconnected::Yes);
-            }
-            Err(e @ ClientError::Refused { .. }) => return Err(e.into()),
-            Err(e) => {
-                pause = (pause * 2).min(Duration::from_secs(30));
-                let _ = writeln!(
-                    io::stderr(),
-                    "mqtk: {e}; retrying in {}s",
-                    pause.as_secs_f32()
-                );
-            }
+            Ok(()) => return Ok(Recovered::Yes),
+            Err(error) => match error.downcast::<ClientError>() {
+                Ok(lost) if plan.reconnect.rides_out(&lost) => cause = lost,
+                Ok(other) => return Err(other.into()),
+                Err(error) => return Err(error),
+            },
         }
     }
 }
