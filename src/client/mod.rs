@@ -62,6 +62,12 @@ const SETTLE_GRACE: Duration = Duration::from_secs(1);
 /// How long a DISCONNECT that reports a protocol error may take to leave.
 const FAREWELL: Duration = Duration::from_millis(250);
 
+/// How many resumed sessions in a row may lose their connection before the
+/// broker acknowledges anything, before the session is given up for a new
+/// one: a broker that cannot resume it (it closes the connection at the
+/// messages sent again) would otherwise be tried for ever.
+const FRUITLESS_RESUMES: u32 = 3;
+
 /// Something that happened on the connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -134,9 +140,12 @@ pub struct Resumption {
     pub session_present: bool,
     /// Messages sent again with DUP in the kept session.
     pub resent: usize,
-    /// The broker lost the session: the QoS 1/2 messages it had not fully
-    /// acknowledged, in order, not sent again.
+    /// The broker lost the session, or the client gave it up: the QoS 1/2
+    /// messages not fully acknowledged, in order, not sent again.
     pub unfinished: Vec<Publish>,
+    /// The client started a new session because the broker closed every
+    /// connection that resumed the old one before acknowledging anything.
+    pub gave_up_session: bool,
 }
 
 /// A connected MQTT client.
@@ -159,6 +168,11 @@ pub struct Client {
     /// MQTT 5: a clean DISCONNECT ends the session (Session Expiry 0), which
     /// was kept only to survive a lost connection.
     expire_on_disconnect: bool,
+    /// Resumed sessions in a row whose connection was lost before any of
+    /// our messages was acknowledged; `resume_unproven` while the latest is
+    /// still waiting for its first acknowledgement.
+    fruitless_resumes: u32,
+    resume_unproven: bool,
     /// Wakes the client for keep alive. It is set once and moved only when it
     /// fires early, not at every packet: a busy connection would otherwise
     /// register a new timer for every read and write.
@@ -203,6 +217,8 @@ impl Client {
             qos0_before_ping: 0,
             qos0_confirmed: 0,
             expire_on_disconnect: options.expire_on_disconnect,
+            fruitless_resumes: 0,
+            resume_unproven: false,
             keep_alive_timer: None,
             response_timeout: options.response_timeout,
             failure: None,
@@ -219,10 +235,17 @@ impl Client {
     /// session goes on: unacknowledged messages are sent again, with DUP, in
     /// order, and incoming QoS 2 messages are not delivered twice. When it did
     /// not, the session starts anew and the unfinished messages are handed
-    /// back, for the caller to publish again as new ones, or not.
+    /// back, for the caller to publish again as new ones, or not; so they are
+    /// when the broker closed [`FRUITLESS_RESUMES`] connections in a row that
+    /// resumed the session before acknowledging anything.
     pub async fn reconnect(&mut self, options: &Options) -> Result<Resumption, ClientError> {
         let protocol = self.protocol();
-        let outlives_connection = protocol.is_v5()
+        if std::mem::take(&mut self.resume_unproven) {
+            self.fruitless_resumes += 1;
+        }
+        let give_up_session = self.fruitless_resumes >= FRUITLESS_RESUMES;
+        let outlives_connection = !give_up_session
+            && protocol.is_v5()
             && self
                 .connack
                 .properties
@@ -232,7 +255,7 @@ impl Client {
         let options = Options {
             protocol: Some(protocol),
             client_id: self.client_id.clone(),
-            clean_start: options.clean_start && !outlives_connection,
+            clean_start: give_up_session || (options.clean_start && !outlives_connection),
             ..options.clone()
         };
         let Established {
@@ -244,6 +267,7 @@ impl Client {
         let window = in_flight_window(&options, &limits, conn.protocol());
         let mut resumption = Resumption {
             session_present: connack.session_present,
+            gave_up_session: give_up_session,
             ..Resumption::default()
         };
         let resend = if connack.session_present {
@@ -251,8 +275,10 @@ impl Client {
         } else {
             resumption.unfinished = self.session.take_unfinished();
             self.session = new_session(&options, &limits, conn.protocol());
+            self.fruitless_resumes = 0;
             Vec::new()
         };
+        self.resume_unproven = !resend.is_empty();
         self.conn = conn;
         self.connack = connack;
         self.limits = limits;
@@ -700,6 +726,8 @@ impl Client {
                 self.emit(Event::Message(publish));
             }
             Packet::PubAck(ack) | Packet::PubRec(ack) | Packet::PubComp(ack) => {
+                self.resume_unproven = false;
+                self.fruitless_resumes = 0;
                 match self.session.on_ack(&ack) {
                     Progress::Done(reason, reason_string) => self.emit(Event::Published {
                         packet_id: ack.packet_id,

@@ -364,11 +364,20 @@ impl<'a> Publisher<'a> {
         &mut self,
         mut feed: Feed<R>,
     ) -> anyhow::Result<()> {
+        let published = self.publish_feed(&mut feed).await;
+        self.tally.input_ended = feed.is_done();
+        published
+    }
+
+    async fn publish_feed<R: AsyncRead + Unpin>(
+        &mut self,
+        feed: &mut Feed<R>,
+    ) -> anyhow::Result<()> {
         loop {
             feed.take_ready(&mut self.queue, self.max_queued);
             self.hand_over()?;
             let turn = if !(feed.is_done() && self.queue.is_empty() && self.again.is_empty()) {
-                self.turn(&mut feed).await?
+                self.turn(feed).await?
             } else if self.client.publishes_in_flight() > 0 {
                 self.settle_turn().await?
             } else {
@@ -379,7 +388,7 @@ impl<'a> Publisher<'a> {
                 }
             };
             if let Turn::Lost(cause) = turn {
-                self.ride_out(cause, &mut feed).await?;
+                self.ride_out(cause, feed).await?;
             }
         }
     }
@@ -563,6 +572,8 @@ pub struct Tally {
     pub unconfirmed_qos0: u64,
     /// QoS 2 messages published again after a broker lost the session.
     pub maybe_twice: u64,
+    /// Whether the whole input was read (or ended by Ctrl-C).
+    pub input_ended: bool,
     /// The first refusal, to name in the error.
     first_refusal: Option<(ReasonCode, Option<String>)>,
 }
@@ -600,10 +611,19 @@ impl Tally {
     /// Puts a failure in terms of the messages it cost.
     fn loss(&self, error: anyhow::Error) -> anyhow::Error {
         let lost = self.read - self.accepted;
-        if self.read == 0 || lost == 0 {
-            return error;
+        if lost > 0 {
+            error.context(format!("{lost} of {} messages not acknowledged", self.read))
+        } else if !self.input_ended {
+            error.context(match self.read {
+                0 => "nothing was published".to_string(),
+                n => format!(
+                    "the {n} messages read were acknowledged; the rest of the input was not \
+                     published"
+                ),
+            })
+        } else {
+            error
         }
-        error.context(format!("{lost} of {} messages not acknowledged", self.read))
     }
 
     fn verdict(&self) -> anyhow::Result<()> {

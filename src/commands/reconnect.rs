@@ -93,6 +93,9 @@ pub async fn reconnect(
             Ok(resumption) => {
                 let outage = seconds(began.elapsed());
                 let session = match (resumption.session_present, resumption.resent) {
+                    _ if resumption.gave_up_session => "the session was given up: the broker \
+                        closed the connection each time it was resumed"
+                        .to_string(),
                     (true, 0) => "the broker kept the session".to_string(),
                     (true, n) => format!("the broker kept the session; {n} sent again"),
                     (false, _) => "the broker did not keep the session".to_string(),
