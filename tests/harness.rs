@@ -1,17 +1,24 @@
 //! Self-tests of the integration-test harness in `common/`: every broker it offers answers a
-//! hand-built CONNECT, the password-protected mosquitto refuses strangers, and the fake peer
-//! frames packets and reports script failures. None of this needs `mqtk` to do anything.
+//! hand-built CONNECT, the password-protected mosquitto refuses strangers, the fake peer
+//! frames packets and reports script failures, the fault proxy breaks connections as ordered,
+//! and a persistent mosquitto of a test's own keeps sessions across a restart. None of this
+//! needs `mqtk` to do anything.
 
 mod common;
 
-use std::io::Write;
+use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
 
+use common::fault_proxy::FaultProxy;
+use common::own_mosquitto::OwnMosquitto;
+use common::run::publish_ok;
 use common::{
     assert_closed, brokers, mosquitto_with_password, mqtk, read_packet, rumqttd_v311, rumqttd_v5,
-    unique_topic, Broker, FakePeer, Version,
+    set_timeouts, unique_topic, Broker, FakePeer, Version, TIMEOUT,
 };
 
 /// Protocol level byte of an MQTT 3.1.1 CONNECT.
@@ -292,4 +299,286 @@ fn mqtk_runs_the_binary_cargo_built() {
     let command = mqtk();
     let program = Path::new(command.get_program());
     assert!(program.is_file(), "{} exists", program.display());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fault proxy
+
+/// PINGREQ, remaining length 0.
+const PINGREQ: [u8; 2] = [0xc0, 0x00];
+/// PINGRESP, remaining length 0.
+const PINGRESP: [u8; 2] = [0xd0, 0x00];
+/// The CONNACK accepting a 3.1.1 CONNECT: remaining length 2, no session present, return
+/// code 0.
+const CONNACK_ACCEPTED: [u8; 4] = [0x20, 0x02, 0x00, 0x00];
+
+/// Connects to the broker through `proxy` as `client_id` (MQTT 3.1.1) and returns the
+/// connection once the CONNACK came back through the proxy.
+fn connect_through(proxy: &FaultProxy, client_id: &str) -> TcpStream {
+    let connect = connect_packet(MQTT_311, client_id, None);
+    let (stream, connack) = send_connect(&proxy.broker(), &connect);
+    assert_eq!(connack, CONNACK_ACCEPTED, "CONNACK for {client_id}");
+    stream
+}
+
+/// Sends a PINGREQ and asserts that the PINGRESP comes back.
+fn ping(stream: &mut TcpStream) {
+    stream.write_all(&PINGREQ).expect("write PINGREQ");
+    assert_eq!(read_packet(stream), PINGRESP);
+}
+
+/// One read on `stream`, which must fail: its error kind.
+fn read_error(stream: &mut TcpStream) -> ErrorKind {
+    match stream.read(&mut [0u8; 64]) {
+        Ok(0) => panic!("expected a read error, got end-of-file"),
+        Ok(n) => panic!("expected a read error, got {n} bytes"),
+        Err(err) => err.kind(),
+    }
+}
+
+/// Asserts that nothing arrives on `stream` for `wait`, and that it stays open meanwhile.
+fn assert_silent_for(stream: &mut TcpStream, wait: Duration) {
+    stream
+        .set_read_timeout(Some(wait))
+        .expect("set a short read timeout");
+    let kind = read_error(stream);
+    // A closed connection would read end-of-file or ConnectionReset.
+    assert!(
+        matches!(kind, ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        "expected silence, got {kind:?}"
+    );
+    set_timeouts(stream);
+}
+
+#[test]
+fn fault_proxy_forwards_raw_clients_and_mqtk_and_counts_them() {
+    let proxy = FaultProxy::start(&rumqttd_v311());
+    let broker = proxy.broker();
+    assert_eq!(
+        (broker.name, broker.port, broker.version),
+        ("rumqttd-v311", proxy.port(), Version::V311)
+    );
+
+    let mut stream = connect_through(&proxy, "fault-proxy-forwards");
+    ping(&mut stream);
+    assert_eq!(proxy.connections_accepted(), 1);
+    assert_eq!(proxy.open_connections(), 1);
+
+    // `broker.args()` point mqtk at the proxy.
+    let topic = unique_topic("fault-proxy");
+    publish_ok(
+        &broker,
+        &["-t", &topic, "-m", "through the proxy", "-q", "1"],
+    );
+    proxy.wait_for_connections(2, TIMEOUT);
+    assert_eq!(proxy.connections_refused(), 0);
+}
+
+#[test]
+fn fault_proxy_reset_all_resets_the_open_connections_only() {
+    let proxy = FaultProxy::start(&rumqttd_v311());
+    let mut stream = connect_through(&proxy, "fault-proxy-reset");
+    proxy.reset_all();
+    assert_eq!(
+        proxy.open_connections(),
+        0,
+        "reset_all returns once all are closed"
+    );
+    assert_eq!(read_error(&mut stream), ErrorKind::ConnectionReset);
+
+    // A connection made after the reset is not touched by it.
+    let mut again = connect_through(&proxy, "fault-proxy-reset");
+    ping(&mut again);
+    assert_eq!(proxy.connections_accepted(), 2);
+    assert_eq!(proxy.open_connections(), 1);
+}
+
+#[test]
+fn fault_proxy_close_all_ends_the_connections_with_a_fin() {
+    let proxy = FaultProxy::start(&rumqttd_v311());
+    let mut stream = connect_through(&proxy, "fault-proxy-close");
+    proxy.close_all();
+    assert_eq!(
+        proxy.open_connections(),
+        0,
+        "close_all returns once all are closed"
+    );
+    let read = stream
+        .read(&mut [0u8; 64])
+        .expect("a FIN reads as end-of-file");
+    assert_eq!(read, 0, "end-of-file");
+}
+
+#[test]
+fn fault_proxy_half_open_forwards_nothing_closes_nothing_then_carries_on() {
+    let proxy = FaultProxy::start(&rumqttd_v311());
+    let mut opened_before = connect_through(&proxy, "fault-proxy-stall-before");
+    let stall = Duration::from_secs(2);
+    let stalled_at = Instant::now();
+    proxy.half_open(stall);
+    assert!(proxy.is_half_open());
+
+    opened_before.write_all(&PINGREQ).expect("write PINGREQ");
+    // A connection accepted during the stall is stalled too.
+    let mut opened_during = proxy.broker().connect_tcp();
+    let connect = connect_packet(MQTT_311, "fault-proxy-stall-during", None);
+    opened_during.write_all(&connect).expect("write CONNECT");
+    assert_silent_for(&mut opened_before, Duration::from_secs(1));
+    assert!(proxy.is_half_open(), "the silence was the stall's");
+    assert_eq!(proxy.open_connections(), 2);
+
+    // The bytes held back go through once the stall ends, and the connections carry on.
+    assert_eq!(read_packet(&mut opened_before), PINGRESP);
+    assert!(
+        stalled_at.elapsed() >= stall,
+        "PINGRESP after {:?}, within the stall of {stall:?}",
+        stalled_at.elapsed()
+    );
+    assert!(!proxy.is_half_open());
+    assert_eq!(read_packet(&mut opened_during), CONNACK_ACCEPTED);
+    ping(&mut opened_before);
+    ping(&mut opened_during);
+    assert_eq!(proxy.connections_accepted(), 2);
+}
+
+#[test]
+fn fault_proxy_resets_at_once_in_the_middle_of_a_stall() {
+    let proxy = FaultProxy::start(&rumqttd_v311());
+    let mut stream = connect_through(&proxy, "fault-proxy-stall-reset");
+    proxy.half_open(TIMEOUT);
+    stream.write_all(&PINGREQ).expect("write PINGREQ");
+    // reset_all would panic if the stalled connection did not close within TIMEOUT.
+    proxy.reset_all();
+    assert_eq!(read_error(&mut stream), ErrorKind::ConnectionReset);
+
+    proxy.stop_faults();
+    assert!(!proxy.is_half_open(), "stop_faults ends the stall");
+    let mut again = connect_through(&proxy, "fault-proxy-stall-reset");
+    ping(&mut again);
+}
+
+#[test]
+fn fault_proxy_refuse_for_resets_new_connections_for_that_long() {
+    let proxy = FaultProxy::start(&rumqttd_v311());
+    let refusal = Duration::from_millis(500);
+    let refused_at = Instant::now();
+    proxy.refuse_for(refusal);
+    // The kernel completes the handshake, so the connect itself succeeds; the reset follows.
+    let mut refused = proxy.broker().connect_tcp();
+    assert_eq!(read_error(&mut refused), ErrorKind::ConnectionReset);
+    assert_eq!(proxy.connections_refused(), 1);
+    assert_eq!(proxy.connections_accepted(), 0);
+
+    thread::sleep(refusal.saturating_sub(refused_at.elapsed()));
+    let mut stream = connect_through(&proxy, "fault-proxy-refuse");
+    ping(&mut stream);
+    assert_eq!(proxy.connections_refused(), 1);
+    assert_eq!(proxy.connections_accepted(), 1);
+}
+
+#[test]
+fn fault_proxy_reset_every_resets_each_connection_until_stop_faults() {
+    let proxy = FaultProxy::start(&rumqttd_v311());
+    let period = Duration::from_millis(200);
+    proxy.reset_every(period);
+    // rumqttd waits for a CONNECT, so only the cycle can end these connections.
+    for count in 1..=2 {
+        let mut stream = proxy.broker().connect_tcp();
+        proxy.wait_for_connections(count, TIMEOUT);
+        assert_eq!(read_error(&mut stream), ErrorKind::ConnectionReset);
+    }
+
+    proxy.stop_faults();
+    let mut stream = connect_through(&proxy, "fault-proxy-cycle");
+    assert_silent_for(&mut stream, 3 * period);
+    ping(&mut stream);
+    assert_eq!(proxy.open_connections(), 1);
+}
+
+#[test]
+fn fault_proxy_set_delay_holds_each_chunk_back_both_ways() {
+    let proxy = FaultProxy::start(&rumqttd_v311());
+    let delay = Duration::from_millis(300);
+    proxy.set_delay(delay);
+    let started = Instant::now();
+    let mut stream = connect_through(&proxy, "fault-proxy-delay");
+    let round_trip = started.elapsed();
+    assert!(
+        round_trip >= 2 * delay,
+        "CONNECT and CONNACK are each held back {delay:?}, yet took {round_trip:?} in all"
+    );
+
+    proxy.set_delay(Duration::ZERO);
+    let started = Instant::now();
+    ping(&mut stream);
+    let round_trip = started.elapsed();
+    assert!(
+        round_trip < delay,
+        "no delay any more, yet PINGREQ and PINGRESP took {round_trip:?}"
+    );
+}
+
+#[test]
+fn fault_proxy_closes_everything_when_dropped() {
+    let proxy = FaultProxy::start(&rumqttd_v311());
+    let mut stream = connect_through(&proxy, "fault-proxy-drop");
+    let addr = proxy.broker().addr();
+    drop(proxy);
+    assert_closed(&mut stream);
+    assert!(
+        TcpStream::connect(&addr).is_err(),
+        "the listener is closed with the proxy"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A persistent mosquitto of a test's own
+
+/// A 3.1.1 CONNECT like [`connect_packet`]'s, but with the clean session flag cleared: the
+/// broker keeps the session after the connection ends.
+fn connect_packet_keeping_session(client_id: &str) -> Vec<u8> {
+    /// The connect flags follow the fixed header (2 bytes), the protocol name (6) and level (1).
+    const CONNECT_FLAGS: usize = 9;
+    let mut packet = connect_packet(MQTT_311, client_id, None);
+    packet[CONNECT_FLAGS] &= !0x02;
+    packet
+}
+
+#[test]
+fn own_mosquitto_with_persistence_keeps_a_session_across_stop_and_start() {
+    let Some(mut mosquitto) = OwnMosquitto::start_persistent() else {
+        eprintln!("skipped: mosquitto not installed");
+        return;
+    };
+    let connect = connect_packet_keeping_session("harness-persistent");
+    let (mut stream, connack) = send_connect(&mosquitto.broker(), &connect);
+    assert_eq!(connack, CONNACK_ACCEPTED, "a new session");
+    #[rustfmt::skip]
+    let subscribe = [
+        0x82, 0x09,                     // SUBSCRIBE, remaining length 9
+        0x00, 0x01,                     // packet identifier 1
+        0x00, 0x04, b'k', b'e', b'p', b't', // topic filter "kept"
+        0x01,                           // requested QoS 1
+    ];
+    stream.write_all(&subscribe).expect("write SUBSCRIBE");
+    #[rustfmt::skip]
+    let suback = [
+        0x90, 0x03, // SUBACK, remaining length 3
+        0x00, 0x01, // packet identifier 1
+        0x01,       // granted QoS 1
+    ];
+    assert_eq!(read_packet(&mut stream), suback);
+    stream.write_all(&[0xe0, 0x00]).expect("write DISCONNECT");
+    assert_closed(&mut stream);
+
+    mosquitto.stop();
+    mosquitto.start_again();
+    let (_stream, connack) = send_connect(&mosquitto.broker(), &connect);
+    #[rustfmt::skip]
+    let session_present = [
+        0x20, 0x02, // CONNACK, remaining length 2
+        0x01,       // connect acknowledge flags: session present
+        0x00,       // return code 0: accepted
+    ];
+    assert_eq!(connack, session_present);
 }

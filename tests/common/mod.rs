@@ -17,12 +17,15 @@
 //! - [`FakePeer`], [`read_packet`], [`assert_closed`]: a scripted TCP peer on 127.0.0.1:0.
 //! - [`run`]: the `mqtk` binary under a deadline (`Running`, `Finished`), `mqtk pub`/`mqtk sub`
 //!   against a broker, `for_each_broker`, line helpers.
-//! - [`own_mosquitto`]: a mosquitto of a test's own, which it may kill and start again on the
-//!   same port (the shared ones must stay up for the other tests).
+//! - [`own_mosquitto`]: a mosquitto of a test's own, which it may kill, or stop and start again
+//!   with its persistent sessions, on the same port (the shared ones must stay up for the other
+//!   tests).
 //! - [`pki`]: certificates a test makes (rcgen), for TLS listeners and servers.
 //! - [`socks_proxy`]: a SOCKS5 proxy (fast-socks5), which records how clients named targets.
 //! - [`websocket_bridge`]: a WebSocket listener in front of a broker (neither has one of its
 //!   own), which records the upgrade requests and the frames, and can re-frame.
+//! - [`fault_proxy`]: a TCP proxy in front of a broker that resets, closes, stalls (half-open),
+//!   refuses or delays connections on command, and counts them for tests to wait on.
 //!
 //! rumqttd quirks worth knowing when writing tests (rumqttd 0.20):
 //! - a CONNECT with keep-alive 0 is refused by closing the connection without a CONNACK;
@@ -34,6 +37,7 @@
 // holds for the submodules too.
 #![allow(dead_code)]
 
+pub mod fault_proxy;
 pub mod own_mosquitto;
 pub mod pki;
 pub mod run;
@@ -402,6 +406,24 @@ impl Mosquitto {
         let _ = self.watchdog.wait();
         let _ = self.child.wait();
     }
+
+    /// Stops mosquitto with SIGTERM, as a service manager would, so that it saves its
+    /// persistence database first; waits until it is gone and its directory removed. Panics
+    /// (after a SIGKILL) when it is still running after [`TIMEOUT`].
+    fn terminate(&mut self) {
+        // The watchdog's `kill` is the SIGTERM, sent before mosquitto is reaped (see `kill`).
+        drop(self.watchdog.stdin.take());
+        let _ = self.watchdog.wait();
+        let deadline = Instant::now() + TIMEOUT;
+        while self.child.try_wait().ok().flatten().is_none() {
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("{} still ran {TIMEOUT:?} after SIGTERM", self.broker.name);
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 /// The [`Broker`] of a mosquitto listening on `port`.
@@ -464,8 +486,9 @@ fn write_mosquitto_config(
     config_file
 }
 
-/// Starts a shell that kills process `pid` and removes `dir` once this test process exits, or
-/// earlier when the pipe to its stdin is closed ([`Mosquitto::kill`]).
+/// Starts a shell that stops process `pid` with SIGTERM and removes `dir` once this test process
+/// exits, or earlier when the pipe to its stdin is closed ([`Mosquitto::kill`],
+/// [`Mosquitto::terminate`]).
 ///
 /// The shell waits for end-of-file on its stdin, a pipe whose only write end this process
 /// holds (Rust opens pipes close-on-exec, so no other child inherits it). The kernel closes it
@@ -473,7 +496,7 @@ fn write_mosquitto_config(
 fn start_watchdog(pid: u32, dir: &Path) -> Child {
     // Ctrl-C reaches the whole process group; the ignored SIGINT/SIGHUP (inherited by `cat`)
     // lets the watchdog outlive it and still clean up.
-    let script = r#"trap '' INT HUP; cat >/dev/null; kill "$1" 2>/dev/null; rm -rf "$2""#;
+    let script = r#"trap '' INT HUP; cat >/dev/null; kill -TERM "$1" 2>/dev/null; rm -rf "$2""#;
     Command::new("sh")
         .args(["-c", script, "mqtk-mosquitto-watchdog"])
         .arg(pid.to_string())

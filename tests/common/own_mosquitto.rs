@@ -3,20 +3,27 @@
 
 use std::path::PathBuf;
 
+use tempfile::TempDir;
+
 use super::{find_tool, free_port, mosquitto_broker, Broker, Mosquitto};
 
 /// The broker name in test messages.
 const NAME: &str = "own-mosquitto";
 
-/// A mosquitto, configured like the harness's anonymous one, that a test may kill and start
-/// again on the same port; killed when dropped.
+/// A mosquitto, configured like the harness's anonymous one, that a test may kill, or stop, and
+/// start again on the same port; killed when dropped.
 pub struct OwnMosquitto {
     exe: PathBuf,
     port: u16,
     /// Configuration lines after the listener's, which apply to it.
     extra: String,
-    /// `None` between [`OwnMosquitto::kill`] and [`OwnMosquitto::start_again`].
+    /// `None` between [`OwnMosquitto::kill`] or [`OwnMosquitto::stop`] and
+    /// [`OwnMosquitto::start_again`].
     running: Option<Mosquitto>,
+    /// Where [`OwnMosquitto::start_persistent`]'s mosquitto keeps its database across restarts:
+    /// not in the directory of one start, which goes with that start. Removed on drop, after
+    /// mosquitto is killed.
+    persistence: Option<TempDir>,
 }
 
 impl OwnMosquitto {
@@ -29,11 +36,35 @@ impl OwnMosquitto {
     /// Like [`OwnMosquitto::start`], with `extra` configuration lines after the listener's
     /// (TLS files, another listener).
     pub fn start_with(extra: &str) -> Option<OwnMosquitto> {
+        OwnMosquitto::start_configured(extra.to_string(), None)
+    }
+
+    /// Like [`OwnMosquitto::start`], with persistence: sessions, subscriptions and queued
+    /// messages survive [`OwnMosquitto::stop`] and [`OwnMosquitto::start_again`]. (After
+    /// [`OwnMosquitto::kill`], only what the last autosave, each second, wrote.)
+    pub fn start_persistent() -> Option<OwnMosquitto> {
+        let persistence = tempfile::Builder::new()
+            .prefix("mqtk-mosquitto-persistence-")
+            .tempdir()
+            .expect("create a directory for mosquitto's persistence");
+        // Later lines win: this overrides the harness's `persistence false`. The location must
+        // end with a slash, as mosquitto appends the file name to it.
+        let extra = format!(
+            "persistence true\n\
+             persistence_location {}/\n\
+             autosave_interval 1\n",
+            persistence.path().display()
+        );
+        OwnMosquitto::start_configured(extra, Some(persistence))
+    }
+
+    fn start_configured(extra: String, persistence: Option<TempDir>) -> Option<OwnMosquitto> {
         let mut own = OwnMosquitto {
             exe: find_tool("mosquitto", "mosquitto")?,
             port: free_port(),
-            extra: extra.to_string(),
+            extra,
             running: None,
+            persistence,
         };
         own.start_again();
         Some(own)
@@ -48,6 +79,14 @@ impl OwnMosquitto {
     pub fn kill(&mut self) {
         if let Some(mut running) = self.running.take() {
             running.kill();
+        }
+    }
+
+    /// Stops mosquitto with SIGTERM, as a service manager would, and waits until it is gone:
+    /// with persistence, it has saved its database then.
+    pub fn stop(&mut self) {
+        if let Some(mut running) = self.running.take() {
+            running.terminate();
         }
     }
 
@@ -67,6 +106,7 @@ impl OwnMosquitto {
 
 impl Drop for OwnMosquitto {
     fn drop(&mut self) {
+        // Before the fields drop, so the persistence directory goes after mosquitto.
         self.kill();
     }
 }

@@ -7,7 +7,7 @@
 //! ...), [`for_each_broker`], and the line helpers for big tests and failure messages.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -90,25 +90,38 @@ pub struct Running {
 /// Starts `command` with `input` (when given) written to its stdin from a thread, which then
 /// closes it; without `input`, stdin is /dev/null. `what` names the process in failures.
 pub fn spawn(what: &str, command: &mut Command, input: Option<Vec<u8>>) -> Running {
-    let stdin = if input.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    };
-    command
-        .stdin(stdin)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    match input {
+        // A write error means mqtk exited early; its exit status tells the test why.
+        Some(input) => spawn_fed(what, command, move |mut stdin| {
+            let _ = stdin.write_all(&input);
+        }),
+        None => {
+            command.stdin(Stdio::null());
+            start(what, command)
+        }
+    }
+}
+
+/// Starts `command` with `feed` writing its stdin, on a thread of its own, at its own pace;
+/// stdin closes when `feed` returns.
+pub fn spawn_fed(
+    what: &str,
+    command: &mut Command,
+    feed: impl FnOnce(ChildStdin) + Send + 'static,
+) -> Running {
+    command.stdin(Stdio::piped());
+    let mut running = start(what, command);
+    let stdin = running.child.stdin.take().expect("piped stdin");
+    thread::spawn(move || feed(stdin));
+    running
+}
+
+/// Starts `command`, its stdin already set, with its output collected by threads.
+fn start(what: &str, command: &mut Command) -> Running {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command
         .spawn()
         .unwrap_or_else(|err| panic!("{what}: start {:?}: {err}", command.get_program()));
-    if let Some(input) = input {
-        let mut stdin = child.stdin.take().expect("piped stdin");
-        // A write error means mqtk exited early; its exit status tells the test why.
-        thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-    }
     let mut stdout = child.stdout.take().expect("piped stdout");
     let (stdout_tx, stdout_rx) = mpsc::channel();
     thread::spawn(move || {
@@ -223,6 +236,38 @@ impl Running {
                 self.stderr_tail()
             )
         }
+    }
+
+    /// Waits until stdout holds `needle` anywhere; panics after `timeout` or when mqtk ends.
+    pub fn wait_for_stdout_containing(&mut self, needle: &[u8], timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        // Each chunk is searched once, with the needle's length before it for a needle split
+        // between chunks: megabytes of output are not searched again at every chunk.
+        let mut from = 0;
+        while memchr::memmem::find(&self.stdout[from..], needle).is_none() {
+            from = self.stdout.len().saturating_sub(needle.len());
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout_chunks.recv_timeout(left) {
+                Ok(chunk) => self.stdout.extend(chunk),
+                Err(err) => {
+                    let status = self.child.try_wait().ok().flatten();
+                    self.drain_stderr();
+                    panic!(
+                        "{}: no {:?} on stdout ({err}, exit {status:?}); {} bytes so far\n\
+                         stderr:\n{}",
+                        self.what,
+                        String::from_utf8_lossy(needle),
+                        self.stdout.len(),
+                        self.stderr_tail()
+                    )
+                }
+            }
+        }
+    }
+
+    /// The process id, to look at it in /proc.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Waits for the first whole line of stdout and returns it without its newline; panics

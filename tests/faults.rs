@@ -1,0 +1,424 @@
+//! `mqtk pub` and `mqtk sub` over a network that fails: a fault proxy between mqtk and a real
+//! broker resets connections, goes half-open or refuses new ones, or the broker itself restarts,
+//! and an independent subscriber connected straight to the broker counts what arrived.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::ChildStdin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::fault_proxy::FaultProxy;
+use common::own_mosquitto::OwnMosquitto;
+use common::run::{
+    clear_ready, for_each_broker, publish_ok, publisher, spawn_fed, subscribe, subscribe_quietly,
+    Finished, Running,
+};
+use common::{brokers, unique_topic, Broker, TIMEOUT};
+
+/// Lines each publisher writes; paced, so that faults land in the middle of the stream.
+const LINES: usize = 1500;
+
+/// How long a publisher may take to get through its faults.
+const PUBLISHER_DEADLINE: Duration = Duration::from_secs(90);
+
+/// Writes `count` numbered lines ("line-000001", ...), ten every 10 ms.
+fn paced_lines(count: usize) -> impl FnOnce(ChildStdin) + Send + 'static {
+    move |mut stdin| {
+        for n in 1..=count {
+            if writeln!(stdin, "line-{n:06}").is_err() {
+                return;
+            }
+            if n % 10 == 0 {
+                thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+/// Starts `mqtk pub -l ARGS` against `broker`, fed [`paced_lines`].
+fn paced_publisher(broker: &Broker, args: &[&str], lines: usize) -> Running {
+    let what = format!("{}: mqtk pub -l {}", broker.name, args.join(" "));
+    let mut command = publisher(broker, args);
+    command.arg("-l");
+    spawn_fed(&what, &mut command, paced_lines(lines))
+}
+
+/// Ends a counting subscriber of [`subscribe_quietly`]: publishes "end" straight to the broker
+/// once the publisher is done, waits for it, and returns how often each line arrived, and the
+/// lines in the order they arrived.
+fn count(
+    broker: &Broker,
+    topic: &str,
+    mut counter: Running,
+) -> (HashMap<String, usize>, Vec<String>) {
+    publish_ok(broker, &["-t", topic, "-m", "end", "-q", "1"]);
+    counter.wait_for_stdout_containing(b"\nend\n", TIMEOUT);
+    counter.interrupt();
+    let output = counter.finish();
+    clear_ready(broker, topic);
+    let lines: Vec<String> = output
+        .stdout()
+        .lines()
+        .filter(|line| line.starts_with("line-"))
+        .map(str::to_string)
+        .collect();
+    let mut seen = HashMap::new();
+    for line in &lines {
+        *seen.entry(line.clone()).or_insert(0) += 1;
+    }
+    (seen, lines)
+}
+
+/// The number in stderr lines that say `after` it, added up: "... N at QoS 2 may arrive twice".
+fn reported(stderr: &str, before: &str) -> usize {
+    stderr
+        .lines()
+        .filter_map(|line| {
+            let end = line.find(before)?;
+            line[..end].split_whitespace().last()?.parse::<usize>().ok()
+        })
+        .sum()
+}
+
+/// The seconds of silence in "no answer from the broker for 1.5s (keep alive 1s)".
+fn silence(stderr: &str) -> f64 {
+    stderr
+        .lines()
+        .find_map(|line| line.split("no answer from the broker for ").nth(1))
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("no silence said on stderr:\n{stderr}"))
+}
+
+/// Every line of 1..=`lines` that never arrived.
+fn missing(seen: &HashMap<String, usize>, lines: usize) -> Vec<String> {
+    (1..=lines)
+        .map(|n| format!("line-{n:06}"))
+        .filter(|line| !seen.contains_key(line))
+        .collect()
+}
+
+/// `pub -l -q QOS` through connections reset every 300 ms, several times over.
+fn publish_through_resets(broker: &Broker, qos: u8) -> (Finished, HashMap<String, usize>) {
+    let proxy = FaultProxy::start(broker);
+    let topic = unique_topic("resets");
+    let qos_text = qos.to_string();
+    let mut counter = subscribe_quietly(broker, &topic, &["-q", &qos_text]);
+    let publishing = paced_publisher(&proxy.broker(), &["-t", &topic, "-q", &qos_text], LINES);
+    counter.wait_for_stdout_containing(b"line-000001\n", TIMEOUT);
+    proxy.reset_every(Duration::from_millis(300));
+    proxy.wait_for_connections(3, PUBLISHER_DEADLINE);
+    proxy.stop_faults();
+    let published = publishing.finish_within(PUBLISHER_DEADLINE);
+    let (seen, _) = count(broker, &topic, counter);
+    (published, seen)
+}
+
+#[test]
+fn qos1_lines_all_arrive_through_repeated_resets() {
+    for_each_broker(&brokers(), |broker| {
+        let (published, seen) = publish_through_resets(broker, 1);
+        published.assert_code(0, &format!("{}: pub -l -q 1 through resets", broker.name));
+        assert!(
+            published.stderr.contains("reconnected after"),
+            "{}: no reconnect was said:\n{}",
+            broker.name,
+            published.stderr
+        );
+        let missing = missing(&seen, LINES);
+        assert!(
+            missing.is_empty(),
+            "{}: {} of {LINES} lines never arrived, the first {:?}",
+            broker.name,
+            missing.len(),
+            missing.first()
+        );
+    });
+}
+
+#[test]
+fn qos2_lines_arrive_once_or_are_said_to_maybe_arrive_twice() {
+    for_each_broker(&brokers(), |broker| {
+        let (published, seen) = publish_through_resets(broker, 2);
+        published.assert_code(0, &format!("{}: pub -l -q 2 through resets", broker.name));
+        let missing = missing(&seen, LINES);
+        assert!(
+            missing.is_empty(),
+            "{}: {} lines never arrived, the first {:?}",
+            broker.name,
+            missing.len(),
+            missing.first()
+        );
+        let twice: usize = seen.values().map(|n| n - 1).sum();
+        let said = reported(&published.stderr, " at QoS 2 may arrive twice");
+        assert!(
+            twice <= said,
+            "{}: {twice} lines arrived more than once, {said} were said to maybe:\n{}",
+            broker.name,
+            published.stderr
+        );
+        // mosquitto keeps the session of an MQTT 5 client with a session expiry: exactly once.
+        if broker.name == "mosquitto" {
+            assert_eq!(
+                twice, 0,
+                "mosquitto kept the sessions:\n{}",
+                published.stderr
+            );
+        }
+    });
+}
+
+#[test]
+fn qos0_losses_are_counted_not_hidden() {
+    for_each_broker(&brokers(), |broker| {
+        let (published, seen) = publish_through_resets(broker, 0);
+        let missing = missing(&seen, LINES).len();
+        let unconfirmed = reported(&published.stderr, " QoS 0 messages were written on");
+        assert!(
+            missing <= unconfirmed,
+            "{}: {missing} lines lost, {unconfirmed} said to be in doubt:\n{}",
+            broker.name,
+            published.stderr
+        );
+        let expected = if unconfirmed > 0 { 1 } else { 0 };
+        published.assert_code(
+            expected,
+            &format!("{}: pub -l -q 0 through resets", broker.name),
+        );
+        assert!(
+            seen.values().all(|&n| n == 1),
+            "{}: a QoS 0 line arrived twice",
+            broker.name
+        );
+    });
+}
+
+#[test]
+fn a_half_open_path_is_noticed_by_keep_alive_and_nothing_is_lost() {
+    for_each_broker(&brokers(), |broker| {
+        let proxy = FaultProxy::start(broker);
+        let topic = unique_topic("half-open");
+        let counter = subscribe_quietly(broker, &topic, &["-q", "1"]);
+        let args = ["-t", &topic, "-q", "1", "-k", "2", "--connect-timeout", "3"];
+        let mut publishing = paced_publisher(&proxy.broker(), &args, LINES);
+        let mut counter = counter;
+        counter.wait_for_stdout_containing(b"line-000001\n", TIMEOUT);
+        proxy.half_open(Duration::from_secs(6));
+        publishing.wait_for_stderr(
+            "(keep alive 2s): the connection is lost; reconnecting",
+            Duration::from_secs(15),
+        );
+        let published = publishing.finish_within(PUBLISHER_DEADLINE);
+        published.assert_code(
+            0,
+            &format!("{}: pub -l -q 1 -k 2 across a stall", broker.name),
+        );
+        let silent = silence(&published.stderr);
+        // 1.5 times the keep alive, and the timer's lateness on a loaded machine.
+        assert!(
+            (3.0..5.0).contains(&silent),
+            "{}: silent for {silent}s",
+            broker.name
+        );
+        let (seen, _) = count(broker, &topic, counter);
+        assert!(
+            missing(&seen, LINES).is_empty(),
+            "{}: lines lost",
+            broker.name
+        );
+    });
+}
+
+#[test]
+fn sub_says_a_half_open_path_is_lost_by_keep_alive() {
+    for_each_broker(&brokers(), |broker| {
+        let proxy = FaultProxy::start(broker);
+        let topic = unique_topic("sub-half-open");
+        let args = ["-t", &topic, "-k", "1", "--no-reconnect"];
+        let listening = subscribe(&proxy.broker(), &args);
+        proxy.half_open(Duration::from_secs(20));
+        let output = listening.finish_within(Duration::from_secs(10));
+        output.assert_code(1, &format!("{}: sub -k 1 on a dead path", broker.name));
+        assert!(
+            output
+                .stderr
+                .contains("(keep alive 1s): the connection is lost"),
+            "{}: {}",
+            broker.name,
+            output.stderr
+        );
+        let silent = silence(&output.stderr);
+        assert!(
+            (1.5..3.5).contains(&silent),
+            "{}: silent for {silent}s",
+            broker.name
+        );
+    });
+}
+
+#[test]
+fn no_reconnect_exits_1_with_the_exact_count_not_acknowledged() {
+    let broker = common::rumqttd_v5();
+    let proxy = FaultProxy::start(&broker);
+    let topic = unique_topic("no-reconnect");
+    let mut counter = subscribe_quietly(&broker, &topic, &["-q", "1"]);
+    let args = ["-t", &topic, "-q", "1", "--no-reconnect"];
+    let publishing = paced_publisher(&proxy.broker(), &args, LINES);
+    counter.wait_for_stdout_containing(b"line-000100\n", TIMEOUT);
+    proxy.reset_all();
+    let published = publishing.finish_within(PUBLISHER_DEADLINE);
+    published.assert_code(1, "pub --no-reconnect through a reset");
+    let (seen, _) = count(&broker, &topic, counter);
+    // "N of M messages not acknowledged", or, when the reset fell between acknowledgements,
+    // "the M messages read were acknowledged": M - N arrived, at least.
+    let (lost, read) = acknowledged(&published.stderr);
+    assert!(read >= lost && read >= 100, "{}", published.stderr);
+    assert!(
+        seen.len() >= read - lost,
+        "{} lines arrived, but {} were acknowledged: {}",
+        seen.len(),
+        read - lost,
+        published.stderr
+    );
+    published.assert_one_error_line("pub --no-reconnect");
+}
+
+/// How many messages a publisher that gave up said were lost, and how many it had read.
+fn acknowledged(stderr: &str) -> (usize, usize) {
+    let number = |word: Option<&str>| word.and_then(|word| word.parse().ok());
+    stderr
+        .lines()
+        .find_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if line.contains(" messages not acknowledged") {
+                let at = words.iter().position(|word| *word == "of")?;
+                Some((
+                    number(Some(words[at - 1]))?,
+                    number(words.get(at + 1).copied())?,
+                ))
+            } else if line.contains(" messages read were acknowledged") {
+                let at = words.iter().position(|word| *word == "messages")?;
+                Some((0, number(Some(words[at - 1]))?))
+            } else {
+                None
+            }
+        })
+        .unwrap_or_else(|| panic!("no count of what was acknowledged:\n{stderr}"))
+}
+
+/// A 50,000-line input through a 3 s outage with at most 100 messages queued: stdin is not read
+/// beyond the queue (the writer is held back), the memory stays small, and every line arrives.
+#[test]
+fn stdin_is_held_back_while_offline_and_every_line_arrives() {
+    const MANY: usize = 50_000;
+    for_each_broker(&brokers(), |broker| {
+        let proxy = FaultProxy::start(broker);
+        let topic = unique_topic("held-back");
+        let mut counter = subscribe_quietly(broker, &topic, &["-q", "1"]);
+        let written = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&written);
+        let args = ["-t", &topic, "-q", "1", "-l", "--max-queued", "100"];
+        let what = format!("{}: pub {}", broker.name, args.join(" "));
+        let mut command = publisher(&proxy.broker(), &args);
+        // Refused from before the first connection is lost, so the outage is the proxy's.
+        let mut publishing = spawn_fed(&what, &mut command, move |mut stdin| {
+            for n in 1..=MANY {
+                let line = format!("line-{n:06} {}\n", "x".repeat(88));
+                if stdin.write_all(line.as_bytes()).is_err() {
+                    return;
+                }
+                counted.fetch_add(line.len(), Ordering::Relaxed);
+            }
+        });
+        counter.wait_for_stdout_containing(b"line-000001", TIMEOUT);
+        proxy.refuse_for(Duration::from_secs(3));
+        proxy.reset_all();
+        publishing.wait_for_stderr("reconnecting", TIMEOUT);
+        // The writer stops once the pipe, mqtk's read buffer and its queue are full.
+        let mut last = written.load(Ordering::Relaxed);
+        let began = Instant::now();
+        loop {
+            thread::sleep(Duration::from_millis(200));
+            let now = written.load(Ordering::Relaxed);
+            if now == last || began.elapsed() > Duration::from_secs(2) {
+                break;
+            }
+            last = now;
+        }
+        let held = written.load(Ordering::Relaxed);
+        let total = MANY * 100;
+        assert!(
+            held < total / 4,
+            "{}: {held} of {total} bytes were taken while offline",
+            broker.name
+        );
+        let peak_kib = peak_rss_kib(publishing.pid());
+        assert!(
+            peak_kib < 64 * 1024,
+            "{}: {peak_kib} KiB at the peak",
+            broker.name
+        );
+        let published = publishing.finish_within(PUBLISHER_DEADLINE);
+        published.assert_code(0, &format!("{}: pub through an outage", broker.name));
+        let (seen, _) = count(broker, &topic, counter);
+        let missing = missing_long(&seen, MANY);
+        assert_eq!(missing, 0, "{}: lines lost", broker.name);
+    });
+}
+
+/// How many of the long lines of [`stdin_is_held_back_while_offline_and_every_line_arrives`]
+/// never arrived.
+fn missing_long(seen: &HashMap<String, usize>, lines: usize) -> usize {
+    let arrived: std::collections::HashSet<&str> = seen
+        .keys()
+        .filter_map(|line| line.split(' ').next())
+        .collect();
+    (1..=lines)
+        .filter(|n| !arrived.contains(format!("line-{n:06}").as_str()))
+        .count()
+}
+
+/// The peak resident memory of a process, from /proc (Linux).
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.split_whitespace().next())
+        .and_then(|kib| kib.parse().ok())
+        .expect("VmHWM")
+}
+
+#[test]
+fn pub_survives_a_broker_restart_and_loses_nothing() {
+    let Some(mut mosquitto) = OwnMosquitto::start_persistent() else {
+        eprintln!("skipped: mosquitto is not installed");
+        return;
+    };
+    let broker = mosquitto.broker();
+    let topic = unique_topic("restart");
+    let id = format!("restart-counter-{}", std::process::id());
+    // A counter whose session, too, the broker keeps across its restart.
+    let mut counter = subscribe_quietly(&broker, &topic, &["-q", "1", "-c", "-i", &id]);
+    let mut publishing = paced_publisher(&broker, &["-t", &topic, "-q", "1"], LINES);
+    counter.wait_for_stdout_containing(b"line-000100\n", TIMEOUT);
+    mosquitto.stop();
+    publishing.wait_for_stderr("reconnecting", TIMEOUT);
+    mosquitto.start_again();
+    let published = publishing.finish_within(PUBLISHER_DEADLINE);
+    published.assert_code(0, "pub -l -q 1 across a broker restart");
+    let (seen, _) = count(&broker, &topic, counter);
+    let missing = missing(&seen, LINES);
+    assert!(
+        missing.is_empty(),
+        "{} lines lost across the restart, the first {:?}\n{}",
+        missing.len(),
+        missing.first(),
+        published.stderr
+    );
+}
