@@ -647,3 +647,201 @@ fn a_refused_subscription_is_reported_and_fails_when_nothing_was_granted() {
         "{err}"
     );
 }
+
+/// The MQTT 5 Server Reference property naming `to`, as the properties of a CONNACK or a
+/// DISCONNECT: their length, then the property.
+fn server_reference(to: &str) -> Vec<u8> {
+    let mut properties = vec![0x1C, 0x00, to.len() as u8];
+    properties.extend_from_slice(to.as_bytes());
+    let mut field = vec![properties.len() as u8];
+    field.extend(properties);
+    field
+}
+
+/// An MQTT 5 CONNACK refusing with `reason`, followed by `properties` (length first).
+fn connack_refusing(reason: u8, properties: &[u8]) -> Vec<u8> {
+    let mut packet = vec![0x20, 2 + properties.len() as u8, 0x00, reason];
+    packet.extend_from_slice(properties);
+    packet
+}
+
+/// An MQTT 5 DISCONNECT with `reason`, followed by `properties` (length first).
+fn disconnect_with(reason: u8, properties: &[u8]) -> Vec<u8> {
+    let mut packet = vec![0xE0, 1 + properties.len() as u8, reason];
+    packet.extend_from_slice(properties);
+    packet
+}
+
+/// `mqtk pub -m hello -q 1` to `topic`, through the peer, and a subscriber on the real broker
+/// that must see it arrive.
+fn publish_redirected(peer: &FakePeer, broker: &common::Broker, topic: &str) -> Finished {
+    let mut counter = common::run::subscribe_quietly(broker, topic, &["-q", "1"]);
+    let output = run(
+        peer,
+        &["pub", "-V", "5", "-t", topic, "-m", "hello", "-q", "1"],
+    );
+    if output.status.success() {
+        counter.wait_for_stdout_containing(b"hello\n", common::TIMEOUT);
+    }
+    counter.interrupt();
+    counter.finish();
+    common::run::clear_ready(broker, topic);
+    output
+}
+
+#[test]
+fn a_connack_that_redirects_is_followed_to_the_broker_it_names() {
+    let broker = common::rumqttd_v5();
+    let to = broker.addr();
+    let peer = FakePeer::start(move |mut s| {
+        read_packet(&mut s);
+        send(&mut s, &connack_refusing(0x9C, &server_reference(&to)));
+    });
+    let topic = common::unique_topic("redirected");
+    let output = publish_redirected(&peer, &broker, &topic);
+    let peer_port = peer.port;
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let expected = format!(
+        "use another server (0x9c): 127.0.0.1:{} sends clients to {}; connecting there",
+        peer_port,
+        broker.addr()
+    );
+    assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+}
+
+#[test]
+fn a_disconnect_that_says_the_server_moved_reconnects_where_it_moved() {
+    let broker = common::rumqttd_v5();
+    let to = broker.addr();
+    let peer = FakePeer::start(move |mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        let publish = read_packet(&mut s);
+        assert_eq!(publish[0], 0x32, "PUBLISH QoS 1");
+        send(&mut s, &disconnect_with(0x9D, &server_reference(&to)));
+    });
+    let topic = common::unique_topic("moved");
+    let output = publish_redirected(&peer, &broker, &topic);
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let expected = format!(
+        "the broker disconnected: server moved (0x9d), to {}; reconnecting",
+        broker.addr()
+    );
+    assert!(stderr(&output).contains(&expected), "{}", stderr(&output));
+}
+
+#[test]
+fn redirects_that_go_round_in_circles_end_after_a_few_hops() {
+    // Each CONNACK sends the client back to the peer itself.
+    let peer = FakePeer::start_many(6, |_, mut s| {
+        read_packet(&mut s);
+        let to = format!("127.0.0.1:{}", s.local_addr().unwrap().port());
+        send(&mut s, &connack_refusing(0x9C, &server_reference(&to)));
+    });
+    let output = run(&peer, &["pub", "-V", "5", "-t", "t", "-m", "x"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let err = stderr(&output);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 6, "one line per hop, then the error:\n{err}");
+    assert!(lines[5].contains("redirected 5 times in a row"), "{err}");
+}
+
+#[test]
+fn server_shutting_down_is_ridden_out_and_the_message_published_again() {
+    let peer = FakePeer::start_many(2, |index, mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        let publish = read_packet(&mut s);
+        if index == 0 {
+            send(&mut s, &disconnect_with(0x8B, &[0x00]));
+            return;
+        }
+        assert_eq!(
+            publish[0], 0x32,
+            "published again as new: QoS 1 without DUP"
+        );
+        send(&mut s, &[0x40, 0x02, publish[5], publish[6]]);
+        assert_eq!(read_packet(&mut s), DISCONNECT_ENDING_SESSION);
+    });
+    let output = run(&peer, &["pub", "-V", "5", "-t", "t", "-m", "x", "-q", "1"]);
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("the broker disconnected: server shutting down (0x8b); reconnecting in 0.5s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 unacknowledged messages published again as new"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_session_taken_over_is_not_taken_back() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        read_packet(&mut s);
+        send(&mut s, &disconnect_with(0x8E, &[0x00]));
+    });
+    let output = run(&peer, &["pub", "-V", "5", "-t", "t", "-m", "x", "-q", "1"]);
+    peer.join();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "session taken over (0x8e): another client connected with the same client identifier"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("reconnecting"), "{err}");
+    output.assert_one_error_line("pub whose session was taken over");
+}
+
+/// A broker that sends (PINGRESP after PINGRESP) but never reads: the client's writes find no
+/// room, and after 1.5 keep-alive intervals it says so, though it hears the broker all along.
+#[test]
+fn a_write_stuck_for_one_and_a_half_keep_alives_loses_the_connection() {
+    let peer = FakePeer::start(|mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V311);
+        let began = Instant::now();
+        while began.elapsed() < DEADLINE {
+            if s.write_all(&[0xD0, 0x00]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let line = [b'x'; 99];
+    let mut input = Vec::with_capacity(400_000 * 100);
+    for _ in 0..400_000 {
+        input.extend_from_slice(&line);
+        input.push(b'\n');
+    }
+    let args = [
+        "pub",
+        "-V",
+        "3.1.1",
+        "-t",
+        "t",
+        "-l",
+        "-k",
+        "1",
+        "--no-reconnect",
+    ];
+    let output = run_with_input(&peer, &args, &input);
+    peer.join();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains(
+            "nothing could be sent to the broker for 1.5s (keep alive 1s): the connection is lost"
+        ),
+        "{err}"
+    );
+}

@@ -47,12 +47,14 @@ macro_rules! exit_codes_help {
         concat!(
             "Exit codes:
   0    success
-  1    runtime failure: connection lost, message not acknowledged, timeout (-W)
+  1    runtime failure: connection lost and not regained (--no-reconnect,
+       retries used up, session taken over), message not acknowledged or
+       in doubt, timeout (-W)
   2    usage error: wrong flags or values, invalid topic
   3    no connection: the broker could not be reached (refused, DNS, timeout)
        or did not answer CONNECT
   4    the broker refused the connection (credentials, not authorised,
-       protocol version, ...)"
+       protocol version, redirected too often, ...)"
             $(, "\n  ", $extra)*
         )
     };

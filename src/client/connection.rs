@@ -35,6 +35,9 @@ pub struct Connection {
     /// When bytes last arrived: keep alive measures the broker's silence
     /// from here. Taken once per read, not once per packet.
     last_read: Instant,
+    /// Since when queued bytes have waited for the socket without any being
+    /// written: a path that takes nothing is as dead as one that says nothing.
+    write_blocked_since: Option<Instant>,
 }
 
 impl Connection {
@@ -47,12 +50,19 @@ impl Connection {
             max_incoming: codec::MAX_PACKET_SIZE,
             trace,
             last_read: Instant::now(),
+            write_blocked_since: None,
         }
     }
 
     /// When bytes last arrived from the broker (or when the connection opened).
     pub fn last_read(&self) -> Instant {
         self.last_read
+    }
+
+    /// Since when queued bytes have waited without any being written, if
+    /// they do.
+    pub fn write_blocked_since(&self) -> Option<Instant> {
+        self.write_blocked_since
     }
 
     /// The protocol version packets are encoded and decoded in.
@@ -100,9 +110,15 @@ impl Connection {
                     Poll::Ready(Ok(0)) => {
                         return Poll::Ready(Err(ClientError::Io(io::ErrorKind::WriteZero.into())))
                     }
-                    Poll::Ready(Ok(n)) => self.write.written(n),
+                    Poll::Ready(Ok(n)) => {
+                        self.write.written(n);
+                        self.write_blocked_since = None;
+                    }
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(ClientError::from_io(e))),
-                    Poll::Pending => break,
+                    Poll::Pending => {
+                        self.write_blocked_since.get_or_insert_with(Instant::now);
+                        break;
+                    }
                 }
             }
             if self.write.queued().is_empty() {

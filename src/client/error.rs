@@ -36,14 +36,20 @@ pub enum ClientError {
     Refused {
         reason: ReasonCode,
         reason_string: Option<String>,
+        /// MQTT 5: the broker to use instead (0x9C, 0x9D).
+        server_reference: Option<String>,
     },
     #[error("the broker closed the connection")]
     Closed,
-    #[error("the broker disconnected: {}", verdict(*reason, reason_string.as_deref()))]
+    #[error("the broker disconnected: {}{}", verdict(*reason, reason_string.as_deref()), why(*reason, server_reference.as_deref()))]
     Disconnected {
         reason: ReasonCode,
         reason_string: Option<String>,
+        /// MQTT 5: the broker to use instead (0x9C, 0x9D).
+        server_reference: Option<String>,
     },
+    #[error("redirected {hops} times in a row, the last time to {to}: giving up")]
+    TooManyRedirects { hops: u32, to: String },
     #[error("connection lost: {0}")]
     Io(io::Error),
     #[error("malformed packet from the broker: {0}")]
@@ -57,6 +63,14 @@ pub enum ClientError {
         silent.as_secs_f32()
     )]
     KeepAliveTimeout { silent: Duration, keep_alive: u16 },
+    /// Queued bytes found no room in the socket for 1.5 times the keep
+    /// alive: the broker takes nothing, however much it still sends.
+    #[error(
+        "nothing could be sent to the broker for {:.1}s (keep alive {keep_alive}s): the \
+         connection is lost",
+        stuck.as_secs_f32()
+    )]
+    WriteStuck { stuck: Duration, keep_alive: u16 },
     #[error("no {packet} from the broker within {}s", after.as_secs_f32())]
     NoResponse {
         packet: &'static str,
@@ -66,6 +80,18 @@ pub enum ClientError {
     Encode(codec::Error),
     #[error("{0}")]
     NotAllowed(String),
+}
+
+/// What a DISCONNECT's reason means for the person, where its name does not
+/// say it: who took the session over, where the broker sends the client.
+fn why(reason: ReasonCode, server_reference: Option<&str>) -> String {
+    match server_reference {
+        _ if reason == ReasonCode::SESSION_TAKEN_OVER => ": another client connected with the \
+            same client identifier, and connecting again would push it out in turn"
+            .to_string(),
+        Some(to) if super::redirect::is_redirect(reason) => format!(", to {to}"),
+        _ => String::new(),
+    }
 }
 
 /// A broker's verdict for a person: the reason code by name, and the MQTT 5
@@ -93,7 +119,10 @@ impl ClientError {
     /// it back would push the two out in turn forever), is not a loss.
     pub fn is_connection_loss(&self) -> bool {
         match self {
-            ClientError::Closed | ClientError::Io(_) | ClientError::KeepAliveTimeout { .. } => true,
+            ClientError::Closed
+            | ClientError::Io(_)
+            | ClientError::KeepAliveTimeout { .. }
+            | ClientError::WriteStuck { .. } => true,
             ClientError::Disconnected { reason, .. } => reason.invites_reconnect(),
             _ => false,
         }

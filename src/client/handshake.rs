@@ -126,9 +126,11 @@ async fn open(
             after: connack_wait,
         })??;
     if connack.reason.is_error() {
+        let properties = connack.properties.into_values();
         return Err(ClientError::Refused {
             reason: connack.reason,
-            reason_string: connack.properties.reason_string.clone(),
+            reason_string: properties.reason_string,
+            server_reference: properties.server_reference,
         });
     }
     let peer = match (opened.peer, &options.route.unix) {

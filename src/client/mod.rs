@@ -15,6 +15,7 @@
 //! - `buffer`: those buffers, sized by the traffic: small while idle
 //! - `session`: packet ids, in-flight window, topic aliases; no I/O
 //! - `options`: what to connect to and how, and the CONNECT it makes
+//! - `redirect`: following a broker's Server Reference elsewhere
 //! - `error`: what can go wrong
 //! - `trace`: the `-d` packet log
 
@@ -23,6 +24,7 @@ mod connection;
 mod error;
 mod handshake;
 mod options;
+mod redirect;
 mod session;
 mod trace;
 mod transport;
@@ -156,6 +158,9 @@ pub struct Client {
     connack: ConnAck,
     limits: BrokerLimits,
     client_id: String,
+    /// The host and port connected to: the options', or where a broker
+    /// redirected the client.
+    broker: (String, u16),
     /// When a packet was last queued: keep alive counts from here.
     last_sent: Instant,
     /// When a PINGREQ went out with no packet received since.
@@ -192,11 +197,14 @@ impl Client {
     /// when the broker refuses version 5 (or ignores it) and no version was
     /// pinned.
     pub async fn connect(options: &Options) -> Result<Client, ClientError> {
-        let Established {
-            conn,
-            connack,
-            times,
-        } = handshake(options).await?;
+        let (
+            Established {
+                conn,
+                connack,
+                times,
+            },
+            broker,
+        ) = establish(options).await?;
         let limits = broker_limits(options, &connack);
         let session = new_session(options, &limits, conn.protocol());
         let client_id = connack
@@ -211,6 +219,7 @@ impl Client {
             connack,
             limits,
             client_id,
+            broker,
             last_sent: Instant::now(),
             ping_sent: None,
             qos0_queued: 0,
@@ -253,16 +262,22 @@ impl Client {
                 .or(options.session_expiry)
                 .is_some_and(|s| s > 0);
         let options = Options {
+            host: self.broker.0.clone(),
+            port: self.broker.1,
             protocol: Some(protocol),
             client_id: self.client_id.clone(),
             clean_start: give_up_session || (options.clean_start && !outlives_connection),
             ..options.clone()
         };
-        let Established {
-            conn,
-            connack,
-            times,
-        } = handshake(&options).await?;
+        let (
+            Established {
+                conn,
+                connack,
+                times,
+            },
+            broker,
+        ) = establish(&options).await?;
+        self.broker = broker;
         let limits = broker_limits(&options, &connack);
         let window = in_flight_window(&options, &limits, conn.protocol());
         let mut resumption = Resumption {
@@ -666,6 +681,15 @@ impl Client {
             }
             return Ok(());
         }
+        let limit = lost_after(self.limits.keep_alive);
+        if let Some(blocked) = self.conn.write_blocked_since() {
+            if now - blocked >= limit {
+                return Err(ClientError::WriteStuck {
+                    stuck: now - blocked,
+                    keep_alive: self.limits.keep_alive,
+                });
+            }
+        }
         if self.ping_sent.is_some() {
             return Err(ClientError::KeepAliveTimeout {
                 silent: now - self.conn.last_read(),
@@ -687,16 +711,21 @@ impl Client {
     /// was last heard from, so that a client that only sends still probes the
     /// path. With a PINGREQ unanswered, the connection is lost 1.5 intervals
     /// after the broker was last heard from, as the broker would judge us: a
-    /// half-open path sends no reset, and a stuck write hears nothing either.
+    /// half-open path sends no reset. A write stuck that long ends it too.
     fn keep_alive_deadline(&self) -> Option<Instant> {
         let interval = Duration::from_secs(u64::from(self.limits.keep_alive));
         if interval.is_zero() {
             return None;
         }
         let heard = self.conn.last_read();
-        Some(match self.ping_sent {
-            Some(_) => heard + interval.mul_f32(1.5),
+        let limit = lost_after(self.limits.keep_alive);
+        let due = match self.ping_sent {
+            Some(_) => heard + limit,
             None => self.last_sent.min(heard) + interval,
+        };
+        Some(match self.conn.write_blocked_since() {
+            Some(blocked) => due.min(blocked + limit),
+            None => due,
         })
     }
 
@@ -767,10 +796,16 @@ impl Client {
                 self.emit(Event::Pong)
             }
             Packet::Disconnect(disconnect) => {
-                return Err(ClientError::Disconnected {
+                let properties = disconnect.properties.into_values();
+                let error = ClientError::Disconnected {
                     reason: disconnect.reason,
-                    reason_string: disconnect.properties.into_values().reason_string,
-                })
+                    reason_string: properties.reason_string,
+                    server_reference: properties.server_reference,
+                };
+                if let Some(to) = redirect::redirect(&error, self.broker.1) {
+                    self.broker = (to.host, to.port);
+                }
+                return Err(error);
             }
             other @ (Packet::Connect(_)
             | Packet::ConnAck(_)
@@ -868,6 +903,43 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// Handshakes with the broker of `options`, or with the one it redirects
+/// to, hop by hop; returns the connection and the host and port it reached.
+async fn establish(options: &Options) -> Result<(Established, (String, u16)), ClientError> {
+    let mut options = std::borrow::Cow::Borrowed(options);
+    let mut hops = 0;
+    loop {
+        let error = match handshake(&options).await {
+            Ok(established) => return Ok((established, (options.host.clone(), options.port))),
+            Err(error) => error,
+        };
+        let Some(to) = redirect::redirect(&error, options.port) else {
+            return Err(error);
+        };
+        if hops == redirect::MAX_HOPS {
+            return Err(ClientError::TooManyRedirects {
+                hops,
+                to: to.to_string(),
+            });
+        }
+        hops += 1;
+        trace::notice(&format!(
+            "{}: {}:{} sends clients to {to}; connecting there",
+            to.reason, options.host, options.port
+        ));
+        let options = options.to_mut();
+        options.host = to.host;
+        options.port = to.port;
+    }
+}
+
+/// How long the broker may be silent, a PINGREQ unanswered, or a write stay
+/// stuck, before the connection counts as lost: 1.5 keep-alive intervals, as
+/// the broker judges the client [MQTT-3.1.2-24 in 3.1.1, MQTT-3.1.2-22 in 5].
+fn lost_after(keep_alive: u16) -> Duration {
+    Duration::from_secs(u64::from(keep_alive)).mul_f32(1.5)
 }
 
 /// How long a silent client waits for the broker to close: it must after 1.5

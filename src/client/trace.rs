@@ -25,6 +25,12 @@ impl Trace {
     }
 }
 
+/// An event the user sees with or without `-d`: the broker sent the client
+/// elsewhere, say.
+pub fn notice(text: &str) {
+    log_line(text);
+}
+
 /// A warning the user sees with or without `-d`: something about the
 /// connection that did not go as asked.
 pub fn warn(text: &str) {

@@ -546,6 +546,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
                 | ClientError::WebSocket { .. }
                 | ClientError::Proxy { .. } => Some(exit::UNREACHABLE),
                 ClientError::Refused { .. }
+                | ClientError::TooManyRedirects { .. }
                 | ClientError::VersionRefused { .. }
                 | ClientError::TlsRefused(_)
                 | ClientError::WebSocketRefused(_) => Some(exit::REFUSED),
