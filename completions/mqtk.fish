@@ -308,6 +308,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s n -l count -d 'Messa
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l warmup -d 'Leave the first part of the run out of the rates and latencies, e.g. 2s' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l connect-rate -d 'New connections per second [default: as fast as the broker accepts them]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l connect-retries -d 'Try a connect that could not reach the broker again, up to N times, after 0.1 s, 0.2 s, 0.4 s ... (at most 5 s); a refusal is not retried' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l reconnect -d 'Reconnect a connection that was lost, up to N tries an outage, after 0.1 s, 0.2 s, 0.4 s ... (at most 5 s), and resume its session; the report counts reconnects and time offline [default: a lost connection is out of the run]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l threads -d 'Worker threads [default: one per core]. A paced load that needs less than a core spends about a quarter less CPU on one thread, as the threads no longer wake each other' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l ifaddr -d 'Connect from these local addresses in turn, e.g. 127.0.0.2,127.0.0.3: each has its own ephemeral ports (about 28,000 on Linux)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l churn -d 'conn: disconnect and connect again every DURATION, e.g. 1s' -r

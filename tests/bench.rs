@@ -7,6 +7,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::fault_proxy::FaultProxy;
 use common::own_mosquitto::OwnMosquitto;
 use common::run::{for_each_broker, spawn, Finished, Running};
 use common::{brokers, free_port, mosquitto_with_password, unique_topic, Broker};
@@ -517,4 +518,54 @@ fn metrics_serve_the_live_counters_for_prometheus() {
         "{answer}"
     );
     running.finish().assert_code(0, "bench --metrics");
+}
+
+/// With --reconnect, a load lives through connections reset every 700 ms: every connection
+/// comes back, the report counts the reconnects and the time offline, and at QoS 1 nothing is
+/// lost where the broker keeps the sessions (mosquitto).
+#[test]
+fn reconnect_rides_out_resets_and_loses_nothing_at_qos_1() {
+    let Some(mosquitto) = common::mosquitto() else {
+        eprintln!("skipped: mosquitto is not installed");
+        return;
+    };
+    let proxy = FaultProxy::start(&mosquitto);
+    let topic = format!("{}/%i", unique_topic("bench-reconnect"));
+    let args = [
+        "-c",
+        "2",
+        "-q",
+        "1",
+        "-R",
+        "400",
+        "-d",
+        "3s",
+        "-t",
+        &topic,
+        "--reconnect",
+        "20",
+    ];
+    let mut running = spawn_bench(&proxy.broker(), &args);
+    running.wait_for_stderr("received", Duration::from_secs(10));
+    proxy.reset_every(Duration::from_millis(700));
+    let output = running.finish_within(Duration::from_secs(60));
+    proxy.stop_faults();
+    output.assert_code(0, "bench --reconnect through resets");
+    let report: Value = serde_json::from_str(output.stdout().trim()).unwrap();
+    let what = format!("{report:#}");
+    // Two publishers and two subscribers, each reset about three times.
+    let reconnects = count(&report, "connections", "reconnects");
+    assert!(reconnects >= 4, "{what}");
+    assert_eq!(count(&report, "connections", "reconnected"), 4, "{what}");
+    assert_eq!(count(&report, "connections", "failed"), 0, "{what}");
+    let offline = report["connections"]["offline_s"].as_f64().unwrap();
+    let longest = report["connections"]["longest_offline_s"].as_f64().unwrap();
+    assert!(
+        offline > 0.0 && longest > 0.0 && longest <= offline,
+        "{what}"
+    );
+    assert_eq!(count(&report, "messages", "lost"), 0, "{what}");
+    let sent = count(&report, "messages", "sent");
+    assert_eq!(count(&report, "messages", "expected"), sent, "{what}");
+    assert!(output.stdout().contains("\"reconnects\""), "{what}");
 }

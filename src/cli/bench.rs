@@ -121,6 +121,10 @@ pub struct BenchArgs {
     )]
     pub connect_retries: u32,
 
+    /// Reconnect a connection that was lost, up to N tries an outage, after 0.1 s, 0.2 s, 0.4 s ... (at most 5 s), and resume its session; the report counts reconnects and time offline [default: a lost connection is out of the run]
+    #[arg(long = "reconnect", value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Load")]
+    pub reconnect: Option<u32>,
+
     /// Worker threads [default: one per core]. A paced load that needs less than a core spends about a quarter less CPU on one thread, as the threads no longer wake each other
     #[arg(long = "threads", value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Load")]
     pub threads: Option<u16>,

@@ -155,6 +155,13 @@ pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
             "up": sum("connections", "up"),
             "failed": sum("connections", "failed"),
             "failures": failures,
+            "reconnects": sum("connections", "reconnects"),
+            "reconnected": sum("connections", "reconnected"),
+            "offline_s": sum("connections", "offline_s"),
+            "longest_offline_s": reports
+                .iter()
+                .filter_map(|(_, r)| r["connections"]["longest_offline_s"].as_f64())
+                .fold(0.0, f64::max),
             "connect_ms": percentiles_json(&connect),
         },
         "messages": {

@@ -34,8 +34,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::BenchArgs;
-use crate::client::{Client, Ending, Options};
-use crate::codec::{topic, Properties, Subscription};
+use crate::client::{Client, ClientError, Ending, Options};
+use crate::codec::{topic, Properties, QoS, Subscription};
 use crate::commands::{connect, Interrupt};
 use header::Clock;
 use plan::{Plan, Role};
@@ -151,6 +151,11 @@ struct Outcome {
     /// A publisher's topic, when it is the same for every message.
     topic: Option<String>,
     filter: Option<String>,
+    /// --reconnect: how often the connection was made again, and the time
+    /// it spent offline, in all and at the longest.
+    reconnects: u64,
+    offline: Duration,
+    longest_offline: Duration,
 }
 
 /// Paces connecting: at --connect-rate, or as many at once as a broker takes.
@@ -502,39 +507,64 @@ async fn connection(
                 .map(|(interval, offset)| (start + offset, interval));
             let stop = shared.deadline(start);
             let mut lateness = Samples::new(Series::Lateness, &shared.samples);
-            let me = Identity {
+            let identity = Identity {
                 index,
                 client_id,
                 topic: topic.as_deref(),
             };
-            Box::pin(publisher::publish(
-                &mut client,
-                plan,
-                me,
-                Schedule::new(pacing),
-                &stop,
-                &live,
-                &mut lateness,
-                &shared.clock,
-                measured_from,
-                &mut outcome.published,
-            ))
-            .await
-            .map_err(Into::into)
+            let mut schedule = Schedule::new(pacing);
+            loop {
+                let published = Box::pin(publisher::publish(
+                    &mut client,
+                    plan,
+                    identity,
+                    &mut schedule,
+                    &stop,
+                    &live,
+                    &mut lateness,
+                    &shared.clock,
+                    measured_from,
+                    &mut outcome.published,
+                ))
+                .await;
+                match published {
+                    Err(error) if rides_out(plan, &error) => {
+                        let back = recover(&shared, &mut client, &me, &mut outcome, &live, error);
+                        match Box::pin(back).await {
+                            Recovery::Back => {}
+                            Recovery::Stopped => break Ok(()),
+                            Recovery::Failed(error) => break Err(error),
+                        }
+                    }
+                    published => break published.map_err(Into::into),
+                }
+            }
         }
         Role::Subscriber => {
             let mut latency = Samples::new(Series::Latency, &shared.samples);
-            Box::pin(subscriber::receive(
-                &mut client,
-                &shared.stop_receiving,
-                &live,
-                &mut latency,
-                &shared.clock,
-                shared.clock.ns(measured_from),
-                &mut outcome.received,
-            ))
-            .await
-            .map_err(Into::into)
+            loop {
+                let received = Box::pin(subscriber::receive(
+                    &mut client,
+                    &shared.stop_receiving,
+                    &live,
+                    &mut latency,
+                    &shared.clock,
+                    shared.clock.ns(measured_from),
+                    &mut outcome.received,
+                ))
+                .await;
+                match received {
+                    Err(error) if rides_out(plan, &error) => {
+                        let back = recover(&shared, &mut client, &me, &mut outcome, &live, error);
+                        match Box::pin(back).await {
+                            Recovery::Back => {}
+                            Recovery::Stopped => break Ok(()),
+                            Recovery::Failed(error) => break Err(error),
+                        }
+                    }
+                    received => break received.map_err(Into::into),
+                }
+            }
         }
         Role::Idle => {
             let held = hold(&shared, client, &me, &mut outcome, &mut connects, &live).await;
@@ -594,18 +624,126 @@ async fn set_up(
         });
         topic::validate_filter(&filter)
             .with_context(|| format!("invalid topic filter {filter:?}"))?;
-        let suback = client
-            .subscribe(
-                vec![Subscription::new(filter.clone(), plan.qos)],
-                Properties::default(),
-            )
-            .await?;
-        if let Some(reason) = suback.reasons.iter().find(|r| r.is_error()) {
-            anyhow::bail!("the broker refused the subscription to {filter:?}: {reason}");
-        }
+        subscribe(&mut client, &filter, plan.qos).await?;
         outcome.filter = Some(filter);
     }
     Ok(client)
+}
+
+/// Subscribes a subscriber's connection to its filter.
+async fn subscribe(client: &mut Client, filter: &str, qos: QoS) -> anyhow::Result<()> {
+    let suback = client
+        .subscribe(
+            vec![Subscription::new(filter.to_string(), qos)],
+            Properties::default(),
+        )
+        .await?;
+    if let Some(reason) = suback.reasons.iter().find(|r| r.is_error()) {
+        anyhow::bail!("the broker refused the subscription to {filter:?}: {reason}");
+    }
+    Ok(())
+}
+
+/// Whether a connection that failed with `error` reconnects (--reconnect).
+fn rides_out(plan: &Plan, error: &ClientError) -> bool {
+    plan.reconnect.is_some() && error.is_connection_loss()
+}
+
+/// How an outage ended.
+enum Recovery {
+    /// Connected again: the session resumed, or a subscriber subscribed again
+    /// and a publisher's unfinished messages published again as new.
+    Back,
+    /// The run ended (its deadline, Ctrl-C) before the connection was back.
+    Stopped,
+    /// --reconnect's tries ran out, or the broker refused us.
+    Failed(anyhow::Error),
+}
+
+/// Reconnects a connection lost to `cause`, up to --reconnect tries an outage
+/// with a backoff that doubles, counting the reconnect and the time offline.
+async fn recover(
+    shared: &Shared,
+    client: &mut Client,
+    me: &Endpoint,
+    outcome: &mut Outcome,
+    live: &Live,
+    mut cause: ClientError,
+) -> Recovery {
+    let lost_at = Instant::now();
+    live.up.store(0, Relaxed);
+    let options = connection_options(shared, me);
+    let tries = shared.plan.reconnect.unwrap_or(0);
+    let stopped = async {
+        match outcome.role {
+            Some(Role::Subscriber) => shared.stop_receiving.cancelled().await,
+            Some(Role::Idle) => shared.stop_holding.cancelled().await,
+            _ => shared.stop.cancelled().await,
+        }
+    };
+    tokio::pin!(stopped);
+    let mut backoff = RETRY_BACKOFF;
+    let mut tried = 0;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = &mut stopped => return Recovery::Stopped,
+        }
+        backoff = (backoff * 2).min(RETRY_BACKOFF_LIMIT);
+        tried += 1;
+        outcome.attempts += 1;
+        let resumption = match client.reconnect(&options).await {
+            Ok(resumption) => resumption,
+            Err(error) if error.is_transient() && tried < tries => {
+                cause = error;
+                continue;
+            }
+            Err(error) => {
+                let error = anyhow::Error::new(error).context(format!(
+                    "lost ({cause}), and {tried} tr{} to reconnect failed",
+                    if tried == 1 { "y" } else { "ies" }
+                ));
+                return Recovery::Failed(error);
+            }
+        };
+        let back = async {
+            if let (false, Some(filter)) = (resumption.session_present, &outcome.filter) {
+                subscribe(client, filter, shared.plan.qos).await?;
+            }
+            for message in resumption.unfinished {
+                client.publish(message).await?;
+            }
+            anyhow::Ok(())
+        };
+        match back.await {
+            Ok(()) => {}
+            Err(error) => match error.downcast::<ClientError>() {
+                Ok(lost) if lost.is_connection_loss() => {
+                    cause = lost;
+                    continue;
+                }
+                Ok(error) => return Recovery::Failed(error.into()),
+                Err(error) => return Recovery::Failed(error),
+            },
+        }
+        let offline = lost_at.elapsed();
+        outcome.reconnects += 1;
+        outcome.offline += offline;
+        outcome.longest_offline = outcome.longest_offline.max(offline);
+        live.up.store(1, Relaxed);
+        return Recovery::Back;
+    }
+}
+
+/// The options of one connection: the plan's, with its client id and the
+/// local address it connects from.
+fn connection_options(shared: &Shared, me: &Endpoint) -> Options {
+    let mut options = Options {
+        client_id: me.client_id.clone(),
+        ..shared.plan.options.clone()
+    };
+    options.route.source = me.source;
+    options
 }
 
 /// Connects, counting each attempt and timing the handshake; a connect that
@@ -618,11 +756,7 @@ async fn establish(
     connects: &mut Samples,
     live: &Live,
 ) -> anyhow::Result<Box<Client>> {
-    let mut options = Options {
-        client_id: me.client_id.clone(),
-        ..shared.plan.options.clone()
-    };
-    options.route.source = me.source;
+    let options = connection_options(shared, me);
     let mut backoff = RETRY_BACKOFF;
     let mut retries = shared.plan.connect_retries;
     loop {
@@ -682,7 +816,16 @@ async fn hold(
         tokio::select! {
             _ = shared.stop_holding.cancelled() => return Held::Ended(client),
             _ = churn => {}
-            error = lost(&mut client) => return Held::Lost(error.into()),
+            error = lost(&mut client) => {
+                if !rides_out(&shared.plan, &error) {
+                    return Held::Lost(error.into());
+                }
+                match Box::pin(recover(shared, &mut client, me, outcome, live, error)).await {
+                    Recovery::Back => continue,
+                    Recovery::Stopped => return Held::Ended(client),
+                    Recovery::Failed(error) => return Held::Lost(error),
+                }
+            }
         }
         let _ = Box::pin(client.end(Ending::Disconnect)).await;
         live.up.store(0, Relaxed);
@@ -715,6 +858,10 @@ fn totals(plan: &Plan, outcomes: &[Outcome]) -> Totals {
     for outcome in outcomes {
         totals.attempted += outcome.attempts;
         totals.connected += outcome.connected;
+        totals.reconnects += outcome.reconnects;
+        totals.reconnected += u64::from(outcome.reconnects > 0);
+        totals.offline += outcome.offline;
+        totals.longest_offline = totals.longest_offline.max(outcome.longest_offline);
         for failure in &outcome.failures {
             totals.fail(failure.clone());
         }

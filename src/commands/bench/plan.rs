@@ -84,6 +84,9 @@ pub struct Plan {
     pub connect_rate: Option<f64>,
     /// How often a connect that could not reach the broker is tried again.
     pub connect_retries: u32,
+    /// Tries to reconnect a lost connection, an outage (--reconnect); `None`:
+    /// a lost connection is out of the run.
+    pub reconnect: Option<u32>,
     /// The runtime's worker threads, when not one per core.
     pub threads: Option<u16>,
     pub churn: Option<Duration>,
@@ -105,6 +108,10 @@ pub struct Plan {
 
 /// The default run length, when neither -d nor -n says.
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
+
+/// The MQTT 5 session expiry of a connection that reconnects (--reconnect):
+/// long enough for any outage a run rides out.
+const RECONNECT_SESSION_EXPIRY: u32 = 300;
 
 /// With --embedded, a short run at a rate the in-process broker keeps up
 /// with, unless the flags say otherwise: a first run that shows everything
@@ -206,6 +213,13 @@ impl Plan {
         let resume = args.session.disable_clean_start;
         options.clean_start = !resume;
         options.session_expiry = args.session.session_expiry.or(resume.then_some(u32::MAX));
+        // A reconnecting connection keeps its session across the outage, so
+        // that what was in flight is resumed, not lost or sent twice; a clean
+        // exit ends it.
+        if args.reconnect.is_some() && options.session_expiry.is_none() {
+            options.session_expiry = Some(RECONNECT_SESSION_EXPIRY);
+            options.expire_on_disconnect = true;
+        }
         if let Some(inflight) = args.inflight {
             options.max_in_flight = inflight;
             options.v311_in_flight = inflight;
@@ -240,6 +254,7 @@ impl Plan {
             warmup: args.warmup,
             connect_rate: args.connect_rate,
             connect_retries: args.connect_retries,
+            reconnect: args.reconnect,
             threads: args.threads,
             churn: args.churn,
             options,

@@ -32,6 +32,7 @@ pub struct Published {
 }
 
 /// Who a publisher is and what it publishes to.
+#[derive(Clone, Copy)]
 pub struct Identity<'a> {
     pub index: u32,
     pub client_id: &'a str,
@@ -73,14 +74,16 @@ impl Payloads {
 
 /// Publishes until `stop`, then waits (within the response timeout) for the
 /// acknowledgements still due, counting into `done` (which keeps what was
-/// counted when the connection fails). `lateness` gets how late each paced
-/// message left, from `measured_from` on.
+/// counted when the connection fails: messages handed to the client count as
+/// sent). `lateness` gets how late each paced message left, from
+/// `measured_from` on. After a lost connection, it is called again with the
+/// same `schedule`, which goes on where it was.
 #[allow(clippy::too_many_arguments)]
 pub async fn publish(
     client: &mut Client,
     plan: &Plan,
     me: Identity<'_>,
-    mut schedule: Schedule,
+    schedule: &mut Schedule,
     stop: &Stop,
     live: &Live,
     lateness: &mut Samples,
@@ -118,7 +121,7 @@ pub async fn publish(
         let early = due.filter(|&due| due > now);
         let window_full = plan.qos != QoS::AtMostOnce && !client.has_room();
         if early.is_some() || window_full {
-            write_queued(client, &mut unsent, done, live).await?;
+            write_queued(client, &mut unsent, live).await?;
             if let Some(early) = early {
                 pace.as_mut().reset(early);
             }
@@ -152,12 +155,15 @@ pub async fn publish(
             lateness.record(now - due);
         }
         schedule.advance();
+        // Sent once handed to the client: should the connection fail before
+        // it is written, it is still a message the subscribers were owed.
+        done.sent += 1;
         unsent += 1;
         if client.pending_write() >= FLUSH_AT {
-            write_queued(client, &mut unsent, done, live).await?;
+            write_queued(client, &mut unsent, live).await?;
         }
     }
-    write_queued(client, &mut unsent, done, live).await?;
+    write_queued(client, &mut unsent, live).await?;
     let settle = async {
         while client.publishes_in_flight() > 0 {
             let event = client.next_event().await?;
@@ -170,16 +176,14 @@ pub async fn publish(
     Ok(())
 }
 
-/// Writes what is queued and counts it as sent.
+/// Writes what is queued, and shows it as sent.
 async fn write_queued(
     client: &mut Client,
     unsent: &mut u64,
-    done: &mut Published,
     live: &Live,
 ) -> Result<(), ClientError> {
     if *unsent > 0 {
         client.flush().await?;
-        done.sent += *unsent;
         Live::add(&live.sent, *unsent);
         *unsent = 0;
     }

@@ -232,6 +232,10 @@ impl Report {
                 "up": t.connected,
                 "failed": t.failures.values().sum::<u64>(),
                 "failures": t.failures,
+                "reconnects": t.reconnects,
+                "reconnected": t.reconnected,
+                "offline_s": t.offline.as_secs_f64(),
+                "longest_offline_s": t.longest_offline.as_secs_f64(),
                 "connect_ms": percentiles_json(&self.histograms.connect),
             },
             "messages": {
@@ -340,6 +344,18 @@ pub fn print(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
         for (reason, n) in failures {
             writeln!(out, "  {:<12}   {} × {reason}", "", count(n))?;
         }
+    }
+    let reconnects = number(&connections["reconnects"]);
+    if reconnects > 0.0 {
+        writeln!(
+            out,
+            "  {:<12} {} on {}, {:.2} s offline in all, {:.2} s at the longest",
+            "Reconnects",
+            count(&connections["reconnects"]),
+            plural(number(&connections["reconnected"]) as u64, "connection"),
+            number(&connections["offline_s"]),
+            number(&connections["longest_offline_s"])
+        )?;
     }
     if let Some(line) = percentiles(&connections["connect_ms"]) {
         writeln!(out, "  {:<12} {line}", "Connect")?;

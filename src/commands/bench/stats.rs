@@ -273,6 +273,12 @@ pub struct Received {
 pub struct Totals {
     pub attempted: u64,
     pub connected: u64,
+    /// --reconnect: connections lost and made again, the connections that
+    /// were, and the time they spent offline, in all and at the longest.
+    pub reconnects: u64,
+    pub reconnected: u64,
+    pub offline: Duration,
+    pub longest_offline: Duration,
     /// Connections that could not be made, or were lost, by reason.
     pub failures: BTreeMap<String, u64>,
     pub sent: u64,
