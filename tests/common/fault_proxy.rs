@@ -204,6 +204,12 @@ impl FaultProxy {
         stalled_until.is_some_and(|until| Instant::now() < until)
     }
 
+    /// Whether a [`FaultProxy::refuse_for`] refusal is in force.
+    pub fn is_refusing(&self) -> bool {
+        let refused_until = self.shared.faults.borrow().refused_until;
+        refused_until.is_some_and(|until| Instant::now() < until)
+    }
+
     /// Resets each new connection as soon as it is accepted, for `duration` from now (a client
     /// sees its connect succeed, then the reset). Open connections are not touched.
     pub fn refuse_for(&self, duration: Duration) {
