@@ -545,7 +545,7 @@ fn reconnect_rides_out_resets_and_loses_nothing_at_qos_1() {
         "--reconnect",
         "20",
     ];
-    let mut running = spawn_bench(&proxy.broker(), &args);
+    let mut running = spawn_bench(&mosquitto.via(&proxy), &args);
     running.wait_for_stderr("received", Duration::from_secs(10));
     proxy.reset_every(Duration::from_millis(700));
     let output = running.finish_within(Duration::from_secs(60));

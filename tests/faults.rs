@@ -109,7 +109,7 @@ fn publish_through_resets(broker: &Broker, qos: u8) -> (Finished, HashMap<String
     let topic = unique_topic("resets");
     let qos_text = qos.to_string();
     let mut counter = subscribe_quietly(broker, &topic, &["-q", &qos_text]);
-    let publishing = paced_publisher(&proxy.broker(), &["-t", &topic, "-q", &qos_text], LINES);
+    let publishing = paced_publisher(&broker.via(&proxy), &["-t", &topic, "-q", &qos_text], LINES);
     counter.wait_for_stdout_containing(b"line-000001\n", TIMEOUT);
     proxy.reset_every(Duration::from_millis(300));
     proxy.wait_for_connections(3, PUBLISHER_DEADLINE);
@@ -205,7 +205,7 @@ fn a_half_open_path_is_noticed_by_keep_alive_and_nothing_is_lost() {
         let topic = unique_topic("half-open");
         let counter = subscribe_quietly(broker, &topic, &["-q", "1"]);
         let args = ["-t", &topic, "-q", "1", "-k", "2", "--connect-timeout", "3"];
-        let mut publishing = paced_publisher(&proxy.broker(), &args, LINES);
+        let mut publishing = paced_publisher(&broker.via(&proxy), &args, LINES);
         let mut counter = counter;
         counter.wait_for_stdout_containing(b"line-000001\n", TIMEOUT);
         // Long enough that the first reconnect's CONNECT, stalled too, times out.
@@ -249,7 +249,7 @@ fn sub_says_a_half_open_path_is_lost_by_keep_alive() {
         let proxy = FaultProxy::start(broker);
         let topic = unique_topic("sub-half-open");
         let args = ["-t", &topic, "-k", "1", "--no-reconnect"];
-        let listening = subscribe(&proxy.broker(), &args);
+        let listening = subscribe(&broker.via(&proxy), &args);
         proxy.half_open(Duration::from_secs(20));
         let output = listening.finish_within(Duration::from_secs(10));
         output.assert_code(1, &format!("{}: sub -k 1 on a dead path", broker.name));
@@ -277,7 +277,7 @@ fn no_reconnect_exits_1_with_the_exact_count_not_acknowledged() {
     let topic = unique_topic("no-reconnect");
     let mut counter = subscribe_quietly(&broker, &topic, &["-q", "1"]);
     let args = ["-t", &topic, "-q", "1", "--no-reconnect"];
-    let publishing = paced_publisher(&proxy.broker(), &args, LINES);
+    let publishing = paced_publisher(&broker.via(&proxy), &args, LINES);
     counter.wait_for_stdout_containing(b"line-000100\n", TIMEOUT);
     proxy.reset_all();
     let published = publishing.finish_within(PUBLISHER_DEADLINE);
@@ -334,7 +334,7 @@ fn stdin_is_held_back_while_offline_and_every_line_arrives() {
     let counted = Arc::clone(&written);
     let args = ["-t", &topic, "-q", "1", "-l"];
     let what = format!("{}: pub {}", broker.name, args.join(" "));
-    let mut command = publisher(&proxy.broker(), &args);
+    let mut command = publisher(&broker.via(&proxy), &args);
     let mut publishing = spawn_fed(&what, &mut command, move |stdin| {
         let mut stdin = std::io::BufWriter::new(stdin);
         for n in 1..=MANY {

@@ -316,7 +316,7 @@ const CONNACK_ACCEPTED: [u8; 4] = [0x20, 0x02, 0x00, 0x00];
 /// connection once the CONNACK came back through the proxy.
 fn connect_through(proxy: &FaultProxy, client_id: &str) -> TcpStream {
     let connect = connect_packet(MQTT_311, client_id, None);
-    let (stream, connack) = send_connect(&proxy.broker(), &connect);
+    let (stream, connack) = send_connect(&rumqttd_v311().via(proxy), &connect);
     assert_eq!(connack, CONNACK_ACCEPTED, "CONNACK for {client_id}");
     stream
 }
@@ -353,7 +353,7 @@ fn assert_silent_for(stream: &mut TcpStream, wait: Duration) {
 #[test]
 fn fault_proxy_forwards_raw_clients_and_mqtk_and_counts_them() {
     let proxy = FaultProxy::start(&rumqttd_v311());
-    let broker = proxy.broker();
+    let broker = rumqttd_v311().via(&proxy);
     assert_eq!(
         (broker.name, broker.port, broker.version),
         ("rumqttd-v311", proxy.port(), Version::V311)
@@ -420,7 +420,7 @@ fn fault_proxy_half_open_forwards_nothing_closes_nothing_then_carries_on() {
 
     opened_before.write_all(&PINGREQ).expect("write PINGREQ");
     // A connection accepted during the stall is stalled too.
-    let mut opened_during = proxy.broker().connect_tcp();
+    let mut opened_during = rumqttd_v311().via(&proxy).connect_tcp();
     let connect = connect_packet(MQTT_311, "fault-proxy-stall-during", None);
     opened_during.write_all(&connect).expect("write CONNECT");
     assert_silent_for(&mut opened_before, Duration::from_secs(1));
@@ -464,7 +464,7 @@ fn fault_proxy_refuse_for_resets_new_connections_for_that_long() {
     let refused_at = Instant::now();
     proxy.refuse_for(refusal);
     // The kernel completes the handshake, so the connect itself succeeds; the reset follows.
-    let mut refused = proxy.broker().connect_tcp();
+    let mut refused = rumqttd_v311().via(&proxy).connect_tcp();
     assert_eq!(read_error(&mut refused), ErrorKind::ConnectionReset);
     assert_eq!(proxy.connections_refused(), 1);
     assert_eq!(proxy.connections_accepted(), 0);
@@ -483,7 +483,7 @@ fn fault_proxy_reset_every_resets_each_connection_until_stop_faults() {
     proxy.reset_every(period);
     // rumqttd waits for a CONNECT, so only the cycle can end these connections.
     for count in 1..=2 {
-        let mut stream = proxy.broker().connect_tcp();
+        let mut stream = rumqttd_v311().via(&proxy).connect_tcp();
         proxy.wait_for_connections(count, TIMEOUT);
         assert_eq!(read_error(&mut stream), ErrorKind::ConnectionReset);
     }
@@ -522,7 +522,7 @@ fn fault_proxy_set_delay_holds_each_chunk_back_both_ways() {
 fn fault_proxy_closes_everything_when_dropped() {
     let proxy = FaultProxy::start(&rumqttd_v311());
     let mut stream = connect_through(&proxy, "fault-proxy-drop");
-    let addr = proxy.broker().addr();
+    let addr = rumqttd_v311().via(&proxy).addr();
     drop(proxy);
     assert_closed(&mut stream);
     assert!(

@@ -22,13 +22,16 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::{sleep, sleep_until, timeout, Instant};
 
-use super::{Broker, HOST, TIMEOUT};
+/// The proxy listens on loopback only.
+const HOST: &str = "127.0.0.1";
+
+/// The longest a cut may take to close the connections it ends.
+const CUT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running proxy to one broker. Dropping it stops its runtime, which closes its listener and
 /// every connection.
 pub struct FaultProxy {
     port: u16,
-    target: Broker,
     shared: Arc<Shared>,
     /// The task of [`FaultProxy::reset_every`], while one runs.
     reset_cycle: Mutex<Option<JoinHandle<()>>>,
@@ -97,7 +100,7 @@ impl Shared {
 impl FaultProxy {
     /// Starts a proxy to `target` on a free 127.0.0.1 port; it forwards faithfully until told
     /// otherwise.
-    pub fn start(target: &Broker) -> FaultProxy {
+    pub fn to(target: SocketAddr) -> FaultProxy {
         let listener = std::net::TcpListener::bind((HOST, 0)).expect("bind the fault proxy");
         let port = listener
             .local_addr()
@@ -106,7 +109,6 @@ impl FaultProxy {
         listener
             .set_nonblocking(true)
             .expect("make the fault proxy's listener non-blocking");
-        let target_addr: SocketAddr = target.addr().parse().expect("broker address is ip:port");
         // A multi-thread runtime, unlike a current-thread one, runs its tasks while nobody
         // blocks on it: the handle's methods return at once.
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -123,10 +125,9 @@ impl FaultProxy {
             let _runtime_context = runtime.enter();
             TcpListener::from_std(listener).expect("a tokio listener")
         };
-        runtime.spawn(accept_all(listener, target_addr, shared.clone()));
+        runtime.spawn(accept_all(listener, target, shared.clone()));
         FaultProxy {
             port,
-            target: target.clone(),
             shared,
             reset_cycle: Mutex::new(None),
             runtime,
@@ -136,17 +137,6 @@ impl FaultProxy {
     /// The port the proxy listens on.
     pub fn port(&self) -> u16 {
         self.port
-    }
-
-    /// The target broker as reached through the proxy: its name and versions, the proxy's
-    /// address, so that `broker().args()` points `mqtk` at the proxy.
-    pub fn broker(&self) -> Broker {
-        Broker {
-            name: self.target.name,
-            host: HOST.to_string(),
-            port: self.port,
-            version: self.target.version,
-        }
     }
 
     /// Resets every open connection: a RST to the client (SO_LINGER 0, then close), a FIN to
@@ -255,12 +245,12 @@ impl FaultProxy {
     /// Orders a cut and waits until every connection accepted before it has closed.
     fn cut_all_and_wait(&self, how: Cut) {
         let number = self.shared.cut_all(how);
-        let closed = self.wait_for_counts(TIMEOUT, |counts| {
+        let closed = self.wait_for_counts(CUT_TIMEOUT, |counts| {
             counts.open.range(..number).next().is_none()
         });
         assert!(
             closed,
-            "fault proxy: connections still open {TIMEOUT:?} after {how:?}"
+            "fault proxy: connections still open {CUT_TIMEOUT:?} after {how:?}"
         );
     }
 

@@ -55,6 +55,8 @@ use std::sync::{mpsc, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use fault_proxy::FaultProxy;
+
 /// How long any harness wait (broker start, accept, read, write) may take before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -85,10 +87,26 @@ pub struct Broker {
     pub version: Version,
 }
 
+impl FaultProxy {
+    /// A proxy in front of `broker`.
+    pub fn start(broker: &Broker) -> FaultProxy {
+        FaultProxy::to(broker.addr().parse().expect("a broker's address is ip:port"))
+    }
+}
+
 impl Broker {
     /// The listener's address as "127.0.0.1:port".
     pub fn addr(&self) -> String {
         format!("{}:{}", self.host, self.port)
+    }
+
+    /// The same listener, reached through `proxy`: its name and versions, the proxy's address.
+    pub fn via(&self, proxy: &FaultProxy) -> Broker {
+        Broker {
+            host: HOST.to_string(),
+            port: proxy.port(),
+            ..self.clone()
+        }
     }
 
     /// The `mqtk` arguments that reach this listener, with `-V` when it speaks only one version.
