@@ -535,7 +535,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__ping)
-            opts="-c -i -W -q -s -v -h -p -L -V -I -k -u -P -d --count --interval --timeout --publish --qos --size --info --verbose --json --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help --id"
+            opts="-c -i -W -q -s -v -h -p -L -V -I -k -u -P -d --count --interval --timeout --publish --qos --size --info --verbose --json --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --help --id"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,6 +598,14 @@ _mqtk() {
                     return 0
                     ;;
                 --status-qos)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reconnect-retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect-retries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

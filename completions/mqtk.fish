@@ -249,6 +249,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status -d 'Announce t
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status-online -d 'The online announcement' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status-offline -d 'The offline announcement' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l status-qos -d 'QoS of both announcements' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l reconnect-retries -d 'Give up after this many failed tries to reconnect in one outage [default: no limit]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l connect-retries -d 'Try the first connection this many more times when the broker cannot be reached' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s h -l host -d 'Broker host name or address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
@@ -288,6 +290,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s v -l verbose -d 'Prin
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l json -d 'Print the whole result as one JSON object at the end, and nothing else'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s d -l debug -d 'Print every packet sent and received on stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'

@@ -1,5 +1,6 @@
 //! `mqtk ping` against the real brokers, and against a scripted peer where a
-//! broker must misbehave (never answer, answer late, send CONNACK properties).
+//! broker must misbehave (never answer, answer late, send CONNACK properties);
+//! through a fault proxy for a path that resets, goes half-open or refuses.
 //!
 //! Timings on a loaded machine running a debug build vary a lot: these tests
 //! check formats and counts, never a round-trip time.
@@ -10,8 +11,11 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::run::{for_each_broker, spawn, Finished};
-use common::{brokers, free_port, mqtk, read_packet, rumqttd_v311, rumqttd_v5, Broker, FakePeer};
+use common::fault_proxy::FaultProxy;
+use common::run::{for_each_broker, spawn, Finished, Running};
+use common::{
+    brokers, free_port, mqtk, read_packet, rumqttd_v311, rumqttd_v5, Broker, FakePeer, TIMEOUT,
+};
 
 /// CONNACK accepting an MQTT 5 connection: no session, success, no properties.
 const CONNACK_V5: [u8; 5] = [0x20, 0x03, 0x00, 0x00, 0x00];
@@ -25,10 +29,15 @@ const DEADLINE: Duration = Duration::from_secs(30);
 
 /// Runs `mqtk ping` with the broker's arguments and `args`.
 fn ping(broker: &Broker, args: &[&str]) -> Finished {
+    start_ping(broker, args).finish_within(DEADLINE)
+}
+
+/// Starts `mqtk ping` with the broker's arguments and `args`.
+fn start_ping(broker: &Broker, args: &[&str]) -> Running {
     let mut command = mqtk();
     command.arg("ping").args(broker.args()).args(args);
     let what = format!("{}: mqtk ping {}", broker.name, args.join(" "));
-    spawn(&what, &mut command, None).finish_within(DEADLINE)
+    spawn(&what, &mut command, None)
 }
 
 /// Runs `mqtk ping` against a scripted peer with `args`.
@@ -412,4 +421,292 @@ fn wrong_values_are_usage_errors() {
         output.assert_code(2, &what);
         assert_eq!(output.stdout(), "", "{what}");
     }
+}
+
+/// The summary's counts line: packets transmitted, received, and the line.
+fn counts(stdout: &str) -> (u64, u64, String) {
+    let line = stdout
+        .lines()
+        .find(|line| line.contains(" packets transmitted, "))
+        .unwrap_or_else(|| panic!("no summary in:\n{stdout}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let number = |word: &str| {
+        word.parse()
+            .unwrap_or_else(|_| panic!("{word:?} in {line:?}"))
+    };
+    (number(words[0]), number(words[3]), line.to_string())
+}
+
+/// The sequence numbers the outage lines ("no connection for 2.1 s: seq=4 to seq=9 lost")
+/// name as lost.
+fn lost_offline(stdout: &str) -> Vec<u64> {
+    let mut lost = Vec::new();
+    for line in stdout.lines() {
+        let Some(rest) = line.strip_prefix("no connection for ") else {
+            continue;
+        };
+        let (_, seqs) = rest
+            .split_once(" s: ")
+            .unwrap_or_else(|| panic!("{line:?}"));
+        if seqs == "no probe lost" {
+            continue;
+        }
+        let seqs = seqs
+            .strip_suffix(" lost")
+            .unwrap_or_else(|| panic!("{line:?}"));
+        let seq = |text: &str| -> u64 {
+            let number = text
+                .strip_prefix("seq=")
+                .unwrap_or_else(|| panic!("{line:?}"));
+            number.parse().unwrap_or_else(|_| panic!("{line:?}"))
+        };
+        for run in seqs.split(", ") {
+            match run.split_once(" to ") {
+                Some((first, last)) => lost.extend(seq(first)..=seq(last)),
+                None => lost.push(seq(run)),
+            }
+        }
+    }
+    lost
+}
+
+/// The seconds of silence in "no answer from the broker for 1.5s (keep alive 1s)".
+fn silence(stderr: &str) -> f64 {
+    stderr
+        .lines()
+        .find_map(|line| line.split("no answer from the broker for ").nth(1))
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("no silence said on stderr:\n{stderr}"))
+}
+
+/// Checks what a ping that went through outages printed: every probe of the count (when one
+/// was given) sent, none both answered and lost, `reconnects` said in the summary, and the exit
+/// code of the rule, 0 only when every probe was answered. Returns the sequence numbers of the
+/// replies, and of the probes the outage lines say were lost.
+fn assert_outages_counted(
+    output: &Finished,
+    from: &str,
+    count: Option<u64>,
+    reconnects: &str,
+    what: &str,
+) -> (Vec<u64>, Vec<u64>) {
+    let stdout = output.stdout();
+    let (transmitted, received, line) = counts(&stdout);
+    if let Some(count) = count {
+        assert_eq!(transmitted, count, "{what}: {line:?}");
+    }
+    assert!(line.contains(reconnects), "{what}: {line:?}");
+    let replies = reply_seqs(&stdout, from);
+    assert_eq!(replies.len() as u64, received, "{what}:\n{stdout}");
+    let lost = lost_offline(&stdout);
+    assert!(
+        lost.iter().all(|seq| !replies.contains(seq)),
+        "{what}: a probe both answered and lost:\n{stdout}"
+    );
+    assert!(
+        received + lost.len() as u64 <= transmitted,
+        "{what}: more accounted for than sent:\n{stdout}"
+    );
+    output.assert_code(if received == transmitted { 0 } else { 1 }, what);
+    (replies, lost)
+}
+
+#[test]
+fn a_reset_mid_run_is_ridden_out_the_probes_keep_their_schedule_and_one_reconnect_is_counted() {
+    for_each_broker(&brokers(), |broker| {
+        for (probe, from) in [
+            (&[][..], "PINGRESP from "),
+            (&["--publish", "-q", "1"], "16 bytes from "),
+        ] {
+            let proxy = FaultProxy::start(broker);
+            let args = [probe, &["-i", "0.2", "-c", "15"]].concat();
+            let what = format!("{}: ping {} through a reset", broker.name, args.join(" "));
+            let mut running = start_ping(&proxy.broker(), &args);
+            running.wait_for_stdout_containing(b" seq=3 ", TIMEOUT);
+            proxy.reset_all();
+            let output = running.finish_within(DEADLINE);
+            let (replies, lost) =
+                assert_outages_counted(&output, from, Some(15), ", 1 reconnect, outage ", &what);
+            // Answered after the outage: with --publish, subscribed again.
+            let last_lost = lost.iter().max().copied().unwrap_or(0);
+            assert!(
+                replies.iter().any(|&seq| seq > last_lost),
+                "{what}: nothing answered after the outage:\n{}",
+                output.stdout()
+            );
+            let stderr = &output.stderr;
+            let lines: Vec<&str> = stderr.lines().collect();
+            assert_eq!(
+                lines.len(),
+                2,
+                "{what}: the loss and the reconnect:\n{stderr}"
+            );
+            assert!(
+                lines[0].ends_with("; reconnecting in 0.5s"),
+                "{what}:\n{stderr}"
+            );
+            assert!(
+                lines[1].starts_with("mqtk: reconnected after "),
+                "{what}:\n{stderr}"
+            );
+            assert_eq!(proxy.connections_accepted(), 2, "{what}");
+        }
+    });
+}
+
+#[test]
+fn no_reconnect_ends_ping_on_a_half_open_path_by_keep_alive_after_the_summary() {
+    for_each_broker(&brokers(), |broker| {
+        let proxy = FaultProxy::start(broker);
+        let what = format!("{}: ping -k 1 --no-reconnect on a dead path", broker.name);
+        let mut running = start_ping(&proxy.broker(), &["-k", "1", "--no-reconnect", "-i", "0.2"]);
+        running.wait_for_stdout_containing(b" seq=2 ", TIMEOUT);
+        proxy.half_open(Duration::from_secs(20));
+        // Well above the 1.5 s keep alive allows, well below the stall: a ping that missed the
+        // loss would be killed and fail here.
+        let output = running.finish_within(Duration::from_secs(10));
+        output.assert_code(1, &what);
+        output.assert_one_error_line(&what);
+        assert!(
+            output
+                .stderr
+                .contains("(keep alive 1s): the connection is lost\n"),
+            "{what}: {}",
+            output.stderr
+        );
+        let silent = silence(&output.stderr);
+        assert!((1.5..3.5).contains(&silent), "{what}: silent for {silent}s");
+        let (transmitted, received, line) = counts(&output.stdout());
+        assert!(transmitted > received, "{what}: {line:?}");
+        assert!(!line.contains("reconnect"), "{what}: {line:?}");
+    });
+}
+
+#[test]
+fn a_half_open_path_is_noticed_by_keep_alive_and_ping_reconnects_after_the_stall() {
+    for_each_broker(&brokers(), |broker| {
+        let proxy = FaultProxy::start(broker);
+        let what = format!("{}: ping -k 1 across a 4 s stall", broker.name);
+        let mut running = start_ping(&proxy.broker(), &["-k", "1", "-i", "0.2", "-c", "40"]);
+        running.wait_for_stdout_containing(b" seq=3 ", TIMEOUT);
+        proxy.half_open(Duration::from_secs(4));
+        running.wait_for_stderr(
+            "(keep alive 1s): the connection is lost; reconnecting in 0.5s",
+            TIMEOUT,
+        );
+        // The try made during the stall hangs until it ends (within --connect-timeout).
+        running.wait_for_stderr("mqtk: reconnected after ", TIMEOUT);
+        assert!(
+            !proxy.is_half_open(),
+            "{what}: reconnected during the stall"
+        );
+        let output = running.finish_within(DEADLINE);
+        let (replies, lost) = assert_outages_counted(
+            &output,
+            "PINGRESP from ",
+            Some(40),
+            ", 1 reconnect, outage ",
+            &what,
+        );
+        output.assert_code(1, &what);
+        let last_lost = lost.iter().max().copied().unwrap_or(0);
+        assert!(
+            lost.len() >= 10 && replies.iter().any(|&seq| seq > last_lost),
+            "{what}: {} lost, none answered after:\n{}",
+            lost.len(),
+            output.stdout()
+        );
+        let silent = silence(&output.stderr);
+        assert!((1.5..3.5).contains(&silent), "{what}: silent for {silent}s");
+    });
+}
+
+#[test]
+fn ctrl_c_in_an_outage_ends_ping_with_the_summary_and_the_outage_so_far() {
+    let broker = rumqttd_v5();
+    let proxy = FaultProxy::start(&broker);
+    let mut running = start_ping(&proxy.broker(), &["-i", "0.2"]);
+    running.wait_for_stdout_containing(b" seq=2 ", TIMEOUT);
+    proxy.refuse_for(Duration::from_secs(60));
+    proxy.reset_all();
+    running.wait_for_stderr("; retrying in 1s", TIMEOUT);
+    running.interrupt();
+    let output = running.finish_within(DEADLINE);
+    let what = "ping interrupted in an outage";
+    let (replies, lost) = assert_outages_counted(
+        &output,
+        "PINGRESP from ",
+        None,
+        ", 0 reconnects, outage ",
+        what,
+    );
+    let (transmitted, _, _) = counts(&output.stdout());
+    assert!(!lost.is_empty(), "{what}:\n{}", output.stdout());
+    assert_eq!(
+        (replies.len() + lost.len()) as u64,
+        transmitted,
+        "{what}: each probe answered or lost:\n{}",
+        output.stdout()
+    );
+    // Nothing to end: no error after the summary.
+    assert!(!output.stderr.contains("mqtk: reconnected"), "{what}");
+    output.assert_code(1, what);
+}
+
+#[test]
+fn reconnect_retries_bounds_the_tries_and_ping_gives_up_after_the_summary() {
+    let broker = rumqttd_v5();
+    let proxy = FaultProxy::start(&broker);
+    let mut running = start_ping(&proxy.broker(), &["-i", "0.2", "--reconnect-retries", "2"]);
+    running.wait_for_stdout_containing(b" seq=2 ", TIMEOUT);
+    proxy.refuse_for(Duration::from_secs(60));
+    proxy.reset_all();
+    let output = running.finish_within(DEADLINE);
+    let what = "ping --reconnect-retries 2 with the broker out of reach";
+    output.assert_code(1, what);
+    let last = output.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("mqtk: the connection was lost, and 2 tries to reconnect failed: "),
+        "{what}:\n{}",
+        output.stderr
+    );
+    let (_, _, line) = counts(&output.stdout());
+    assert!(line.contains(", 0 reconnects, outage "), "{what}: {line:?}");
+    assert!(!lost_offline(&output.stdout()).is_empty(), "{what}");
+}
+
+#[test]
+fn json_counts_the_reconnects_the_outage_and_marks_the_probes_due_offline() {
+    let broker = rumqttd_v5();
+    let proxy = FaultProxy::start(&broker);
+    // -d says on stderr when the first answer is in; stdout has nothing before the end.
+    let args = ["--json", "-d", "-i", "0.2", "-c", "12"];
+    let mut running = start_ping(&proxy.broker(), &args);
+    running.wait_for_stderr("received PINGRESP", TIMEOUT);
+    proxy.reset_all();
+    let output = running.finish_within(DEADLINE);
+    let stdout = output.stdout();
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    let summary = &json["summary"];
+    assert_eq!(summary["transmitted"], 12, "{json}");
+    assert_eq!(summary["reconnects"], 1, "{json}");
+    assert!(
+        summary["outage_ms"].as_u64().is_some_and(|ms| ms > 0),
+        "{json}"
+    );
+    let rounds = json["round_trips"].as_array().expect("round_trips");
+    assert_eq!(rounds.len(), 12, "{json}");
+    let answered = rounds.iter().filter(|round| round["ms"].is_f64()).count();
+    assert_eq!(summary["received"], answered as u64, "{json}");
+    let offline: Vec<&serde_json::Value> = rounds
+        .iter()
+        .filter(|round| round["offline"] == true)
+        .collect();
+    assert!(!offline.is_empty(), "{json}");
+    assert!(offline.iter().all(|round| round["lost"] == true), "{json}");
+    output.assert_code(
+        if answered == 12 { 0 } else { 1 },
+        "ping --json through a reset",
+    );
 }

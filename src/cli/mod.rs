@@ -146,7 +146,10 @@ macro_rules! ping_notes_help {
   round trip. So the client identifier is --id only (-i elsewhere), and ping
   has no session flags (-c is --disable-clean-start elsewhere).
   A PINGRESP carries no identifier: answers are matched in order, and one that
-  comes after its timeout counts as lost and is not taken for a later answer."
+  comes after its timeout counts as lost and is not taken for a later answer.
+  While the connection is down, as ping(8) does, a round trip is still due every
+  -i seconds and counts as sent and lost (and towards -c); so do those out when it
+  was lost. Keep alive (-k) notices a dead path after 1.5 times its interval."
     };
 }
 
@@ -456,6 +459,11 @@ pub enum Command {
     /// to CONNACK), then times one PINGREQ round trip every -i seconds, until
     /// -c round trips or Ctrl-C, and prints a summary. Exit 0 when every round
     /// trip was answered, 1 when one was not.
+    ///
+    /// A lost connection is made again as pub and sub do, while the round
+    /// trips keep their schedule: those due meanwhile count as sent and lost,
+    /// the outage is one line, and the summary counts the reconnects.
+    /// --no-reconnect ends ping at the first loss instead, after the summary.
     ///
     /// --publish times a message through the broker instead: to a topic of its
     /// own, and back. --info prints what the broker said in its CONNACK, and
@@ -1215,6 +1223,9 @@ pub struct PingArgs {
     pub status: StatusArgs,
 
     #[command(flatten)]
+    pub reconnect: ReconnectArgs,
+
+    #[command(flatten)]
     pub connection: ConnectionArgs,
 }
 
@@ -1323,6 +1334,26 @@ mod tests {
         assert!(Cli::try_parse_from(["mqtk", "ping", "-q", "1"]).is_err());
         assert!(Cli::try_parse_from(["mqtk", "ping", "--publish", "-q", "1", "-s", "8"]).is_ok());
         assert!(Cli::try_parse_from(["mqtk", "ping", "-c", "0"]).is_err());
+    }
+
+    #[test]
+    fn ping_takes_the_reconnect_flags_of_pub_and_sub() {
+        let parse = |args: &[&str]| match Cli::try_parse_from([&["mqtk", "ping"], args].concat()) {
+            Ok(Cli {
+                command: Command::Ping(args),
+                ..
+            }) => Ok(args.reconnect),
+            Ok(_) => panic!("not ping"),
+            Err(e) => Err(e),
+        };
+        let reconnect = parse(&[]).unwrap();
+        assert!(!reconnect.no_reconnect);
+        assert_eq!(reconnect.reconnect_retries, None);
+        assert!(parse(&["--no-reconnect"]).unwrap().no_reconnect);
+        let bounded = parse(&["--reconnect-retries", "3", "--connect-retries", "2"]).unwrap();
+        assert_eq!(bounded.reconnect_retries, Some(3));
+        assert_eq!(bounded.connect_retries, 2);
+        assert!(parse(&["--no-reconnect", "--reconnect-retries", "3"]).is_err());
     }
 
     #[test]

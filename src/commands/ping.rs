@@ -8,8 +8,16 @@
 //! not answered within its timeout is lost, and its answer, when it still
 //! comes, is owed: it is dropped rather than taken for a later probe's.
 //!
+//! A lost connection is made again as `pub` and `sub` do (the reconnect
+//! module's backoff and lines on stderr), and the probes keep their schedule
+//! meanwhile, as ping(8)'s do when a host is unreachable: each one due while
+//! the connection is down counts as sent and lost, and so does each one out
+//! when it went down. The outage is one line once it is over, and the summary
+//! counts the reconnects.
+//!
 //! Layout:
-//! - this file: the plan, and the one loop of probes, answers and timeouts
+//! - this file: the plan, the one loop of probes, answers and timeouts, and
+//!   the outages ridden out
 //! - `stats`: the tally, and ping(8)'s summary of it
 //! - `info`: the CONNACK item by item, for `--info`
 //! - `tls`: the TLS handshake and the broker's certificates, for `-v` and `--info`
@@ -26,11 +34,12 @@ use std::time::Duration;
 
 use anyhow::bail;
 use bytes::{BufMut, Bytes, BytesMut};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 
+use super::reconnect::{self, Policy};
 use super::{check_topic_name, client_options, qos, random_suffix, usage, Interrupt, Lifecycle};
 use crate::cli::{exit, PingArgs};
-use crate::client::{verdict, Client, Event, Options};
+use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{Properties, Publish, QoS, ReasonCode, RetainHandling, Subscription};
 use report::Report;
 use stats::Stats;
@@ -43,6 +52,7 @@ const SEQ_LEN: usize = 8;
 struct Plan {
     options: Options,
     lifecycle: Lifecycle,
+    reconnect: Policy,
     /// `None`: until Ctrl-C.
     count: Option<u64>,
     interval: Duration,
@@ -77,8 +87,15 @@ enum Stop {
     Interrupted,
     /// stdout was closed.
     ClosedPipe,
-    /// The connection failed.
+    /// The connection failed, or could not be made again.
     Failed(anyhow::Error),
+}
+
+/// How pinging over one connection ended.
+enum Ended {
+    Stop(Stop),
+    /// The connection is lost, and the policy says to ride it out.
+    Lost(ClientError),
 }
 
 /// Runs `mqtk ping`.
@@ -115,7 +132,10 @@ pub async fn run(args: PingArgs) -> anyhow::Result<u8> {
     if let Some(error) = failure {
         return Err(error);
     }
-    plan.lifecycle.end(client, &plan.options).await?;
+    // Stopped in an outage (the count, Ctrl-C): there is no connection to end.
+    if pinger.online {
+        plan.lifecycle.end(client, &plan.options).await?;
+    }
     Ok(match (closed, pinger.stats.all_answered()) {
         (true, _) => exit::CLOSED_PIPE,
         (false, true) => exit::SUCCESS,
@@ -148,6 +168,7 @@ fn plan(args: PingArgs) -> anyhow::Result<Plan> {
     Ok(Plan {
         options,
         lifecycle,
+        reconnect: Policy::new(&args.reconnect),
         count: args.count,
         interval,
         timeout,
@@ -158,16 +179,24 @@ fn plan(args: PingArgs) -> anyhow::Result<Plan> {
     })
 }
 
-/// Connects, and for `--publish` subscribes to a topic of our own, which it returns.
+/// Connects (trying again as --connect-retries allows), and for `--publish`
+/// subscribes to a topic of our own, which it returns.
 async fn connect(plan: &Plan) -> anyhow::Result<(Client, Option<String>)> {
-    let mut client = plan.lifecycle.connect(&plan.options).await?;
+    let mut client =
+        reconnect::first_connect(&plan.reconnect, || plan.lifecycle.connect(&plan.options)).await?;
     let Probe::Publish { qos, .. } = plan.probe else {
         return Ok((client, None));
     };
     let topic = own_topic(client.client_id());
+    subscribe_own(&mut client, &topic, qos).await?;
+    Ok((client, Some(topic)))
+}
+
+/// Subscribes to the `--publish` topic of our own, without its retained message.
+async fn subscribe_own(client: &mut Client, topic: &str, qos: QoS) -> anyhow::Result<()> {
     let subscription = Subscription {
         retain_handling: RetainHandling::Never,
-        ..Subscription::new(topic.clone(), qos)
+        ..Subscription::new(topic.to_string(), qos)
     };
     let suback = client
         .subscribe(vec![subscription], Properties::default())
@@ -176,7 +205,44 @@ async fn connect(plan: &Plan) -> anyhow::Result<(Client, Option<String>)> {
         let why = verdict(*reason, suback.properties.reason_string.as_deref());
         bail!("the broker refused the subscription to {topic:?}: {why}");
     }
-    Ok((client, Some(topic)))
+    Ok(())
+}
+
+/// Connects again after `cause`, with the reconnect module's backoff and
+/// lines, until the client is back: subscribed again to its own topic when
+/// the broker did not keep the session, and announced online (--status). A
+/// connection lost on the way is ridden out the same way. Counts each
+/// connection made again in `reconnects`.
+///
+/// Cancel safe only as a whole, as [`reconnect::reconnect`].
+async fn recover(
+    client: &mut Client,
+    plan: &Plan,
+    topic: Option<&str>,
+    mut cause: ClientError,
+    reconnects: &mut u64,
+) -> anyhow::Result<()> {
+    loop {
+        let back = async {
+            let resumption =
+                reconnect::reconnect(client, &plan.options, &plan.reconnect, cause).await?;
+            *reconnects += 1;
+            if let (Probe::Publish { qos, .. }, Some(topic), false) =
+                (plan.probe, topic, resumption.session_present)
+            {
+                subscribe_own(client, topic, qos).await?;
+            }
+            plan.lifecycle.announce_online(client).await
+        };
+        match back.await {
+            Ok(()) => return Ok(()),
+            Err(error) => match error.downcast::<ClientError>() {
+                Ok(lost) if plan.reconnect.rides_out(&lost) => cause = lost,
+                Ok(other) => return Err(other.into()),
+                Err(error) => return Err(error),
+            },
+        }
+    }
 }
 
 /// `mqtk/ping/` and the client identifier, without the characters a topic
@@ -206,6 +272,9 @@ struct Pinger<'a> {
     owed: BTreeMap<u64, Instant>,
     /// Whether a refused `--publish` message was reported already.
     refusal_reported: bool,
+    /// Whether the client is connected: false once the pinging stopped in an
+    /// outage.
+    online: bool,
 }
 
 impl Pinger<'_> {
@@ -217,11 +286,13 @@ impl Pinger<'_> {
             in_flight: VecDeque::new(),
             owed: BTreeMap::new(),
             refusal_reported: false,
+            online: true,
         }
     }
 
-    /// The one loop: a probe every interval until the count, the answers and
-    /// timeouts as they come, Ctrl-C at any time.
+    /// Pings until the count, Ctrl-C or a failure, riding out the lost
+    /// connections on the way. One ticker keeps the probes' schedule across
+    /// outages.
     async fn run(
         &mut self,
         client: &mut Client,
@@ -231,40 +302,138 @@ impl Pinger<'_> {
         let mut ticker = tokio::time::interval(self.plan.interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            let more = self
-                .plan
-                .count
-                .is_none_or(|count| self.stats.transmitted < count);
+            let cause = match self.ping(client, report, interrupt, &mut ticker).await {
+                Ended::Stop(stop) => return stop,
+                Ended::Lost(cause) => cause,
+            };
+            let outage = self.ride_out(client, report, interrupt, &mut ticker, cause);
+            if let Some(stop) = outage.await {
+                return stop;
+            }
+        }
+    }
+
+    /// The one loop over a connection: a probe every interval until the
+    /// count, the answers and timeouts as they come, Ctrl-C at any time.
+    async fn ping(
+        &mut self,
+        client: &mut Client,
+        report: &mut Report,
+        interrupt: &mut Interrupt,
+        ticker: &mut Interval,
+    ) -> Ended {
+        loop {
+            let more = self.more();
             if !more && self.in_flight.is_empty() {
-                return Stop::Done;
+                return Ended::Stop(Stop::Done);
             }
             let deadline = self.in_flight.front().map(|r| r.sent + self.plan.timeout);
             // Biased: Ctrl-C first, then what arrived, then the timers.
             let step = tokio::select! {
                 biased;
-                _ = interrupt.recv() => return Stop::Interrupted,
+                _ = interrupt.recv() => return Ended::Stop(Stop::Interrupted),
                 event = client.next_event() => match event {
                     Ok(event) => self.receive(client, event, report),
-                    Err(error) => return Stop::Failed(error.into()),
+                    Err(error) => return self.lost_or_failed(error),
                 },
                 _ = sleep_until(deadline) => self.time_out(Instant::now(), report),
-                _ = ticker.tick(), if more => match self.send(client).await {
-                    Ok(round) => report.sent(round.seq),
-                    Err(error) => return Stop::Failed(error),
-                },
+                _ = ticker.tick(), if more => {
+                    let round = self.next_round(report);
+                    match self.send(client, round).await {
+                        Ok(()) => Ok(()),
+                        Err(error) => return self.lost_or_failed(error),
+                    }
+                }
             };
             if step.is_err() {
-                return Stop::ClosedPipe;
+                return Ended::Stop(Stop::ClosedPipe);
             }
         }
     }
 
-    /// Sends the next probe.
-    async fn send(&mut self, client: &mut Client) -> anyhow::Result<Round> {
+    /// Rides out a lost connection: connects again (pinned beside the ticker
+    /// and Ctrl-C, as it is cancel safe only as a whole) while each probe that
+    /// falls due counts as sent and lost; then says in one line what the
+    /// outage cost. `None` when the client is back; otherwise how the pinging
+    /// stopped meanwhile.
+    async fn ride_out(
+        &mut self,
+        client: &mut Client,
+        report: &mut Report,
+        interrupt: &mut Interrupt,
+        ticker: &mut Interval,
+        cause: ClientError,
+    ) -> Option<Stop> {
+        let began = Instant::now();
+        // What was out is lost with the connection; nothing owed comes on another.
+        let mut lost: Vec<u64> = self.in_flight.drain(..).map(|round| round.seq).collect();
+        for &seq in &lost {
+            report.unanswered(seq);
+        }
+        self.owed.clear();
+        let plan = self.plan;
+        let topic = self.topic.clone();
+        let mut reconnects = 0;
+        let stop = {
+            let recovery = recover(client, plan, topic.as_deref(), cause, &mut reconnects);
+            tokio::pin!(recovery);
+            loop {
+                if !self.more() {
+                    break Some(Stop::Done);
+                }
+                tokio::select! {
+                    biased;
+                    _ = interrupt.recv() => break Some(Stop::Interrupted),
+                    back = &mut recovery => break back.err().map(Stop::Failed),
+                    _ = ticker.tick() => {
+                        let round = self.next_round(report);
+                        report.offline(round.seq);
+                        lost.push(round.seq);
+                    }
+                }
+            }
+        };
+        let took = began.elapsed();
+        self.stats.offline(took, reconnects);
+        self.online = stop.is_none();
+        match report.outage(&lost, took) {
+            Ok(()) => stop,
+            Err(_) => Some(Stop::ClosedPipe),
+        }
+    }
+
+    /// Whether more probes are due: the count is not reached.
+    fn more(&self) -> bool {
+        self.plan
+            .count
+            .is_none_or(|count| self.stats.transmitted < count)
+    }
+
+    /// A failed connection as the end of this one: an outage to ride out
+    /// when the policy says so, the end of the pinging otherwise.
+    fn lost_or_failed(&self, error: ClientError) -> Ended {
+        if self.plan.reconnect.rides_out(&error) {
+            Ended::Lost(error)
+        } else {
+            Ended::Stop(Stop::Failed(error.into()))
+        }
+    }
+
+    /// Counts the next probe as sent, as of now.
+    fn next_round(&mut self, report: &mut Report) -> Round {
+        self.stats.sent();
         let round = Round {
-            seq: self.stats.transmitted + 1,
+            seq: self.stats.transmitted,
             sent: Instant::now(),
         };
+        report.sent(round.seq);
+        round
+    }
+
+    /// Sends probe `round`, which is out from now on, even when sending it
+    /// fails: then it is lost with the connection.
+    async fn send(&mut self, client: &mut Client, round: Round) -> Result<(), ClientError> {
+        self.in_flight.push_back(round);
         match (self.plan.probe, &self.topic) {
             (Probe::Publish { qos, size }, Some(topic)) => {
                 let message = Publish {
@@ -277,10 +446,7 @@ impl Pinger<'_> {
             }
             _ => client.ping()?,
         }
-        client.flush().await?;
-        self.stats.sent();
-        self.in_flight.push_back(round);
-        Ok(round)
+        client.flush().await
     }
 
     /// The probes out that have had their time by `now` are lost, and their

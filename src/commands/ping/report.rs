@@ -109,13 +109,13 @@ impl Report {
         print(&text)
     }
 
-    pub(super) fn sent(&mut self, seq: u64) -> io::Result<()> {
+    /// A probe counted as sent: its entry in the JSON.
+    pub(super) fn sent(&mut self, seq: u64) {
         if let Some(document) = &mut self.json {
             if let Value::Array(rounds) = &mut document["round_trips"] {
                 rounds.push(json!({"seq": seq}));
             }
         }
-        Ok(())
     }
 
     pub(super) fn answered(&mut self, seq: u64, rtt: Duration, qos: Option<QoS>) -> io::Result<()> {
@@ -149,6 +149,30 @@ impl Report {
         }
     }
 
+    /// A probe due while the connection was down: sent nowhere, and lost.
+    /// The text says it with the outage, in one line.
+    pub(super) fn offline(&mut self, seq: u64) {
+        if let Some(round) = self.round(seq) {
+            round["lost"] = json!(true);
+            round["offline"] = json!(true);
+        }
+    }
+
+    /// An outage of `took`, once the connection is back or the pinging
+    /// stopped: the probes it cost, those out when it began and those due
+    /// during it, in one line.
+    pub(super) fn outage(&mut self, lost: &[u64], took: Duration) -> io::Result<()> {
+        if self.json.is_some() {
+            return Ok(());
+        }
+        let lost = match lost {
+            [] => "no probe lost".to_string(),
+            seqs => format!("{} lost", seq_ranges(seqs)),
+        };
+        let seconds = took.as_secs_f64();
+        print(&format!("no connection for {seconds:.1} s: {lost}\n"))
+    }
+
     pub(super) fn late(&mut self, seq: u64, after: Duration) -> io::Result<()> {
         if let Some(round) = self.round(seq) {
             round["late_ms"] = json!(json_ms(after));
@@ -176,6 +200,8 @@ impl Report {
             "received": stats.received,
             "loss_percent": stats.loss_percent(),
             "time_ms": elapsed.as_millis() as u64,
+            "reconnects": stats.reconnects,
+            "outage_ms": stats.outage.as_millis() as u64,
             "rtt_ms": stats.rtt().map(|rtt| json!({
                 "min": round3(rtt.min),
                 "avg": round3(rtt.avg),
@@ -226,6 +252,28 @@ fn connect_json(times: &ConnectTimes) -> Value {
     connect
 }
 
+/// Sequence numbers in ascending order, runs joined: "seq=3, seq=5 to seq=9".
+fn seq_ranges(seqs: &[u64]) -> String {
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for &seq in seqs {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == seq => *last = seq,
+            _ => runs.push((seq, seq)),
+        }
+    }
+    let runs: Vec<String> = runs
+        .iter()
+        .map(|&(first, last)| {
+            if first == last {
+                format!("seq={first}")
+            } else {
+                format!("seq={first} to seq={last}")
+            }
+        })
+        .collect();
+    runs.join(", ")
+}
+
 fn print(text: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes())?;
@@ -234,4 +282,16 @@ fn print(text: &str) -> io::Result<()> {
 
 fn round3(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_probes_are_named_by_runs_of_sequence_numbers() {
+        assert_eq!(seq_ranges(&[7]), "seq=7");
+        assert_eq!(seq_ranges(&[5, 6, 7, 8, 9]), "seq=5 to seq=9");
+        assert_eq!(seq_ranges(&[3, 5, 6, 7, 9]), "seq=3, seq=5 to seq=7, seq=9");
+    }
 }

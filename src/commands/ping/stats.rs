@@ -4,11 +4,19 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 /// What became of the probes: how many were sent and answered, and the
-/// round-trip times of the answered ones, in milliseconds.
+/// round-trip times of the answered ones, in milliseconds; and the outages
+/// they went through.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Stats {
+    /// Sent, or due while the connection was down.
     pub transmitted: u64,
     pub received: u64,
+    /// Times the connection was lost.
+    pub outages: u64,
+    /// Times it was made again.
+    pub reconnects: u64,
+    /// How long it was down, in all.
+    pub outage: Duration,
     min: f64,
     max: f64,
     sum: f64,
@@ -44,6 +52,14 @@ impl Stats {
         self.received += 1;
         self.sum += ms;
         self.sum_of_squares += ms * ms;
+    }
+
+    /// Counts an outage that lasted `took`, in which the client connected
+    /// again `reconnects` times (0 when the pinging stopped first).
+    pub fn offline(&mut self, took: Duration, reconnects: u64) {
+        self.outages += 1;
+        self.reconnects += reconnects;
+        self.outage += took;
     }
 
     /// Whether every probe sent was answered (and at least one was sent).
@@ -84,10 +100,12 @@ impl Stats {
     /// rtt min/avg/max/mdev = 0.045/0.060/0.080/0.012 ms
     /// ```
     ///
-    /// The rtt line is left out when nothing was answered.
+    /// The rtt line is left out when nothing was answered. After an outage,
+    /// the counts line ends with the reconnects and the time without a
+    /// connection, as ping(8) adds its errors: `..., 2 reconnects, outage 1520ms`.
     pub fn summary(&self, host: &str, elapsed: Duration) -> String {
         let mut text = format!("--- {host} mqtt ping statistics ---\n");
-        let _ = writeln!(
+        let _ = write!(
             text,
             "{} packets transmitted, {} received, {}% packet loss, time {}ms",
             self.transmitted,
@@ -95,6 +113,16 @@ impl Stats {
             significant(self.loss_percent()),
             elapsed.as_millis()
         );
+        if self.outages > 0 {
+            let s = if self.reconnects == 1 { "" } else { "s" };
+            let _ = write!(
+                text,
+                ", {} reconnect{s}, outage {}ms",
+                self.reconnects,
+                self.outage.as_millis()
+            );
+        }
+        text.push('\n');
         if let Some(rtt) = self.rtt() {
             let _ = writeln!(
                 text,
@@ -184,6 +212,31 @@ mod tests {
         assert!(!stats(2, &[]).all_answered());
         assert!(!stats(0, &[]).all_answered());
         assert!(stats(2, &[1, 1]).all_answered());
+    }
+
+    #[test]
+    fn the_summary_counts_the_reconnects_and_the_outage_after_one() {
+        let mut s = stats(10, &[1, 1, 1, 1, 1, 1, 1]);
+        s.offline(Duration::from_millis(1234), 1);
+        assert_eq!(
+            s.summary("broker", Duration::from_millis(2000)),
+            "--- broker mqtt ping statistics ---\n\
+             10 packets transmitted, 7 received, 30% packet loss, time 2000ms, \
+             1 reconnect, outage 1234ms\n\
+             rtt min/avg/max/mdev = 1.000/1.000/1.000/0.000 ms\n"
+        );
+        s.offline(Duration::from_millis(766), 0);
+        let summary = s.summary("broker", Duration::from_millis(2000));
+        assert!(
+            summary.contains(", 30% packet loss, time 2000ms, 1 reconnect, outage 2000ms\n"),
+            "{summary}"
+        );
+        s.offline(Duration::from_millis(1000), 1);
+        let summary = s.summary("broker", Duration::from_millis(5000));
+        assert!(
+            summary.contains(" time 5000ms, 2 reconnects, outage 3000ms\n"),
+            "{summary}"
+        );
     }
 
     #[test]
