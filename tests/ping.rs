@@ -522,7 +522,7 @@ fn a_reset_mid_run_is_ridden_out_the_probes_keep_their_schedule_and_one_reconnec
             let proxy = FaultProxy::start(broker);
             let args = [probe, &["-i", "0.2", "-c", "15"]].concat();
             let what = format!("{}: ping {} through a reset", broker.name, args.join(" "));
-            let mut running = start_ping(&proxy.broker(), &args);
+            let mut running = start_ping(&broker.via(&proxy), &args);
             running.wait_for_stdout_containing(b" seq=3 ", TIMEOUT);
             proxy.reset_all();
             let output = running.finish_within(DEADLINE);
@@ -560,7 +560,10 @@ fn no_reconnect_ends_ping_on_a_half_open_path_by_keep_alive_after_the_summary() 
     for_each_broker(&brokers(), |broker| {
         let proxy = FaultProxy::start(broker);
         let what = format!("{}: ping -k 1 --no-reconnect on a dead path", broker.name);
-        let mut running = start_ping(&proxy.broker(), &["-k", "1", "--no-reconnect", "-i", "0.2"]);
+        let mut running = start_ping(
+            &broker.via(&proxy),
+            &["-k", "1", "--no-reconnect", "-i", "0.2"],
+        );
         running.wait_for_stdout_containing(b" seq=2 ", TIMEOUT);
         proxy.half_open(Duration::from_secs(20));
         // Well above the 1.5 s keep alive allows, well below the stall: a ping that missed the
@@ -588,7 +591,7 @@ fn a_half_open_path_is_noticed_by_keep_alive_and_ping_reconnects_after_the_stall
     for_each_broker(&brokers(), |broker| {
         let proxy = FaultProxy::start(broker);
         let what = format!("{}: ping -k 1 across a 4 s stall", broker.name);
-        let mut running = start_ping(&proxy.broker(), &["-k", "1", "-i", "0.2", "-c", "40"]);
+        let mut running = start_ping(&broker.via(&proxy), &["-k", "1", "-i", "0.2", "-c", "40"]);
         running.wait_for_stdout_containing(b" seq=3 ", TIMEOUT);
         proxy.half_open(Duration::from_secs(4));
         running.wait_for_stderr(
@@ -626,7 +629,7 @@ fn a_half_open_path_is_noticed_by_keep_alive_and_ping_reconnects_after_the_stall
 fn ctrl_c_in_an_outage_ends_ping_with_the_summary_and_the_outage_so_far() {
     let broker = rumqttd_v5();
     let proxy = FaultProxy::start(&broker);
-    let mut running = start_ping(&proxy.broker(), &["-i", "0.2"]);
+    let mut running = start_ping(&broker.via(&proxy), &["-i", "0.2"]);
     running.wait_for_stdout_containing(b" seq=2 ", TIMEOUT);
     proxy.refuse_for(Duration::from_secs(60));
     proxy.reset_all();
@@ -658,7 +661,10 @@ fn ctrl_c_in_an_outage_ends_ping_with_the_summary_and_the_outage_so_far() {
 fn reconnect_retries_bounds_the_tries_and_ping_gives_up_after_the_summary() {
     let broker = rumqttd_v5();
     let proxy = FaultProxy::start(&broker);
-    let mut running = start_ping(&proxy.broker(), &["-i", "0.2", "--reconnect-retries", "2"]);
+    let mut running = start_ping(
+        &broker.via(&proxy),
+        &["-i", "0.2", "--reconnect-retries", "2"],
+    );
     running.wait_for_stdout_containing(b" seq=2 ", TIMEOUT);
     proxy.refuse_for(Duration::from_secs(60));
     proxy.reset_all();
@@ -682,7 +688,7 @@ fn json_counts_the_reconnects_the_outage_and_marks_the_probes_due_offline() {
     let proxy = FaultProxy::start(&broker);
     // -d says on stderr when the first answer is in; stdout has nothing before the end.
     let args = ["--json", "-d", "-i", "0.2", "-c", "12"];
-    let mut running = start_ping(&proxy.broker(), &args);
+    let mut running = start_ping(&broker.via(&proxy), &args);
     running.wait_for_stderr("received PINGRESP", TIMEOUT);
     proxy.reset_all();
     let output = running.finish_within(DEADLINE);

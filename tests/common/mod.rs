@@ -90,7 +90,12 @@ pub struct Broker {
 impl FaultProxy {
     /// A proxy in front of `broker`.
     pub fn start(broker: &Broker) -> FaultProxy {
-        FaultProxy::to(broker.addr().parse().expect("a broker's address is ip:port"))
+        FaultProxy::to(
+            broker
+                .addr()
+                .parse()
+                .expect("a broker's address is ip:port"),
+        )
     }
 }
 
