@@ -845,3 +845,62 @@ fn a_write_stuck_for_one_and_a_half_keep_alives_loses_the_connection() {
         "{err}"
     );
 }
+
+/// Reads packets until the client closes the connection or gives up on it.
+fn read_until_closed(stream: &mut TcpStream) {
+    while let Ok(Some(_)) = common::try_read_packet(stream) {}
+}
+
+/// A reconnect attempt whose CONNECT went unanswered may still reach the broker once the path
+/// heals, and take the session over from the connection made since: that 0x8E is the client's
+/// own doing, and it connects again, where a takeover by another client ends it.
+#[test]
+fn a_takeover_by_our_own_late_connect_is_ridden_out() {
+    let peer = FakePeer::start_many(4, |index, mut s| {
+        read_packet(&mut s);
+        match index {
+            // Gone after the PUBLISH.
+            0 => {
+                send(&mut s, &CONNACK_V5);
+                read_packet(&mut s);
+            }
+            // The CONNECT that is never answered: the attempt times out.
+            1 => read_until_closed(&mut s),
+            // The late CONNECT of attempt 1 takes this connection's session over.
+            2 => {
+                send(&mut s, &CONNACK_V5);
+                read_packet(&mut s);
+                send(&mut s, &disconnect_with(0x8E, &[0x00]));
+            }
+            _ => {
+                send(&mut s, &CONNACK_V5);
+                let publish = read_packet(&mut s);
+                send(&mut s, &[0x40, 0x02, publish[5], publish[6]]);
+                assert_eq!(read_packet(&mut s), DISCONNECT_ENDING_SESSION);
+            }
+        }
+    });
+    let args = [
+        "pub",
+        "-V",
+        "5",
+        "-t",
+        "t",
+        "-m",
+        "x",
+        "-q",
+        "1",
+        "--connect-timeout",
+        "1",
+    ];
+    let output = run(&peer, &args);
+    peer.join();
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert!(
+        err.contains(
+            "session taken over (0x8e), most likely by an earlier connect attempt of ours"
+        ),
+        "{err}"
+    );
+}

@@ -48,6 +48,14 @@ pub enum ClientError {
         /// MQTT 5: the broker to use instead (0x9C, 0x9D).
         server_reference: Option<String>,
     },
+    /// MQTT 5: the session was taken over (0x8E) after a connect attempt
+    /// of ours timed out: its CONNECT, held on a dead path, reached the
+    /// broker late and took the session from the connection made since.
+    #[error(
+        "the broker disconnected: session taken over (0x8e), most likely by an earlier connect \
+         attempt of ours that reached it late"
+    )]
+    TakenOverByOwnAttempt,
     #[error("redirected {hops} times in a row, the last time to {to}: giving up")]
     TooManyRedirects { hops: u32, to: String },
     #[error("connection lost: {0}")]
@@ -122,7 +130,8 @@ impl ClientError {
             ClientError::Closed
             | ClientError::Io(_)
             | ClientError::KeepAliveTimeout { .. }
-            | ClientError::WriteStuck { .. } => true,
+            | ClientError::WriteStuck { .. }
+            | ClientError::TakenOverByOwnAttempt => true,
             ClientError::Disconnected { reason, .. } => reason.invites_reconnect(),
             _ => false,
         }

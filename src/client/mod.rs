@@ -178,6 +178,10 @@ pub struct Client {
     /// still waiting for its first acknowledgement.
     fruitless_resumes: u32,
     resume_unproven: bool,
+    /// Reconnect attempts given up after their CONNECT was sent: each may
+    /// still reach the broker once the path heals, and take the session
+    /// over from the connection made since.
+    abandoned_connects: u32,
     /// Wakes the client for keep alive. It is set once and moved only when it
     /// fires early, not at every packet: a busy connection would otherwise
     /// register a new timer for every read and write.
@@ -228,6 +232,7 @@ impl Client {
             expire_on_disconnect: options.expire_on_disconnect,
             fruitless_resumes: 0,
             resume_unproven: false,
+            abandoned_connects: 0,
             keep_alive_timer: None,
             response_timeout: options.response_timeout,
             failure: None,
@@ -269,6 +274,10 @@ impl Client {
             clean_start: give_up_session || (options.clean_start && !outlives_connection),
             ..options.clone()
         };
+        let established = establish(&options).await;
+        if let Err(ClientError::NoConnAck { .. }) = established {
+            self.abandoned_connects += 1;
+        }
         let (
             Established {
                 conn,
@@ -276,7 +285,7 @@ impl Client {
                 times,
             },
             broker,
-        ) = establish(&options).await?;
+        ) = established?;
         self.broker = broker;
         let limits = broker_limits(&options, &connack);
         let window = in_flight_window(&options, &limits, conn.protocol());
@@ -796,6 +805,12 @@ impl Client {
                 self.emit(Event::Pong)
             }
             Packet::Disconnect(disconnect) => {
+                if disconnect.reason == ReasonCode::SESSION_TAKEN_OVER
+                    && self.abandoned_connects > 0
+                {
+                    self.abandoned_connects -= 1;
+                    return Err(ClientError::TakenOverByOwnAttempt);
+                }
                 let properties = disconnect.properties.into_values();
                 let error = ClientError::Disconnected {
                     reason: disconnect.reason,
