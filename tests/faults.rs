@@ -425,3 +425,62 @@ fn pub_survives_a_broker_restart_and_loses_nothing() {
         published.stderr
     );
 }
+
+/// `--reconnect-retries` bounds the tries in one outage: then exit 1, with the count of what
+/// was not acknowledged.
+#[test]
+fn reconnect_retries_give_up_with_the_count() {
+    let broker = common::rumqttd_v5();
+    let proxy = FaultProxy::start(&broker);
+    let topic = unique_topic("give-up");
+    let mut counter = subscribe_quietly(&broker, &topic, &["-q", "1"]);
+    let args = ["-t", &topic, "-q", "1", "--reconnect-retries", "2"];
+    let publishing = paced_publisher(&broker.via(&proxy), &args, LINES);
+    counter.wait_for_stdout_containing(b"line-000001\n", TIMEOUT);
+    counter.interrupt();
+    counter.finish();
+    clear_ready(&broker, &topic);
+    proxy.refuse_for(Duration::from_secs(60));
+    proxy.reset_all();
+    let published = publishing.finish_within(PUBLISHER_DEADLINE);
+    published.assert_code(1, "pub --reconnect-retries 2 with the broker out of reach");
+    let last = published.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("and 2 tries to reconnect failed: cannot connect to"),
+        "{}",
+        published.stderr
+    );
+    let (lost, read) = acknowledged(&published.stderr);
+    assert!(read > 0 && lost <= read, "{}", published.stderr);
+}
+
+/// `--connect-retries` makes the first connection try again, for a broker that comes up late.
+#[test]
+fn connect_retries_wait_for_a_broker_out_of_reach_at_first() {
+    let broker = common::rumqttd_v5();
+    let proxy = FaultProxy::start(&broker);
+    proxy.refuse_for(Duration::from_secs(2));
+    let topic = unique_topic("late-broker");
+    let mut counter = subscribe_quietly(&broker, &topic, &["-q", "1"]);
+    let args = [
+        "-t",
+        &topic,
+        "-q",
+        "1",
+        "-m",
+        "line-000001",
+        "--connect-retries",
+        "5",
+    ];
+    let published = publisher(&broker.via(&proxy), &args)
+        .output()
+        .expect("run mqtk pub");
+    let stderr = String::from_utf8_lossy(&published.stderr);
+    assert_eq!(published.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("; retrying in 0.5s"), "{stderr}");
+    assert!(proxy.connections_refused() >= 1);
+    counter.wait_for_stdout_containing(b"line-000001\n", TIMEOUT);
+    counter.interrupt();
+    counter.finish();
+    clear_ready(&broker, &topic);
+}

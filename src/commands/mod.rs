@@ -534,11 +534,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
                     exit::FAILURE
                 });
             }
-            let client_error = match cause.downcast_ref::<Hinted>() {
-                Some(hinted) => &hinted.error,
-                None => cause.downcast_ref::<ClientError>()?,
-            };
-            match client_error {
+            match as_client_error(cause)? {
                 ClientError::Unreachable { .. }
                 | ClientError::ConnectTimeout { .. }
                 | ClientError::NoConnAck { .. }
@@ -554,6 +550,19 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
             }
         })
         .unwrap_or(exit::FAILURE)
+}
+
+/// The client error `cause` is, bare or with a hint.
+fn as_client_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a ClientError> {
+    match cause.downcast_ref::<Hinted>() {
+        Some(hinted) => Some(&hinted.error),
+        None => cause.downcast_ref::<ClientError>(),
+    }
+}
+
+/// The first client error in `error`'s chain, bare or with a hint.
+pub fn client_error(error: &anyhow::Error) -> Option<&ClientError> {
+    error.chain().find_map(as_client_error)
 }
 
 /// A client error with a hint at what to type instead, after it.

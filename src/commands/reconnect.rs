@@ -65,10 +65,7 @@ where
 
 /// Whether an error from connecting is one that trying again may mend.
 fn is_transient(error: &anyhow::Error) -> bool {
-    error
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<ClientError>())
-        .is_some_and(ClientError::is_transient)
+    super::client_error(error).is_some_and(ClientError::is_transient)
 }
 
 /// Connects again after `cause` ended the connection, with growing pauses,
