@@ -20,7 +20,8 @@
 //! - [`own_mosquitto`]: a mosquitto of a test's own, which it may kill, or stop and start again
 //!   with its persistent sessions, on the same port (the shared ones must stay up for the other
 //!   tests).
-//! - [`pki`]: certificates a test makes (rcgen), for TLS listeners and servers.
+//! - [`pki`]: certificates a test makes (rcgen), for TLS listeners and servers; [`openssl`] for
+//!   the tests that make them with openssl, as `man mosquitto-tls` teaches.
 //! - [`socks_proxy`]: a SOCKS5 proxy (fast-socks5), which records how clients named targets.
 //! - [`websocket_bridge`]: a WebSocket listener in front of a broker (neither has one of its
 //!   own), which records the upgrade requests and the frames, and can re-frame.
@@ -164,7 +165,14 @@ pub fn mosquitto() -> Option<Broker> {
     static MOSQUITTO: OnceLock<Option<Mosquitto>> = OnceLock::new();
     let server = MOSQUITTO.get_or_init(|| {
         let exe = find_tool("mosquitto", "mosquitto")?;
-        Some(Mosquitto::start("mosquitto", &exe, free_port(), None, ""))
+        Some(Mosquitto::start(
+            "mosquitto",
+            &exe,
+            free_port(),
+            None,
+            "",
+            &[],
+        ))
     });
     server.as_ref().map(|server| server.broker.clone())
 }
@@ -183,6 +191,7 @@ pub fn mosquitto_with_password() -> Option<(Broker, &'static str, &'static str)>
             free_port(),
             Some(login),
             "",
+            &[],
         ))
     });
     let server = server.as_ref()?;
@@ -344,8 +353,15 @@ pub fn mosquitto_client(name: &str) -> Option<PathBuf> {
     find_tool(name, "mosquitto-clients")
 }
 
-/// The path of an installed mosquitto tool, which the Debian package `package` installs; `None`
-/// when missing, a panic when missing in CI.
+/// The path of the `openssl` command, with which tests make certificates the way people do
+/// (`man mosquitto-tls`); `None` when it is not installed, a panic when it is missing with
+/// `CI=true`.
+pub fn openssl() -> Option<PathBuf> {
+    find_tool("openssl", "openssl")
+}
+
+/// The path of an installed tool (mosquitto's, or openssl), which the Debian package `package`
+/// installs; `None` when missing, a panic when missing in CI.
 fn find_tool(name: &str, package: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let found = std::env::split_paths(&path)
@@ -378,15 +394,16 @@ struct Mosquitto {
 
 impl Mosquitto {
     /// Starts mosquitto on `port` in a temporary directory of its own, with
-    /// `login = (mosquitto_passwd, user, password)` required when given and the `extra`
-    /// configuration lines after the listener's (they apply to it), and waits until it accepts
-    /// connections.
+    /// `login = (mosquitto_passwd, user, password)` required when given, the `extra`
+    /// configuration lines after the listener's (they apply to it) and the environment variables
+    /// `env` besides ours, and waits until it accepts connections.
     fn start(
         name: &'static str,
         exe: &Path,
         port: u16,
         login: Option<(&Path, &str, &str)>,
         extra: &str,
+        env: &[(String, String)],
     ) -> Mosquitto {
         // Kept on disk after this function; the watchdog removes it.
         let dir = tempfile::Builder::new()
@@ -400,6 +417,7 @@ impl Mosquitto {
         let mut child = Command::new(exe)
             .arg("-c")
             .arg(&config_file)
+            .envs(env.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("clone the mosquitto.log handle"))
             .stderr(log)

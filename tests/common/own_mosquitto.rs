@@ -17,6 +17,8 @@ pub struct OwnMosquitto {
     port: u16,
     /// Configuration lines after the listener's, which apply to it.
     extra: String,
+    /// Environment variables besides ours (OPENSSL_CONF, for one).
+    env: Vec<(String, String)>,
     /// `None` between [`OwnMosquitto::kill`] or [`OwnMosquitto::stop`] and
     /// [`OwnMosquitto::start_again`].
     running: Option<Mosquitto>,
@@ -36,7 +38,18 @@ impl OwnMosquitto {
     /// Like [`OwnMosquitto::start`], with `extra` configuration lines after the listener's
     /// (TLS files, another listener).
     pub fn start_with(extra: &str) -> Option<OwnMosquitto> {
-        OwnMosquitto::start_configured(extra.to_string(), None)
+        OwnMosquitto::start_configured(extra.to_string(), Vec::new(), None)
+    }
+
+    /// Like [`OwnMosquitto::start_with`], with the environment variables `env` besides ours: what
+    /// only the environment can set, such as OPENSSL_CONF, the OpenSSL settings mosquitto's TLS
+    /// listener takes.
+    pub fn start_with_env(extra: &str, env: &[(&str, &str)]) -> Option<OwnMosquitto> {
+        let env = env
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        OwnMosquitto::start_configured(extra.to_string(), env, None)
     }
 
     /// Like [`OwnMosquitto::start`], with persistence: sessions, subscriptions and queued
@@ -55,14 +68,19 @@ impl OwnMosquitto {
              autosave_interval 1\n",
             persistence.path().display()
         );
-        OwnMosquitto::start_configured(extra, Some(persistence))
+        OwnMosquitto::start_configured(extra, Vec::new(), Some(persistence))
     }
 
-    fn start_configured(extra: String, persistence: Option<TempDir>) -> Option<OwnMosquitto> {
+    fn start_configured(
+        extra: String,
+        env: Vec<(String, String)>,
+        persistence: Option<TempDir>,
+    ) -> Option<OwnMosquitto> {
         let mut own = OwnMosquitto {
             exe: find_tool("mosquitto", "mosquitto")?,
             port: free_port(),
             extra,
+            env,
             running: None,
             persistence,
         };
@@ -100,6 +118,7 @@ impl OwnMosquitto {
             self.port,
             None,
             &self.extra,
+            &self.env,
         ));
     }
 }
