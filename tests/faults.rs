@@ -15,8 +15,8 @@ use std::time::Duration;
 use common::fault_proxy::FaultProxy;
 use common::own_mosquitto::OwnMosquitto;
 use common::run::{
-    clear_ready, for_each_broker, publish_ok, publisher, spawn_fed, subscribe, subscribe_quietly,
-    Finished, Running,
+    clear_ready, for_each_broker, publish_ok, publisher, silence, spawn_fed, subscribe,
+    subscribe_quietly, Finished, Running,
 };
 use common::{brokers, unique_topic, Broker, TIMEOUT};
 
@@ -83,16 +83,6 @@ fn reported(stderr: &str, before: &str) -> usize {
             line[..end].split_whitespace().last()?.parse::<usize>().ok()
         })
         .sum()
-}
-
-/// The seconds of silence in "no answer from the broker for 1.5s (keep alive 1s)".
-fn silence(stderr: &str) -> f64 {
-    stderr
-        .lines()
-        .find_map(|line| line.split("no answer from the broker for ").nth(1))
-        .and_then(|rest| rest.split('s').next())
-        .and_then(|seconds| seconds.parse().ok())
-        .unwrap_or_else(|| panic!("no silence said on stderr:\n{stderr}"))
 }
 
 /// Every line of 1..=`lines` that never arrived.

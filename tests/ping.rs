@@ -12,7 +12,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::fault_proxy::FaultProxy;
-use common::run::{for_each_broker, spawn, Finished, Running};
+use common::run::{for_each_broker, silence, spawn, Finished, Running};
 use common::{
     brokers, free_port, mqtk, read_packet, rumqttd_v311, rumqttd_v5, Broker, FakePeer, TIMEOUT,
 };
@@ -468,16 +468,6 @@ fn lost_offline(stdout: &str) -> Vec<u64> {
         }
     }
     lost
-}
-
-/// The seconds of silence in "no answer from the broker for 1.5s (keep alive 1s)".
-fn silence(stderr: &str) -> f64 {
-    stderr
-        .lines()
-        .find_map(|line| line.split("no answer from the broker for ").nth(1))
-        .and_then(|rest| rest.split('s').next())
-        .and_then(|seconds| seconds.parse().ok())
-        .unwrap_or_else(|| panic!("no silence said on stderr:\n{stderr}"))
 }
 
 /// Checks what a ping that went through outages printed: every probe of the count (when one

@@ -528,3 +528,13 @@ pub fn assert_lines(what: &str, got: &[u8], expected: &[u8]) {
         expected_lines.get(first_difference),
     );
 }
+
+/// The seconds of silence in "no answer from the broker for 1.5s (keep alive 1s)".
+pub fn silence(stderr: &str) -> f64 {
+    stderr
+        .lines()
+        .find_map(|line| line.split("no answer from the broker for ").nth(1))
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|seconds| seconds.parse().ok())
+        .unwrap_or_else(|| panic!("no silence said on stderr:\n{stderr}"))
+}

@@ -527,16 +527,9 @@ async fn connection(
                     &mut outcome.published,
                 ))
                 .await;
-                match published {
-                    Err(error) if rides_out(plan, &error) => {
-                        let back = recover(&shared, &mut client, &me, &mut outcome, &live, error);
-                        match Box::pin(back).await {
-                            Recovery::Back => {}
-                            Recovery::Stopped => break Ok(()),
-                            Recovery::Failed(error) => break Err(error),
-                        }
-                    }
-                    published => break published.map_err(Into::into),
+                let next = go_on(&shared, &mut client, &me, &mut outcome, &live, published);
+                if let Some(end) = Box::pin(next).await {
+                    break end;
                 }
             }
         }
@@ -553,16 +546,9 @@ async fn connection(
                     &mut outcome.received,
                 ))
                 .await;
-                match received {
-                    Err(error) if rides_out(plan, &error) => {
-                        let back = recover(&shared, &mut client, &me, &mut outcome, &live, error);
-                        match Box::pin(back).await {
-                            Recovery::Back => {}
-                            Recovery::Stopped => break Ok(()),
-                            Recovery::Failed(error) => break Err(error),
-                        }
-                    }
-                    received => break received.map_err(Into::into),
+                let next = go_on(&shared, &mut client, &me, &mut outcome, &live, received);
+                if let Some(end) = Box::pin(next).await {
+                    break end;
                 }
             }
         }
@@ -658,6 +644,28 @@ enum Recovery {
     Stopped,
     /// --reconnect's tries ran out, or the broker refused us.
     Failed(anyhow::Error),
+}
+
+/// What follows when a connection's work returned `result`: `None` to go on
+/// with it, reconnected after a loss it rides out, or how the connection ends.
+async fn go_on(
+    shared: &Shared,
+    client: &mut Client,
+    me: &Endpoint,
+    outcome: &mut Outcome,
+    live: &Live,
+    result: Result<(), ClientError>,
+) -> Option<anyhow::Result<()>> {
+    match result {
+        Err(error) if rides_out(&shared.plan, &error) => {
+            match Box::pin(recover(shared, client, me, outcome, live, error)).await {
+                Recovery::Back => None,
+                Recovery::Stopped => Some(Ok(())),
+                Recovery::Failed(error) => Some(Err(error)),
+            }
+        }
+        result => Some(result.map_err(Into::into)),
+    }
 }
 
 /// Reconnects a connection lost to `cause`, up to --reconnect tries an outage
