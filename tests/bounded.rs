@@ -1,5 +1,6 @@
 //! What must stay bounded however long the input is, against the real brokers:
-//! the client's queue of events while `pub -l` streams QoS 1 and 2 messages.
+//! the client's queue of events, and the input read but not yet queued, while
+//! `pub -l` streams QoS 1 and 2 messages.
 
 mod common;
 
@@ -12,6 +13,9 @@ use mqtk::commands::reconnect::Policy;
 
 /// Long enough that a queue growing with the input would hold thousands.
 const LINES: usize = 50_000;
+
+/// The most input `pub -l` may hold read but not queued: a read or two.
+const MOST_BUFFERED: usize = 256 * 1024;
 
 fn options(broker: &Broker) -> Options {
     Options {
@@ -27,8 +31,9 @@ fn options(broker: &Broker) -> Options {
     }
 }
 
-/// Streams [`LINES`] lines at `qos` through the line publisher of `mqtk pub -l`.
-fn stream_lines(broker: &Broker, qos: QoS) {
+/// Streams [`LINES`] lines at `qos` through the line publisher of `mqtk pub -l`, at most
+/// `max_queued` of them queued at once (--max-queued).
+fn stream_lines(broker: &Broker, qos: QoS, max_queued: usize) {
     let options = Options {
         client_id: format!(
             "{}-{}-q{}",
@@ -55,11 +60,19 @@ fn stream_lines(broker: &Broker, qos: QoS) {
             retries: None,
             connect_retries: 0,
         };
-        let mut publisher = Publisher::new(client, template, &options, policy, 10_000);
+        let mut publisher = Publisher::new(client, template, &options, policy, max_queued);
+        let mut feed = Feed::lines(&input[..]);
         publisher
-            .publish_all(Feed::lines(&input[..]))
+            .publish_all(&mut feed)
             .await
             .expect("every line published and acknowledged");
+        let buffered = feed.peak_buffered();
+        assert!(
+            buffered <= MOST_BUFFERED,
+            "{}: {buffered} bytes of input were held read but not queued, of {}",
+            broker.name,
+            input.len()
+        );
         let (client, tally) = publisher.finish();
         assert_eq!(
             (tally.sent, tally.accepted),
@@ -81,10 +94,23 @@ fn stream_lines(broker: &Broker, qos: QoS) {
 
 #[test]
 fn qos1_lines_keep_the_event_queue_within_the_in_flight_window() {
-    for_each_broker(&brokers(), |broker| stream_lines(broker, QoS::AtLeastOnce));
+    for_each_broker(&brokers(), |broker| {
+        stream_lines(broker, QoS::AtLeastOnce, 10_000)
+    });
 }
 
 #[test]
 fn qos2_lines_keep_the_event_queue_within_the_in_flight_window() {
-    for_each_broker(&brokers(), |broker| stream_lines(broker, QoS::ExactlyOnce));
+    for_each_broker(&brokers(), |broker| {
+        stream_lines(broker, QoS::ExactlyOnce, 10_000)
+    });
+}
+
+/// A queue shorter than one read's lines: the lines left in the buffer are taken before
+/// anything more is read.
+#[test]
+fn qos0_lines_through_a_short_queue_all_leave_and_one_read_at_a_time() {
+    for_each_broker(&brokers(), |broker| {
+        stream_lines(broker, QoS::AtMostOnce, 100)
+    });
 }

@@ -80,10 +80,13 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
     .with_interrupt(interrupt);
     let result = match &plan.source {
         Source::Message(payload) => {
-            let feed = Feed::repeat(payload.clone(), plan.repeat, plan.repeat_delay);
-            publisher.publish_all(feed).await
+            let mut feed = Feed::repeat(payload.clone(), plan.repeat, plan.repeat_delay);
+            publisher.publish_all(&mut feed).await
         }
-        Source::Lines => publisher.publish_all(Feed::lines(tokio::io::stdin())).await,
+        Source::Lines => {
+            let mut feed = Feed::lines(tokio::io::stdin());
+            publisher.publish_all(&mut feed).await
+        }
     };
     let (client, tally) = publisher.finish();
     result.map_err(|e| tally.loss(e))?;
@@ -181,6 +184,8 @@ pub enum Feed<R> {
         input: R,
         buf: BytesMut,
         at_eof: bool,
+        /// The most input ever held in `buf`, read and not yet queued.
+        peak_buffered: usize,
     },
 }
 
@@ -203,6 +208,15 @@ impl<R: AsyncRead + Unpin> Feed<R> {
             input,
             buf: BytesMut::with_capacity(STDIN_CHUNK),
             at_eof: false,
+            peak_buffered: 0,
+        }
+    }
+
+    /// The most input held read but not yet queued at once, in bytes.
+    pub fn peak_buffered(&self) -> usize {
+        match self {
+            Feed::Repeat { .. } => 0,
+            Feed::Lines { peak_buffered, .. } => *peak_buffered,
         }
     }
 
@@ -252,16 +266,29 @@ impl<R: AsyncRead + Unpin> Feed<R> {
 
     /// Waits until more payloads may be ready: reads more input, or sleeps
     /// until the next repeat is due. Cancel safe.
+    ///
+    /// Input is read only once every whole line read before is taken, so
+    /// that what waits in memory is the queue and one read, whatever the
+    /// input: lines left in the buffer are ready at once.
     async fn wait(&mut self) -> anyhow::Result<()> {
         match self {
             Feed::Repeat { next, .. } => {
                 tokio::time::sleep_until(*next).await;
                 Ok(())
             }
-            Feed::Lines { input, buf, at_eof } => {
+            Feed::Lines {
+                input,
+                buf,
+                at_eof,
+                peak_buffered,
+            } => {
+                if memchr::memchr(b'\n', buf).is_some() {
+                    return Ok(());
+                }
                 buf.reserve(STDIN_CHUNK);
                 let read = input.read_buf(buf).await.context("cannot read stdin")?;
                 *at_eof = read == 0;
+                *peak_buffered = (*peak_buffered).max(buf.len());
                 Ok(())
             }
         }
@@ -362,9 +389,9 @@ impl<'a> Publisher<'a> {
     /// it arrives.
     pub async fn publish_all<R: AsyncRead + Unpin>(
         &mut self,
-        mut feed: Feed<R>,
+        feed: &mut Feed<R>,
     ) -> anyhow::Result<()> {
-        let published = self.publish_feed(&mut feed).await;
+        let published = self.publish_feed(feed).await;
         self.tally.input_ended = feed.is_done();
         published
     }
