@@ -38,7 +38,7 @@ const MAX_CONNECTIONS: usize = 200_000;
 
 /// The largest packet a client may send: MQTT's largest remaining length (256 MiB - 1), so
 /// that no message is refused for its size.
-const MAX_PACKET_SIZE: usize = 268_435_455;
+const MAX_PACKET_SIZE: usize = crate::codec::MAX_REMAINING_LENGTH;
 
 /// Packets rumqttd reads from one connection in a batch before handing them to the router.
 /// Bigger batches mean fewer router wake-ups under load; rumqttd's sample configuration has 100.

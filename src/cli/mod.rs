@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::codec::MAX_VARINT;
+
 mod bench;
 pub use bench::{parse_duration, BenchArgs, Scenario};
 
@@ -1079,7 +1081,7 @@ pub struct SubArgs {
     pub retain_handling: u8,
 
     /// Subscription identifier the broker returns with each matching message (MQTT 5)
-    #[arg(long = "subscription-id", value_name = "ID", value_parser = clap::value_parser!(u32).range(1..=268_435_455), help_heading = "Subscription")]
+    #[arg(long = "subscription-id", value_name = "ID", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_VARINT)), help_heading = "Subscription")]
     pub subscription_id: Option<u32>,
 
     /// Exit once the subscriptions are acknowledged
@@ -1201,7 +1203,7 @@ pub struct PingArgs {
     pub qos: u8,
 
     /// Payload size of the --publish messages, in bytes (at least 8: a sequence number)
-    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 16, value_parser = clap::value_parser!(u32).range(8..=268_435_455), requires = "publish", help_heading = "Ping")]
+    #[arg(short = 's', long = "size", value_name = "BYTES", default_value_t = 16, value_parser = clap::value_parser!(u32).range(8..=i64::from(MAX_VARINT)), requires = "publish", help_heading = "Ping")]
     pub size: u32,
 
     /// Print what the broker said in CONNACK, one item a line, and the TLS details, then ping

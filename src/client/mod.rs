@@ -186,7 +186,7 @@ pub struct Client {
     /// fires early, not at every packet: a busy connection would otherwise
     /// register a new timer for every read and write.
     keep_alive_timer: Option<Pin<Box<Sleep>>>,
-    /// How long to wait for a SUBACK or UNSUBACK.
+    /// How long to wait for the broker's answer (see [`Options::response_timeout`]).
     response_timeout: Duration,
     /// An error found while decoding without I/O, returned by the next call
     /// that drives I/O: what was whole before it is handed out first.

@@ -33,7 +33,10 @@ pub struct Options {
     pub will: Option<Will>,
     /// For the TCP connection and the CONNACK together.
     pub connect_timeout: Duration,
-    /// For the broker's answer to SUBSCRIBE and UNSUBSCRIBE.
+    /// How long the broker may take to answer a request: SUBSCRIBE and
+    /// UNSUBSCRIBE, a QoS 1/2 publish awaited alone, the acknowledgements
+    /// still due at a clean end (at most a second of them), and the close of a
+    /// connection taken over.
     pub response_timeout: Duration,
     /// Log every packet on stderr.
     pub trace: bool,

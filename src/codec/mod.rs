@@ -60,9 +60,10 @@ pub use reason::ReasonCode;
 pub use subscribe::{RetainHandling, SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe};
 
 use primitives::Reader;
+pub use primitives::MAX_VARINT;
 
 /// The largest remaining length the four-byte variable integer can express.
-pub const MAX_REMAINING_LENGTH: usize = 268_435_455;
+pub const MAX_REMAINING_LENGTH: usize = MAX_VARINT as usize;
 
 /// The largest packet MQTT can carry: one header byte, four length bytes and the body.
 pub const MAX_PACKET_SIZE: usize = 1 + 4 + MAX_REMAINING_LENGTH;

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::codec::{ConnAck, Protocol, QoS};
 
 /// The largest packet MQTT allows: a remaining length of 268,435,455 bytes.
-const PROTOCOL_MAXIMUM_PACKET_SIZE: u32 = 268_435_455;
+const PROTOCOL_MAXIMUM_PACKET_SIZE: u32 = crate::codec::MAX_VARINT;
 
 /// Where the value of an item comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
