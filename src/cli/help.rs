@@ -1,0 +1,324 @@
+//! The help texts of `--help` and the man pages: examples, notes and the
+//! `-F` reference, as macros so that one text is both a `concat!` piece and
+//! a const.
+
+// The help sections are macros so that `concat!` can join them into the
+// static strings clap wants. They follow one layout, which `docs` turns into
+// man page sections (see `docs::help_sections`): a block starts with a
+// "Title:" line; "  NAME  text" lines (two spaces around NAME) are entries of
+// a table, other lines indented by two are paragraphs, and lines indented by
+// four are commands after a paragraph or continue the entry above.
+
+/// The environment variables, with extra rows for a command that reads more.
+macro_rules! environment_help {
+    ($($extra:expr),*) => {
+        concat!(
+            "Environment:
+  MQTK_PASSWORD  password, when neither -P nor --pw-file is given"
+            $(, "\n  ", $extra)*
+        )
+    };
+}
+
+/// The exit code `sub` adds, 141.
+macro_rules! closed_pipe_exit_code {
+    () => {
+        "stdout was closed (mqtk sub ... | head -3), as for a process ended by SIGPIPE"
+    };
+}
+
+/// The variables `sub` adds.
+macro_rules! no_color_environment {
+    () => {
+        "NO_COLOR       when set and not empty, never colour the output, unless --color always"
+    };
+}
+
+macro_rules! tz_environment {
+    () => {
+        "TZ             the zone of local times in -F (%I, @): a name (Europe/Berlin) or a POSIX
+                 rule (UTC-2 is two hours east); unset, the zone /etc/localtime holds"
+    };
+}
+
+macro_rules! pub_examples {
+    () => {
+        "Examples:
+  Publish a reading from a script, waiting for the broker's acknowledgement:
+    mqtk pub -h broker -t house/kitchen/temperature -m 21.5 -q 1
+  Publish every line of a log as it grows:
+    tail -F sensor.log | mqtk pub -t sensors/raw -l
+  Publish a file as one retained message:
+    mqtk pub -t config/device1 -f device1.json -r
+  Set a will and vanish without DISCONNECT, so the broker publishes it:
+    mqtk pub -t dev/1/status -m up --will-topic dev/1/status --will-payload down --no-disconnect
+  and watch it arrive, in another shell:
+    mqtk sub -t dev/1/status -v"
+    };
+}
+
+macro_rules! sub_examples {
+    () => {
+        "Examples:
+  Watch every temperature in the house, with topics:
+    mqtk sub -t 'house/+/temperature' -v
+  Feed messages to jq, one JSON object per line:
+    mqtk sub -t 'house/#' --json | jq .payload
+  Wait for one message, at most 10 seconds:
+    mqtk sub -t dev/1/status -C 1 -W 10
+  Print in a format of your own, here the time, topic and payload:
+    mqtk sub -t '#' -F '%I %t %p'"
+    };
+}
+
+macro_rules! ping_examples {
+    () => {
+        "Examples:
+  Is the broker there? Five round trips, a summary, exit 0 when all were answered:
+    mqtk ping -h broker -c 5
+  What the broker offers (MQTT 5 CONNACK properties), and one round trip:
+    mqtk ping -h broker --info -c 1
+  The TLS version, cipher suite and certificate chain, and when it expires:
+    mqtk ping -h broker --tls -v -c 1
+  A message through the broker and back, at QoS 1, ten times a second:
+    mqtk ping -h broker --publish -q 1 -i 0.1 -c 50
+  The whole result as JSON, for a monitoring script:
+    mqtk ping -h broker -c 3 --json | jq .summary"
+    };
+}
+
+/// What `ping` says about the flags it takes from ping(8), and how it matches answers.
+macro_rules! ping_notes_help {
+    () => {
+        "Notes:
+  As in ping(8), -c is the count, -i the interval and -W the timeout of one
+  round trip. So the client identifier is --id only (-i elsewhere), and ping
+  has no session flags (-c is --disable-clean-start elsewhere).
+  A PINGRESP carries no identifier: answers are matched in order, and one that
+  comes after its timeout counts as lost and is not taken for a later answer.
+  While the connection is down, as ping(8) does, a round trip is still due every
+  -i seconds and counts as sent and lost (and towards -c); so do those out when it
+  was lost. Keep alive (-k) notices a dead path after 1.5 times its interval."
+    };
+}
+
+// What `output::Template` implements; a test below keeps the two in step.
+macro_rules! format_help {
+    () => {
+        r#"Format (-F):
+  -F prints each message in a format of its own, followed by a newline unless -N.
+  Between % and the letter, - aligns left, 0 pads numbers with zeros, a number is
+  the minimum width and .N the maximum width of text (the decimals of %d and %f).
+  An absent MQTT 5 property prints nothing.
+  %t  topic
+  %p  payload, the bytes as received
+  %q  QoS
+  %r  retain flag, 0 or 1
+  %l  payload length in bytes
+  %m  packet id, 0 for QoS 0
+  %x  payload as lowercase hex
+  %X  payload as uppercase hex
+  %d  payload as an 8-byte IEEE 754 double, little-endian
+  %f  payload as a 4-byte IEEE 754 float, little-endian
+  %j  the --json object, payload as a string
+  %J  the --json object, a JSON payload embedded as JSON
+  %I  ISO 8601 local time: 2025-11-25T14:04:05+0100
+  %U  Unix time with nanoseconds: 1764075845.123456789
+  %A  topic alias (MQTT 5)
+  %C  content type (MQTT 5)
+  %D  correlation data, the bytes as received (MQTT 5)
+  %E  message expiry interval (MQTT 5)
+  %F  payload format indicator, 0 or 1 (MQTT 5)
+  %P  user properties, as key:value key:value (MQTT 5)
+  %R  response topic (MQTT 5)
+  %S  subscription identifiers, as 3,9 (MQTT 5)
+  %%  a percent sign
+  @ and a letter prints the time the message arrived, in local time (see TZ below),
+  as strftime does in the C locale:
+  @Y @y @C @G @g     year
+  @m @b @B @h        month
+  @d @e @j           day
+  @H @I @k @l        hour
+  @M @S @N           minute, second, nanoseconds
+  @s                 Unix seconds
+  @a @A @u @w        weekday
+  @U @W @V           week
+  @p @P              AM or PM, am or pm
+  @F @T @D @R @r     date and time combinations
+  @c @x @X           date and time combinations
+  @z @Z              offset and zone name, as +0100 and CET
+  @n @t @% @@        newline, tab, a percent sign, an at sign
+  Escapes: \\ \0 \a \e \n \r \t \v"#
+    };
+}
+
+pub(super) const PUB_LONG_HELP: &str = concat!(
+    pub_examples!(),
+    "\n\n",
+    exit_codes_help!(),
+    "\n\n",
+    environment_help!()
+);
+
+pub(super) const SUB_LONG_HELP: &str = concat!(
+    sub_examples!(),
+    "\n\n",
+    format_help!(),
+    "\n\n",
+    exit_codes_help!(concat!("141  ", closed_pipe_exit_code!())),
+    "\n\n",
+    environment_help!(no_color_environment!(), tz_environment!())
+);
+
+macro_rules! will_examples {
+    () => {
+        "Examples:
+  Does the broker publish the will of a device whose network vanished?
+    mqtk will --will-topic dev/1/status --will-payload gone --end reset
+  A will delayed 5 s, with a session that outlives it:
+    mqtk will --will-topic d/1 --will-payload gone --will-delay 5 -x 60 -i dev1
+  A device that falls silent, noticed after 1.5 times its keep alive:
+    mqtk will --will-topic d/1 --will-payload gone -k 2 --end silent
+  A normal DISCONNECT, after which no will may come, for CI:
+    mqtk will --will-topic d/1 --end disconnect --json"
+    };
+}
+
+pub(super) const WILL_LONG_HELP: &str = concat!(
+    will_examples!(),
+    "\n\n",
+    "What is checked:
+  disconnect            no will may come [MQTT-3.14.4-3]
+  disconnect-with-will  the will comes (MQTT 5, reason 0x04)
+  close, reset          the will comes [MQTT-3.1.2-8]
+  silent                the broker closes after 1.5 x keep alive, then the will comes
+  takeover              the will comes; with a will delay (MQTT 5) it must not when the
+                        new connection resumes the session (-c), and either is allowed
+                        after a clean start
+  The will must not come before the shorter of its delay and the session expiry
+  (MQTT 5), at its own QoS, with its payload and properties, and a retained will is
+  retained for a later subscriber.",
+    "\n\n",
+    exit_codes_help!(),
+    "\n\n",
+    environment_help!()
+);
+
+pub(super) const PING_LONG_HELP: &str = concat!(
+    ping_examples!(),
+    "\n\n",
+    ping_notes_help!(),
+    "\n\n",
+    exit_codes_help!(
+        "141  stdout was closed (mqtk ping ... | head -3), as for a process ended by SIGPIPE"
+    ),
+    "\n\n",
+    environment_help!()
+);
+
+pub(super) const BENCH_LONG_HELP: &str = concat!(
+    "Examples:
+  200 publishers at 50,000 messages/s in all, QoS 1, for a minute:
+    mqtk bench pub -h broker -c 200 -R 50000 -s 64 -q 1 -d 60s
+  Fan-in: 100 publishers, one subscriber to all of them:
+    mqtk bench -c 100 -S 1 -T 'mqtk-bench/#'
+  10,000 connections held for 5 minutes, 2,000 new ones a second:
+    mqtk bench conn -c 10000 --connect-rate 2000 -k 300 -d 5m
+  A CI gate: fail when a message is lost or p99 passes 20 ms:
+    mqtk bench -q 1 -d 30s --max-p99 20 --json report.json
+
+Notes:
+  As in emqtt-bench, -c is the number of clients, -d the duration, -I the
+  interval and -S the subscribers. So --debug, --id, --id-prefix and
+  --disable-clean-start have no short forms here. --id is a template: %i is
+  the connection's index (publishers first, then subscribers), and every
+  connection needs an id of its own.
+  Latency runs from the time a message was due, and needs the clocks of
+  publisher and subscriber to agree: in one process they do.
+  mosquitto delays small writes (Nagle) unless set_tcp_nodelay is true: at
+  low rates, tens of milliseconds of latency are mosquitto waiting for a TCP
+  acknowledgement.
+
+",
+    exit_codes_help!(),
+    "\n\n",
+    environment_help!()
+);
+
+macro_rules! broker_examples {
+    () => {
+        "Examples:
+  A broker for experiments on this machine, MQTT 3.1.1 on 1883 and MQTT 5 on 1884:
+    mqtk broker
+  and, in other shells, a subscriber on the MQTT 5 port and a publisher:
+    mqtk sub -p 1884 -t 'house/#' -v
+    mqtk pub -t house/kitchen/temperature -m 21.5
+  For other machines too, on ports 11883 and 11884:
+    mqtk broker -h 0.0.0.0 -p 11883
+  On two free ports, which the first line names:
+    mqtk broker -p 0"
+    };
+}
+
+/// The exit codes of `broker`, which listens instead of connecting.
+macro_rules! broker_exit_codes {
+    () => {
+        "Exit codes:
+  0    stopped by Ctrl-C
+  1    the broker stopped by itself, or this mqtk was built without the broker
+       (cargo feature broker)
+  2    usage error: wrong flags or values
+  3    cannot listen: a port is in use, or the address is not this machine's"
+    };
+}
+
+/// What rumqttd 0.20 does otherwise than the MQTT specification says, as far as we know: from
+/// its source and from trying it with mqtk (tests/broker.rs checks some).
+macro_rules! broker_deviations {
+    () => {
+        "Deviations (rumqttd 0.20):
+  Where rumqttd 0.20 departs from the MQTT specification, as far as known from
+  its source and from trying it with mqtk pub and mqtk sub:
+  versions        each listener speaks one protocol version and closes a CONNECT
+                  of another without CONNACK, where MQTT 3.1.1 requires CONNACK
+                  0x01; neither speaks MQTT 3.1. mqtk falls back to 3.1.1 itself.
+  keep alive 0    a CONNECT with keep alive 0 (no keep alive) is closed without
+                  CONNACK: use -k 1 or more
+  QoS             a message, a will too, reaches a subscriber at the QoS of its
+                  subscription, also when it was published at a lower one
+  retained        an empty message deletes the retained message of its topic
+                  even without the retain flag; a new subscription gets at most
+                  100 retained messages (200 at QoS 0), and never the others
+  options         the MQTT 5 subscription options No Local, Retain As Published
+                  and Retain Handling are ignored: a client gets its own
+                  messages, live ones always with retain 0, and the retained
+                  ones with every new subscription
+  $ topics        a SUBSCRIBE to a filter beginning with $ (but $share/) is
+                  answered by closing the connection, so messages on such
+                  topics reach no one
+  UNSUBSCRIBE     gets one UNSUBACK for each of its filters the connection has
+                  subscribed to itself, so none when it has none of them
+  sessions        a session with clean start 0 (-c) outlives its connection even
+                  with a Session Expiry Interval of 0 (-x 0)
+  topic aliases   to a client that allows them (mqtk's clients do not), every
+                  topic under a wildcard subscription comes with the alias of
+                  the first: later messages seem to come on that topic
+  client limits   the client's Receive Maximum and Maximum Packet Size are
+                  ignored; up to 100 QoS 1 and 2 messages are in flight to each
+                  subscriber
+  slow readers    a subscriber more than about 1 GiB behind on a topic filter
+                  (ten segments of 100 MiB) loses the oldest messages without a
+                  word, at QoS 1 and 2 too"
+    };
+}
+
+pub(super) const BROKER_LONG_HELP: &str = concat!(
+    broker_examples!(),
+    "\n\n",
+    broker_deviations!(),
+    "\n\n",
+    broker_exit_codes!(),
+    "\n\n",
+    "Environment:
+  mqtk broker reads no environment variables."
+);

@@ -1,0 +1,149 @@
+//! The arguments of `mqtk sub`.
+
+use clap::{Args, ValueEnum};
+
+use super::{qos_parser, ConnectionArgs, EndingArgs, ReconnectArgs, SessionArgs, StatusArgs};
+use crate::codec::MAX_VARINT;
+
+/// Arguments of `mqtk sub`.
+#[derive(Debug, Args)]
+pub struct SubArgs {
+    /// Topic filter to subscribe to (repeatable; + and # wildcards)
+    #[arg(
+        short = 't',
+        long = "topic",
+        value_name = "FILTER",
+        required_unless_present_any = ["unsubscribe", "url"],
+        help_heading = "Subscription"
+    )]
+    pub topics: Vec<String>,
+
+    /// Maximum QoS of the subscriptions: 0, 1 or 2
+    #[arg(short = 'q', long, default_value_t = 0, value_parser = qos_parser(), help_heading = "Subscription")]
+    pub qos: u8,
+
+    /// Hide messages whose topic matches FILTER (repeatable)
+    #[arg(
+        short = 'T',
+        long = "filter-out",
+        value_name = "FILTER",
+        help_heading = "Subscription"
+    )]
+    pub filter_out: Vec<String>,
+
+    /// Unsubscribe from FILTER first, e.g. in a resumed session (repeatable)
+    #[arg(
+        short = 'U',
+        long = "unsubscribe",
+        value_name = "FILTER",
+        help_heading = "Subscription"
+    )]
+    pub unsubscribe: Vec<String>,
+
+    /// Do not receive our own messages (MQTT 5)
+    #[arg(long = "no-local", help_heading = "Subscription")]
+    pub no_local: bool,
+
+    /// Keep the retain flag as published (MQTT 5)
+    #[arg(long = "retain-as-published", help_heading = "Subscription")]
+    pub retain_as_published: bool,
+
+    /// When to send retained messages: 0 always, 1 for new subscriptions, 2 never (MQTT 5)
+    #[arg(long = "retain-handling", value_name = "0|1|2", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2), help_heading = "Subscription")]
+    pub retain_handling: u8,
+
+    /// Subscription identifier the broker returns with each matching message (MQTT 5)
+    #[arg(long = "subscription-id", value_name = "ID", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_VARINT)), help_heading = "Subscription")]
+    pub subscription_id: Option<u32>,
+
+    /// Exit once the subscriptions are acknowledged
+    #[arg(short = 'E', long = "exit-after-subscribe", help_heading = "Ending")]
+    pub exit_after_subscribe: bool,
+
+    /// Exit after COUNT messages
+    #[arg(
+        short = 'C',
+        long = "count",
+        value_name = "COUNT",
+        help_heading = "Ending"
+    )]
+    pub count: Option<u64>,
+
+    /// Exit with status 1 after SECONDS without the count reached
+    #[arg(
+        short = 'W',
+        long = "timeout",
+        value_name = "SECONDS",
+        help_heading = "Ending"
+    )]
+    pub timeout: Option<f64>,
+
+    /// Do not print stale retained messages
+    #[arg(short = 'R', long = "no-retained", help_heading = "Ending")]
+    pub no_retained: bool,
+
+    /// Print only retained messages; exit when the first live one arrives
+    #[arg(
+        long = "retained-only",
+        conflicts_with = "no_retained",
+        help_heading = "Ending"
+    )]
+    pub retained_only: bool,
+
+    /// Clear each retained message received
+    #[arg(long = "remove-retained", help_heading = "Ending")]
+    pub remove_retained: bool,
+
+    /// Print the topic before each payload
+    #[arg(short = 'v', long, help_heading = "Output")]
+    pub verbose: bool,
+
+    /// No newline after each message
+    #[arg(short = 'N', long = "no-newline", help_heading = "Output")]
+    pub no_newline: bool,
+
+    /// Print each message in FORMAT (see Format, below)
+    #[arg(short = 'F', long = "format", value_name = "FORMAT", conflicts_with_all = ["verbose", "json"], help_heading = "Output")]
+    pub format: Option<String>,
+
+    /// One JSON object per message per line, its timestamp in UTC
+    #[arg(long, conflicts_with = "verbose", help_heading = "Output")]
+    pub json: bool,
+
+    /// Pretty-print a JSON payload
+    #[arg(long, help_heading = "Output")]
+    pub pretty: bool,
+
+    /// When to colour the output
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
+    pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub ending: EndingArgs,
+
+    #[command(flatten)]
+    pub status: StatusArgs,
+
+    #[command(flatten)]
+    pub reconnect: ReconnectArgs,
+
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
