@@ -1,0 +1,30 @@
+//! Ctrl-C, as the commands listen for it.
+
+use anyhow::Context as _;
+
+/// Ctrl-C, noticed from the moment this listener is made until the command
+/// ends, so that none is lost between two waits.
+pub struct Interrupt {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    signal: tokio::signal::windows::CtrlC,
+}
+
+impl Interrupt {
+    /// Starts listening; from now on Ctrl-C no longer ends the process by itself.
+    pub fn new() -> anyhow::Result<Interrupt> {
+        #[cfg(unix)]
+        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+        #[cfg(windows)]
+        let signal = tokio::signal::windows::ctrl_c();
+        Ok(Interrupt {
+            signal: signal.context("cannot listen for Ctrl-C")?,
+        })
+    }
+
+    /// Waits for the next Ctrl-C. Cancel safe.
+    pub async fn recv(&mut self) {
+        self.signal.recv().await;
+    }
+}

@@ -1,0 +1,263 @@
+//! The command line's connection flags resolved into the client's
+//! [`Options`](crate::client::Options): broker, URL, TLS, WebSocket, proxy,
+//! will and session, and the MQTT 5 properties of a message.
+
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bytes::Bytes;
+
+use super::{check_topic_name, qos, usage};
+use crate::cli::{
+    ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion, SessionArgs, TlsArgs,
+    TlsVersionArg,
+};
+use crate::client::{
+    warn, BrokerUrl, Options, Proxy, Route, Scheme, TlsOptions, TlsVersion, WebSocketOptions,
+    DEFAULT_WEBSOCKET_PATH,
+};
+use crate::codec::{Properties, PropertyValues, Protocol, Will};
+
+/// Client options from the shared connection flags and, where the command has
+/// them, the session flags. A URL (`-L`) must name no topic.
+pub fn client_options(
+    connection: &ConnectionArgs,
+    session: Option<&SessionArgs>,
+) -> anyhow::Result<Options> {
+    match client_options_with_topic(connection, session)? {
+        (options, None) => Ok(options),
+        (_, Some(_)) => usage("this command takes no topic in its URL (-L)"),
+    }
+}
+
+/// Client options as [`client_options`] makes them, and the topic a URL
+/// (`-L`) names, for the commands that take one.
+pub fn client_options_with_topic(
+    connection: &ConnectionArgs,
+    session: Option<&SessionArgs>,
+) -> anyhow::Result<(Options, Option<String>)> {
+    let url = match &connection.url {
+        Some(text) => {
+            Some(BrokerUrl::parse(text).or_else(|e| usage(format!("invalid URL for -L: {e}")))?)
+        }
+        None => None,
+    };
+    if url.as_ref().is_some_and(|u| u.password.is_some()) {
+        warn(
+            "a password in -L is visible to other users in ps; --pw-file and MQTK_PASSWORD \
+             keep it out of sight",
+        );
+    }
+    let tls = url.as_ref().is_some_and(|u| u.scheme.is_tls()) || connection.tls.wanted();
+    let websocket = websocket_options(connection, url.as_ref())?;
+    let (host, port) = match &url {
+        Some(url) => (url.host.clone(), url.port()),
+        None => {
+            let scheme = match (tls, websocket.is_some()) {
+                (false, false) => Scheme::Mqtt,
+                (true, false) => Scheme::Mqtts,
+                (false, true) => Scheme::Ws,
+                (true, true) => Scheme::Wss,
+            };
+            let port = connection.port.unwrap_or(scheme.default_port());
+            (connection.host.clone(), port)
+        }
+    };
+    let proxy = match &connection.proxy {
+        Some(text) => {
+            if connection.unix.is_some() {
+                return usage("--proxy carries TCP connections only, not --unix");
+            }
+            let proxy =
+                Proxy::parse(text).or_else(|e| usage(format!("invalid URL for --proxy: {e}")))?;
+            if proxy.credentials.is_some() {
+                warn("the proxy's password in --proxy is visible to other users in ps");
+            }
+            Some(proxy)
+        }
+        None => None,
+    };
+    let username = connection
+        .username
+        .clone()
+        .or_else(|| url.as_ref().and_then(|u| u.username.clone()));
+    let url_password = url.as_ref().and_then(|u| u.password.clone());
+    let route = Route {
+        unix: connection.unix.clone(),
+        tls: tls.then(|| tls_options(&connection.tls)),
+        websocket,
+        proxy,
+        source: None,
+    };
+    let protocol = connection.protocol_version.map(|v| match v {
+        ProtocolVersion::V5 => Protocol::V5,
+        ProtocolVersion::V311 => Protocol::V311,
+        ProtocolVersion::V31 => Protocol::V31,
+    });
+    let resume = session.is_some_and(|s| s.disable_clean_start);
+    let client_id = match (&connection.id, &connection.id_prefix) {
+        (Some(id), _) => id.clone(),
+        (None, _) if resume => {
+            return usage("-c/--disable-clean-start needs a client identifier (-i) to resume")
+        }
+        (None, Some(prefix)) => format!("{prefix}{}", random_suffix()),
+        (None, None) => format!("mqtk-{}", random_suffix()),
+    };
+    if protocol == Some(Protocol::V31) && client_id.len() > 23 {
+        return usage("MQTT 3.1 allows client identifiers of at most 23 characters");
+    }
+    let session_expiry = match session {
+        Some(s) => s.session_expiry.or(resume.then_some(u32::MAX)),
+        None => None,
+    };
+    if !(connection.connect_timeout > 0.0 && connection.connect_timeout.is_finite()) {
+        return usage("--connect-timeout must be a positive number of seconds");
+    }
+    let password = match (&connection.password, &connection.password_file) {
+        (_, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the password file {}", path.display()))?;
+            Some(Bytes::from(text.lines().next().unwrap_or("").to_owned()))
+        }
+        (Some(password), None) => Some(Bytes::from(password.clone())),
+        (None, None) => url_password.map(Bytes::from),
+    };
+    if password.is_some() && username.is_none() && protocol != Some(Protocol::V5) {
+        return usage("a password needs a user name (-u), except with -V 5");
+    }
+    let will = will(connection)?;
+    let will_properties = will.as_ref().is_some_and(|w| !w.properties.is_empty());
+    if will_properties && protocol.is_some_and(|p| !p.is_v5()) {
+        return usage("will properties need MQTT 5 (-V 5)");
+    }
+    let options = Options {
+        host,
+        port,
+        route,
+        protocol,
+        client_id,
+        clean_start: !resume,
+        session_expiry,
+        keep_alive: connection.keepalive,
+        username,
+        password,
+        will,
+        connect_timeout: Duration::from_secs_f64(connection.connect_timeout),
+        response_timeout: Duration::from_secs_f64(connection.connect_timeout),
+        trace: connection.debug,
+        ..Options::default()
+    };
+    Ok((options, url.and_then(|u| u.topic)))
+}
+
+/// WebSocket: on with a ws(s):// URL, `--ws`, `--ws-path` or `--ws-header`.
+fn websocket_options(
+    connection: &ConnectionArgs,
+    url: Option<&BrokerUrl>,
+) -> anyhow::Result<Option<WebSocketOptions>> {
+    let flags = connection.ws || connection.ws_path.is_some() || !connection.ws_headers.is_empty();
+    let url_path = match url {
+        Some(url) if url.scheme.is_websocket() => url.websocket_path.clone(),
+        Some(_) if flags => {
+            return usage("--ws, --ws-path and --ws-header need a ws:// or wss:// URL with -L")
+        }
+        Some(_) => return Ok(None),
+        None if flags => None,
+        None => return Ok(None),
+    };
+    let path = match (url_path, &connection.ws_path) {
+        (Some(_), Some(_)) => {
+            return usage("give the WebSocket path in the URL or with --ws-path, not both")
+        }
+        (Some(path), None) => path,
+        (None, Some(path)) if !path.starts_with('/') => {
+            return usage(format!("--ws-path must start with /, as in /{path}"))
+        }
+        (None, Some(path)) => path.clone(),
+        (None, None) => DEFAULT_WEBSOCKET_PATH.to_string(),
+    };
+    Ok(Some(WebSocketOptions {
+        path,
+        headers: connection.ws_headers.clone(),
+    }))
+}
+
+fn tls_options(args: &TlsArgs) -> TlsOptions {
+    // Field by field: the options also hold the rustls settings they make.
+    let mut options = TlsOptions::default();
+    options.ca_file = args.cafile.clone();
+    options.ca_path = args.capath.clone();
+    options.cert = args.cert.clone();
+    options.key = args.key.clone();
+    options.insecure = args.insecure;
+    options.min_version = args.tls_version.map(|v| match v {
+        TlsVersionArg::V1_2 => TlsVersion::V1_2,
+        TlsVersionArg::V1_3 => TlsVersion::V1_3,
+    });
+    options.alpn = args.alpn.clone();
+    options.server_name = args.sni.clone();
+    options.keylog = args.tls_keylog.clone();
+    options
+}
+
+fn will(connection: &ConnectionArgs) -> anyhow::Result<Option<Will>> {
+    let args = &connection.will;
+    let Some(topic) = &args.will_topic else {
+        return Ok(None);
+    };
+    check_topic_name(topic, "--will-topic")?;
+    let properties: Properties = PropertyValues {
+        will_delay_interval: args.will_delay,
+        message_expiry_interval: args.will_message_expiry,
+        content_type: args.will_content_type.clone(),
+        user_properties: args.will_user_properties.clone(),
+        ..PropertyValues::default()
+    }
+    .into();
+    Ok(Some(Will {
+        topic: topic.clone(),
+        payload: Bytes::from(args.will_payload.clone().unwrap_or_default()),
+        qos: qos(args.will_qos),
+        retain: args.will_retain,
+        properties,
+    }))
+}
+
+/// The MQTT 5 properties of a published message.
+pub fn message_properties(args: &MessagePropertyArgs) -> anyhow::Result<Properties> {
+    if let Some(topic) = &args.response_topic {
+        check_topic_name(topic, "--response-topic")?;
+    }
+    Ok(PropertyValues {
+        user_properties: args.user_properties.clone(),
+        content_type: args.content_type.clone(),
+        message_expiry_interval: args.message_expiry,
+        response_topic: args.response_topic.clone(),
+        correlation_data: args.correlation_data.clone().map(Bytes::from),
+        payload_format_indicator: args.payload_format.map(|f| f == PayloadFormat::Utf8),
+        ..PropertyValues::default()
+    }
+    .into())
+}
+
+/// Ten random alphanumerics for a client identifier: std's hasher keys are
+/// seeded randomly per process, which is all the randomness this needs.
+pub(crate) fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.write_u32(std::process::id());
+    let mut bits = hasher.finish();
+    (0..10)
+        .map(|_| {
+            let c = ALPHABET[(bits % ALPHABET.len() as u64) as usize];
+            bits /= ALPHABET.len() as u64;
+            c as char
+        })
+        .collect()
+}
