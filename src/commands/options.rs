@@ -37,100 +37,23 @@ pub fn client_options_with_topic(
     connection: &ConnectionArgs,
     session: Option<&SessionArgs>,
 ) -> anyhow::Result<(Options, Option<String>)> {
-    let url = match &connection.url {
-        Some(text) => {
-            Some(BrokerUrl::parse(text).or_else(|e| usage(format!("invalid URL for -L: {e}")))?)
-        }
-        None => None,
-    };
-    if url.as_ref().is_some_and(|u| u.password.is_some()) {
-        warn(
-            "a password in -L is visible to other users in ps; --pw-file and MQTK_PASSWORD \
-             keep it out of sight",
-        );
-    }
+    let url = broker_url(connection)?;
     let tls = url.as_ref().is_some_and(|u| u.scheme.is_tls()) || connection.tls.wanted();
     let websocket = websocket_options(connection, url.as_ref())?;
-    let (host, port) = match &url {
-        Some(url) => (url.host.clone(), url.port()),
-        None => {
-            let scheme = match (tls, websocket.is_some()) {
-                (false, false) => Scheme::Mqtt,
-                (true, false) => Scheme::Mqtts,
-                (false, true) => Scheme::Ws,
-                (true, true) => Scheme::Wss,
-            };
-            let port = connection.port.unwrap_or(scheme.default_port());
-            (connection.host.clone(), port)
-        }
-    };
-    let proxy = match &connection.proxy {
-        Some(text) => {
-            if connection.unix.is_some() {
-                return usage("--proxy carries TCP connections only, not --unix");
-            }
-            let proxy =
-                Proxy::parse(text).or_else(|e| usage(format!("invalid URL for --proxy: {e}")))?;
-            if proxy.credentials.is_some() {
-                warn("the proxy's password in --proxy is visible to other users in ps");
-            }
-            Some(proxy)
-        }
-        None => None,
-    };
-    let username = connection
-        .username
-        .clone()
-        .or_else(|| url.as_ref().and_then(|u| u.username.clone()));
-    let url_password = url.as_ref().and_then(|u| u.password.clone());
+    let (host, port) = host_and_port(connection, url.as_ref(), tls, websocket.is_some());
     let route = Route {
         unix: connection.unix.clone(),
         tls: tls.then(|| tls_options(&connection.tls)),
         websocket,
-        proxy,
+        proxy: proxy(connection)?,
         source: None,
     };
-    let protocol = connection.protocol_version.map(|v| match v {
-        ProtocolVersion::V5 => Protocol::V5,
-        ProtocolVersion::V311 => Protocol::V311,
-        ProtocolVersion::V31 => Protocol::V31,
-    });
+    let protocol = protocol(connection);
     let resume = session.is_some_and(|s| s.disable_clean_start);
-    let client_id = match (&connection.id, &connection.id_prefix) {
-        (Some(id), _) => id.clone(),
-        (None, _) if resume => {
-            return usage("-c/--disable-clean-start needs a client identifier (-i) to resume")
-        }
-        (None, Some(prefix)) => format!("{prefix}{}", random_suffix()),
-        (None, None) => format!("mqtk-{}", random_suffix()),
-    };
-    if protocol == Some(Protocol::V31) && client_id.len() > 23 {
-        return usage("MQTT 3.1 allows client identifiers of at most 23 characters");
-    }
-    let session_expiry = match session {
-        Some(s) => s.session_expiry.or(resume.then_some(u32::MAX)),
-        None => None,
-    };
-    if !(connection.connect_timeout > 0.0 && connection.connect_timeout.is_finite()) {
-        return usage("--connect-timeout must be a positive number of seconds");
-    }
-    let password = match (&connection.password, &connection.password_file) {
-        (_, Some(path)) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the password file {}", path.display()))?;
-            Some(Bytes::from(text.lines().next().unwrap_or("").to_owned()))
-        }
-        (Some(password), None) => Some(Bytes::from(password.clone())),
-        (None, None) => url_password.map(Bytes::from),
-    };
-    if password.is_some() && username.is_none() && protocol != Some(Protocol::V5) {
-        return usage("a password needs a user name (-u), except with -V 5");
-    }
-    let will = will(connection)?;
-    let will_properties = will.as_ref().is_some_and(|w| !w.properties.is_empty());
-    if will_properties && protocol.is_some_and(|p| !p.is_v5()) {
-        return usage("will properties need MQTT 5 (-V 5)");
-    }
+    let client_id = client_id(connection, protocol, resume)?;
+    let session_expiry = session.and_then(|s| s.session_expiry.or(resume.then_some(u32::MAX)));
+    let connect_timeout = connect_timeout(connection)?;
+    let (username, password) = credentials(connection, url.as_ref(), protocol)?;
     let options = Options {
         host,
         port,
@@ -142,13 +65,128 @@ pub fn client_options_with_topic(
         keep_alive: connection.keepalive,
         username,
         password,
-        will,
-        connect_timeout: Duration::from_secs_f64(connection.connect_timeout),
-        response_timeout: Duration::from_secs_f64(connection.connect_timeout),
+        will: will(connection, protocol)?,
+        connect_timeout,
+        response_timeout: connect_timeout,
         trace: connection.debug,
         ..Options::default()
     };
     Ok((options, url.and_then(|u| u.topic)))
+}
+
+/// `-L URL`, parsed; a password in it is visible in ps, and the user is told.
+fn broker_url(connection: &ConnectionArgs) -> anyhow::Result<Option<BrokerUrl>> {
+    let Some(text) = &connection.url else {
+        return Ok(None);
+    };
+    let url = BrokerUrl::parse(text).or_else(|e| usage(format!("invalid URL for -L: {e}")))?;
+    if url.password.is_some() {
+        warn(
+            "a password in -L is visible to other users in ps; --pw-file and MQTK_PASSWORD \
+             keep it out of sight",
+        );
+    }
+    Ok(Some(url))
+}
+
+/// The broker's host and port: the URL's, or -h and -p, the port by default
+/// the one of the transport (1883, 8883, 80 or 443).
+fn host_and_port(
+    connection: &ConnectionArgs,
+    url: Option<&BrokerUrl>,
+    tls: bool,
+    websocket: bool,
+) -> (String, u16) {
+    if let Some(url) = url {
+        return (url.host.clone(), url.port());
+    }
+    let scheme = match (tls, websocket) {
+        (false, false) => Scheme::Mqtt,
+        (true, false) => Scheme::Mqtts,
+        (false, true) => Scheme::Ws,
+        (true, true) => Scheme::Wss,
+    };
+    let port = connection.port.unwrap_or(scheme.default_port());
+    (connection.host.clone(), port)
+}
+
+/// `--proxy URL`: a SOCKS5 proxy, for TCP connections only.
+fn proxy(connection: &ConnectionArgs) -> anyhow::Result<Option<Proxy>> {
+    let Some(text) = &connection.proxy else {
+        return Ok(None);
+    };
+    if connection.unix.is_some() {
+        return usage("--proxy carries TCP connections only, not --unix");
+    }
+    let proxy = Proxy::parse(text).or_else(|e| usage(format!("invalid URL for --proxy: {e}")))?;
+    if proxy.credentials.is_some() {
+        warn("the proxy's password in --proxy is visible to other users in ps");
+    }
+    Ok(Some(proxy))
+}
+
+/// `-V`: the protocol version pinned, or `None` for MQTT 5 falling back to 3.1.1.
+fn protocol(connection: &ConnectionArgs) -> Option<Protocol> {
+    connection.protocol_version.map(|v| match v {
+        ProtocolVersion::V5 => Protocol::V5,
+        ProtocolVersion::V311 => Protocol::V311,
+        ProtocolVersion::V31 => Protocol::V31,
+    })
+}
+
+/// `-i`, or `-I PREFIX` and a random suffix, or `mqtk-` and one; a session
+/// to resume (`-c`) needs the identifier given.
+fn client_id(
+    connection: &ConnectionArgs,
+    protocol: Option<Protocol>,
+    resume: bool,
+) -> anyhow::Result<String> {
+    let client_id = match (&connection.id, &connection.id_prefix) {
+        (Some(id), _) => id.clone(),
+        (None, _) if resume => {
+            return usage("-c/--disable-clean-start needs a client identifier (-i) to resume")
+        }
+        (None, Some(prefix)) => format!("{prefix}{}", random_suffix()),
+        (None, None) => format!("mqtk-{}", random_suffix()),
+    };
+    if protocol == Some(Protocol::V31) && client_id.len() > 23 {
+        return usage("MQTT 3.1 allows client identifiers of at most 23 characters");
+    }
+    Ok(client_id)
+}
+
+/// `--connect-timeout`, which also bounds the broker's answers.
+fn connect_timeout(connection: &ConnectionArgs) -> anyhow::Result<Duration> {
+    if !(connection.connect_timeout > 0.0 && connection.connect_timeout.is_finite()) {
+        return usage("--connect-timeout must be a positive number of seconds");
+    }
+    Ok(Duration::from_secs_f64(connection.connect_timeout))
+}
+
+/// The user name (`-u`, or the URL's) and the password (`--pw-file`, `-P`,
+/// or the URL's, in that order); only MQTT 5 allows a password alone.
+fn credentials(
+    connection: &ConnectionArgs,
+    url: Option<&BrokerUrl>,
+    protocol: Option<Protocol>,
+) -> anyhow::Result<(Option<String>, Option<Bytes>)> {
+    let username = connection
+        .username
+        .clone()
+        .or_else(|| url.and_then(|u| u.username.clone()));
+    let password = match (&connection.password, &connection.password_file) {
+        (_, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the password file {}", path.display()))?;
+            Some(Bytes::from(text.lines().next().unwrap_or("").to_owned()))
+        }
+        (Some(password), None) => Some(Bytes::from(password.clone())),
+        (None, None) => url.and_then(|u| u.password.clone()).map(Bytes::from),
+    };
+    if password.is_some() && username.is_none() && protocol != Some(Protocol::V5) {
+        return usage("a password needs a user name (-u), except with -V 5");
+    }
+    Ok((username, password))
 }
 
 /// WebSocket: on with a ws(s):// URL, `--ws`, `--ws-path` or `--ws-header`.
@@ -201,7 +239,8 @@ fn tls_options(args: &TlsArgs) -> TlsOptions {
     options
 }
 
-fn will(connection: &ConnectionArgs) -> anyhow::Result<Option<Will>> {
+/// The last will of the --will-* flags; its properties need MQTT 5.
+fn will(connection: &ConnectionArgs, protocol: Option<Protocol>) -> anyhow::Result<Option<Will>> {
     let args = &connection.will;
     let Some(topic) = &args.will_topic else {
         return Ok(None);
@@ -215,6 +254,9 @@ fn will(connection: &ConnectionArgs) -> anyhow::Result<Option<Will>> {
         ..PropertyValues::default()
     }
     .into();
+    if !properties.is_empty() && protocol.is_some_and(|p| !p.is_v5()) {
+        return usage("will properties need MQTT 5 (-V 5)");
+    }
     Ok(Some(Will {
         topic: topic.clone(),
         payload: Bytes::from(args.will_payload.clone().unwrap_or_default()),
@@ -260,4 +302,64 @@ pub(crate) fn random_suffix() -> String {
             c as char
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    /// The options and URL topic of `mqtk pub -t t -m x ARGS`.
+    fn resolve(args: &[&str]) -> anyhow::Result<(Options, Option<String>)> {
+        let mut line = vec!["mqtk", "pub", "-t", "t", "-m", "x"];
+        line.extend(args);
+        let Command::Pub(args) = Cli::try_parse_from(line).expect("parses").command else {
+            panic!("not pub")
+        };
+        client_options_with_topic(&args.connection, Some(&args.session))
+    }
+
+    #[test]
+    fn the_port_follows_the_transport_unless_given() {
+        let port = |args: &[&str]| resolve(args).unwrap().0.port;
+        assert_eq!(port(&[]), 1883);
+        assert_eq!(port(&["--tls"]), 8883);
+        assert_eq!(port(&["--ws"]), 80);
+        assert_eq!(port(&["--ws", "--tls"]), 443);
+        assert_eq!(port(&["--tls", "-p", "1884"]), 1884);
+        let (options, topic) = resolve(&["-L", "mqtts://b.example:9000/a/b"]).unwrap();
+        assert_eq!((options.host.as_str(), options.port), ("b.example", 9000));
+        assert_eq!(topic.as_deref(), Some("a/b"));
+    }
+
+    #[test]
+    fn a_session_to_resume_needs_its_identifier() {
+        let error = resolve(&["-c"]).unwrap_err().to_string();
+        assert!(error.contains("needs a client identifier (-i)"), "{error}");
+        let (options, _) = resolve(&["-c", "-i", "me"]).unwrap();
+        assert!(!options.clean_start);
+        assert_eq!(options.session_expiry, Some(u32::MAX));
+        let (options, _) = resolve(&["-I", "dev-"]).unwrap();
+        assert!(options.client_id.starts_with("dev-") && options.client_id.len() > 4);
+        assert!(resolve(&["-V", "3.1", "-i", "a-client-id-of-24-chars!"]).is_err());
+    }
+
+    #[test]
+    fn a_password_alone_needs_mqtt_5() {
+        assert!(resolve(&["-P", "secret"]).is_err());
+        let (options, _) = resolve(&["-P", "secret", "-V", "5"]).unwrap();
+        assert_eq!(options.password.as_deref(), Some(&b"secret"[..]));
+        let (options, _) = resolve(&["-L", "mqtt://user:pw@b/t"]).unwrap();
+        assert_eq!(options.username.as_deref(), Some("user"));
+        assert_eq!(options.password.as_deref(), Some(&b"pw"[..]));
+    }
+
+    #[test]
+    fn will_properties_need_mqtt_5() {
+        let will = ["--will-topic", "w", "--will-delay", "5"];
+        assert!(resolve(&[&will[..], &["-V", "3.1.1"]].concat()).is_err());
+        assert!(resolve(&will).unwrap().0.will.is_some());
+    }
 }
