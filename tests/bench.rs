@@ -266,6 +266,48 @@ fn ctrl_c_still_prints_the_report() {
     assert!(stdout.contains("interrupted"), "{stdout}");
 }
 
+/// A second Ctrl-C while the connections are still ending (their path went dead, so the
+/// acknowledgements never come) stops bench at once: exit 130, one line, no report.
+#[test]
+fn a_second_ctrl_c_stops_at_once_with_exit_130() {
+    let broker = common::rumqttd_v5();
+    let proxy = FaultProxy::start(&broker);
+    let mut command = common::mqtk();
+    command.arg("bench").args(broker.via(&proxy).args()).args([
+        "-c",
+        "2",
+        "-q",
+        "1",
+        "-R",
+        "200",
+        "-d",
+        "0",
+        "-t",
+        &format!("{}/%i", unique_topic("bench-int2")),
+    ]);
+    let mut running = spawn("bench until two Ctrl-Cs", &mut command, None);
+    running.wait_for_stderr("received", Duration::from_secs(10));
+    proxy.half_open(Duration::from_secs(60));
+    running.interrupt();
+    std::thread::sleep(Duration::from_millis(500));
+    running.interrupt();
+    let output = running.finish_within(Duration::from_secs(5));
+    output.assert_code(130, "bench after two Ctrl-Cs");
+    output.assert_one_error_line("bench after two Ctrl-Cs");
+    assert!(
+        output
+            .stderr
+            .contains("interrupted again: stopped without the report"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        !output.stdout().contains("Throughput"),
+        "{}",
+        output.stdout()
+    );
+}
+
 #[test]
 fn the_first_run_needs_no_broker() {
     // What the README's first command runs, shorter: no broker but its own.

@@ -21,6 +21,12 @@ macro_rules! environment_help {
 }
 
 /// The exit code `sub` adds, 141.
+macro_rules! interrupted_exit_code {
+    () => {
+        "a second Ctrl-C stopped it at once, without the report"
+    };
+}
+
 macro_rules! closed_pipe_exit_code {
     () => {
         "stdout was closed (mqtk sub ... | head -3), as for a process ended by SIGPIPE"
@@ -240,7 +246,7 @@ Notes:
   acknowledgement.
 
 ",
-    exit_codes_help!(),
+    exit_codes_help!(concat!("130  ", interrupted_exit_code!())),
     "\n\n",
     environment_help!()
 );

@@ -26,6 +26,9 @@ pub mod exit {
     /// The broker refused the connection: credentials, authorisation, the
     /// protocol version, ...
     pub const REFUSED: u8 = 4;
+    /// `bench`: a second Ctrl-C stopped it at once, without its report, as
+    /// for a process ended by SIGINT (128 + 2).
+    pub const INTERRUPTED: u8 = 130;
     /// `sub`: stdout was closed, as for a process ended by SIGPIPE (128 + 13).
     pub const CLOSED_PIPE: u8 = 141;
 }
@@ -91,7 +94,10 @@ pub use will::WillTestArgs;
     disable_version_flag = true,
     after_help = EXIT_CODES,
     after_long_help = concat!(
-        exit_codes_help!(concat!("141  sub, ping: ", closed_pipe_exit_code!())),
+        exit_codes_help!(
+            concat!("130  bench: ", interrupted_exit_code!()),
+            concat!("141  sub, ping: ", closed_pipe_exit_code!())
+        ),
         "\n\n",
         environment_help!(no_color_environment!(), tz_environment!()),
         "\n\nRun 'mqtk <command> --help' for the options and examples of each command."

@@ -37,6 +37,19 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// A second Ctrl-C: the command stopped at once, with nothing more to say
+/// (exit code 130).
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("interrupted again: stopped without the report")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
 /// Fails with a usage error.
 pub fn usage<T>(message: impl Into<String>) -> anyhow::Result<T> {
     Err(UsageError(message.into()).into())
@@ -99,6 +112,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
         .find_map(|cause| {
             if cause.is::<UsageError>() {
                 return Some(exit::USAGE);
+            }
+            if cause.is::<Interrupted>() {
+                return Some(exit::INTERRUPTED);
             }
             #[cfg(feature = "broker")]
             if let Some(error) = cause.downcast_ref::<crate::broker::BrokerError>() {

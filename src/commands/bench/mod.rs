@@ -36,7 +36,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::BenchArgs;
 use crate::client::{Client, ClientError, Ending, Options};
 use crate::codec::{topic, Properties, QoS, Subscription};
-use crate::commands::{connect, Interrupt};
+use crate::commands::{connect, Interrupt, Interrupted};
 use header::Clock;
 use plan::{Plan, Role};
 use publisher::{Identity, Published};
@@ -341,7 +341,7 @@ impl Bench {
                 match showing(&mut display, &mut interrupt, &mut work).await {
                     Some(outcomes) => break outcomes?,
                     // A second Ctrl-C: stop waiting for the connections to end.
-                    None if interrupted => std::process::exit(130),
+                    None if interrupted => return Err(Interrupted.into()),
                     None => {
                         interrupted = true;
                         self.cancel();
