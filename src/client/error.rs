@@ -137,6 +137,21 @@ impl ClientError {
         }
     }
 
+    /// Whether no MQTT connection could be made: the broker (or the proxy,
+    /// the TLS or WebSocket handshake on the way) could not be reached, or
+    /// it never answered CONNECT. Exit code 3.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Unreachable { .. }
+                | ClientError::ConnectTimeout { .. }
+                | ClientError::NoConnAck { .. }
+                | ClientError::Tls { .. }
+                | ClientError::WebSocket { .. }
+                | ClientError::Proxy { .. }
+        )
+    }
+
     /// Whether a connect that failed this way may succeed later: the broker
     /// could not be reached, or said it is unavailable or busy for now. A
     /// broker that refused our credentials or our TLS would refuse again.

@@ -124,13 +124,11 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
                     exit::FAILURE
                 });
             }
-            match as_client_error(cause)? {
-                ClientError::Unreachable { .. }
-                | ClientError::ConnectTimeout { .. }
-                | ClientError::NoConnAck { .. }
-                | ClientError::Tls { .. }
-                | ClientError::WebSocket { .. }
-                | ClientError::Proxy { .. } => Some(exit::UNREACHABLE),
+            let error = as_client_error(cause)?;
+            if error.is_unreachable() {
+                return Some(exit::UNREACHABLE);
+            }
+            match error {
                 ClientError::Refused { .. }
                 | ClientError::TooManyRedirects { .. }
                 | ClientError::VersionRefused { .. }

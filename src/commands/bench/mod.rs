@@ -781,7 +781,8 @@ async fn establish(
         };
         Live::add(&live.errors, 1);
         outcome.failures.push(reason(&error));
-        let unreachable = crate::commands::exit_code(&error) == crate::cli::exit::UNREACHABLE;
+        let unreachable =
+            crate::commands::client_error(&error).is_some_and(ClientError::is_unreachable);
         if retries == 0 || !unreachable || shared.stop.is_cancelled() {
             return Err(error);
         }
