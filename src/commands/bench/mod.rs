@@ -495,7 +495,7 @@ async fn connection(
     let measured_from = start + plan.warmup;
     let result: anyhow::Result<()> = match role {
         Role::Publisher => {
-            let filling = template::Client {
+            let filling = template::Filling {
                 index,
                 client_id,
                 username: plan.username(),
@@ -603,7 +603,7 @@ async fn set_up(
     let plan = &shared.plan;
     let mut client = establish(shared, me, outcome, connects, live).await?;
     if role == Role::Subscriber {
-        let filter = plan.filter.filled(template::Client {
+        let filter = plan.filter.filled(template::Filling {
             index,
             client_id: &me.client_id,
             username: plan.username(),

@@ -291,7 +291,7 @@ impl Plan {
     /// among all connections of all shards, so that publisher 0 and
     /// subscriber 0 differ.
     pub fn client_id(&self, role: Role, index: u32) -> String {
-        self.client_ids.filled(template::Client {
+        self.client_ids.filled(template::Filling {
             index: self.place(role, index),
             client_id: "",
             username: self.username(),
@@ -343,11 +343,11 @@ fn client_id_template(args: &BenchArgs, connections: u32) -> anyhow::Result<Temp
         (None, None) => format!("mqtk-bench-{}-%i", &random_suffix()[..6]),
     };
     let template = Template::parse(&text).or_else(|e| usage(format!("-i: {e}")))?;
-    let numbered = template.filled(template::Client {
+    let numbered = template.filled(template::Filling {
         index: 0,
         client_id: "",
         username: "",
-    }) != template.filled(template::Client {
+    }) != template.filled(template::Filling {
         index: 1,
         client_id: "",
         username: "",

@@ -100,7 +100,7 @@ pub async fn publish(
         topic: me.topic.unwrap_or_default().into(),
         ..Publish::default()
     };
-    let filling = template::Client {
+    let filling = template::Filling {
         index: me.index,
         client_id: me.client_id,
         username: plan.username(),

@@ -23,7 +23,7 @@ pub struct Template {
 
 /// What a template is filled in with, for one client.
 #[derive(Debug, Clone, Copy)]
-pub struct Client<'a> {
+pub struct Filling<'a> {
     pub index: u32,
     pub client_id: &'a str,
     pub username: &'a str,
@@ -86,8 +86,8 @@ impl Template {
         self.parts.contains(&Part::ClientId)
     }
 
-    /// The template filled in for `client` and the message numbered `sequence`.
-    pub fn fill(&self, client: Client<'_>, sequence: u64, out: &mut String) {
+    /// The template filled in with `filling` and the message numbered `sequence`.
+    pub fn fill(&self, filling: Filling<'_>, sequence: u64, out: &mut String) {
         out.clear();
         for part in &self.parts {
             // Writing to a String cannot fail.
@@ -96,13 +96,13 @@ impl Template {
                     out.push_str(text);
                     Ok(())
                 }
-                Part::Index => write!(out, "{}", client.index),
+                Part::Index => write!(out, "{}", filling.index),
                 Part::ClientId => {
-                    out.push_str(client.client_id);
+                    out.push_str(filling.client_id);
                     Ok(())
                 }
                 Part::Username => {
-                    out.push_str(client.username);
+                    out.push_str(filling.username);
                     Ok(())
                 }
                 Part::Sequence => write!(out, "{sequence}"),
@@ -112,9 +112,9 @@ impl Template {
     }
 
     /// The template filled in once, for a client whose parts do not vary.
-    pub fn filled(&self, client: Client<'_>) -> String {
+    pub fn filled(&self, filling: Filling<'_>) -> String {
         let mut out = String::new();
-        self.fill(client, 0, &mut out);
+        self.fill(filling, 0, &mut out);
         out
     }
 }
@@ -147,8 +147,8 @@ fn seed() -> u64 {
 mod tests {
     use super::*;
 
-    fn client() -> Client<'static> {
-        Client {
+    fn filling() -> Filling<'static> {
+        Filling {
             index: 7,
             client_id: "bench-7",
             username: "alice",
@@ -159,7 +159,7 @@ mod tests {
     fn fields_are_filled_in() {
         let template = Template::parse("t/%i/%c/%u/%s/100%%").unwrap();
         let mut out = String::new();
-        template.fill(client(), 42, &mut out);
+        template.fill(filling(), 42, &mut out);
         assert_eq!(out, "t/7/bench-7/alice/42/100%");
         assert!(template.varies_per_message());
         assert!(!Template::parse("t/%i").unwrap().varies_per_message());
@@ -172,7 +172,7 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         let mut out = String::new();
         for _ in 0..200 {
-            template.fill(client(), 0, &mut out);
+            template.fill(filling(), 0, &mut out);
             seen.insert(out.clone());
         }
         let expected: std::collections::BTreeSet<String> = ["r/1", "r/2", "r/3"]
