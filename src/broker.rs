@@ -167,7 +167,8 @@ impl EmbeddedBroker {
                             rumqttd::protocol::v4::V4,
                         )),
                     }));
-                    let reason = outcome.unwrap_or_else(|_| Stop::Reason("it panicked".into()));
+                    let reason =
+                        outcome.unwrap_or_else(|_| ListenerEnd::Reason("it panicked".into()));
                     let _ = stop_tx.send(reason.into_error(protocol, addr));
                 })
                 .map_err(BrokerError::Thread)?;
@@ -276,17 +277,17 @@ fn reachable(ip: IpAddr) -> IpAddr {
 }
 
 /// How a listener thread ended.
-enum Stop {
+enum ListenerEnd {
     /// rumqttd could not bind the address.
     Bind(io::Error),
     Reason(String),
 }
 
-impl Stop {
+impl ListenerEnd {
     fn into_error(self, protocol: Protocol, addr: SocketAddr) -> BrokerError {
         match self {
-            Stop::Bind(error) => listen_error(protocol, addr, error),
-            Stop::Reason(reason) => BrokerError::Stopped {
+            ListenerEnd::Bind(error) => listen_error(protocol, addr, error),
+            ListenerEnd::Reason(reason) => BrokerError::Stopped {
                 addr,
                 protocol,
                 reason,
@@ -296,7 +297,7 @@ impl Stop {
 }
 
 /// Runs one rumqttd listener on a tokio runtime of this thread's own, until it fails.
-fn serve<P>(mut server: rumqttd::Server<P>) -> Stop
+fn serve<P>(mut server: rumqttd::Server<P>) -> ListenerEnd
 where
     P: rumqttd::protocol::Protocol + Clone + Send + 'static,
 {
@@ -305,19 +306,19 @@ where
         .build()
     {
         Ok(runtime) => runtime,
-        Err(error) => return Stop::Reason(format!("cannot start its runtime: {error}")),
+        Err(error) => return ListenerEnd::Reason(format!("cannot start its runtime: {error}")),
     };
     // `start` binds, then accepts until the process ends: it returns only when the bind
     // failed, with rumqttd's I/O error as the source of its own.
     match runtime.block_on(server.start(rumqttd::LinkType::Remote)) {
-        Ok(()) => Stop::Reason("it stopped accepting connections".into()),
+        Ok(()) => ListenerEnd::Reason("it stopped accepting connections".into()),
         Err(error) => {
             let io_error = std::error::Error::source(&error)
                 .and_then(|source| source.downcast_ref::<io::Error>())
                 .map(|io_error| io::Error::new(io_error.kind(), io_error.to_string()));
             match io_error {
-                Some(io_error) => Stop::Bind(io_error),
-                None => Stop::Reason(error.to_string()),
+                Some(io_error) => ListenerEnd::Bind(io_error),
+                None => ListenerEnd::Reason(error.to_string()),
             }
         }
     }

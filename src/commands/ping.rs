@@ -49,7 +49,7 @@ const SEQ_LEN: usize = 8;
 
 /// What `mqtk ping` will do, resolved from its arguments.
 #[derive(Debug)]
-struct Plan {
+struct PingPlan {
     options: Options,
     lifecycle: Lifecycle,
     reconnect: Policy,
@@ -81,7 +81,7 @@ struct Round {
 }
 
 /// How the round trips ended.
-enum Stop {
+enum PingEnd {
     /// The count was reached.
     Done,
     Interrupted,
@@ -93,7 +93,7 @@ enum Stop {
 
 /// How pinging over one connection ended.
 enum Ended {
-    Stop(Stop),
+    PingEnd(PingEnd),
     /// The connection is lost, and the policy says to ride it out.
     Lost(ClientError),
 }
@@ -113,7 +113,7 @@ pub async fn run(args: PingArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
     let stop = match report.connected(&plan, &client) {
         Ok(()) => pinger.run(&mut client, &mut report, &mut interrupt).await,
-        Err(_) => Stop::ClosedPipe,
+        Err(_) => PingEnd::ClosedPipe,
     };
     let elapsed = started.elapsed();
     // Probes still out when the pinging stopped count as lost, as in ping(8).
@@ -121,9 +121,9 @@ pub async fn run(args: PingArgs) -> anyhow::Result<u8> {
         report.unanswered(round.seq);
     }
     let (failure, closed) = match stop {
-        Stop::Failed(error) => (Some(error), false),
-        Stop::ClosedPipe => (None, true),
-        Stop::Done | Stop::Interrupted => (None, false),
+        PingEnd::Failed(error) => (Some(error), false),
+        PingEnd::ClosedPipe => (None, true),
+        PingEnd::Done | PingEnd::Interrupted => (None, false),
     };
     let closed = closed
         || report
@@ -143,7 +143,7 @@ pub async fn run(args: PingArgs) -> anyhow::Result<u8> {
     })
 }
 
-fn plan(args: PingArgs) -> anyhow::Result<Plan> {
+fn plan(args: PingArgs) -> anyhow::Result<PingPlan> {
     let seconds = |value: f64, flag: &str| {
         Duration::try_from_secs_f64(value)
             .ok()
@@ -165,7 +165,7 @@ fn plan(args: PingArgs) -> anyhow::Result<Plan> {
     } else {
         Probe::Ping
     };
-    Ok(Plan {
+    Ok(PingPlan {
         options,
         lifecycle,
         reconnect: Policy::new(&args.reconnect),
@@ -181,7 +181,7 @@ fn plan(args: PingArgs) -> anyhow::Result<Plan> {
 
 /// Connects (trying again as --connect-retries allows), and for `--publish`
 /// subscribes to a topic of our own, which it returns.
-async fn connect(plan: &Plan) -> anyhow::Result<(Client, Option<String>)> {
+async fn connect(plan: &PingPlan) -> anyhow::Result<(Client, Option<String>)> {
     let mut client =
         reconnect::first_connect(&plan.reconnect, || plan.lifecycle.connect(&plan.options)).await?;
     let Probe::Publish { qos, .. } = plan.probe else {
@@ -217,7 +217,7 @@ async fn subscribe_own(client: &mut Client, topic: &str, qos: QoS) -> anyhow::Re
 /// Cancel safe only as a whole, as [`reconnect::reconnect`].
 async fn recover(
     client: &mut Client,
-    plan: &Plan,
+    plan: &PingPlan,
     topic: Option<&str>,
     mut cause: ClientError,
     reconnects: &mut u64,
@@ -262,7 +262,7 @@ fn own_topic(client_id: &str) -> String {
 
 /// The round trips: what is out, what is owed, and the tally.
 struct Pinger<'a> {
-    plan: &'a Plan,
+    plan: &'a PingPlan,
     /// With `--publish`: the topic of our own.
     topic: Option<String>,
     stats: Stats,
@@ -278,7 +278,7 @@ struct Pinger<'a> {
 }
 
 impl Pinger<'_> {
-    fn new(plan: &Plan, topic: Option<String>) -> Pinger<'_> {
+    fn new(plan: &PingPlan, topic: Option<String>) -> Pinger<'_> {
         Pinger {
             plan,
             topic,
@@ -298,12 +298,12 @@ impl Pinger<'_> {
         client: &mut Client,
         report: &mut Report,
         interrupt: &mut Interrupt,
-    ) -> Stop {
+    ) -> PingEnd {
         let mut ticker = tokio::time::interval(self.plan.interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             let cause = match self.ping(client, report, interrupt, &mut ticker).await {
-                Ended::Stop(stop) => return stop,
+                Ended::PingEnd(stop) => return stop,
                 Ended::Lost(cause) => cause,
             };
             let outage = self.ride_out(client, report, interrupt, &mut ticker, cause);
@@ -325,13 +325,13 @@ impl Pinger<'_> {
         loop {
             let more = self.more();
             if !more && self.in_flight.is_empty() {
-                return Ended::Stop(Stop::Done);
+                return Ended::PingEnd(PingEnd::Done);
             }
             let deadline = self.in_flight.front().map(|r| r.sent + self.plan.timeout);
             // Biased: Ctrl-C first, then what arrived, then the timers.
             let step = tokio::select! {
                 biased;
-                _ = interrupt.recv() => return Ended::Stop(Stop::Interrupted),
+                _ = interrupt.recv() => return Ended::PingEnd(PingEnd::Interrupted),
                 event = client.next_event() => match event {
                     Ok(event) => self.receive(client, event, report),
                     Err(error) => return self.lost_or_failed(error),
@@ -346,7 +346,7 @@ impl Pinger<'_> {
                 }
             };
             if step.is_err() {
-                return Ended::Stop(Stop::ClosedPipe);
+                return Ended::PingEnd(PingEnd::ClosedPipe);
             }
         }
     }
@@ -363,7 +363,7 @@ impl Pinger<'_> {
         interrupt: &mut Interrupt,
         ticker: &mut Interval,
         cause: ClientError,
-    ) -> Option<Stop> {
+    ) -> Option<PingEnd> {
         let began = Instant::now();
         // What was out is lost with the connection; nothing owed comes on another.
         let mut lost: Vec<u64> = self.in_flight.drain(..).map(|round| round.seq).collect();
@@ -379,12 +379,12 @@ impl Pinger<'_> {
             tokio::pin!(recovery);
             loop {
                 if !self.more() {
-                    break Some(Stop::Done);
+                    break Some(PingEnd::Done);
                 }
                 tokio::select! {
                     biased;
-                    _ = interrupt.recv() => break Some(Stop::Interrupted),
-                    back = &mut recovery => break back.err().map(Stop::Failed),
+                    _ = interrupt.recv() => break Some(PingEnd::Interrupted),
+                    back = &mut recovery => break back.err().map(PingEnd::Failed),
                     _ = ticker.tick() => {
                         let round = self.next_round(report);
                         report.offline(round.seq);
@@ -398,7 +398,7 @@ impl Pinger<'_> {
         self.online = stop.is_none();
         match report.outage(&lost, took) {
             Ok(()) => stop,
-            Err(_) => Some(Stop::ClosedPipe),
+            Err(_) => Some(PingEnd::ClosedPipe),
         }
     }
 
@@ -415,7 +415,7 @@ impl Pinger<'_> {
         if self.plan.reconnect.rides_out(&error) {
             Ended::Lost(error)
         } else {
-            Ended::Stop(Stop::Failed(error.into()))
+            Ended::PingEnd(PingEnd::Failed(error.into()))
         }
     }
 

@@ -47,7 +47,7 @@ enum Source {
 
 /// What `mqtk pub` will do, resolved from its arguments.
 #[derive(Debug)]
-struct Plan {
+struct PubPlan {
     options: Options,
     template: Publish,
     source: Source,
@@ -98,7 +98,7 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
     Ok(exit::SUCCESS)
 }
 
-async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
+async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
     let (mut options, url_topic) =
         client_options_with_topic(&args.connection, Some(&args.session))?;
     let topic = match (args.topic, url_topic) {
@@ -151,7 +151,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<Plan> {
     if !properties.is_empty() && options.protocol.is_some_and(|p| !p.is_v5()) {
         return usage("message properties need MQTT 5 (-V 5)");
     }
-    Ok(Plan {
+    Ok(PubPlan {
         options,
         template: Publish {
             qos: qos(args.qos),

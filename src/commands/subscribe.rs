@@ -31,7 +31,7 @@ const BATCH: usize = 4096;
 const COALESCE: Duration = Duration::from_millis(1);
 
 /// What `mqtk sub` will do, resolved from its arguments.
-struct Plan {
+struct SubPlan {
     options: Options,
     subscriptions: Vec<Subscription>,
     /// Sent with the subscriptions; the broker returns it with each message.
@@ -50,7 +50,7 @@ struct Plan {
 }
 
 /// How the message loop ended.
-enum Stop {
+enum SubEnd {
     /// The count was reached, Ctrl-C was pressed, or the first live message
     /// arrived with --retained-only.
     Done,
@@ -108,9 +108,9 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
         // The broker may already be gone; the messages are out either way.
         let _ = plan.lifecycle.end(client, &plan.options).await;
         return Ok(match stop {
-            Stop::Done => exit::SUCCESS,
-            Stop::ClosedPipe => exit::CLOSED_PIPE,
-            Stop::TimedOut => {
+            SubEnd::Done => exit::SUCCESS,
+            SubEnd::ClosedPipe => exit::CLOSED_PIPE,
+            SubEnd::TimedOut => {
                 let seconds = plan.timeout.unwrap_or_default().as_secs_f64();
                 let _ = writeln!(io::stderr(), "mqtk: timed out after {seconds}s");
                 exit::FAILURE
@@ -119,7 +119,7 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
     }
 }
 
-fn plan(mut args: SubArgs) -> anyhow::Result<Plan> {
+fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
     let (mut options, url_topic) =
         client_options_with_topic(&args.connection, Some(&args.session))?;
     args.topics.extend(url_topic);
@@ -186,7 +186,7 @@ fn plan(mut args: SubArgs) -> anyhow::Result<Plan> {
         }
     };
     colored::control::set_override(color);
-    Ok(Plan {
+    Ok(SubPlan {
         options,
         subscriptions,
         subscription_id: args.subscription_id,
@@ -206,7 +206,7 @@ fn plan(mut args: SubArgs) -> anyhow::Result<Plan> {
 
 /// Unsubscribes (-U) and subscribes (-t), reporting each refused filter on
 /// stderr; fails when no filter at all was granted.
-async fn subscribe(client: &mut Client, plan: &Plan, first: bool) -> anyhow::Result<()> {
+async fn subscribe(client: &mut Client, plan: &SubPlan, first: bool) -> anyhow::Result<()> {
     if first && !plan.unsubscribe.is_empty() {
         client.unsubscribe(plan.unsubscribe.clone()).await?;
     }
@@ -255,12 +255,12 @@ async fn subscribe(client: &mut Client, plan: &Plan, first: bool) -> anyhow::Res
 /// Receives, prints and acknowledges messages until a stop condition.
 async fn receive(
     client: &mut Client,
-    plan: &Plan,
+    plan: &SubPlan,
     out: &mut impl Write,
     deadline: Option<Instant>,
     received: &mut u64,
     interrupt: &mut Interrupt,
-) -> Result<Stop, ClientError> {
+) -> Result<SubEnd, ClientError> {
     let mut batch: Vec<Publish> = Vec::new();
     let mut gather = false;
     loop {
@@ -270,13 +270,13 @@ async fn receive(
         if gather {
             tokio::select! {
                 _ = tokio::time::sleep(COALESCE) => {}
-                _ = interrupt.recv() => return Ok(Stop::Done),
+                _ = interrupt.recv() => return Ok(SubEnd::Done),
             }
         }
         let event = tokio::select! {
             event = client.next_event() => event?,
-            _ = sleep_until(deadline) => return Ok(Stop::TimedOut),
-            _ = interrupt.recv() => return Ok(Stop::Done),
+            _ = sleep_until(deadline) => return Ok(SubEnd::TimedOut),
+            _ = interrupt.recv() => return Ok(SubEnd::Done),
         };
         collect(event, &mut batch);
         while batch.len() < BATCH {
@@ -313,15 +313,15 @@ fn collect(event: Event, batch: &mut Vec<Publish>) {
 /// Prints a batch and flushes; says whether to stop and how many messages
 /// were handled (written out, or deliberately skipped).
 fn print_batch(
-    plan: &Plan,
+    plan: &SubPlan,
     out: &mut impl Write,
     batch: &[Publish],
     received: &mut u64,
-) -> (Option<Stop>, usize) {
+) -> (Option<SubEnd>, usize) {
     let now = SystemTime::now();
     for (i, message) in batch.iter().enumerate() {
         if plan.retained_only && !message.retain {
-            return (flushed(out, Stop::Done), i);
+            return (flushed(out, SubEnd::Done), i);
         }
         let hidden = (plan.no_retained && message.retain)
             || plan
@@ -332,24 +332,24 @@ fn print_batch(
             continue;
         }
         if plan.printer.print(out, message, now).is_err() {
-            return (Some(Stop::ClosedPipe), i);
+            return (Some(SubEnd::ClosedPipe), i);
         }
         *received += 1;
         if plan.count == Some(*received) {
-            return (flushed(out, Stop::Done), i + 1);
+            return (flushed(out, SubEnd::Done), i + 1);
         }
     }
     match out.flush() {
         Ok(()) => (None, batch.len()),
-        Err(_) => (Some(Stop::ClosedPipe), 0),
+        Err(_) => (Some(SubEnd::ClosedPipe), 0),
     }
 }
 
 /// Flushes before stopping; a failed flush means stdout was closed.
-fn flushed(out: &mut impl Write, stop: Stop) -> Option<Stop> {
+fn flushed(out: &mut impl Write, stop: SubEnd) -> Option<SubEnd> {
     match out.flush() {
         Ok(()) => Some(stop),
-        Err(_) => Some(Stop::ClosedPipe),
+        Err(_) => Some(SubEnd::ClosedPipe),
     }
 }
 
@@ -381,7 +381,7 @@ enum Recovered {
 /// connection lost on the way is ridden out the same way.
 async fn recover(
     client: &mut Client,
-    plan: &Plan,
+    plan: &SubPlan,
     mut cause: ClientError,
     interrupt: &mut Interrupt,
 ) -> anyhow::Result<Recovered> {

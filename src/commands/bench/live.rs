@@ -10,7 +10,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
-use super::plan::Plan;
+use super::plan::BenchPlan;
 use super::stats::{Live, Snapshot};
 use crate::codec::QoS;
 
@@ -37,7 +37,7 @@ pub struct Display {
 }
 
 impl Display {
-    pub fn new(plan: &Plan, lives: Vec<Arc<Live>>) -> Display {
+    pub fn new(plan: &BenchPlan, lives: Vec<Arc<Live>>) -> Display {
         let terminal = std::io::stderr().is_terminal();
         let every = if terminal {
             TERMINAL_FRAME

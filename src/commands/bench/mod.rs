@@ -38,9 +38,9 @@ use crate::client::{Client, ClientError, Ending, Options};
 use crate::codec::{topic, Properties, QoS, Subscription};
 use crate::commands::{connect, Interrupt, Interrupted};
 use header::Clock;
-use plan::{Plan, Role};
+use plan::{BenchPlan, Role};
 use publisher::{Identity, Published};
-use schedule::{Schedule, Stop};
+use schedule::{Schedule, StopCondition};
 use stats::{Live, Received, Samples, Series, Snapshot, Totals};
 
 /// Connections that may be in their handshake at once when no
@@ -64,7 +64,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
     if args.scenario == crate::cli::Scenario::Merge {
         return merge::run(&args.reports, args.json.as_ref());
     }
-    let mut plan = Plan::new(&args)?;
+    let mut plan = BenchPlan::new(&args)?;
     limits::check(
         u64::from(plan.total_connections()),
         plan.embedded,
@@ -79,10 +79,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
 
 /// `--embedded`: a broker of mqtk's own on free loopback ports.
 mod embedded {
-    use super::Plan;
+    use super::BenchPlan;
 
     #[cfg(feature = "broker")]
-    pub fn start(plan: &mut Plan) -> anyhow::Result<Option<crate::broker::EmbeddedBroker>> {
+    pub fn start(plan: &mut BenchPlan) -> anyhow::Result<Option<crate::broker::EmbeddedBroker>> {
         use crate::broker::{EmbeddedBroker, EmbeddedConfig};
         use crate::codec::Protocol;
         if !plan.embedded {
@@ -110,7 +110,7 @@ mod embedded {
     }
 
     #[cfg(not(feature = "broker"))]
-    pub fn start(plan: &mut Plan) -> anyhow::Result<Option<()>> {
+    pub fn start(plan: &mut BenchPlan) -> anyhow::Result<Option<()>> {
         if plan.embedded {
             anyhow::bail!(
                 "this mqtk was built without the embedded broker (cargo feature \"broker\"); \
@@ -123,7 +123,7 @@ mod embedded {
 
 /// What every connection task shares.
 struct Shared {
-    plan: Plan,
+    plan: BenchPlan,
     clock: Clock,
     gate: Gate,
     /// The instant publishing starts, once every connection is up.
@@ -201,7 +201,7 @@ struct Bench {
 }
 
 impl Bench {
-    fn new(plan: Plan) -> Bench {
+    fn new(plan: BenchPlan) -> Bench {
         let live_latency = plan.metrics.map(|_| metrics::latency_histogram());
         let (samples, collector) = stats::collector(live_latency.clone());
         let (start, start_rx) = watch::channel(None);
@@ -387,8 +387,8 @@ impl Bench {
 
 impl Shared {
     /// When publishers and idle connections stop, for a load that began at `start`.
-    fn deadline(&self, start: Instant) -> Stop {
-        Stop {
+    fn deadline(&self, start: Instant) -> StopCondition {
+        StopCondition {
             deadline: self.plan.duration.map(|d| start + d),
             count: self.plan.count,
             cancel: self.stop.clone(),
@@ -631,7 +631,7 @@ async fn subscribe(client: &mut Client, filter: &str, qos: QoS) -> anyhow::Resul
 }
 
 /// Whether a connection that failed with `error` reconnects (--reconnect).
-fn rides_out(plan: &Plan, error: &ClientError) -> bool {
+fn rides_out(plan: &BenchPlan, error: &ClientError) -> bool {
     plan.reconnect.is_some() && error.is_connection_loss()
 }
 
@@ -861,7 +861,7 @@ fn reason(error: &anyhow::Error) -> String {
 }
 
 /// Adds up what every connection did, and works out what was lost.
-fn totals(plan: &Plan, outcomes: &[Outcome]) -> Totals {
+fn totals(plan: &BenchPlan, outcomes: &[Outcome]) -> Totals {
     let mut totals = Totals::default();
     let mut unique = 0;
     for outcome in outcomes {
@@ -900,7 +900,7 @@ fn totals(plan: &Plan, outcomes: &[Outcome]) -> Totals {
 /// How many deliveries the subscribers should have seen: for each
 /// subscription, the messages sent to the topics it matches. Unknown when
 /// topics vary per message.
-fn expected_deliveries(plan: &Plan, outcomes: &[Outcome]) -> Option<u64> {
+fn expected_deliveries(plan: &BenchPlan, outcomes: &[Outcome]) -> Option<u64> {
     use std::collections::HashMap;
     if plan.publishers == 0 || plan.subscribers == 0 {
         return None;

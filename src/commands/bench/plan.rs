@@ -59,7 +59,7 @@ pub struct Roles {
 }
 
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct BenchPlan {
     pub scenario: Scenario,
     /// This process's connections, by role (its shard of `all`).
     pub publishers: u32,
@@ -119,8 +119,8 @@ const RECONNECT_SESSION_EXPIRY: u32 = 300;
 const EMBEDDED_DURATION: Duration = Duration::from_secs(5);
 const EMBEDDED_RATE: f64 = 10_000.0;
 
-impl Plan {
-    pub fn new(args: &BenchArgs) -> anyhow::Result<Plan> {
+impl BenchPlan {
+    pub fn new(args: &BenchArgs) -> anyhow::Result<BenchPlan> {
         let (publishers_all, subscribers_all, idle_all) = match args.scenario {
             Scenario::Pubsub => (args.clients, args.subscribers.unwrap_or(args.clients), 0),
             Scenario::Pub => (args.clients, 0, 0),
@@ -233,7 +233,7 @@ impl Plan {
                 return usage("-i cannot use %c, the client id it makes");
             }
         }
-        Ok(Plan {
+        Ok(BenchPlan {
             scenario: args.scenario,
             publishers,
             subscribers,
@@ -369,10 +369,10 @@ mod tests {
     use crate::cli::{Cli, Command};
     use clap::Parser;
 
-    fn plan(args: &str) -> anyhow::Result<Plan> {
+    fn plan(args: &str) -> anyhow::Result<BenchPlan> {
         let cli = Cli::try_parse_from(format!("mqtk bench {args}").split_whitespace())?;
         match cli.command {
-            Command::Bench(args) => Plan::new(&args),
+            Command::Bench(args) => BenchPlan::new(&args),
             _ => unreachable!("parsed as bench"),
         }
     }

@@ -5,8 +5,8 @@ use bytes::{Bytes, BytesMut};
 use tokio::time::Instant;
 
 use super::header::{Clock, Header, HEADER_LEN};
-use super::plan::Plan;
-use super::schedule::{Schedule, Stop};
+use super::plan::BenchPlan;
+use super::schedule::{Schedule, StopCondition};
 use super::stats::{Live, Samples};
 use super::template;
 use crate::client::{Client, ClientError, Event};
@@ -81,10 +81,10 @@ impl Payloads {
 #[allow(clippy::too_many_arguments)]
 pub async fn publish(
     client: &mut Client,
-    plan: &Plan,
+    plan: &BenchPlan,
     me: Identity<'_>,
     schedule: &mut Schedule,
-    stop: &Stop,
+    stop: &StopCondition,
     live: &Live,
     lateness: &mut Samples,
     clock: &Clock,

@@ -13,7 +13,7 @@ use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 
 use super::live::thousands;
-use super::plan::{Pace, Plan};
+use super::plan::{BenchPlan, Pace};
 use super::stats::{Histograms, Totals};
 use crate::cli::exit;
 use crate::commands::json_ms;
@@ -56,7 +56,7 @@ pub struct Timing {
 }
 
 pub struct Report {
-    plan: Plan,
+    plan: BenchPlan,
     totals: Totals,
     histograms: Histograms,
     timing: Timing,
@@ -64,7 +64,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(plan: Plan, totals: Totals, histograms: Histograms, timing: Timing) -> Report {
+    pub fn new(plan: BenchPlan, totals: Totals, histograms: Histograms, timing: Timing) -> Report {
         Report {
             totals,
             histograms,

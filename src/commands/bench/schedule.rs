@@ -49,7 +49,7 @@ impl Schedule {
 /// When a worker stops: at a deadline, after a count, or when the run is
 /// cancelled (Ctrl-C, or every publisher done).
 #[derive(Debug, Clone)]
-pub struct Stop {
+pub struct StopCondition {
     pub deadline: Option<Instant>,
     pub count: Option<u64>,
     pub cancel: CancellationToken,
@@ -61,7 +61,7 @@ pub struct Stop {
 /// the run going.
 const CATCH_UP: Duration = Duration::from_secs(1);
 
-impl Stop {
+impl StopCondition {
     /// Whether a worker that has done `done` messages, the next due at `due`,
     /// stops now; an unpaced worker's next is due `now`.
     pub fn reached(&self, done: u64, due: Instant, now: Instant) -> bool {
@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn a_stop_is_a_count_a_deadline_or_a_cancel() {
         let now = Instant::now();
-        let stop = Stop {
+        let stop = StopCondition {
             deadline: Some(now + Duration::from_secs(1)),
             count: Some(10),
             cancel: CancellationToken::new(),

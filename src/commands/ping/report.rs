@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::info::{Asked, Info};
 use super::stats::{reply_time, Stats};
-use super::{tls, Plan, Probe};
+use super::{tls, PingPlan, Probe};
 use crate::client::{Client, ConnectTimes};
 use crate::codec::QoS;
 use crate::commands::json_ms;
@@ -25,7 +25,7 @@ pub(super) struct Report {
 }
 
 impl Report {
-    pub(super) fn new(plan: &Plan, client: &Client, topic: Option<&str>) -> Report {
+    pub(super) fn new(plan: &PingPlan, client: &Client, topic: Option<&str>) -> Report {
         let times = client.connect_times();
         let from = match plan.probe {
             Probe::Ping => format!("PINGRESP from {}", times.peer),
@@ -60,7 +60,7 @@ impl Report {
     }
 
     /// The connection line, the phases, and with `--info` the CONNACK.
-    pub(super) fn connected(&mut self, plan: &Plan, client: &Client) -> io::Result<()> {
+    pub(super) fn connected(&mut self, plan: &PingPlan, client: &Client) -> io::Result<()> {
         let info = plan.info.then(|| {
             let asked = Asked {
                 protocol: plan.options.protocol,
@@ -187,7 +187,7 @@ impl Report {
     /// The summary, or with `--json` the whole document.
     pub(super) fn finish(
         &mut self,
-        plan: &Plan,
+        plan: &PingPlan,
         stats: &Stats,
         elapsed: Duration,
         failure: Option<&anyhow::Error>,

@@ -30,7 +30,7 @@ use rules::{default_wait, expectation, judge, Observation, Rule};
 const RETAINED_WAIT: Duration = Duration::from_secs(2);
 
 /// What `mqtk will` will do, resolved from its arguments.
-struct Plan {
+struct WillPlan {
     device: Options,
     observer: Options,
     will: Will,
@@ -89,7 +89,7 @@ pub async fn run(args: WillTestArgs) -> anyhow::Result<u8> {
     }
 }
 
-fn plan(args: WillTestArgs) -> anyhow::Result<Plan> {
+fn plan(args: WillTestArgs) -> anyhow::Result<WillPlan> {
     let device = client_options(&args.connection, Some(&args.session))?;
     let Some(will) = device.will.clone() else {
         return usage("mqtk will needs a will: --will-topic TOPIC (and --will-payload, ...)");
@@ -109,7 +109,7 @@ fn plan(args: WillTestArgs) -> anyhow::Result<Plan> {
         will: None,
         ..device.clone()
     };
-    Ok(Plan {
+    Ok(WillPlan {
         device,
         observer,
         will,

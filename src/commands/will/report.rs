@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::{json, Value};
 
 use super::rules::{Expectation, Observation, Rule};
-use super::Plan;
+use super::WillPlan;
 use crate::cli::End;
 use crate::codec::{Protocol, Publish};
 use crate::commands::json_ms;
@@ -14,7 +14,7 @@ use crate::output::{Printer, Style};
 
 /// Prints what happened and the verdict: a few lines, or one JSON object.
 pub(super) fn report(
-    plan: &Plan,
+    plan: &WillPlan,
     protocol: Protocol,
     expectation: &Expectation,
     seen: &Observation,
