@@ -16,7 +16,7 @@ use tokio::time::Instant;
 use tokio_socks::tcp::Socks5Stream;
 use tokio_socks::{Error as SocksError, TargetAddr};
 
-use super::url::{decode, split_host_port};
+use super::url::{split_host_port, split_userinfo};
 use super::{Base, Opened};
 use crate::client::ClientError;
 
@@ -65,15 +65,11 @@ impl Proxy {
         if authority.contains('/') {
             return Err("a proxy URL has no path".into());
         }
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((userinfo, hostport)) => (Some(userinfo), hostport),
-            None => (None, authority),
-        };
+        let (userinfo, hostport) = split_userinfo(authority)?;
         let credentials = match userinfo {
             None => None,
-            Some(info) => {
-                let (user, password) = info.split_once(':').unwrap_or((info, ""));
-                let (user, password) = (decode(user)?, decode(password)?);
+            Some((user, password)) => {
+                let password = password.unwrap_or_default();
                 // RFC 1929: each of 1 to 255 bytes.
                 if !(1..=255).contains(&user.len()) || !(1..=255).contains(&password.len()) {
                     return Err("a SOCKS5 user name and password are 1 to 255 bytes each".into());

@@ -94,16 +94,10 @@ impl BrokerUrl {
         if path.contains('+') && !scheme.is_websocket() {
             return Err("write + as %2B in a URL".into());
         }
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((userinfo, hostport)) => (Some(userinfo), hostport),
-            None => (None, authority),
-        };
+        let (userinfo, hostport) = split_userinfo(authority)?;
         let (username, password) = match userinfo {
+            Some((user, password)) => (Some(user), password),
             None => (None, None),
-            Some(info) => match info.split_once(':') {
-                Some((user, password)) => (Some(decode(user)?), Some(decode(password)?)),
-                None => (Some(decode(info)?), None),
-            },
         };
         let (host, port) = split_host_port(hostport)?;
         if host.is_empty() {
@@ -161,6 +155,23 @@ pub(super) fn split_host_port(text: &str) -> Result<(String, Option<u16>), Strin
         ),
     };
     Ok((host.to_string(), port))
+}
+
+/// A URL's user name and password, percent-decoded; the password `None`
+/// where the URL has no colon after the user name.
+pub(super) type UserInfo = (String, Option<String>);
+
+/// Splits a URL's authority into its user information, if any, and
+/// `host[:port]`.
+pub(super) fn split_userinfo(authority: &str) -> Result<(Option<UserInfo>, &str), String> {
+    let Some((info, hostport)) = authority.rsplit_once('@') else {
+        return Ok((None, authority));
+    };
+    let userinfo = match info.split_once(':') {
+        Some((user, password)) => (decode(user)?, Some(decode(password)?)),
+        None => (decode(info)?, None),
+    };
+    Ok((Some(userinfo), hostport))
 }
 
 /// Percent-decodes `text` into UTF-8.
