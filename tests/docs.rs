@@ -253,3 +253,49 @@ fn fish_completes_subcommands() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The entries of one section of `mqtk --help`'s closing text ("Exit codes:", "Environment:"):
+/// the first word of each line indented by two, before the next section.
+fn help_entries(help: &str, section: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|line| *line != section)
+        .skip(1)
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.strip_prefix("  "))
+        .filter(|line| !line.starts_with(' '))
+        .filter_map(|line| line.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+/// The first cells of the rows of the README table under `heading`, backquotes removed.
+fn readme_rows(readme: &str, heading: &str) -> Vec<String> {
+    readme
+        .lines()
+        .skip_while(|line| *line != heading)
+        .skip(1)
+        .take_while(|line| !line.starts_with("## "))
+        .filter(|line| line.starts_with("| ") && !line.starts_with("| ---"))
+        .filter_map(|line| line.split('|').nth(1))
+        .map(|cell| cell.trim().trim_matches('`').to_string())
+        .skip(1) // the header row
+        .collect()
+}
+
+#[test]
+fn the_readme_tables_list_the_exit_codes_and_variables_the_help_lists() {
+    let help = run(Command::new(env!("CARGO_BIN_EXE_mqtk")).arg("--help"));
+    let help = String::from_utf8(help.stdout).expect("UTF-8 help");
+    let readme = std::fs::read_to_string(project_root().join("README.md")).expect("README.md");
+    for (section, heading) in [
+        ("Exit codes:", "## Exit codes"),
+        ("Environment:", "## Environment"),
+    ] {
+        let listed = help_entries(&help, section);
+        assert!(!listed.is_empty(), "no {section} in mqtk --help:\n{help}");
+        assert_eq!(
+            readme_rows(&readme, heading),
+            listed,
+            "the README's {heading} table against {section} in mqtk --help"
+        );
+    }
+}
