@@ -356,8 +356,9 @@ pub fn decode(
         return Ok(None);
     };
     if buf.len() < total {
-        // Make room for the rest, but no more than a read's worth at a time:
-        // a peer must send the bytes, not only announce them.
+        // Make room for the rest, but no more than RESERVE_LIMIT at a time: a
+        // peer must send the bytes, not only announce them (a length of
+        // 256 MiB takes 1 MiB until the bytes come).
         buf.reserve((total - buf.len()).min(RESERVE_LIMIT));
         return Ok(None);
     }
