@@ -39,30 +39,27 @@ pub fn check(connections: u64, embedded: bool, sources: usize) -> anyhow::Result
     Ok(())
 }
 
-/// Sets the soft open-file limit to the hard one; returns both, when known.
+/// Sets the soft open-file limit to the hard one; returns both (no limit
+/// is `u64::MAX`).
 #[cfg(unix)]
 fn raise_fd_limit() -> Option<(u64, u64)> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes the struct we pass; RLIMIT_NOFILE is valid.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return None;
-    }
-    if limit.rlim_cur < limit.rlim_max {
-        let raised = libc::rlimit {
-            rlim_cur: limit.rlim_max,
-            rlim_max: limit.rlim_max,
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let (current, maximum) = (
+        limit.current.unwrap_or(u64::MAX),
+        limit.maximum.unwrap_or(u64::MAX),
+    );
+    if current < maximum {
+        let raised = Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
         };
-        // SAFETY: as above; a failure leaves the limit as it was.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            limit.rlim_cur = limit.rlim_max;
+        // A failure leaves the limit as it was.
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            return Some((maximum, maximum));
         }
     }
-    // rlim_t is u64 on 64-bit systems, narrower on some 32-bit ones.
-    #[allow(clippy::unnecessary_cast)]
-    Some((limit.rlim_cur as u64, limit.rlim_max as u64))
+    Some((current, maximum))
 }
 
 #[cfg(not(unix))]

@@ -520,19 +520,15 @@ pub fn encode(histogram: &Histogram<u64>) -> Value {
     }
 }
 
-/// User and system CPU time of this process so far.
+/// User and system CPU time of this process so far, all its threads.
 #[cfg(unix)]
 pub fn cpu_time() -> Option<Duration> {
-    // SAFETY: getrusage writes a plain struct we own; all-zero bytes are a valid rusage.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid pointer to a rusage, and RUSAGE_SELF.
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return None;
-    }
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
-    };
-    Some(time(usage.ru_utime) + time(usage.ru_stime))
+    use rustix::time::{clock_gettime, ClockId};
+    let spent = clock_gettime(ClockId::ProcessCPUTime);
+    Some(Duration::new(
+        u64::try_from(spent.tv_sec).ok()?,
+        u32::try_from(spent.tv_nsec).ok()?,
+    ))
 }
 
 #[cfg(not(unix))]
