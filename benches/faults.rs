@@ -62,8 +62,11 @@ use std::time::{Duration, Instant};
 #[allow(dead_code)]
 #[path = "../tests/common/fault_proxy.rs"]
 mod fault_proxy;
+#[path = "../tests/common/programs.rs"]
+mod programs;
 
 use fault_proxy::FaultProxy;
+use programs::find_program;
 
 /// Every process of the bench listens and connects on loopback only.
 const HOST: &str = "127.0.0.1";
@@ -86,17 +89,6 @@ const POLL: Duration = Duration::from_millis(100);
 
 /// How long the broker and the counting subscriber may take to be ready.
 const READY_LIMIT: Duration = Duration::from_secs(10);
-
-/// Where mosquitto's programs are looked for after PATH: apt puts the broker in /usr/sbin,
-/// which is not on every user's PATH.
-const TOOL_DIRS: &[&str] = &[
-    "/usr/sbin",
-    "/usr/bin",
-    "/usr/local/sbin",
-    "/usr/local/bin",
-    "/opt/homebrew/sbin",
-    "/opt/homebrew/bin",
-];
 
 fn main() -> ExitCode {
     let settings = match Settings::from_env() {
@@ -280,15 +272,6 @@ fn mqtk() -> Command {
         }
     }
     command
-}
-
-/// The path of program `name`, in PATH or [`TOOL_DIRS`].
-fn find_program(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(TOOL_DIRS.iter().map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
 }
 
 /// Runs every case and prints a table for each.

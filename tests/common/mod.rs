@@ -41,6 +41,7 @@
 pub mod fault_proxy;
 pub mod own_mosquitto;
 pub mod pki;
+pub mod programs;
 pub mod run;
 pub mod socks_proxy;
 pub mod websocket_bridge;
@@ -330,17 +331,6 @@ const MOSQUITTO_USER: &str = "mqtk";
 /// The password the password-protected mosquitto accepts.
 const MOSQUITTO_PASSWORD: &str = "secret";
 
-/// Where mosquitto's tools are looked for after PATH (apt puts the broker in /usr/sbin, which
-/// is not on every user's PATH).
-const EXTRA_TOOL_DIRS: &[&str] = &[
-    "/usr/sbin",
-    "/usr/bin",
-    "/usr/local/sbin",
-    "/usr/local/bin",
-    "/opt/homebrew/sbin",
-    "/opt/homebrew/bin",
-];
-
 /// Whether we run in CI, where a missing mosquitto is an error instead of a skip.
 fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
@@ -363,17 +353,13 @@ pub fn openssl() -> Option<PathBuf> {
 /// The path of an installed tool (mosquitto's, or openssl), which the Debian package `package`
 /// installs; `None` when missing, a panic when missing in CI.
 fn find_tool(name: &str, package: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path)
-        .chain(EXTRA_TOOL_DIRS.iter().map(PathBuf::from))
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file());
+    let found = programs::find_program(name);
     if found.is_none() && in_ci() {
         panic!(
             "CI=true but {name} is not installed (looked in PATH and {}); \
              install {package} (e.g. `apt-get install {package}`) so the integration tests \
              run against it",
-            EXTRA_TOOL_DIRS.join(", ")
+            programs::EXTRA_DIRS.join(", ")
         );
     }
     found
