@@ -108,53 +108,11 @@ macro_rules! ping_notes_help {
     };
 }
 
-// What `output::Template` implements; a test below keeps the two in step.
+// The `-F` reference, written once in the output module whose `Template`
+// implements it (a test below keeps the two in step); its module docs show it too.
 macro_rules! format_help {
     () => {
-        r#"Format (-F):
-  -F prints each message in a format of its own, followed by a newline unless -N.
-  Between % and the letter, - aligns left, 0 pads numbers with zeros, a number is
-  the minimum width and .N the maximum width of text (the decimals of %d and %f).
-  An absent MQTT 5 property prints nothing.
-  %t  topic
-  %p  payload, the bytes as received
-  %q  QoS
-  %r  retain flag, 0 or 1
-  %l  payload length in bytes
-  %m  packet id, 0 for QoS 0
-  %x  payload as lowercase hex
-  %X  payload as uppercase hex
-  %d  payload as an 8-byte IEEE 754 double, little-endian
-  %f  payload as a 4-byte IEEE 754 float, little-endian
-  %j  the --json object, payload as a string
-  %J  the --json object, a JSON payload embedded as JSON
-  %I  ISO 8601 local time: 2025-11-25T14:04:05+0100
-  %U  Unix time with nanoseconds: 1764075845.123456789
-  %A  topic alias (MQTT 5)
-  %C  content type (MQTT 5)
-  %D  correlation data, the bytes as received (MQTT 5)
-  %E  message expiry interval (MQTT 5)
-  %F  payload format indicator, 0 or 1 (MQTT 5)
-  %P  user properties, as key:value key:value (MQTT 5)
-  %R  response topic (MQTT 5)
-  %S  subscription identifiers, as 3,9 (MQTT 5)
-  %%  a percent sign
-  @ and a letter prints the time the message arrived, in local time (see TZ below),
-  as strftime does in the C locale:
-  @Y @y @C @G @g     year
-  @m @b @B @h        month
-  @d @e @j           day
-  @H @I @k @l        hour
-  @M @S @N           minute, second, nanoseconds
-  @s                 Unix seconds
-  @a @A @u @w        weekday
-  @U @W @V           week
-  @p @P              AM or PM, am or pm
-  @F @T @D @R @r     date and time combinations
-  @c @x @X           date and time combinations
-  @z @Z              offset and zone name, as +0100 and CET
-  @n @t @% @@        newline, tab, a percent sign, an at sign
-  Escapes: \\ \0 \a \e \n \r \t \v"#
+        include_str!("../output/format.txt")
     };
 }
 
@@ -169,8 +127,8 @@ pub(super) const PUB_LONG_HELP: &str = concat!(
 pub(super) const SUB_LONG_HELP: &str = concat!(
     sub_examples!(),
     "\n\n",
-    format_help!(),
-    "\n\n",
+    format_help!(), // its text ends with a newline
+    "\n",
     exit_codes_help!(concat!("141  ", closed_pipe_exit_code!())),
     "\n\n",
     environment_help!(no_color_environment!(), tz_environment!())

@@ -1,5 +1,5 @@
-//! The `-F` format language (its letters are listed in the `output` module
-//! docs): a format is parsed once, before the first message, into literal
+//! The `-F` format language (its reference is `format.txt`, shown by `--help`,
+//! the man page and the `output` module docs): a format is parsed once, before the first message, into literal
 //! bytes, `%` fields and `@` times, so that an unknown letter is an error
 //! rather than a surprise in the output.
 //!

@@ -4,7 +4,9 @@
 //!
 //! The reformatter works on the text rather than on a parsed value so that a
 //! payload keeps its key order and its numbers their digits; it is only given
-//! text that [`is_json`] has accepted.
+//! text that [`is_json`] has accepted. (Streaming it through serde, as
+//! serde_transcode does, would print `1.50` as `1.5`, `1e3` as `1000.0` and an
+//! integer over 2^64 as a float, and rewrite the payload's escapes.)
 
 use std::fmt;
 use std::io::{self, Write};

@@ -9,37 +9,10 @@
 //! mosquitto_sub prints nothing, so that every message is one line and
 //! `mqtk pub -l | ... | mqtk sub` keeps blank lines. `-F` takes mosquitto_sub's
 //! format language (its man page, "Output format"), also followed by a newline
-//! unless `-N`:
+//! unless `-N`. This is the reference `--help` and the man page show:
 //!
 //! ```text
-//! %t topic                        %A topic alias            (MQTT 5, blank if absent)
-//! %p payload, raw bytes           %C content type           (MQTT 5)
-//! %q QoS                          %D correlation data, raw  (MQTT 5)
-//! %r retain flag, 0 or 1          %E message expiry interval (MQTT 5)
-//! %l payload length in bytes      %F payload format indicator, 0 or 1 (MQTT 5)
-//! %m packet id, 0 for QoS 0       %P user properties, "key:value key:value" (MQTT 5)
-//! %x payload as lowercase hex     %R response topic         (MQTT 5)
-//! %X payload as uppercase hex     %S subscription identifiers, "3,9" (MQTT 5)
-//! %d payload as an 8-byte IEEE 754 double, %f as a 4-byte float (little-endian)
-//! %j the --json object, payload as a string
-//! %J the --json object, a JSON payload embedded as JSON
-//! %I ISO 8601 local time: 2025-11-25T14:04:05+0100
-//! %U Unix time with nanoseconds: 1764075845.123456789
-//! %% a percent sign
-//!
-//! Between % and the letter: "-" left-aligns, "0" pads numbers with zeros, a
-//! number is the minimum width and ".N" the maximum width of text (the number
-//! of decimals for %d and %f). Widths count characters, or bytes when a value
-//! is not UTF-8.
-//!
-//! @ passes the next letter to strftime, in local time:
-//! @Y @y @C @G @g  year       @m @b @B @h  month     @d @e @j  day
-//! @H @I @k @l     hour       @M minute   @S second  @N nanoseconds   @s Unix seconds
-//! @a @A @u @w     weekday    @U @W @V  week          @p @P  AM/PM
-//! @F @T @D @R @r @c @x @X    combinations            @z +0100   @Z CET
-//! @n newline  @t tab  @% percent sign  @@ an at sign
-//!
-//! Escapes: \\ \0 \a \e \n \r \t \v
+#![doc = include_str!("format.txt")]
 //! ```
 //!
 //! Local time is what mosquitto_sub's `localtime()` gives: the zone in `TZ`
