@@ -4,9 +4,9 @@
 //! Layout:
 //! - [`codec`]: pure MQTT, bytes to packets and back; no I/O
 //! - [`client`]: the tokio client; owns sockets, keep-alive and packet ids
-//! - [`cli`]: the command line, one clap definition for parsing, man pages and completions
+//! - [`cli`]: the command line, one clap definition for parsing, and the man pages and
+//!   completions rendered from it (`cli::docs`)
 //! - [`commands`]: one module per subcommand; they speak to the client, never to bytes
-//! - [`docs`]: the shell completions and man pages, rendered from [`cli`]
 //! - [`output`]: how a received message is printed
 //! - `broker`: an MQTT broker in the process (rumqttd), for `mqtk broker`; the `broker`
 //!   feature, on by default
@@ -17,5 +17,4 @@ pub mod cli;
 pub mod client;
 pub mod codec;
 pub mod commands;
-pub mod docs;
 pub mod output;

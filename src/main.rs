@@ -54,7 +54,7 @@ fn main() -> ExitCode {
             Command::Will(args) => commands::will::run(args).await,
             Command::Bench(args) => commands::bench::run(args).await,
             Command::Broker(args) => commands::broker::run(args).await,
-            Command::GenerateDocs(args) => mqtk::docs::run(&args),
+            Command::GenerateDocs(args) => mqtk::cli::docs::run(&args),
         }
     });
     // Do not wait for a blocked stdin read on the way out.

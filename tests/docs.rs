@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use mqtk::docs::{self, Stale, REGENERATE};
+use mqtk::cli::docs::{self, Stale, REGENERATE};
 
 fn project_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

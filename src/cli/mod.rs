@@ -3,6 +3,15 @@
 //!
 //! Flags follow mosquitto_pub and mosquitto_sub, so `-h` is the host and
 //! `--help` is help; `-V` is the protocol version and `--version` the version.
+//!
+//! Layout:
+//! - `mod.rs`: [`Cli`], [`Command`] and the exit codes
+//! - `connection`: the argument groups the connecting commands share
+//!   (connection, TLS, will, session, reconnect, ending, status, properties)
+//! - `publish`, `subscribe`, `ping`, `will`, `bench`, `broker`: one command's
+//!   arguments each
+//! - `help`: the examples, notes and tables shown after `--help`'s options
+//! - [`docs`]: the man pages and shell completions rendered from [`Cli`]
 
 use std::path::PathBuf;
 
@@ -62,6 +71,7 @@ mod help;
 mod bench;
 mod broker;
 mod connection;
+pub mod docs;
 mod ping;
 mod publish;
 mod subscribe;
