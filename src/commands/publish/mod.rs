@@ -1,0 +1,179 @@
+//! `mqtk pub`: publish one message, a file, or stdin whole or line by line,
+//! across lost connections.
+//!
+//! Exit 0 means every message was accepted: QoS 0 written and the connection
+//! closed cleanly, QoS 1/2 acknowledged with a success reason code.
+//!
+//! Messages flow from a [`Feed`] (the repeated payload, or stdin's lines)
+//! into a bounded queue, and from the queue into the client as fast as the
+//! broker's in-flight window allows. When the connection is lost, the feed
+//! goes on filling the queue while the client reconnects; once the queue is
+//! full the input is no longer read, so a pipe's writer is held back and
+//! memory stays flat however long the outage.
+//!
+//! Layout:
+//! - `mod.rs`: the arguments resolved into a plan, and the run
+//! - `feed`: the payloads, repeated or read line by line from stdin
+//! - `publisher`: the feed published through one client, across lost connections
+//! - `tally`: what became of the messages, and the exit it makes
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bytes::Bytes;
+use tokio::io::AsyncReadExt;
+
+use super::reconnect::{self, Policy};
+use super::{
+    check_topic_name, client_options_with_topic, message_properties, qos, require_v5, usage,
+    Interrupt, Lifecycle,
+};
+use crate::cli::{exit, End, PubArgs};
+use crate::client::Options;
+use crate::codec::Publish;
+
+mod feed;
+mod publisher;
+mod tally;
+
+pub use feed::Feed;
+pub use publisher::Publisher;
+pub use tally::Tally;
+
+/// The MQTT 5 session expiry that lets a publisher's session outlive a lost
+/// connection, so that its unacknowledged messages are resumed, not sent
+/// anew; a clean exit sets it to 0, so nothing is left behind.
+const OUTAGE_SESSION_EXPIRY: u32 = 3600;
+
+/// Where the payloads come from.
+#[derive(Debug)]
+enum Source {
+    /// One payload, known before connecting (-m, -f, -s, -n).
+    Message(Bytes),
+    /// Each line of stdin (-l).
+    Lines,
+}
+
+/// What `mqtk pub` will do, resolved from its arguments.
+#[derive(Debug)]
+struct PubPlan {
+    options: Options,
+    template: Publish,
+    source: Source,
+    repeat: u64,
+    repeat_delay: Duration,
+    lifecycle: Lifecycle,
+    reconnect: Policy,
+    max_queued: usize,
+}
+
+/// Runs `mqtk pub`.
+pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
+    let plan = plan(args).await?;
+    let client =
+        reconnect::first_connect(&plan.reconnect, || plan.lifecycle.connect(&plan.options)).await?;
+    if !plan.template.properties.is_empty() {
+        require_v5(&client, "message properties")?;
+    }
+    // Ctrl-C ends the input, as end of file does: what was read is still
+    // published and acknowledged. Once the input has ended, it gives up.
+    let interrupt = Interrupt::new()?;
+    let mut publisher = Publisher::new(
+        client,
+        plan.template.clone(),
+        &plan.options,
+        plan.reconnect,
+        plan.max_queued,
+    )
+    .with_lifecycle(&plan.lifecycle)
+    .with_interrupt(interrupt);
+    let result = match &plan.source {
+        Source::Message(payload) => {
+            let mut feed = Feed::repeat(payload.clone(), plan.repeat, plan.repeat_delay);
+            publisher.publish_all(&mut feed).await
+        }
+        Source::Lines => {
+            let mut feed = Feed::lines(tokio::io::stdin());
+            publisher.publish_all(&mut feed).await
+        }
+    };
+    let (client, tally) = publisher.finish();
+    result.map_err(|e| tally.loss(e))?;
+    plan.lifecycle
+        .end(client, &plan.options)
+        .await
+        .map_err(|e| tally.loss(e))?;
+    tally.verdict()?;
+    Ok(exit::SUCCESS)
+}
+
+async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
+    let (mut options, url_topic) =
+        client_options_with_topic(&args.connection, Some(&args.session))?;
+    let topic = match (args.topic, url_topic) {
+        (Some(topic), None) | (None, Some(topic)) => topic,
+        (Some(_), Some(_)) => return usage("give the topic with -t or in the URL, not both"),
+        (None, None) => {
+            return usage("no topic: give -t TOPIC or an mqtt:// URL with a path (a ws:// path is the WebSocket's)")
+        }
+    };
+    check_topic_name(&topic, "-t")?;
+    if !(args.repeat_delay >= 0.0 && args.repeat_delay.is_finite()) {
+        return usage("--repeat-delay must be zero or more seconds");
+    }
+    let reconnect = Policy::new(&args.reconnect);
+    // A session that outlives the connection, for the QoS 1/2 messages in
+    // flight, unless the user chose one, or an ending that leaves the session
+    // behind on purpose.
+    let ends_with_disconnect =
+        matches!(args.ending.end(), End::Disconnect | End::DisconnectWithWill);
+    if reconnect.enabled
+        && args.qos > 0
+        && ends_with_disconnect
+        && options.session_expiry.is_none()
+        && options.clean_start
+    {
+        options.session_expiry = Some(OUTAGE_SESSION_EXPIRY);
+        options.expire_on_disconnect = true;
+    }
+    let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
+    let source = &args.source;
+    let source = if source.stdin_line {
+        Source::Lines
+    } else if let Some(message) = &source.message {
+        Source::Message(Bytes::from(message.clone()))
+    } else if let Some(path) = &source.file {
+        let data =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Source::Message(Bytes::from(data))
+    } else if source.stdin_file {
+        let mut payload = Vec::new();
+        tokio::io::stdin()
+            .read_to_end(&mut payload)
+            .await
+            .context("cannot read stdin")?;
+        Source::Message(Bytes::from(payload))
+    } else {
+        Source::Message(Bytes::new())
+    };
+    let properties = message_properties(&args.properties)?;
+    if !properties.is_empty() && options.protocol.is_some_and(|p| !p.is_v5()) {
+        return usage("message properties need MQTT 5 (-V 5)");
+    }
+    Ok(PubPlan {
+        options,
+        template: Publish {
+            qos: qos(args.qos),
+            retain: args.retain,
+            topic: topic.into(),
+            properties,
+            ..Publish::default()
+        },
+        source,
+        repeat: args.repeat,
+        repeat_delay: Duration::from_secs_f64(args.repeat_delay),
+        lifecycle,
+        reconnect,
+        max_queued: args.max_queued as usize,
+    })
+}

@@ -1,0 +1,285 @@
+//! The feed published through one client: queued, handed over as the
+//! in-flight window allows, and resumed or sent again after a lost connection.
+
+use std::collections::VecDeque;
+
+use anyhow::bail;
+use bytes::Bytes;
+use tokio::io::AsyncRead;
+
+use super::{Feed, Tally};
+use crate::client::{Client, ClientError, Options};
+use crate::codec::{Publish, QoS};
+use crate::commands::reconnect::{self, say, Policy};
+use crate::commands::{Interrupt, Lifecycle};
+
+/// Publishes a feed through one client, riding out lost connections.
+pub struct Publisher<'a> {
+    client: Client,
+    template: Publish,
+    options: &'a Options,
+    policy: Policy,
+    lifecycle: Option<&'a Lifecycle>,
+    interrupt: Option<Interrupt>,
+    /// Payloads read and not yet handed to the client.
+    queue: VecDeque<Bytes>,
+    max_queued: usize,
+    /// Messages of a session the broker lost, to publish again (as new
+    /// ones) before the queue.
+    again: VecDeque<Publish>,
+    tally: Tally,
+}
+
+/// How a wait on the client and the feed ended.
+enum Turn {
+    /// Something moved: look again.
+    Progress,
+    /// The connection is lost.
+    Lost(ClientError),
+}
+
+impl<'a> Publisher<'a> {
+    /// A publisher of copies of `template`, whose payloads are the feed's.
+    pub fn new(
+        client: Client,
+        template: Publish,
+        options: &'a Options,
+        policy: Policy,
+        max_queued: usize,
+    ) -> Publisher<'a> {
+        Publisher {
+            client,
+            template,
+            options,
+            policy,
+            lifecycle: None,
+            interrupt: None,
+            queue: VecDeque::new(),
+            max_queued: max_queued.max(1),
+            again: VecDeque::new(),
+            tally: Tally::default(),
+        }
+    }
+
+    /// Announces the client online (--status) after each reconnect.
+    pub(super) fn with_lifecycle(mut self, lifecycle: &'a Lifecycle) -> Self {
+        self.lifecycle = Some(lifecycle);
+        self
+    }
+
+    /// Listens for Ctrl-C: the first ends the input, the next gives up.
+    pub(super) fn with_interrupt(mut self, interrupt: Interrupt) -> Self {
+        self.interrupt = Some(interrupt);
+        self
+    }
+
+    /// The client and what became of the messages.
+    pub fn finish(mut self) -> (Client, Tally) {
+        self.tally.read = self.tally.sent + self.queue.len() as u64;
+        (self.client, self.tally)
+    }
+
+    /// Publishes every payload of `feed`, in order, none dropped, and waits
+    /// until every QoS 1/2 message is acknowledged.
+    ///
+    /// Payloads are taken from large reads and queued together, so many
+    /// messages leave in one write; QoS 1/2 messages are pipelined through
+    /// the broker's in-flight window, and each acknowledgement is counted as
+    /// it arrives.
+    pub async fn publish_all<R: AsyncRead + Unpin>(
+        &mut self,
+        feed: &mut Feed<R>,
+    ) -> anyhow::Result<()> {
+        let published = self.publish_feed(feed).await;
+        self.tally.input_ended = feed.is_done();
+        published
+    }
+
+    async fn publish_feed<R: AsyncRead + Unpin>(
+        &mut self,
+        feed: &mut Feed<R>,
+    ) -> anyhow::Result<()> {
+        loop {
+            feed.take_ready(&mut self.queue, self.max_queued);
+            self.hand_over()?;
+            let turn = if !(feed.is_done() && self.queue.is_empty() && self.again.is_empty()) {
+                self.turn(feed).await?
+            } else if self.client.publishes_in_flight() > 0 {
+                self.settle_turn().await?
+            } else {
+                let flushed = self.client.flush().await;
+                match self.lost_or_fail(flushed)? {
+                    Turn::Progress => return Ok(()),
+                    lost => lost,
+                }
+            };
+            if let Turn::Lost(cause) = turn {
+                self.ride_out(cause, feed).await?;
+            }
+        }
+    }
+
+    /// Hands the client every waiting message it can take at once, the
+    /// messages of a lost session first.
+    fn hand_over(&mut self) -> anyhow::Result<()> {
+        let qos = self.template.qos;
+        while !self.again.is_empty() && self.client.can_queue(qos) {
+            if let Some(message) = self.again.pop_front() {
+                self.client.queue_publish(message)?;
+            }
+        }
+        let mut new = 0;
+        while self.again.is_empty() && self.client.can_queue(qos) {
+            let Some(payload) = self.queue.pop_front() else {
+                break;
+            };
+            let message = Publish {
+                payload,
+                ..self.template.clone()
+            };
+            self.client.queue_publish(message)?;
+            new += 1;
+            if qos == QoS::AtMostOnce {
+                self.tally.accepted += 1;
+            }
+        }
+        self.tally.sent += new;
+        self.tally.record_arrived(&mut self.client);
+        Ok(())
+    }
+
+    /// Waits for the client (room to send, or an acknowledgement), for more
+    /// input while the queue has room, or for Ctrl-C.
+    async fn turn<R: AsyncRead + Unpin>(&mut self, feed: &mut Feed<R>) -> anyhow::Result<Turn> {
+        let qos = self.template.qos;
+        let waiting = !self.queue.is_empty() || !self.again.is_empty();
+        let room = self.queue.len() < self.max_queued && !feed.is_done();
+        let client = &mut self.client;
+        let tally = &mut self.tally;
+        let moved = async {
+            if waiting {
+                client.ready(qos).await
+            } else {
+                client.next_event().await.map(|event| tally.record(&event))
+            }
+        };
+        tokio::select! {
+            moved = moved => Ok(self.lost_or_fail(moved)?),
+            read = feed.wait(), if room => read.map(|()| Turn::Progress),
+            _ = ctrl_c(&mut self.interrupt) => {
+                interrupted(feed)?;
+                Ok(Turn::Progress)
+            }
+        }
+    }
+
+    /// Waits for acknowledgements once the input is over, or for Ctrl-C.
+    async fn settle_turn(&mut self) -> anyhow::Result<Turn> {
+        let client = &mut self.client;
+        let tally = &mut self.tally;
+        tokio::select! {
+            event = client.next_event() => {
+                let event = event.map(|event| tally.record(&event));
+                Ok(self.lost_or_fail(event)?)
+            }
+            _ = ctrl_c(&mut self.interrupt) => bail!("interrupted while waiting for acknowledgements"),
+        }
+    }
+
+    /// A client result as a turn: a lost connection to ride out when the
+    /// policy says so, any other error the end.
+    fn lost_or_fail(&mut self, result: Result<(), ClientError>) -> Result<Turn, ClientError> {
+        match result {
+            Ok(()) => Ok(Turn::Progress),
+            Err(error) if self.policy.rides_out(&error) => Ok(Turn::Lost(error)),
+            Err(error) => {
+                self.tally.count_unconfirmed(&self.client);
+                Err(error)
+            }
+        }
+    }
+
+    /// Connects again after `cause`, reading input into the queue while it
+    /// has room meanwhile; then resumes the session, or publishes again, as
+    /// new messages, what a broker that lost the session had not confirmed.
+    async fn ride_out<R: AsyncRead + Unpin>(
+        &mut self,
+        mut cause: ClientError,
+        feed: &mut Feed<R>,
+    ) -> anyhow::Result<()> {
+        loop {
+            self.tally.count_unconfirmed(&self.client);
+            let client = &mut self.client;
+            let (options, policy, lifecycle) = (self.options, &self.policy, self.lifecycle);
+            let recovery = async {
+                let resumption = reconnect::reconnect(client, options, policy, cause).await?;
+                if let Some(lifecycle) = lifecycle {
+                    lifecycle.announce_online(client).await?;
+                }
+                anyhow::Ok(resumption)
+            };
+            let result = {
+                tokio::pin!(recovery);
+                loop {
+                    feed.take_ready(&mut self.queue, self.max_queued);
+                    let room = self.queue.len() < self.max_queued && !feed.is_done();
+                    tokio::select! {
+                        result = &mut recovery => break result,
+                        read = feed.wait(), if room => read?,
+                        _ = ctrl_c(&mut self.interrupt) => interrupted(feed)?,
+                    }
+                }
+            };
+            match result {
+                Ok(resumption) => {
+                    self.publish_again(resumption.unfinished);
+                    return Ok(());
+                }
+                Err(error) => match error.downcast::<ClientError>() {
+                    Ok(lost) if self.policy.rides_out(&lost) => cause = lost,
+                    Ok(other) => return Err(other.into()),
+                    Err(error) => return Err(error),
+                },
+            }
+        }
+    }
+
+    /// Queues the unfinished messages of a lost session ahead of the rest,
+    /// and says what that may cost.
+    fn publish_again(&mut self, unfinished: Vec<Publish>) {
+        if unfinished.is_empty() {
+            return;
+        }
+        let qos2 = unfinished
+            .iter()
+            .filter(|m| m.qos == QoS::ExactlyOnce)
+            .count();
+        let twice = match qos2 {
+            0 => String::new(),
+            n => format!("; {n} at QoS 2 may arrive twice"),
+        };
+        say(format_args!(
+            "{} unacknowledged messages published again as new{twice}",
+            unfinished.len()
+        ));
+        self.tally.maybe_twice += qos2 as u64;
+        self.again.extend(unfinished);
+    }
+}
+
+/// Ctrl-C: ends the input, or gives up when the input has already ended.
+fn interrupted<R: AsyncRead + Unpin>(feed: &mut Feed<R>) -> anyhow::Result<()> {
+    if feed.is_done() {
+        bail!("interrupted while waiting for acknowledgements");
+    }
+    feed.end();
+    Ok(())
+}
+
+/// Waits for Ctrl-C, or forever where nobody listens for it.
+async fn ctrl_c(interrupt: &mut Option<Interrupt>) {
+    match interrupt {
+        Some(interrupt) => interrupt.recv().await,
+        None => std::future::pending().await,
+    }
+}
