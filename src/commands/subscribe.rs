@@ -119,6 +119,7 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
     }
 }
 
+/// Resolves the arguments into what `sub` will do, refusing bad ones first.
 fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
     let (mut options, url_topic) =
         client_options_with_topic(&args.connection, Some(&args.session))?;
@@ -128,20 +129,7 @@ fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
             "no topic: give -t FILTER or an mqtt:// URL with a path (a ws:// path is the WebSocket's)",
         );
     }
-    for filter in &args.topics {
-        check_topic_filter(filter, "-t")?;
-        if args.no_local && topic::is_shared(filter) {
-            return usage(format!(
-                "--no-local cannot apply to the shared subscription {filter:?}"
-            ));
-        }
-    }
-    for filter in &args.filter_out {
-        check_topic_filter(filter, "-T")?;
-    }
-    for filter in &args.unsubscribe {
-        check_topic_filter(filter, "-U")?;
-    }
+    check_filters(&args)?;
     let timeout = match args.timeout {
         Some(t) if !(t > 0.0 && t.is_finite()) => {
             return usage("-W must be a positive number of seconds")
@@ -153,38 +141,9 @@ fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
         return usage("-C must be at least 1");
     }
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
-    let retain_handling = match args.retain_handling {
-        1 => RetainHandling::OnNewSubscribe,
-        2 => RetainHandling::Never,
-        _ => RetainHandling::OnSubscribe,
-    };
-    let subscriptions = args
-        .topics
-        .iter()
-        .map(|filter| Subscription {
-            filter: filter.clone(),
-            qos: qos(args.qos),
-            no_local: args.no_local,
-            retain_as_published: args.retain_as_published,
-            retain_handling,
-        })
-        .collect();
-    let style = match (&args.format, args.json, args.verbose) {
-        (Some(format), _, _) => Style::Format(
-            Template::parse(format).or_else(|e| usage(format!("invalid -F format: {e}")))?,
-        ),
-        (None, true, _) => Style::Json,
-        (None, false, true) => Style::Verbose,
-        (None, false, false) => Style::Payload,
-    };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        // NO_COLOR counts when set to anything but the empty string (no-color.org).
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
-        }
-    };
+    let subscriptions = subscriptions(&args);
+    let style = style(&args)?;
+    let color = use_color(args.color);
     colored::control::set_override(color);
     Ok(SubPlan {
         options,
@@ -202,6 +161,68 @@ fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
         printer: Printer::new(style, !args.no_newline, color, args.pretty),
         lifecycle,
     })
+}
+
+/// Every filter is valid, and none that is shared asks for --no-local.
+fn check_filters(args: &SubArgs) -> anyhow::Result<()> {
+    for filter in &args.topics {
+        check_topic_filter(filter, "-t")?;
+        if args.no_local && topic::is_shared(filter) {
+            return usage(format!(
+                "--no-local cannot apply to the shared subscription {filter:?}"
+            ));
+        }
+    }
+    for filter in &args.filter_out {
+        check_topic_filter(filter, "-T")?;
+    }
+    for filter in &args.unsubscribe {
+        check_topic_filter(filter, "-U")?;
+    }
+    Ok(())
+}
+
+/// One subscription per -t, with the subscription options given.
+fn subscriptions(args: &SubArgs) -> Vec<Subscription> {
+    let retain_handling = match args.retain_handling {
+        1 => RetainHandling::OnNewSubscribe,
+        2 => RetainHandling::Never,
+        _ => RetainHandling::OnSubscribe,
+    };
+    args.topics
+        .iter()
+        .map(|filter| Subscription {
+            filter: filter.clone(),
+            qos: qos(args.qos),
+            no_local: args.no_local,
+            retain_as_published: args.retain_as_published,
+            retain_handling,
+        })
+        .collect()
+}
+
+/// How messages are printed: -F, --json, -v, or the payload alone.
+fn style(args: &SubArgs) -> anyhow::Result<Style> {
+    Ok(match (&args.format, args.json, args.verbose) {
+        (Some(format), _, _) => Style::Format(
+            Template::parse(format).or_else(|e| usage(format!("invalid -F format: {e}")))?,
+        ),
+        (None, true, _) => Style::Json,
+        (None, false, true) => Style::Verbose,
+        (None, false, false) => Style::Payload,
+    })
+}
+
+/// Whether to color the output.
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        // NO_COLOR counts when set to anything but the empty string (no-color.org).
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    }
 }
 
 /// Unsubscribes (-U) and subscribes (-t), reporting each refused filter on
