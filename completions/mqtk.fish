@@ -59,6 +59,7 @@ utf8\t'UTF-8 text (1)'"
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l reconnect-retries -d 'Give up after this many failed tries to reconnect in one outage [default: no limit]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l connect-retries -d 'Try the first connection this many more times when the broker cannot be reached' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l max-queued -d 'The most messages read ahead of the broker, while offline or waiting for acknowledgements; beyond, the input waits' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l expect-reason -d 'Succeed only when every acknowledgement carries one of these reason codes, as 0x10 or 0x87,0x97 (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s h -l host -d 'Broker host name or address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
@@ -100,6 +101,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s r -l retain -d 'Ask th
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l require-subscribers -d 'Fail (exit 1) when the broker acknowledges a message that no subscriber matched (MQTT 5 reason 0x10)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s d -l debug -d 'Print every packet sent and received on stderr'

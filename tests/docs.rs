@@ -273,7 +273,7 @@ fn readme_rows(readme: &str, heading: &str) -> Vec<String> {
         .lines()
         .skip_while(|line| *line != heading)
         .skip(1)
-        .take_while(|line| !line.starts_with("## "))
+        .take_while(|line| !line.starts_with('#'))
         .filter(|line| line.starts_with("| ") && !line.starts_with("| ---"))
         .filter_map(|line| line.split('|').nth(1))
         .map(|cell| cell.trim().trim_matches('`').to_string())

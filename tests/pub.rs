@@ -581,3 +581,124 @@ fn pub_falls_back_to_mqtt_311_when_the_broker_refuses_5() {
         assert_eq!(received.stdout(), "via 3.1.1\n");
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the acknowledgements say (MQTT 5 reason codes)
+
+/// mosquitto only: rumqttd 0.20 acknowledges every message with success, subscribers or not.
+#[test]
+fn no_matching_subscribers_is_a_note_and_fails_only_when_asked() {
+    let Some(broker) = mosquitto() else {
+        eprintln!("mosquitto is not installed: skipping the no-matching-subscribers test");
+        return;
+    };
+    let topic = unique_topic("nobody");
+    let alone = publish_with_input(&broker, &["-t", &topic, "-m", "x", "-q", "1"], None);
+    alone.assert_code(0, "pub -q 1 with no subscriber");
+    assert!(
+        alone.stderr.contains(
+            "note: no subscriber matched: the broker answered no matching subscribers (0x10)"
+        ),
+        "{}",
+        alone.stderr
+    );
+    let required = ["-t", &topic, "-m", "x", "-q", "1", "--require-subscribers"];
+    let refused = publish_with_input(&broker, &required, None);
+    refused.assert_code(1, "--require-subscribers with no subscriber");
+    assert!(
+        refused
+            .stderr
+            .contains("1 of 1 messages were refused or matched no subscriber"),
+        "{}",
+        refused.stderr
+    );
+    let expected = [
+        "-t",
+        &topic,
+        "-m",
+        "x",
+        "-q",
+        "1",
+        "--expect-reason",
+        "0x10",
+    ];
+    publish_with_input(&broker, &expected, None).assert_code(0, "--expect-reason 0x10");
+    let lines = ["-t", &topic, "-l", "-q", "1"];
+    let three = publish_with_input(&broker, &lines, Some(b"a\nb\nc\n".to_vec()));
+    three.assert_code(0, "pub -l with no subscriber");
+    assert_eq!(
+        three.stderr.matches("no subscriber matched:").count(),
+        1,
+        "{}",
+        three.stderr
+    );
+    assert!(
+        three
+            .stderr
+            .contains("note: 3 of 3 messages matched no subscriber"),
+        "{}",
+        three.stderr
+    );
+
+    let subscriber = subscribe(&broker, &["-t", &topic, "-C", "1", "-W", "20"]);
+    let heard = publish_with_input(&broker, &required, None);
+    heard.assert_code(0, "--require-subscribers with a subscriber");
+    assert!(!heard.stderr.contains("subscriber"), "{}", heard.stderr);
+    subscriber.finish().assert_code(0, "the subscriber");
+    let expected = [
+        "-t",
+        &topic,
+        "-m",
+        "x",
+        "-q",
+        "1",
+        "--expect-reason",
+        "0x10",
+    ];
+    let subscriber = subscribe(&broker, &["-t", &topic, "-C", "1", "-W", "20"]);
+    let unexpected = publish_with_input(&broker, &expected, None);
+    unexpected.assert_code(1, "--expect-reason 0x10 with a subscriber");
+    assert!(
+        unexpected
+            .stderr
+            .contains("were acknowledged otherwise than --expect-reason 0x10 asks: success (0x00)"),
+        "{}",
+        unexpected.stderr
+    );
+    subscriber.finish().assert_code(0, "the second subscriber");
+}
+
+#[test]
+fn reason_code_flags_need_an_acknowledgement_with_reason_codes() {
+    let broker = rumqttd_v5();
+    let topic = unique_topic("reasons");
+    let qos0 = publish_with_input(
+        &broker,
+        &["-t", &topic, "-m", "x", "--require-subscribers"],
+        None,
+    );
+    qos0.assert_code(2, "--require-subscribers at QoS 0");
+    assert!(qos0.stderr.contains("need -q 1 or 2"), "{}", qos0.stderr);
+    let bad = [
+        "-t",
+        &topic,
+        "-m",
+        "x",
+        "-q",
+        "1",
+        "--expect-reason",
+        "0x42",
+    ];
+    let bad = publish_with_input(&broker, &bad, None);
+    bad.assert_code(2, "--expect-reason 0x42");
+    assert!(
+        bad.stderr
+            .contains("not a reason code a PUBACK or PUBREC can carry"),
+        "{}",
+        bad.stderr
+    );
+    let old = ["-t", &topic, "-m", "x", "-q", "1", "--require-subscribers"];
+    let old = publish_with_input(&rumqttd_v311(), &old, None);
+    old.assert_code(2, "--require-subscribers with -V 3.1.1");
+    assert!(old.stderr.contains("need MQTT 5"), "{}", old.stderr);
+}

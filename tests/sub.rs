@@ -596,6 +596,34 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// mosquitto only: its `max_qos` grants less than asked; rumqttd grants what is asked.
+#[test]
+fn a_lower_qos_granted_than_asked_is_a_note() {
+    let Some(own) = OwnMosquitto::start_with("max_qos 1\n") else {
+        eprintln!("mosquitto is not installed: skipping the granted-QoS test");
+        return;
+    };
+    let broker = own.broker();
+    let topic = unique_topic("granted");
+    for (qos, note) in [("2", true), ("1", false)] {
+        let what = format!("sub -q {qos} -E against max_qos 1");
+        let got = spawn(
+            &what,
+            &mut subscriber(&broker, &["-t", &topic, "-q", qos, "-E"]),
+            None,
+        )
+        .finish_within(Duration::from_secs(10));
+        got.assert_code(0, &what);
+        let expected = format!("note: the broker granted QoS 1 for {topic:?}, not the QoS 2 asked");
+        assert_eq!(
+            got.stderr.contains(&expected),
+            note,
+            "{what}: {}",
+            got.stderr
+        );
+    }
+}
+
 #[test]
 fn sub_reconnects_when_the_broker_restarts() {
     let Some(mut own) = OwnMosquitto::start() else {

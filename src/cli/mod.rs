@@ -88,7 +88,7 @@ use help::{
     BENCH_LONG_HELP, BROKER_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP, SUB_LONG_HELP, WILL_LONG_HELP,
 };
 pub use ping::PingArgs;
-pub use publish::{MessageSource, PubArgs};
+pub use publish::{AckArgs, MessageSource, PubArgs};
 pub use subscribe::{ColorChoice, SubArgs};
 pub use will::WillTestArgs;
 

@@ -68,6 +68,9 @@ pub struct PubArgs {
     pub max_queued: u32,
 
     #[command(flatten)]
+    pub acks: AckArgs,
+
+    #[command(flatten)]
     pub session: SessionArgs,
 
     #[command(flatten)]
@@ -97,4 +100,60 @@ pub struct MessageSource {
     /// Send an empty message
     #[arg(short = 'n', long = "null-message", help_heading = "Message")]
     pub null_message: bool,
+}
+
+/// What the broker's acknowledgements of QoS 1/2 messages must say for success.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AckArgs {
+    /// Fail (exit 1) when the broker acknowledges a message that no subscriber matched (MQTT 5 reason 0x10)
+    #[arg(long, help_heading = "Acknowledgements")]
+    pub require_subscribers: bool,
+
+    /// Succeed only when every acknowledgement carries one of these reason codes, as 0x10 or 0x87,0x97 (MQTT 5)
+    #[arg(
+        long,
+        value_name = "CODE[,CODE]",
+        value_delimiter = ',',
+        value_parser = parse_ack_reason,
+        conflicts_with = "require_subscribers",
+        help_heading = "Acknowledgements"
+    )]
+    pub expect_reason: Vec<u8>,
+}
+
+/// A reason code a PUBACK or PUBREC may carry, in hex (0x10) or decimal (16).
+fn parse_ack_reason(text: &str) -> Result<u8, String> {
+    let text = text.trim();
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => u8::from_str_radix(hex, 16),
+        None => text.parse(),
+    };
+    let allowed = crate::codec::ReasonCode::PUBLISH_ACK_CODES;
+    match parsed {
+        Ok(code) if allowed.contains(&code) => Ok(code),
+        _ => Err(format!(
+            "{text:?} is not a reason code a PUBACK or PUBREC can carry: {}",
+            allowed
+                .iter()
+                .map(|code| format!("0x{code:02x}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ack_reason;
+
+    #[test]
+    fn ack_reasons_are_hex_or_decimal_and_only_those_an_ack_carries() {
+        assert_eq!(parse_ack_reason("0x10"), Ok(0x10));
+        assert_eq!(parse_ack_reason("16"), Ok(0x10));
+        assert_eq!(parse_ack_reason("0X87"), Ok(0x87));
+        assert!(parse_ack_reason("0x42")
+            .unwrap_err()
+            .contains("0x00, 0x10, 0x80"));
+        assert!(parse_ack_reason("x").is_err());
+    }
 }

@@ -32,6 +32,9 @@ struct Outgoing {
     /// Begun before every exchange with a higher number: resends keep the
     /// original order [MQTT-4.6.0-1].
     order: u64,
+    /// A QoS 2 message's PUBREC verdict when it was not plain success (no
+    /// matching subscribers, 0x10): the broker says it there, not in PUBCOMP.
+    received_as: Option<(ReasonCode, Option<String>)>,
 }
 
 /// Where one of our QoS 1/2 messages stands after an acknowledgement arrived.
@@ -158,7 +161,14 @@ impl Session {
     fn record(&mut self, id: u16, awaiting: Awaiting) {
         self.next_order += 1;
         let order = self.next_order;
-        self.outgoing.insert(id, Outgoing { awaiting, order });
+        self.outgoing.insert(
+            id,
+            Outgoing {
+                awaiting,
+                order,
+                received_as: None,
+            },
+        );
     }
 
     fn allocate(&mut self, awaiting: Awaiting) -> u16 {
@@ -238,12 +248,23 @@ impl Session {
                 if let Awaiting::PubRec(message) = &mut outgoing.awaiting {
                     outgoing.awaiting = Awaiting::PubComp(std::mem::take(message));
                 }
+                if ack.reason != ReasonCode::SUCCESS {
+                    outgoing.received_as = Some((ack.reason, ack.properties.reason_string.clone()));
+                }
             }
             return Progress::Release(ack.packet_id);
         }
-        self.outgoing.remove(&ack.packet_id);
+        let received_as = self
+            .outgoing
+            .remove(&ack.packet_id)
+            .and_then(|outgoing| outgoing.received_as);
         self.publishes_in_flight -= 1;
-        Progress::Done(ack.reason, ack.properties.reason_string.clone())
+        match received_as {
+            Some((reason, reason_string)) if ack.reason == ReasonCode::SUCCESS => {
+                Progress::Done(reason, reason_string)
+            }
+            _ => Progress::Done(ack.reason, ack.properties.reason_string.clone()),
+        }
     }
 
     /// Records that an incoming QoS 2 message was answered with PUBREC; false
@@ -347,6 +368,32 @@ mod tests {
             Progress::Done(ReasonCode::SUCCESS, None)
         ));
         assert_eq!(session.publishes_in_flight(), 0);
+    }
+
+    #[test]
+    fn a_pubrec_without_subscribers_is_the_verdict_after_pubcomp() {
+        let mut session = Session::new(10, 0);
+        let id = publish(&mut session, QoS::ExactlyOnce);
+        assert_eq!(session.on_ack(&rec_for(id)), Progress::Release(id));
+        assert_eq!(
+            session.on_ack(&Ack::new(AckKind::PubComp, id)),
+            Progress::Done(ReasonCode::NO_MATCHING_SUBSCRIBERS, None)
+        );
+        let id = publish(&mut session, QoS::ExactlyOnce);
+        assert_eq!(session.on_ack(&rec_for(id)), Progress::Release(id));
+        let mut comp = Ack::new(AckKind::PubComp, id);
+        comp.reason = ReasonCode::PACKET_ID_NOT_FOUND;
+        assert_eq!(
+            session.on_ack(&comp),
+            Progress::Done(ReasonCode::PACKET_ID_NOT_FOUND, None),
+            "a failed PUBCOMP is the verdict"
+        );
+    }
+
+    fn rec_for(id: u16) -> Ack {
+        let mut rec = Ack::new(AckKind::PubRec, id);
+        rec.reason = ReasonCode::NO_MATCHING_SUBSCRIBERS;
+        rec
     }
 
     #[test]

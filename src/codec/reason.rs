@@ -29,6 +29,9 @@ impl ReasonCode {
     pub const TOPIC_ALIAS_INVALID: ReasonCode = ReasonCode(0x94);
     pub const PACKET_TOO_LARGE: ReasonCode = ReasonCode(0x95);
 
+    /// The codes a PUBACK or PUBREC may carry (the two lists are the same).
+    pub const PUBLISH_ACK_CODES: &'static [u8] = allowed::PUBACK;
+
     /// Whether the code reports a failure.
     pub fn is_error(self) -> bool {
         self.0 >= 0x80

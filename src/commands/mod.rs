@@ -2,6 +2,7 @@
 //! settings first (validation and defaults in one place), then runs it against
 //! the client. Commands never touch bytes on the wire.
 
+mod acks;
 pub mod bench;
 pub mod broker;
 mod interrupt;
@@ -13,6 +14,7 @@ pub mod reconnect;
 pub mod subscribe;
 pub mod will;
 
+pub use acks::{AckRule, AckVerdict};
 pub use interrupt::Interrupt;
 use lifecycle::{check_end, client_ending};
 pub use lifecycle::{take_over, Lifecycle};

@@ -265,6 +265,16 @@ async fn subscribe(client: &mut Client, plan: &SubPlan, first: bool) -> anyhow::
             );
         } else {
             granted += 1;
+            // Granted, but lower: messages arrive at the QoS granted (a broker's max_qos).
+            if first && reason.0 < subscription.qos as u8 {
+                let _ = writeln!(
+                    io::stderr(),
+                    "mqtk: note: the broker granted QoS {} for {:?}, not the QoS {} asked",
+                    reason.0,
+                    subscription.filter,
+                    subscription.qos as u8
+                );
+            }
         }
     }
     if granted == 0 {

@@ -26,7 +26,7 @@ use tokio::io::AsyncReadExt;
 use super::reconnect::{self, Policy};
 use super::{
     check_topic_name, client_options_with_topic, message_properties, qos, require_v5, usage,
-    Interrupt, Lifecycle,
+    AckRule, Interrupt, Lifecycle,
 };
 use crate::cli::{exit, End, PubArgs};
 use crate::client::Options;
@@ -65,6 +65,7 @@ struct PubPlan {
     lifecycle: Lifecycle,
     reconnect: Policy,
     max_queued: usize,
+    ack_rule: AckRule,
 }
 
 /// Runs `mqtk pub`.
@@ -74,6 +75,9 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
         reconnect::first_connect(&plan.reconnect, || plan.lifecycle.connect(&plan.options)).await?;
     if !plan.template.properties.is_empty() {
         require_v5(&client, "message properties")?;
+    }
+    if plan.ack_rule.reads_reason_codes() {
+        require_v5(&client, "--require-subscribers and --expect-reason")?;
     }
     // Ctrl-C ends the input, as end of file does: what was read is still
     // published and acknowledged. Once the input has ended, it gives up.
@@ -86,6 +90,7 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
         plan.max_queued,
     )
     .with_lifecycle(&plan.lifecycle)
+    .with_ack_rule(plan.ack_rule.clone())
     .with_interrupt(interrupt);
     let result = match &plan.source {
         Source::Message(payload) => {
@@ -122,6 +127,19 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
         return usage("--repeat-delay must be zero or more seconds");
     }
     let reconnect = Policy::new(&args.reconnect);
+    let ack_rule = AckRule::new(&args.acks);
+    if ack_rule.reads_reason_codes() {
+        if args.qos == 0 {
+            return usage(
+                "--require-subscribers and --expect-reason need -q 1 or 2: a QoS 0 message is not acknowledged",
+            );
+        }
+        if options.protocol.is_some_and(|p| !p.is_v5()) {
+            return usage(
+                "--require-subscribers and --expect-reason need MQTT 5: an MQTT 3 acknowledgement has no reason code",
+            );
+        }
+    }
     // A session that outlives the connection, for the QoS 1/2 messages in
     // flight, unless the user chose one, or an ending that leaves the session
     // behind on purpose.
@@ -175,5 +193,6 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
         lifecycle,
         reconnect,
         max_queued: args.max_queued as usize,
+        ack_rule,
     })
 }

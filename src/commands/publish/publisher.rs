@@ -11,7 +11,7 @@ use super::{Feed, Tally};
 use crate::client::{Client, ClientError, Options};
 use crate::codec::{Publish, QoS};
 use crate::commands::reconnect::{self, say, Policy};
-use crate::commands::{Interrupt, Lifecycle};
+use crate::commands::{AckRule, Interrupt, Lifecycle};
 
 /// Publishes a feed through one client, riding out lost connections.
 pub struct Publisher<'a> {
@@ -64,6 +64,12 @@ impl<'a> Publisher<'a> {
     /// Announces the client online (--status) after each reconnect.
     pub(super) fn with_lifecycle(mut self, lifecycle: &'a Lifecycle) -> Self {
         self.lifecycle = Some(lifecycle);
+        self
+    }
+
+    /// Judges the acknowledgements by `rule` (--require-subscribers, --expect-reason).
+    pub(super) fn with_ack_rule(mut self, rule: AckRule) -> Self {
+        self.tally.rule = rule;
         self
     }
 

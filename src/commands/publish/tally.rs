@@ -4,6 +4,8 @@ use anyhow::bail;
 
 use crate::client::{verdict, Client, Event};
 use crate::codec::ReasonCode;
+use crate::commands::reconnect::say;
+use crate::commands::{AckRule, AckVerdict};
 
 /// What became of the messages.
 #[derive(Debug, Default)]
@@ -13,7 +15,10 @@ pub struct Tally {
     /// Handed to the client, once each (not counting what was sent again).
     pub sent: u64,
     pub accepted: u64,
+    /// Not acknowledged as the rule asks: refused, or another reason code.
     pub refused: u64,
+    /// Accepted with "no matching subscribers" (0x10).
+    pub no_subscribers: u64,
     /// QoS 0 messages written on connections that were lost before the
     /// broker confirmed reading them: nobody can know whether they arrived.
     pub unconfirmed_qos0: u64,
@@ -23,22 +28,37 @@ pub struct Tally {
     pub input_ended: bool,
     /// The first refusal, to name in the error.
     first_refusal: Option<(ReasonCode, Option<String>)>,
+    /// What the acknowledgements must say.
+    pub(super) rule: AckRule,
 }
 
 impl Tally {
     pub(super) fn record(&mut self, event: &Event) {
-        if let Event::Published {
+        let Event::Published {
             reason,
             reason_string,
             ..
         } = event
-        {
-            if reason.is_error() {
+        else {
+            return;
+        };
+        match self.rule.judge(*reason) {
+            AckVerdict::Accepted => self.accepted += 1,
+            AckVerdict::NoSubscribers => {
+                self.accepted += 1;
+                self.no_subscribers += 1;
+                if self.no_subscribers == 1 {
+                    say(format_args!(
+                        "note: no subscriber matched: the broker answered {}; \
+                         --require-subscribers makes this fail",
+                        verdict(*reason, reason_string.as_deref())
+                    ));
+                }
+            }
+            AckVerdict::Failed => {
                 self.refused += 1;
                 self.first_refusal
                     .get_or_insert_with(|| (*reason, reason_string.clone()));
-            } else {
-                self.accepted += 1;
             }
         }
     }
@@ -73,12 +93,20 @@ impl Tally {
         }
     }
 
+    /// Success, or what went wrong with the messages that were sent.
     pub(super) fn verdict(&self) -> anyhow::Result<()> {
+        if self.no_subscribers > 0 && self.sent > 1 {
+            say(format_args!(
+                "note: {} of {} messages matched no subscriber",
+                self.no_subscribers, self.sent
+            ));
+        }
         if let Some((reason, reason_string)) = &self.first_refusal {
             bail!(
-                "{} of {} messages refused by the broker: {}",
+                "{} of {} messages {}: {}",
                 self.refused,
                 self.sent,
+                self.rule.broken(),
                 verdict(*reason, reason_string.as_deref())
             );
         }

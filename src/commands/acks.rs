@@ -1,0 +1,113 @@
+//! What a script asked of the broker's answers to its QoS 1/2 messages
+//! (PUBACK, PUBREC): by default an error code fails and "no matching
+//! subscribers" (0x10) is a note; `--require-subscribers` makes 0x10 fail, and
+//! `--expect-reason` names the codes that succeed, whatever they are.
+
+use crate::cli::AckArgs;
+use crate::codec::ReasonCode;
+
+/// The rule the acknowledgements are judged by.
+#[derive(Debug, Clone, Default)]
+pub struct AckRule {
+    require_subscribers: bool,
+    /// When not empty, exactly the codes that succeed.
+    expected: Vec<ReasonCode>,
+}
+
+/// What one acknowledgement means for the command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckVerdict {
+    /// Taken, and as asked.
+    Accepted,
+    /// Taken, but no subscriber matched: a note, unless asked to fail.
+    NoSubscribers,
+    /// Not what was asked: refused by the broker, or another code than expected.
+    Failed,
+}
+
+impl AckRule {
+    pub fn new(args: &AckArgs) -> AckRule {
+        AckRule {
+            require_subscribers: args.require_subscribers,
+            expected: args.expect_reason.iter().copied().map(ReasonCode).collect(),
+        }
+    }
+
+    /// Whether the rule asks anything of the reason codes beyond the default,
+    /// which a QoS 0 message or an MQTT 3.1.1 acknowledgement cannot answer.
+    pub fn reads_reason_codes(&self) -> bool {
+        self.require_subscribers || !self.expected.is_empty()
+    }
+
+    pub fn judge(&self, reason: ReasonCode) -> AckVerdict {
+        if !self.expected.is_empty() {
+            return match self.expected.contains(&reason) {
+                true => AckVerdict::Accepted,
+                false => AckVerdict::Failed,
+            };
+        }
+        match reason {
+            _ if reason.is_error() => AckVerdict::Failed,
+            ReasonCode::NO_MATCHING_SUBSCRIBERS if self.require_subscribers => AckVerdict::Failed,
+            ReasonCode::NO_MATCHING_SUBSCRIBERS => AckVerdict::NoSubscribers,
+            _ => AckVerdict::Accepted,
+        }
+    }
+
+    /// What became of messages whose acknowledgement failed, after "N of M messages".
+    pub fn broken(&self) -> String {
+        if !self.expected.is_empty() {
+            let codes: Vec<String> = self
+                .expected
+                .iter()
+                .map(|c| format!("0x{:02x}", c.0))
+                .collect();
+            format!(
+                "were acknowledged otherwise than --expect-reason {} asks",
+                codes.join(",")
+            )
+        } else if self.require_subscribers {
+            "were refused or matched no subscriber (--require-subscribers)".to_string()
+        } else {
+            "refused by the broker".to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(require_subscribers: bool, expect_reason: &[u8]) -> AckRule {
+        AckRule::new(&AckArgs {
+            require_subscribers,
+            expect_reason: expect_reason.to_vec(),
+        })
+    }
+
+    #[test]
+    fn by_default_errors_fail_and_no_subscribers_is_a_note() {
+        let rule = rule(false, &[]);
+        assert_eq!(rule.judge(ReasonCode::SUCCESS), AckVerdict::Accepted);
+        assert_eq!(rule.judge(ReasonCode(0x10)), AckVerdict::NoSubscribers);
+        assert_eq!(rule.judge(ReasonCode(0x87)), AckVerdict::Failed);
+        assert!(!rule.reads_reason_codes());
+    }
+
+    #[test]
+    fn require_subscribers_fails_on_0x10() {
+        let rule = rule(true, &[]);
+        assert_eq!(rule.judge(ReasonCode(0x10)), AckVerdict::Failed);
+        assert_eq!(rule.judge(ReasonCode::SUCCESS), AckVerdict::Accepted);
+        assert!(rule.reads_reason_codes());
+    }
+
+    #[test]
+    fn expected_codes_succeed_and_every_other_fails() {
+        let rule = rule(false, &[0x87, 0x10]);
+        assert_eq!(rule.judge(ReasonCode(0x87)), AckVerdict::Accepted);
+        assert_eq!(rule.judge(ReasonCode(0x10)), AckVerdict::Accepted);
+        assert_eq!(rule.judge(ReasonCode::SUCCESS), AckVerdict::Failed);
+        assert!(rule.broken().contains("--expect-reason 0x87,0x10"));
+    }
+}
