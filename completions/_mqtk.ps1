@@ -132,7 +132,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--filter-out', '--filter-out', [CompletionResultType]::ParameterName, 'Hide messages whose topic matches FILTER (repeatable)')
             [CompletionResult]::new('-U', '-U ', [CompletionResultType]::ParameterName, 'Unsubscribe from FILTER first, e.g. in a resumed session (repeatable)')
             [CompletionResult]::new('--unsubscribe', '--unsubscribe', [CompletionResultType]::ParameterName, 'Unsubscribe from FILTER first, e.g. in a resumed session (repeatable)')
-            [CompletionResult]::new('--retain-handling', '--retain-handling', [CompletionResultType]::ParameterName, 'When to send retained messages: 0 always, 1 for new subscriptions, 2 never (MQTT 5)')
+            [CompletionResult]::new('--retain-handling', '--retain-handling', [CompletionResultType]::ParameterName, 'When to send retained messages: always (0), new for new subscriptions only (1), never (2) (MQTT 5)')
             [CompletionResult]::new('--subscription-id', '--subscription-id', [CompletionResultType]::ParameterName, 'Subscription identifier the broker returns with each matching message (MQTT 5)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Exit after COUNT messages')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Exit after COUNT messages')

@@ -127,7 +127,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --filter-out 'Hide messages whose topic matches FILTER (repeatable)'
             cand -U 'Unsubscribe from FILTER first, e.g. in a resumed session (repeatable)'
             cand --unsubscribe 'Unsubscribe from FILTER first, e.g. in a resumed session (repeatable)'
-            cand --retain-handling 'When to send retained messages: 0 always, 1 for new subscriptions, 2 never (MQTT 5)'
+            cand --retain-handling 'When to send retained messages: always (0), new for new subscriptions only (1), never (2) (MQTT 5)'
             cand --subscription-id 'Subscription identifier the broker returns with each matching message (MQTT 5)'
             cand -C 'Exit after COUNT messages'
             cand --count 'Exit after COUNT messages'

@@ -113,7 +113,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s t -l topic -d 'Topic f
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s q -l qos -d 'Maximum QoS of the subscriptions: 0, 1 or 2' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s T -l filter-out -d 'Hide messages whose topic matches FILTER (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s U -l unsubscribe -d 'Unsubscribe from FILTER first, e.g. in a resumed session (repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-handling -d 'When to send retained messages: 0 always, 1 for new subscriptions, 2 never (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-handling -d 'When to send retained messages: always (0), new for new subscriptions only (1), never (2) (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l subscription-id -d 'Subscription identifier the broker returns with each matching message (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s C -l count -d 'Exit after COUNT messages' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s W -l timeout -d 'Exit with status 1 after SECONDS without the count reached' -r

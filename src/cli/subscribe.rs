@@ -48,8 +48,8 @@ pub struct SubArgs {
     #[arg(long = "retain-as-published", help_heading = "Subscription")]
     pub retain_as_published: bool,
 
-    /// When to send retained messages: 0 always, 1 for new subscriptions, 2 never (MQTT 5)
-    #[arg(long = "retain-handling", value_name = "0|1|2", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=2), help_heading = "Subscription")]
+    /// When to send retained messages: always (0), new for new subscriptions only (1), never (2) (MQTT 5)
+    #[arg(long = "retain-handling", value_name = "WHEN", default_value = "always", value_parser = parse_retain_handling, help_heading = "Subscription")]
     pub retain_handling: u8,
 
     /// Subscription identifier the broker returns with each matching message (MQTT 5)
@@ -146,4 +146,16 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// `--retain-handling`: mosquitto 2.1's names, or the option's value on the wire.
+fn parse_retain_handling(text: &str) -> Result<u8, String> {
+    match text {
+        "always" | "0" => Ok(0),
+        "new" | "1" => Ok(1),
+        "never" | "2" => Ok(2),
+        _ => Err(format!(
+            "expected always, new or never (or 0, 1, 2), got {text:?}"
+        )),
+    }
 }

@@ -247,29 +247,39 @@ pub(super) fn pad(out: &mut impl Write, byte: u8, mut count: usize) -> io::Resul
     Ok(())
 }
 
-/// `%x` and `%X`: the payload in hex, the precision counting hex digits.
+/// `%x` and `%X`: the payload in hex; a precision N splits it into groups of
+/// N digits, with a space (or the separator given) between them.
 fn write_hex_field(
     out: &mut impl Write,
     payload: &[u8],
     upper: bool,
     flags: &Flags,
 ) -> io::Result<()> {
-    let len = flags
+    let digits = payload.len() * 2;
+    let grouping = flags
         .precision
-        .map_or(payload.len() * 2, |p| p.min(payload.len() * 2));
-    let fill = flags.width.saturating_sub(len);
+        .filter(|&size| size > 0)
+        .map(|size| (size, flags.separator.unwrap_or(b' ')));
+    let separators = grouping.map_or(0, |(size, _)| digits.saturating_sub(1) / size);
+    let fill = flags.width.saturating_sub(digits + separators);
     if !flags.left {
         pad(out, if flags.zero { b'0' } else { b' ' }, fill)?;
     }
-    write_hex(out, payload, upper, len)?;
+    write_hex(out, payload, upper, grouping)?;
     if flags.left {
         pad(out, b' ', fill)?;
     }
     Ok(())
 }
 
-/// Writes the first `limit` hex digits of `bytes`, in chunks.
-fn write_hex(out: &mut impl Write, bytes: &[u8], upper: bool, limit: usize) -> io::Result<()> {
+/// Writes `bytes` in hex digits, in groups of a size with a separator between
+/// them when `grouping` is given, through a small buffer.
+fn write_hex(
+    out: &mut impl Write,
+    bytes: &[u8],
+    upper: bool,
+    grouping: Option<(usize, u8)>,
+) -> io::Result<()> {
     let digits = if upper {
         b"0123456789ABCDEF"
     } else {
@@ -277,11 +287,18 @@ fn write_hex(out: &mut impl Write, bytes: &[u8], upper: bool, limit: usize) -> i
     };
     let mut buf = [0; 256];
     let mut n = 0;
-    for nibble in bytes.iter().flat_map(|b| [b >> 4, b & 0x0F]).take(limit) {
+    let nibbles = bytes.iter().flat_map(|b| [b >> 4, b & 0x0F]);
+    for (i, nibble) in nibbles.enumerate() {
+        if let Some((size, separator)) = grouping {
+            if i > 0 && i % size == 0 {
+                buf[n] = separator;
+                n += 1;
+            }
+        }
         buf[n] = digits[usize::from(nibble)];
         n += 1;
-        if n == buf.len() {
-            out.write_all(&buf)?;
+        if n >= buf.len() - 1 {
+            out.write_all(&buf[..n])?;
             n = 0;
         }
     }
@@ -337,7 +354,14 @@ mod tests {
             ("[%08x]", "[00006869]"),
             ("[%8x]", "[    6869]"),
             ("[%-8X]", "[6869    ]"),
-            ("[%.3x]", "[686]"),
+            ("[%.3x]", "[686 9]"),
+            ("[%.2x]", "[68 69]"),
+            ("[%.2:X]", "[68:69]"),
+            ("[%.1-x]", "[6-8-6-9]"),
+            ("[%.0x]", "[6869]"),
+            ("[%8.2x]", "[   68 69]"),
+            ("[%-8.2x]", "[68 69   ]"),
+            ("[%08.2x]", "[00068 69]"),
             ("[%05l]", "[00002]"),
             ("[%-4m]", "[7   ]"),
             ("[%-04m]", "[7   ]"),

@@ -37,6 +37,9 @@ pub enum FormatError {
     /// A width or precision over 65535.
     #[error("field width or precision over 65535 at position {position}")]
     TooWide { position: usize },
+    /// A separator (as in `%.2:x`) before a letter other than `x` or `X`.
+    #[error("a separator applies to %x and %X only, at position {position}")]
+    SeparatorNotHex { position: usize },
 }
 
 /// The largest field width or precision a format may ask for.
@@ -127,13 +130,16 @@ impl Spec {
     }
 }
 
-/// The flags, width and precision between `%` and its letter.
+/// The flags, width, precision and separator between `%` and its letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct Flags {
     pub(super) left: bool,
     pub(super) zero: bool,
     pub(super) width: usize,
+    /// For %x and %X, the size of the groups of hex digits instead.
     pub(super) precision: Option<usize>,
+    /// What goes between the groups of %x and %X (mosquitto 2.1's `%.2:x`).
+    pub(super) separator: Option<u8>,
 }
 
 impl Flags {
@@ -155,32 +161,13 @@ impl Template {
         while let Some((position, c)) = chars.next() {
             let incomplete = |start| FormatError::Incomplete { start, position };
             match c {
-                '%' => {
-                    let mut flags = Flags::default();
-                    while let Some(&(_, flag @ ('-' | '0'))) = chars.peek() {
-                        if flag == '-' {
-                            flags.left = true;
-                        } else {
-                            flags.zero = true;
-                        }
-                        chars.next();
+                '%' => match field(&mut chars, position)? {
+                    None => literal.push(b'%'),
+                    Some(part) => {
+                        flush_literal(&mut parts, &mut literal);
+                        parts.push(part);
                     }
-                    flags.width = digits(&mut chars, position)?.unwrap_or(0);
-                    if chars.next_if(|&(_, c)| c == '.').is_some() {
-                        flags.precision = Some(digits(&mut chars, position)?.unwrap_or(0));
-                    }
-                    let (_, letter) = chars.next().ok_or(incomplete('%'))?;
-                    if letter == '%' {
-                        literal.push(b'%');
-                        continue;
-                    }
-                    let spec = Spec::from_char(letter).ok_or(FormatError::UnknownSpecifier {
-                        spec: letter,
-                        position,
-                    })?;
-                    flush_literal(&mut parts, &mut literal);
-                    parts.push(Part::Field(spec, flags));
-                }
+                },
                 '@' => {
                     let (_, letter) = chars.next().ok_or(incomplete('@'))?;
                     if letter == '@' {
@@ -233,6 +220,56 @@ impl Template {
         }
         Ok(())
     }
+}
+
+/// The `%` field that starts at `position`, read up to its letter; `None`
+/// for `%%`.
+fn field<I: Iterator<Item = (usize, char)>>(
+    chars: &mut Peekable<I>,
+    position: usize,
+) -> Result<Option<Part>, FormatError> {
+    let mut flags = Flags::default();
+    while let Some(&(_, flag @ ('-' | '0'))) = chars.peek() {
+        if flag == '-' {
+            flags.left = true;
+        } else {
+            flags.zero = true;
+        }
+        chars.next();
+    }
+    flags.width = digits(chars, position)?.unwrap_or(0);
+    if chars.next_if(|&(_, c)| c == '.').is_some() {
+        flags.precision = Some(digits(chars, position)?.unwrap_or(0));
+    }
+    if let Some((_, separator)) = chars.next_if(|&(_, c)| is_separator(c)) {
+        flags.separator = Some(separator as u8);
+    }
+    let incomplete = FormatError::Incomplete {
+        start: '%',
+        position,
+    };
+    let (_, letter) = chars.next().ok_or(incomplete)?;
+    if letter == '%' {
+        return Ok(None);
+    }
+    let spec = Spec::from_char(letter);
+    match (spec, flags.separator) {
+        (Some(spec @ (Spec::HexLower | Spec::HexUpper)), _) | (Some(spec), None) => {
+            Ok(Some(Part::Field(spec, flags)))
+        }
+        (Some(_), Some(_)) => Err(FormatError::SeparatorNotHex { position }),
+        // `%@s`: more likely a wrong letter than a separator.
+        (None, separator) => Err(FormatError::UnknownSpecifier {
+            spec: separator.map_or(letter, char::from),
+            position,
+        }),
+    }
+}
+
+/// The characters mosquitto 2.1 takes as a separator of hex groups: ASCII
+/// punctuation but `%`, and the space.
+fn is_separator(c: char) -> bool {
+    c == ' ' || (c.is_ascii_punctuation() && c != '%')
 }
 
 /// Reads an optional run of decimal digits after the `%` at `position`.
@@ -310,6 +347,14 @@ mod tests {
             Template::parse("abc %").unwrap_err().to_string(),
             "the format ends inside the % sequence at position 5"
         );
+        assert_eq!(
+            Template::parse("%t %.2:t").unwrap_err().to_string(),
+            "a separator applies to %x and %X only, at position 4"
+        );
+        assert_eq!(
+            Template::parse("%.2:").unwrap_err().to_string(),
+            "the format ends inside the % sequence at position 1"
+        );
     }
 
     #[test]
@@ -325,7 +370,8 @@ mod tests {
                         left: true,
                         zero: true,
                         width: 8,
-                        precision: Some(3)
+                        precision: Some(3),
+                        separator: None,
                     }
                 ),
                 Part::Time(b'H'),
