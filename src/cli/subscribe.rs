@@ -159,3 +159,17 @@ fn parse_retain_handling(text: &str) -> Result<u8, String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_retain_handling;
+
+    #[test]
+    fn retain_handling_takes_mosquitto_21_names_and_numbers() {
+        for (text, value) in [("always", 0), ("new", 1), ("never", 2), ("0", 0), ("2", 2)] {
+            assert_eq!(parse_retain_handling(text), Ok(value), "{text}");
+        }
+        assert!(parse_retain_handling("3").is_err());
+        assert!(parse_retain_handling("sometimes").is_err());
+    }
+}
