@@ -177,6 +177,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s v -l verbose -d 'Print
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s N -l no-newline -d 'No newline after each message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l json -d 'One JSON object per message per line, its timestamp in UTC'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pretty -d 'Pretty-print a JSON payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s w -l watch -d 'One line per topic, its latest message rewritten in place: a live table (on a terminal)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l message-rate -d 'Print how many messages arrived each second, one number a line, instead of the messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'

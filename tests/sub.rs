@@ -675,3 +675,51 @@ fn a_burst_of_100000_qos_0_messages_arrives_complete_and_in_order() {
         );
     });
 }
+
+#[test]
+fn message_rate_counts_the_messages_of_each_second() {
+    let broker = common::rumqttd_v5();
+    let topic = unique_topic("rate");
+    let sub = subscribe(&broker, &["-t", &topic, "--message-rate", "-W", "6"]);
+    let repeat = [
+        "-t",
+        &topic,
+        "-m",
+        "x",
+        "--repeat",
+        "30",
+        "--repeat-delay",
+        "0.05",
+    ];
+    publish_ok(&broker, &repeat);
+    let got = sub.finish();
+    got.assert_code(1, "sub --message-rate -W 6");
+    let counts: Vec<u64> = got
+        .stdout()
+        .lines()
+        .map(|line| line.parse().expect("one number a line"))
+        .collect();
+    assert_eq!(counts.iter().sum::<u64>(), 30, "{counts:?}");
+    assert!(counts.len() >= 4, "a line every second: {counts:?}");
+}
+
+#[test]
+fn watch_prints_the_messages_as_they_come_when_stdout_is_not_a_terminal() {
+    let broker = common::rumqttd_v5();
+    let topic = unique_topic("watch");
+    let sub = subscribe(
+        &broker,
+        &["-t", &format!("{topic}/#"), "--watch", "-v", "-C", "2"],
+    );
+    publish_ok(
+        &broker,
+        &["-t", &format!("{topic}/a"), "-m", "1", "-q", "1"],
+    );
+    publish_ok(
+        &broker,
+        &["-t", &format!("{topic}/b"), "-m", "2", "-q", "1"],
+    );
+    let got = sub.finish();
+    got.assert_code(0, "sub --watch into a pipe");
+    assert_eq!(got.stdout(), format!("{topic}/a 1\n{topic}/b 2\n"));
+}

@@ -114,6 +114,14 @@ pub struct SubArgs {
     #[arg(long, help_heading = "Output")]
     pub pretty: bool,
 
+    /// One line per topic, its latest message rewritten in place: a live table (on a terminal)
+    #[arg(short = 'w', long, conflicts_with = "json", help_heading = "Output")]
+    pub watch: bool,
+
+    /// Print how many messages arrived each second, one number a line, instead of the messages
+    #[arg(long = "message-rate", conflicts_with_all = ["watch", "verbose", "format", "json", "pretty"], help_heading = "Output")]
+    pub message_rate: bool,
+
     /// When to colour the output
     #[arg(
         long,

@@ -21,7 +21,7 @@ use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{
     topic, ByteString, Properties, Protocol, Publish, QoS, RetainHandling, Subscription,
 };
-use crate::output::{Printer, Style, Template};
+use crate::output::{Printer, Style, Template, View, Watch};
 
 /// The most messages printed between two flushes of stdout.
 const BATCH: usize = 4096;
@@ -29,6 +29,9 @@ const BATCH: usize = 4096;
 /// How long messages that follow a batch closely may gather before they are
 /// read and printed together.
 const COALESCE: Duration = Duration::from_millis(1);
+
+/// How often --message-rate writes its count.
+const SECOND: Duration = Duration::from_secs(1);
 
 /// What `mqtk sub` will do, resolved from its arguments.
 struct SubPlan {
@@ -45,7 +48,7 @@ struct SubPlan {
     retained_only: bool,
     remove_retained: bool,
     reconnect: reconnect::Policy,
-    printer: Printer,
+    view: View,
     lifecycle: Lifecycle,
 }
 
@@ -80,20 +83,15 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
         plan.lifecycle.end(client, &plan.options).await?;
         return Ok(exit::SUCCESS);
     }
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut screen = Screen {
+        out: BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
+        view: plan.view.clone(),
+        received: 0,
+    };
+    screen.view.start(&mut screen.out)?;
     let deadline = plan.timeout.map(|t| Instant::now() + t);
-    let mut received = 0u64;
     loop {
-        let stop = receive(
-            &mut client,
-            &plan,
-            &mut out,
-            deadline,
-            &mut received,
-            &mut interrupt,
-        )
-        .await;
+        let stop = receive(&mut client, &plan, &mut screen, deadline, &mut interrupt).await;
         let stop = match stop {
             Ok(stop) => stop,
             Err(error) if plan.reconnect.rides_out(&error) => {
@@ -145,6 +143,8 @@ fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
     let style = style(&args)?;
     let color = use_color(args.color);
     colored::control::set_override(color);
+    let printer = Printer::new(style, !args.no_newline, color, args.pretty);
+    let view = view(&args, printer, &options);
     Ok(SubPlan {
         options,
         subscriptions,
@@ -158,7 +158,7 @@ fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
         retained_only: args.retained_only,
         remove_retained: args.remove_retained,
         reconnect: reconnect::Policy::new(&args.reconnect),
-        printer: Printer::new(style, !args.no_newline, color, args.pretty),
+        view,
         lifecycle,
     })
 }
@@ -211,6 +211,18 @@ fn style(args: &SubArgs) -> anyhow::Result<Style> {
         (None, false, true) => Style::Verbose,
         (None, false, false) => Style::Payload,
     })
+}
+
+/// What is written for the messages: the rate, the --watch table on a
+/// terminal (elsewhere the messages as they come), or the messages.
+fn view(args: &SubArgs, printer: Printer, options: &Options) -> View {
+    if args.message_rate {
+        View::Rate { count: 0 }
+    } else if args.watch && io::stdout().is_terminal() {
+        View::Watch(Watch::new(printer, format!("Broker: {}", options.host)))
+    } else {
+        View::Messages(printer)
+    }
 }
 
 /// Whether to color the output.
@@ -283,17 +295,25 @@ async fn subscribe(client: &mut Client, plan: &SubPlan, first: bool) -> anyhow::
     Ok(())
 }
 
+/// Where the messages go: stdout, as the view shows them.
+struct Screen<W> {
+    out: W,
+    view: View,
+    /// Messages shown so far, for -C.
+    received: u64,
+}
+
 /// Receives, prints and acknowledges messages until a stop condition.
-async fn receive(
+async fn receive<W: Write>(
     client: &mut Client,
     plan: &SubPlan,
-    out: &mut impl Write,
+    screen: &mut Screen<W>,
     deadline: Option<Instant>,
-    received: &mut u64,
     interrupt: &mut Interrupt,
 ) -> Result<SubEnd, ClientError> {
     let mut batch: Vec<Publish> = Vec::new();
     let mut gather = false;
+    let mut second = tokio::time::interval_at(Instant::now() + SECOND, SECOND);
     loop {
         // After a partial batch, let the next messages gather for a moment:
         // a busy stream that woke us for each message would cost a read and
@@ -308,6 +328,12 @@ async fn receive(
             event = client.next_event() => event?,
             _ = sleep_until(deadline) => return Ok(SubEnd::TimedOut),
             _ = interrupt.recv() => return Ok(SubEnd::Done),
+            _ = second.tick(), if screen.view.ticks() => {
+                match screen.tick() {
+                    Some(stop) => return Ok(stop),
+                    None => continue,
+                }
+            }
         };
         collect(event, &mut batch);
         while batch.len() < BATCH {
@@ -318,7 +344,7 @@ async fn receive(
         }
         // A full batch means more is waiting already.
         gather = batch.len() < BATCH;
-        let (stop, handled) = print_batch(plan, out, &batch, received);
+        let (stop, handled) = screen.show_batch(plan, &batch);
         // Acknowledge only what reached stdout; the rest the broker keeps.
         for message in &batch[..handled] {
             client.ack(message)?;
@@ -341,46 +367,52 @@ fn collect(event: Event, batch: &mut Vec<Publish>) {
     }
 }
 
-/// Prints a batch and flushes; says whether to stop and how many messages
-/// were handled (written out, or deliberately skipped).
-fn print_batch(
-    plan: &SubPlan,
-    out: &mut impl Write,
-    batch: &[Publish],
-    received: &mut u64,
-) -> (Option<SubEnd>, usize) {
-    let now = SystemTime::now();
-    for (i, message) in batch.iter().enumerate() {
-        if plan.retained_only && !message.retain {
-            return (flushed(out, SubEnd::Done), i);
+impl<W: Write> Screen<W> {
+    /// Shows a batch and flushes; says whether to stop and how many messages
+    /// were handled (written out, or deliberately skipped).
+    fn show_batch(&mut self, plan: &SubPlan, batch: &[Publish]) -> (Option<SubEnd>, usize) {
+        let now = SystemTime::now();
+        for (i, message) in batch.iter().enumerate() {
+            if plan.retained_only && !message.retain {
+                return (self.flushed(SubEnd::Done), i);
+            }
+            let hidden = (plan.no_retained && message.retain)
+                || plan
+                    .filter_out
+                    .iter()
+                    .any(|f| topic::matches(f, &message.topic));
+            if hidden {
+                continue;
+            }
+            if self.view.show(&mut self.out, message, now).is_err() {
+                return (Some(SubEnd::ClosedPipe), i);
+            }
+            self.received += 1;
+            if plan.count == Some(self.received) {
+                return (self.flushed(SubEnd::Done), i + 1);
+            }
         }
-        let hidden = (plan.no_retained && message.retain)
-            || plan
-                .filter_out
-                .iter()
-                .any(|f| topic::matches(f, &message.topic));
-        if hidden {
-            continue;
-        }
-        if plan.printer.print(out, message, now).is_err() {
-            return (Some(SubEnd::ClosedPipe), i);
-        }
-        *received += 1;
-        if plan.count == Some(*received) {
-            return (flushed(out, SubEnd::Done), i + 1);
+        match self.out.flush() {
+            Ok(()) => (None, batch.len()),
+            Err(_) => (Some(SubEnd::ClosedPipe), 0),
         }
     }
-    match out.flush() {
-        Ok(()) => (None, batch.len()),
-        Err(_) => (Some(SubEnd::ClosedPipe), 0),
-    }
-}
 
-/// Flushes before stopping; a failed flush means stdout was closed.
-fn flushed(out: &mut impl Write, stop: SubEnd) -> Option<SubEnd> {
-    match out.flush() {
-        Ok(()) => Some(stop),
-        Err(_) => Some(SubEnd::ClosedPipe),
+    /// A second has passed (--message-rate); stops when stdout was closed.
+    fn tick(&mut self) -> Option<SubEnd> {
+        let written = self
+            .view
+            .tick(&mut self.out)
+            .and_then(|()| self.out.flush());
+        written.err().map(|_| SubEnd::ClosedPipe)
+    }
+
+    /// Flushes before stopping; a failed flush means stdout was closed.
+    fn flushed(&mut self, stop: SubEnd) -> Option<SubEnd> {
+        match self.out.flush() {
+            Ok(()) => Some(stop),
+            Err(_) => Some(SubEnd::ClosedPipe),
+        }
     }
 }
 

@@ -36,6 +36,8 @@
 //!   padded to its width
 //! - `json`: the `--json` / `%j` / `%J` object, and the reformatter that compacts or
 //!   indents JSON text without reordering it
+//! - `view`: [`View`], what `sub` writes: the printed messages, the `--watch`
+//!   table with a row per topic, or the `--message-rate` counts
 //! - `clock`: when a message arrived, in local time for `%I` and the `@`
 //!   strftime letters (written as glibc's C locale writes them), in UTC for JSON
 
@@ -51,8 +53,10 @@ mod clock;
 mod field;
 mod format;
 mod json;
+mod view;
 
 pub use format::{FormatError, Template};
+pub use view::{View, Watch};
 
 use clock::Clock;
 use json::{is_json, reformat_json, write_json_message};
