@@ -109,13 +109,18 @@ pub struct ConnectionArgs {
     pub help: Option<bool>,
 }
 
-/// TLS: on with --tls, an mqtts:// URL or any of the options that only TLS has.
+/// TLS: on with --tls, an mqtts:// URL, -p 8883 or any of the options that
+/// only TLS has; off with --no-tls.
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "TLS")]
 pub struct TlsArgs {
     /// Use TLS, verifying the broker against the system's root certificates
     #[arg(long)]
     pub tls: bool,
+
+    /// No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)
+    #[arg(long = "no-tls", conflicts_with_all = ["tls", "cafile", "capath", "cert", "insecure", "tls_version", "alpn", "sni", "tls_keylog"])]
+    pub no_tls: bool,
 
     /// Trust the CA certificates in FILE (PEM) instead of the system's
     #[arg(long, value_name = "FILE")]

@@ -38,7 +38,7 @@ pub fn client_options_with_topic(
     session: Option<&SessionArgs>,
 ) -> anyhow::Result<(Options, Option<String>)> {
     let url = broker_url(connection)?;
-    let tls = url.as_ref().is_some_and(|u| u.scheme.is_tls()) || connection.tls.wanted();
+    let tls = uses_tls(connection, url.as_ref())?;
     let websocket = websocket_options(connection, url.as_ref())?;
     let (host, port) = host_and_port(connection, url.as_ref(), tls, websocket.is_some());
     let route = Route {
@@ -88,6 +88,23 @@ fn broker_url(connection: &ConnectionArgs) -> anyhow::Result<Option<BrokerUrl>> 
     }
     Ok(Some(url))
 }
+
+/// Whether to speak TLS: an mqtts:// or wss:// URL, a TLS option, or port
+/// 8883 (the MQTT over TLS port, as mosquitto 2.1 assumes) unless --no-tls.
+fn uses_tls(connection: &ConnectionArgs, url: Option<&BrokerUrl>) -> anyhow::Result<bool> {
+    let url_tls = url.is_some_and(|u| u.scheme.is_tls());
+    if connection.tls.no_tls {
+        return match url_tls {
+            true => usage("--no-tls contradicts the URL's TLS scheme (mqtts:// or wss://)"),
+            false => Ok(false),
+        };
+    }
+    let port = url.map_or(connection.port, |u| Some(u.port()));
+    Ok(url_tls || connection.tls.wanted() || port == Some(MQTT_TLS_PORT))
+}
+
+/// The port of MQTT over TLS.
+const MQTT_TLS_PORT: u16 = 8883;
 
 /// The broker's host and port: the URL's, or -h and -p, the port by default
 /// the one of the transport (1883, 8883, 80 or 443).
@@ -332,6 +349,19 @@ mod tests {
         let (options, topic) = resolve(&["-L", "mqtts://b.example:9000/a/b"]).unwrap();
         assert_eq!((options.host.as_str(), options.port), ("b.example", 9000));
         assert_eq!(topic.as_deref(), Some("a/b"));
+    }
+
+    #[test]
+    fn port_8883_means_tls_unless_no_tls() {
+        let tls = |args: &[&str]| resolve(args).map(|(options, _)| options.route.tls.is_some());
+        assert!(tls(&["-p", "8883"]).unwrap());
+        assert!(tls(&["-L", "mqtt://b.example:8883"]).unwrap());
+        assert!(!tls(&["-p", "8883", "--no-tls"]).unwrap());
+        assert!(!tls(&["-p", "1883"]).unwrap());
+        assert!(tls(&["-L", "mqtts://b.example", "--no-tls"]).is_err());
+        assert!(
+            Cli::try_parse_from(["mqtk", "sub", "-t", "a", "--no-tls", "--cafile", "x"]).is_err()
+        );
     }
 
     #[test]
