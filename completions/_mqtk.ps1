@@ -52,6 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--user-property', '--user-property', [CompletionResultType]::ParameterName, 'User property, as key=value (repeatable)')
             [CompletionResult]::new('--content-type', '--content-type', [CompletionResultType]::ParameterName, 'Content type of the payload, e.g. application/json')
             [CompletionResult]::new('--message-expiry', '--message-expiry', [CompletionResultType]::ParameterName, 'Seconds after which the broker discards the message')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Topic a receiver should answer on')
             [CompletionResult]::new('--response-topic', '--response-topic', [CompletionResultType]::ParameterName, 'Topic a receiver should answer on')
             [CompletionResult]::new('--correlation-data', '--correlation-data', [CompletionResultType]::ParameterName, 'Correlation data sent with a request')
             [CompletionResult]::new('--payload-format', '--payload-format', [CompletionResultType]::ParameterName, 'Payload format indicator: bytes (0) or utf8 (1)')

@@ -48,6 +48,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --user-property 'User property, as key=value (repeatable)'
             cand --content-type 'Content type of the payload, e.g. application/json'
             cand --message-expiry 'Seconds after which the broker discards the message'
+            cand -e 'Topic a receiver should answer on'
             cand --response-topic 'Topic a receiver should answer on'
             cand --correlation-data 'Correlation data sent with a request'
             cand --payload-format 'Payload format indicator: bytes (0) or utf8 (1)'

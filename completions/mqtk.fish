@@ -52,7 +52,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l status-qos -d 'QoS of 
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l user-property -d 'User property, as key=value (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l content-type -d 'Content type of the payload, e.g. application/json' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l message-expiry -d 'Seconds after which the broker discards the message' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l response-topic -d 'Topic a receiver should answer on' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s e -l response-topic -d 'Topic a receiver should answer on' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l correlation-data -d 'Correlation data sent with a request' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l payload-format -d 'Payload format indicator: bytes (0) or utf8 (1)' -r -f -a "bytes\t'Unspecified bytes (0)'
 utf8\t'UTF-8 text (1)'"

@@ -356,7 +356,7 @@ pub struct MessagePropertyArgs {
     pub message_expiry: Option<u32>,
 
     /// Topic a receiver should answer on
-    #[arg(long = "response-topic", value_name = "TOPIC")]
+    #[arg(short = 'e', long = "response-topic", value_name = "TOPIC")]
     pub response_topic: Option<String>,
 
     /// Correlation data sent with a request

@@ -89,7 +89,7 @@ use help::{
 };
 pub use ping::PingArgs;
 pub use publish::{AckArgs, MessageSource, PubArgs};
-pub use subscribe::{ColorChoice, SubArgs};
+pub use subscribe::{ColorChoice, OutputArgs, SubArgs};
 pub use will::WillTestArgs;
 
 /// An MQTT command-line toolkit: publish, subscribe, and more

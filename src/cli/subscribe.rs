@@ -94,25 +94,8 @@ pub struct SubArgs {
     #[arg(long = "remove-retained", help_heading = "Ending")]
     pub remove_retained: bool,
 
-    /// Print the topic before each payload
-    #[arg(short = 'v', long, help_heading = "Output")]
-    pub verbose: bool,
-
-    /// No newline after each message
-    #[arg(short = 'N', long = "no-newline", help_heading = "Output")]
-    pub no_newline: bool,
-
-    /// Print each message in FORMAT (see Format, below)
-    #[arg(short = 'F', long = "format", value_name = "FORMAT", conflicts_with_all = ["verbose", "json"], help_heading = "Output")]
-    pub format: Option<String>,
-
-    /// One JSON object per message per line, its timestamp in UTC
-    #[arg(long, conflicts_with = "verbose", help_heading = "Output")]
-    pub json: bool,
-
-    /// Pretty-print a JSON payload
-    #[arg(long, help_heading = "Output")]
-    pub pretty: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// One line per topic, its latest message rewritten in place: a live table (on a terminal)
     #[arg(short = 'w', long, conflicts_with = "json", help_heading = "Output")]
@@ -121,15 +104,6 @@ pub struct SubArgs {
     /// Print how many messages arrived each second, one number a line, instead of the messages
     #[arg(long = "message-rate", conflicts_with_all = ["watch", "verbose", "format", "json", "pretty"], help_heading = "Output")]
     pub message_rate: bool,
-
-    /// When to colour the output
-    #[arg(
-        long,
-        value_name = "WHEN",
-        default_value = "auto",
-        help_heading = "Output"
-    )]
-    pub color: ColorChoice,
 
     #[command(flatten)]
     pub ending: EndingArgs,
@@ -154,6 +128,39 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// How received messages are printed, for `sub` and `rr`.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Print the topic before each payload
+    #[arg(short = 'v', long, help_heading = "Output")]
+    pub verbose: bool,
+
+    /// No newline after each message
+    #[arg(short = 'N', long = "no-newline", help_heading = "Output")]
+    pub no_newline: bool,
+
+    /// Print each message in FORMAT (see Format, below)
+    #[arg(short = 'F', long = "format", value_name = "FORMAT", conflicts_with_all = ["verbose", "json"], help_heading = "Output")]
+    pub format: Option<String>,
+
+    /// One JSON object per message per line, its timestamp in UTC
+    #[arg(long, conflicts_with = "verbose", help_heading = "Output")]
+    pub json: bool,
+
+    /// Pretty-print a JSON payload
+    #[arg(long, help_heading = "Output")]
+    pub pretty: bool,
+
+    /// When to colour the output
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
+    pub color: ColorChoice,
 }
 
 /// `--retain-handling`: mosquitto 2.1's names, or the option's value on the wire.

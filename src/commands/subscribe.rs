@@ -16,7 +16,7 @@ use super::{
     check_topic_filter, client_options_with_topic, qos, reconnect, require_v5, usage, Interrupt,
     Lifecycle,
 };
-use crate::cli::{exit, ColorChoice, SubArgs};
+use crate::cli::{exit, ColorChoice, OutputArgs, SubArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{
     topic, ByteString, Properties, Protocol, Publish, QoS, RetainHandling, Subscription,
@@ -140,11 +140,7 @@ fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
     }
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
     let subscriptions = subscriptions(&args);
-    let style = style(&args)?;
-    let color = use_color(args.color);
-    colored::control::set_override(color);
-    let printer = Printer::new(style, !args.no_newline, color, args.pretty);
-    let view = view(&args, printer, &options);
+    let view = view(&args, printer(&args.output)?, &options);
     Ok(SubPlan {
         options,
         subscriptions,
@@ -201,8 +197,15 @@ fn subscriptions(args: &SubArgs) -> Vec<Subscription> {
         .collect()
 }
 
+/// The printer the output flags ask for; sets whether colour is used.
+pub(crate) fn printer(args: &OutputArgs) -> anyhow::Result<Printer> {
+    let color = use_color(args.color);
+    colored::control::set_override(color);
+    Ok(Printer::new(style(args)?, !args.no_newline, color, args.pretty))
+}
+
 /// How messages are printed: -F, --json, -v, or the payload alone.
-fn style(args: &SubArgs) -> anyhow::Result<Style> {
+fn style(args: &OutputArgs) -> anyhow::Result<Style> {
     Ok(match (&args.format, args.json, args.verbose) {
         (Some(format), _, _) => Style::Format(
             Template::parse(format).or_else(|e| usage(format!("invalid -F format: {e}")))?,

@@ -28,7 +28,7 @@ use super::{
     check_topic_name, client_options_with_topic, message_properties, qos, require_v5, usage,
     AckRule, Interrupt, Lifecycle,
 };
-use crate::cli::{exit, End, PubArgs};
+use crate::cli::{exit, End, MessageSource, PubArgs};
 use crate::client::Options;
 use crate::codec::Publish;
 
@@ -47,7 +47,7 @@ const OUTAGE_SESSION_EXPIRY: u32 = 3600;
 
 /// Where the payloads come from.
 #[derive(Debug)]
-enum Source {
+pub(crate) enum Source {
     /// One payload, known before connecting (-m, -f, -s, -n).
     Message(Bytes),
     /// Each line of stdin (-l).
@@ -112,6 +112,28 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
     Ok(exit::SUCCESS)
 }
 
+/// The payload of -m, -f, -s or -n, read now; or -l's promise of lines.
+pub(crate) async fn source(args: &MessageSource) -> anyhow::Result<Source> {
+    Ok(if args.stdin_line {
+        Source::Lines
+    } else if let Some(message) = &args.message {
+        Source::Message(Bytes::from(message.clone()))
+    } else if let Some(path) = &args.file {
+        let data =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        Source::Message(Bytes::from(data))
+    } else if args.stdin_file {
+        let mut payload = Vec::new();
+        tokio::io::stdin()
+            .read_to_end(&mut payload)
+            .await
+            .context("cannot read stdin")?;
+        Source::Message(Bytes::from(payload))
+    } else {
+        Source::Message(Bytes::new())
+    })
+}
+
 async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
     let (mut options, url_topic) =
         client_options_with_topic(&args.connection, Some(&args.session))?;
@@ -155,25 +177,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
         options.expire_on_disconnect = true;
     }
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
-    let source = &args.source;
-    let source = if source.stdin_line {
-        Source::Lines
-    } else if let Some(message) = &source.message {
-        Source::Message(Bytes::from(message.clone()))
-    } else if let Some(path) = &source.file {
-        let data =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        Source::Message(Bytes::from(data))
-    } else if source.stdin_file {
-        let mut payload = Vec::new();
-        tokio::io::stdin()
-            .read_to_end(&mut payload)
-            .await
-            .context("cannot read stdin")?;
-        Source::Message(Bytes::from(payload))
-    } else {
-        Source::Message(Bytes::new())
-    };
+    let source = source(&args.source).await?;
     let properties = message_properties(&args.properties)?;
     if !properties.is_empty() && options.protocol.is_some_and(|p| !p.is_v5()) {
         return usage("message properties need MQTT 5 (-V 5)");
