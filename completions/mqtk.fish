@@ -28,6 +28,7 @@ complete -c mqtk -n "__fish_mqtk_needs_command" -l version -d 'Print the version
 complete -c mqtk -n "__fish_mqtk_needs_command" -s h -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "rr" -d 'Send a request and wait for its response, as mosquitto_rr does'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
@@ -191,6 +192,90 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-tls -d 'No TLS, eve
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-retain -d 'Retain the will message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s t -l topic -d 'Topic to send the request to (or the path of an -L URL)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s q -l qos -d 'QoS of the request and of the subscription to the response topic: 0, 1 or 2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l correlate-json -d 'Match the response by this field of a JSON request and response, for MQTT 3.1.1 (see Notes)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l repeat -d 'Ask this many times, one request after the answer to the last, and print a summary' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l repeat-delay -d 'Seconds between an answer and the next request' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s m -l message -d 'The message payload' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s f -l file -d 'Send the contents of FILE as the message' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l user-property -d 'User property, as key=value (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l content-type -d 'Content type of the payload, e.g. application/json' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l message-expiry -d 'Seconds after which the broker discards the message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s e -l response-topic -d 'Topic a receiver should answer on' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l correlation-data -d 'Correlation data sent with a request' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l payload-format -d 'Payload format indicator: bytes (0) or utf8 (1)' -r -f -a "bytes\t'Unspecified bytes (0)'
+utf8\t'UTF-8 text (1)'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l expect-reason -d 'Succeed only when every acknowledgement carries one of these reason codes, as 0x10 or 0x87,0x97 (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s C -l count -d 'Wait for COUNT responses to each request' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s W -l timeout -d 'Give up on a request after SECONDS without its responses (exit 1)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s F -l format -d 'Print each message in FORMAT (see Format, below)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l color -d 'When to colour the output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l end -d 'How to end the connection, and with it what the broker does with the will' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
+disconnect-with-will\t'DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)'
+close\t'Close the socket without DISCONNECT (TCP FIN)'
+reset\t'Reset the socket (TCP RST), as when a device\'s network vanishes'
+silent\t'Send nothing more, PINGREQ included, until the broker gives up after 1.5 x keep alive'
+takeover\t'Connect again with the same client identifier, which takes the session over'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l status -d 'Announce this client on TOPIC: retained online after connecting, offline at a clean exit, and offline as the will when it vanishes' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l status-online -d 'The online announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l status-offline -d 'The offline announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l status-qos -d 'QoS of both announcements' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s h -l host -d 'Broker host name or address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
+3.1.1\t''
+3.1\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s i -l id -d 'Client identifier; an empty one lets the broker assign it [default: mqtk- and random characters]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s I -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l connect-timeout -d 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s u -l username -d 'User name' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s P -l pw -d 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l cafile -d 'Trust the CA certificates in FILE (PEM) instead of the system\'s' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l capath -d 'Trust the CA certificates in the PEM files of DIR instead of the system\'s' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l cert -d 'Client certificate chain (PEM), for brokers that ask for one; with --key' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l key -d 'Private key of --cert (PEM: PKCS#1, PKCS#8 or SEC1; RSA, ECDSA or Ed25519)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-version -d 'The oldest TLS version to accept' -r -f -a "1.2\t''
+1.3\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca for AWS IoT on port 443 (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l sni -d 'Server name to send (SNI) and verify, when it is not the host' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls-keylog -d 'Append the TLS session keys to FILE, for Wireshark (SSLKEYLOGFILE works too)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-topic -d 'Topic of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-payload -d 'Payload of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-qos -d 'QoS of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-delay -d 'Seconds the broker waits before publishing the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s l -l stdin-line -d 'Send each line of stdin as a message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s n -l null-message -d 'Send an empty message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l require-subscribers -d 'Fail (exit 1) when the broker acknowledges a message that no subscriber matched (MQTT 5 reason 0x10)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l latency -d 'Print the time from request to response after each response'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s v -l verbose -d 'Print the topic before each payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s N -l no-newline -d 'No newline after each message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l json -d 'One JSON object per message per line, its timestamp in UTC'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l pretty -d 'Pretty-print a JSON payload'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s d -l debug -d 'Print every packet sent and received on stderr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l end -d 'How the device connection ends' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
 disconnect-with-will\t'DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)'
 close\t'Close the socket without DISCONNECT (TCP FIN)'
@@ -377,10 +462,11 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l disable-clean-start 
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s h -l host -d 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s p -l port -d 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -l help -d 'Print help'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub will ping bench broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "rr" -d 'Send a request and wait for its response, as mosquitto_rr does'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -77,6 +77,41 @@ macro_rules! sub_examples {
     };
 }
 
+macro_rules! rr_examples {
+    () => {
+        "Examples:
+  Ask a service for the time and print its answer:
+    mqtk rr -t svc/time/req -m now
+  Answer within 5 seconds or exit 1, and say how long the answer took:
+    mqtk rr -t svc/time/req -m now -W 5 --latency
+  A hundred round trips at QoS 1, and their min/avg/max/mdev:
+    mqtk rr -t svc/echo -m ping -q 1 --repeat 100
+  An MQTT 3.1.1 broker: the correlation in the id field of JSON payloads:
+    mqtk rr -V 3.1.1 -t svc/echo -m '{\"ask\":1}' --correlate-json id
+  One request for each line of stdin, answered in turn:
+    seq 3 | mqtk rr -t svc/square -l"
+    };
+}
+
+/// How `rr` matches a response to its request.
+macro_rules! rr_notes_help {
+    () => {
+        "Notes:
+  Without -e the response topic is mqtk/rr/ and ten random characters.
+  Under MQTT 5 each request carries a Response Topic and Correlation Data (ten
+  random characters and the request's number, or --correlation-data), and only a
+  message with the same correlation is its answer; others are acknowledged,
+  counted and shown with -d. MQTT 3.1.1 has no properties: the first message on
+  the response topic is the answer. --correlate-json FIELD is mqtk's convention
+  for it: the request, a JSON object, gets FIELD as its first member (unless it
+  has one, whose value is then the correlation), and a response is the answer
+  when its FIELD has the same value; mqtk respond --correlate-json keeps to it.
+  A response is acknowledged once it was written to stdout. Exit 1 when a
+  request went unanswered within -W, the broker refused it, or the connection
+  was lost."
+    };
+}
+
 macro_rules! ping_examples {
     () => {
         "Examples:
@@ -166,6 +201,18 @@ pub(super) const WILL_LONG_HELP: &str = concat!(
     exit_codes_help!(),
     "\n\n",
     environment_help!()
+);
+
+pub(super) const RR_LONG_HELP: &str = concat!(
+    rr_examples!(),
+    "\n\n",
+    rr_notes_help!(),
+    "\n\n",
+    format_help!(), // its text ends with a newline
+    "\n",
+    exit_codes_help!(concat!("141  ", closed_pipe_exit_code!())),
+    "\n\n",
+    environment_help!(no_color_environment!(), tz_environment!())
 );
 
 pub(super) const PING_LONG_HELP: &str = concat!(

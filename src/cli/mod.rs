@@ -74,6 +74,7 @@ mod connection;
 pub mod docs;
 mod ping;
 mod publish;
+mod rr;
 mod subscribe;
 mod will;
 
@@ -85,10 +86,12 @@ pub use connection::{
     ReconnectArgs, SessionArgs, StatusArgs, TlsArgs, TlsVersionArg, WillArgs,
 };
 use help::{
-    BENCH_LONG_HELP, BROKER_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP, SUB_LONG_HELP, WILL_LONG_HELP,
+    BENCH_LONG_HELP, BROKER_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP, RR_LONG_HELP, SUB_LONG_HELP,
+    WILL_LONG_HELP,
 };
 pub use ping::PingArgs;
 pub use publish::{AckArgs, MessageSource, PubArgs};
+pub use rr::RrArgs;
 pub use subscribe::{ColorChoice, OutputArgs, SubArgs};
 pub use will::WillTestArgs;
 
@@ -154,6 +157,22 @@ pub enum Command {
         after_long_help = SUB_LONG_HELP,
     )]
     Sub(SubArgs),
+    /// Send a request and wait for its response, as mosquitto_rr does
+    ///
+    /// mqtk rr subscribes to the response topic (-e, or one made up under
+    /// mqtk/rr/), publishes the request to -t and prints the response as
+    /// mqtk sub prints a message. Under MQTT 5 the request carries a Response
+    /// Topic and Correlation Data, and a message with another correlation is
+    /// not taken for the answer. MQTT 3.1.1 has neither: the first message on
+    /// the response topic is the answer, unless --correlate-json matches a
+    /// field of JSON payloads. --repeat asks again after each answer and ends
+    /// with a summary of the round trips, as ping(8) does.
+    #[command(
+        disable_help_flag = true,
+        after_help = EXIT_CODES,
+        after_long_help = RR_LONG_HELP,
+    )]
+    Rr(RrArgs),
     /// Test a last will: end a connection on purpose and watch the will arrive
     ///
     /// An observer subscribes to the will topic; then a device connection

@@ -74,6 +74,19 @@ impl AckRule {
     }
 }
 
+impl AckRule {
+    /// What became of one message whose acknowledgement failed, after "the request".
+    pub fn broken_one(&self) -> String {
+        if !self.expected.is_empty() {
+            self.broken().replacen("were", "was", 1)
+        } else if self.require_subscribers {
+            "was refused or matched no subscriber (--require-subscribers)".to_string()
+        } else {
+            "was refused by the broker".to_string()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

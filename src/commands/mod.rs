@@ -5,12 +5,14 @@
 mod acks;
 pub mod bench;
 pub mod broker;
+mod correlation;
 mod interrupt;
 mod lifecycle;
 mod options;
 pub mod ping;
 pub mod publish;
 pub mod reconnect;
+pub mod rr;
 pub mod subscribe;
 pub mod will;
 

@@ -42,7 +42,7 @@ use crate::cli::{exit, PingArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{Properties, Publish, QoS, ReasonCode, RetainHandling, Subscription};
 use report::Report;
-use stats::Stats;
+pub(crate) use stats::{significant, Stats};
 
 /// The bytes of a `--publish` payload that carry its sequence number.
 const SEQ_LEN: usize = 8;

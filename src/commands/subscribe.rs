@@ -201,7 +201,12 @@ fn subscriptions(args: &SubArgs) -> Vec<Subscription> {
 pub(crate) fn printer(args: &OutputArgs) -> anyhow::Result<Printer> {
     let color = use_color(args.color);
     colored::control::set_override(color);
-    Ok(Printer::new(style(args)?, !args.no_newline, color, args.pretty))
+    Ok(Printer::new(
+        style(args)?,
+        !args.no_newline,
+        color,
+        args.pretty,
+    ))
 }
 
 /// How messages are printed: -F, --json, -v, or the payload alone.

@@ -33,6 +33,16 @@ pub struct Rtt {
     pub mdev: f64,
 }
 
+impl Rtt {
+    /// `rtt min/avg/max/mdev = 0.045/0.060/0.080/0.012 ms` and a newline.
+    pub fn line(&self) -> String {
+        format!(
+            "rtt min/avg/max/mdev = {:.3}/{:.3}/{:.3}/{:.3} ms\n",
+            self.min, self.avg, self.max, self.mdev
+        )
+    }
+}
+
 impl Stats {
     /// Counts a probe sent.
     pub fn sent(&mut self) {
@@ -124,11 +134,7 @@ impl Stats {
         }
         text.push('\n');
         if let Some(rtt) = self.rtt() {
-            let _ = writeln!(
-                text,
-                "rtt min/avg/max/mdev = {:.3}/{:.3}/{:.3}/{:.3} ms",
-                rtt.min, rtt.avg, rtt.max, rtt.mdev
-            );
+            text.push_str(&rtt.line());
         }
         text
     }
@@ -154,7 +160,7 @@ pub fn reply_time(duration: Duration) -> String {
 
 /// A number with at most six significant digits and no trailing zeros, as
 /// C's `%g` prints a percentage: 0, 40, 33.3333, 0.1.
-fn significant(value: f64) -> String {
+pub(crate) fn significant(value: f64) -> String {
     if value == 0.0 || !value.is_finite() {
         return "0".to_string();
     }
