@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::fault_proxy::FaultProxy;
 use common::own_mosquitto::OwnMosquitto;
 use common::run::{for_each_broker, spawn, Finished, Running};
-use common::{brokers, free_port, mosquitto_with_password, unique_topic, Broker};
+use common::{brokers, mosquitto_with_password, unique_topic, Broker, HeldPort};
 use serde_json::Value;
 
 /// Runs `mqtk bench ARGS --json -` against `broker` and returns its report.
@@ -194,7 +194,8 @@ fn refused_credentials_are_reported_with_exit_code_4() {
 
 #[test]
 fn an_unreachable_broker_is_exit_code_3() {
-    let port = free_port().to_string();
+    let closed = HeldPort::closed();
+    let port = closed.port().to_string();
     let mut command = common::mqtk();
     command.args([
         "bench",
@@ -528,7 +529,8 @@ fn three_shards_merged_are_one_run_of_the_same_load() {
 
 #[test]
 fn metrics_serve_the_live_counters_for_prometheus() {
-    let port = free_port().to_string();
+    let held = HeldPort::for_server();
+    let port = held.port().to_string();
     let addr = format!("127.0.0.1:{port}");
     let mut command = common::mqtk();
     command.args([

@@ -22,8 +22,8 @@ use common::run::{
     MARKER,
 };
 use common::{
-    brokers, free_port, mosquitto, mosquitto_with_password, mqtk, rumqttd_v311, rumqttd_v5,
-    unique_topic, Broker,
+    brokers, mosquitto, mosquitto_with_password, mqtk, rumqttd_v311, rumqttd_v5, unique_topic,
+    Broker, HeldPort,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -291,7 +291,8 @@ fn a_wrong_command_line_is_one_error_line_and_exit_code_2() {
 
 #[test]
 fn an_unreachable_broker_gives_exit_code_3() {
-    let port = free_port().to_string();
+    let closed = HeldPort::closed();
+    let port = closed.port().to_string();
     let got = spawn(
         "pub to a closed port",
         mqtk()

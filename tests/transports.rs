@@ -306,7 +306,8 @@ fn a_broker_certificate_that_expires_in_10_days_is_warned_about() {
 
 #[test]
 fn ipv6_literals_reach_a_broker_on_the_ipv6_loopback() {
-    let port = common::free_port().to_string();
+    let held = common::HeldPort::for_server_on(std::net::Ipv6Addr::LOCALHOST.into());
+    let port = held.port().to_string();
     let Some(_broker) = OwnMosquitto::start_with(&format!("listener {port} ::1\n")) else {
         return;
     };

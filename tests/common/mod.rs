@@ -14,6 +14,7 @@
 //!   A second instance requires a user name and password. [`mosquitto_client`] finds
 //!   mosquitto_pub and mosquitto_sub, the witnesses of tests/witness.rs, the same way. No instance limits the messages it
 //!   queues for a slow subscriber, so no big test loses any to mosquitto.
+//! - [`HeldPort`]: a port held for a server the test starts, or where nobody listens.
 //! - [`FakePeer`], [`read_packet`], [`assert_closed`]: a scripted TCP peer on 127.0.0.1:0.
 //! - [`run`]: the `mqtk` binary under a deadline (`Running`, `Finished`), `mqtk pub`/`mqtk sub`
 //!   against a broker, `for_each_broker`, line helpers.
@@ -49,7 +50,7 @@ pub mod websocket_bridge;
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -153,59 +154,109 @@ pub fn brokers() -> Vec<Broker> {
 
 /// The embedded rumqttd's MQTT 5 listener.
 pub fn rumqttd_v5() -> Broker {
-    rumqttd_listener("rumqttd-v5", rumqttd().v5, Version::V5)
+    rumqttd_listener("rumqttd-v5", rumqttd().v5.port(), Version::V5)
 }
 
 /// The embedded rumqttd's MQTT 3.1.1 listener.
 pub fn rumqttd_v311() -> Broker {
-    rumqttd_listener("rumqttd-v311", rumqttd().v4, Version::V311)
+    rumqttd_listener("rumqttd-v311", rumqttd().v4.port(), Version::V311)
 }
 
 /// A mosquitto that allows anonymous clients, or `None` when mosquitto is not installed.
 pub fn mosquitto() -> Option<Broker> {
-    static MOSQUITTO: OnceLock<Option<Mosquitto>> = OnceLock::new();
+    static MOSQUITTO: OnceLock<Option<(HeldPort, Mosquitto)>> = OnceLock::new();
     let server = MOSQUITTO.get_or_init(|| {
         let exe = find_tool("mosquitto", "mosquitto")?;
-        Some(Mosquitto::start(
-            "mosquitto",
-            &exe,
-            free_port(),
-            None,
-            "",
-            &[],
-        ))
+        let port = HeldPort::for_server();
+        let server = Mosquitto::start("mosquitto", &exe, port.port(), None, "", &[]);
+        Some((port, server))
     });
-    server.as_ref().map(|server| server.broker.clone())
+    server.as_ref().map(|(_, server)| server.broker.clone())
 }
 
 /// A mosquitto that requires a user name and password: `(broker, user, password)`, or `None`
 /// when mosquitto is not installed.
 pub fn mosquitto_with_password() -> Option<(Broker, &'static str, &'static str)> {
-    static MOSQUITTO_WITH_PASSWORD: OnceLock<Option<Mosquitto>> = OnceLock::new();
+    static MOSQUITTO_WITH_PASSWORD: OnceLock<Option<(HeldPort, Mosquitto)>> = OnceLock::new();
     let server = MOSQUITTO_WITH_PASSWORD.get_or_init(|| {
         let exe = find_tool("mosquitto", "mosquitto")?;
         let passwd_exe = find_tool("mosquitto_passwd", "mosquitto")?;
         let login = (passwd_exe.as_path(), MOSQUITTO_USER, MOSQUITTO_PASSWORD);
-        Some(Mosquitto::start(
+        let port = HeldPort::for_server();
+        let server = Mosquitto::start(
             "mosquitto-password",
             &exe,
-            free_port(),
+            port.port(),
             Some(login),
             "",
             &[],
-        ))
+        );
+        Some((port, server))
     });
-    let server = server.as_ref()?;
+    let (_, server) = server.as_ref()?;
     Some((server.broker.clone(), MOSQUITTO_USER, MOSQUITTO_PASSWORD))
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it, let it go).
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind((HOST, 0)).expect("bind 127.0.0.1:0 to find a free port");
-    listener
-        .local_addr()
-        .expect("local address of a bound listener")
-        .port()
+/// A TCP port this process holds with a socket that is bound but never listens, for as long as
+/// it lives: for a server the test starts (mosquitto, `mqtk broker`) to listen on, or for a
+/// port where nobody listens.
+///
+/// A port found free and let go (bind port 0, read it, close) can be taken by another process
+/// before the server binds it, and the test then fails or, worse, talks to that process. Held,
+/// it cannot be (Linux): the socket binds it while nothing else has it bound, and then the
+/// kernel picks it for no other bind to port 0 and no outgoing connection, another bind to it
+/// fails, and a connection to it is refused. Only when both sockets have SO_REUSEADDR may
+/// another bind it too, and listen, as long as no other socket listens on it. Every server of
+/// the tests sets SO_REUSEADDR (mosquitto, rumqttd and `mqtk` through tokio or the standard
+/// library), and [`HeldPort::for_server`] sets it, once bound, for their sake: each server binds
+/// its port while the test holds it, and binds it again after a restart.
+#[derive(Debug)]
+pub struct HeldPort {
+    socket: tokio::net::TcpSocket,
+    port: u16,
+}
+
+impl HeldPort {
+    /// A port on 127.0.0.1 for a server of the test's to listen on.
+    pub fn for_server() -> HeldPort {
+        HeldPort::for_server_on(IpAddr::from([127, 0, 0, 1]))
+    }
+
+    /// A port on `ip` (127.0.0.1 or ::1) for a server of the test's to listen on.
+    pub fn for_server_on(ip: IpAddr) -> HeldPort {
+        HeldPort::bind(SocketAddr::new(ip, 0), true)
+            .unwrap_or_else(|err| panic!("hold a port on {ip} for a server: {err}"))
+    }
+
+    /// `port` on 127.0.0.1 for a server of the test's, or the error when it is bound already.
+    pub fn try_for_server_at(port: u16) -> io::Result<HeldPort> {
+        HeldPort::bind(SocketAddr::from(([127, 0, 0, 1], port)), true)
+    }
+
+    /// A port on 127.0.0.1 where nobody listens while it is held: connections are refused.
+    pub fn closed() -> HeldPort {
+        HeldPort::bind(SocketAddr::from(([127, 0, 0, 1], 0)), false)
+            .unwrap_or_else(|err| panic!("hold a closed port on 127.0.0.1: {err}"))
+    }
+
+    /// Binds `addr` without SO_REUSEADDR, so only when no other socket has it bound; then sets
+    /// SO_REUSEADDR when `for_server`, so that a server can bind it too.
+    fn bind(addr: SocketAddr, for_server: bool) -> io::Result<HeldPort> {
+        let socket = match addr {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.set_reuseaddr(false)?;
+        socket.bind(addr)?;
+        socket.set_reuseaddr(for_server)?;
+        let port = socket.local_addr()?.port();
+        Ok(HeldPort { socket, port })
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
 }
 
 /// A `Command` for the `mqtk` binary under test, without any inherited `MQTK_*` variables.
@@ -237,10 +288,10 @@ pub fn unique_topic(prefix: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // rumqttd
 
-/// The ports of the one embedded rumqttd of this test process.
+/// The ports of the one embedded rumqttd of this test process, held for it (see [`HeldPort`]).
 struct RumqttdPorts {
-    v4: u16,
-    v5: u16,
+    v4: HeldPort,
+    v5: HeldPort,
 }
 
 fn rumqttd_listener(name: &'static str, port: u16, version: Version) -> Broker {
@@ -260,8 +311,8 @@ fn rumqttd() -> &'static RumqttdPorts {
 
 fn start_rumqttd() -> RumqttdPorts {
     let ports = RumqttdPorts {
-        v4: free_port(),
-        v5: free_port(),
+        v4: HeldPort::for_server(),
+        v5: HeldPort::for_server(),
     };
     let config = rumqttd_config(&ports);
     let (stopped_tx, stopped_rx) = mpsc::channel();
@@ -269,12 +320,12 @@ fn start_rumqttd() -> RumqttdPorts {
         .name("rumqttd".to_string())
         .spawn(move || {
             // `start` blocks while the listeners run. It returns only when they have all
-            // stopped, e.g. because a port was taken between `free_port` and the bind.
+            // stopped, e.g. because they could not bind their ports.
             let result = rumqttd::Broker::new(config).start();
             let _ = stopped_tx.send(format!("{result:?}"));
         })
         .expect("spawn the rumqttd thread");
-    for port in [ports.v4, ports.v5] {
+    for port in [ports.v4.port(), ports.v5.port()] {
         wait_for_port("rumqttd", port, || {
             stopped_rx
                 .try_recv()
@@ -316,8 +367,8 @@ fn rumqttd_config(ports: &RumqttdPorts) -> rumqttd::Config {
             max_segment_count: 10,
             ..Default::default()
         },
-        v4: Some(listener("v4", ports.v4)),
-        v5: Some(listener("v5", ports.v5)),
+        v4: Some(listener("v4", ports.v4.port())),
+        v5: Some(listener("v5", ports.v5.port())),
         // No websocket, cluster, console, bridge, prometheus or metrics.
         ..Default::default()
     }
