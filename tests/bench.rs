@@ -184,7 +184,7 @@ fn a_connection_storm_with_churn_counts_every_connect() {
 #[test]
 fn refused_credentials_are_reported_with_exit_code_4() {
     let Some((broker, user, _)) = mosquitto_with_password() else {
-        return;
+        return common::skip("mosquitto or mosquitto_passwd is not installed");
     };
     let output = spawn_bench(&broker, &["-c", "3", "-u", user, "-P", "wrong", "-d", "1s"]).finish();
     output.assert_code(4, "bench with a wrong password");
@@ -220,7 +220,7 @@ fn max_loss_fails_a_run_against_a_broker_that_drops() {
     let Some(mosquitto) =
         OwnMosquitto::start_with("max_inflight_messages 1\nmax_queued_messages 10\n")
     else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let broker = mosquitto.broker();
     let prefix = unique_topic("bench-loss");
@@ -339,7 +339,7 @@ fn the_first_run_needs_no_broker() {
 #[test]
 fn connections_lost_midway_are_reported_by_reason_with_what_they_counted() {
     let Some(mut mosquitto) = OwnMosquitto::start() else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let broker = mosquitto.broker();
     let topic = format!("{}/%i", unique_topic("bench-lost"));
@@ -395,7 +395,7 @@ fn ifaddr_spreads_connections_over_the_source_addresses() {
 #[test]
 fn connect_retries_wait_for_a_broker_that_comes_up_late() {
     let Some(mut mosquitto) = OwnMosquitto::start() else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     mosquitto.kill();
     let broker = mosquitto.broker();
@@ -570,8 +570,7 @@ fn metrics_serve_the_live_counters_for_prometheus() {
 #[test]
 fn reconnect_rides_out_resets_and_loses_nothing_at_qos_1() {
     let Some(mosquitto) = common::mosquitto() else {
-        eprintln!("skipped: mosquitto is not installed");
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let proxy = FaultProxy::start(&mosquitto);
     let topic = format!("{}/%i", unique_topic("bench-reconnect"));

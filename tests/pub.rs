@@ -165,8 +165,7 @@ fn the_will_is_not_published_after_a_clean_disconnect() {
 #[test]
 fn the_will_is_published_after_disconnect_with_will() {
     let Some(broker) = mosquitto() else {
-        eprintln!("mosquitto is not installed: skipping the --disconnect-with-will test");
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let got = will_seen_after(&broker, &["--disconnect-with-will"]);
     got.assert_code(0, "the will watcher");
@@ -196,12 +195,12 @@ fn disconnect_with_will_under_mqtt_311_is_a_usage_error() {
 // ---------------------------------------------------------------------------------------------
 // Credentials and connection failures
 
-/// The password-protected mosquitto, or `None` (after a note) when mosquitto is not installed;
-/// with CI=true the harness panics instead.
+/// The password-protected mosquitto, or `None` after skipping the test when mosquitto is not
+/// installed; with CI=true the harness panics instead.
 fn password_broker() -> Option<(Broker, &'static str, &'static str)> {
     let found = mosquitto_with_password();
     if found.is_none() {
-        eprintln!("mosquitto is not installed: skipping a credentials test");
+        common::skip("mosquitto or mosquitto_passwd is not installed");
     }
     found
 }

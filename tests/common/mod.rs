@@ -14,6 +14,8 @@
 //!   A second instance requires a user name and password. [`mosquitto_client`] finds
 //!   mosquitto_pub and mosquitto_sub, the witnesses of tests/witness.rs, the same way. No instance limits the messages it
 //!   queues for a slow subscriber, so no big test loses any to mosquitto.
+//! - [`skip`]: a test that needs what is not installed skips with a note (and fails with
+//!   `CI=true`); [`brokers`] says when it narrows a test to rumqttd ([`narrowed`]).
 //! - [`HeldPort`]: a port held for a server the test starts, or where nobody listens.
 //! - [`FakePeer`], [`read_packet`], [`assert_closed`]: a scripted TCP peer on 127.0.0.1:0.
 //! - [`run`]: the `mqtk` binary under a deadline (`Running`, `Finished`), `mqtk pub`/`mqtk sub`
@@ -44,6 +46,7 @@ pub mod own_mosquitto;
 pub mod pki;
 pub mod programs;
 pub mod run;
+pub mod skip;
 pub mod socks_proxy;
 pub mod websocket_bridge;
 
@@ -59,6 +62,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fault_proxy::FaultProxy;
+// Not every test binary skips (the dead-code allowance above does not cover imports).
+#[allow(unused_imports)]
+pub use skip::{narrowed, skip};
 
 /// How long any harness wait (broker start, accept, read, write) may take before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -145,10 +151,15 @@ impl Broker {
 
 /// Every available broker listener: rumqttd-v5, rumqttd-v311, and mosquitto when installed.
 ///
-/// Panics when `CI=true` and mosquitto is not installed: CI must never skip it silently.
+/// Without mosquitto, says that the calling test runs on rumqttd only ([`narrowed`]), which
+/// [`run::for_each_broker`] then runs it on; with `CI=true`, panics instead: CI must never skip
+/// mosquitto.
 pub fn brokers() -> Vec<Broker> {
     let mut brokers = vec![rumqttd_v5(), rumqttd_v311()];
-    brokers.extend(mosquitto());
+    match mosquitto() {
+        Some(mosquitto) => brokers.push(mosquitto),
+        None => narrowed("mosquitto is not installed: on rumqttd only"),
+    }
     brokers
 }
 
@@ -382,11 +393,6 @@ const MOSQUITTO_USER: &str = "mqtk";
 /// The password the password-protected mosquitto accepts.
 const MOSQUITTO_PASSWORD: &str = "secret";
 
-/// Whether we run in CI, where a missing mosquitto is an error instead of a skip.
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
-}
-
 /// The path of mosquitto's client `name` ("mosquitto_pub" or "mosquitto_sub"), the independent
 /// witnesses of what `mqtk` sends and receives; `None` when it is not installed, a panic when
 /// it is missing with `CI=true`.
@@ -405,7 +411,7 @@ pub fn openssl() -> Option<PathBuf> {
 /// installs; `None` when missing, a panic when missing in CI.
 fn find_tool(name: &str, package: &str) -> Option<PathBuf> {
     let found = programs::find_program(name);
-    if found.is_none() && in_ci() {
+    if found.is_none() && skip::in_ci() {
         panic!(
             "CI=true but {name} is not installed (looked in PATH and {}); \
              install {package} (e.g. `apt-get install {package}`) so the integration tests \
