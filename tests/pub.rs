@@ -14,12 +14,13 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Stdio;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::run::{
     assert_lines, clear_ready, for_each_broker, numbered_lines, publish_marker, publish_ok,
-    publish_with_input, publisher, shorten, spawn, subscribe, subscribe_quietly, Finished, Running,
-    MARKER,
+    publish_with_input, publisher, shorten, spawn, spawn_fed, subscribe, subscribe_quietly,
+    Finished, Running, MARKER,
 };
 use common::{
     brokers, mosquitto, mosquitto_with_password, mqtk, rumqttd_v311, rumqttd_v5, unique_topic,
@@ -366,16 +367,27 @@ fn a_hundred_thousand_lines_arrive_complete_and_in_order_at_qos_1() {
 fn empty_input_with_l_exits_at_once_and_publishes_nothing() {
     for_each_broker(&brokers(), |broker| {
         let topic = unique_topic("empty-lines");
-        // Open longer than pub may take, so the marker below can still arrive.
-        let mut watcher = subscribe(broker, &["-t", &topic, "-W", "4"]);
-        let started = Instant::now();
-        publish_with_input(broker, &["-t", &topic, "-l"], Some(Vec::new()))
-            .assert_code(0, &format!("{}: pub -l with empty input", broker.name));
+        // Open longer than pub may take on a busy machine, so the marker below can still arrive.
+        let mut watcher = subscribe(broker, &["-t", &topic, "-W", "8"]);
+        // Its input ends, empty, once pub is connected (its trace shows the CONNACK), so that
+        // what is timed is pub's answer to the end of its input, not its start.
+        let what = format!("{}: pub -l with empty input", broker.name);
+        let (end_input, input_ends) = mpsc::channel::<()>();
+        let mut command = publisher(broker, &["-t", &topic, "-l", "-d"]);
+        let mut running = spawn_fed(&what, &mut command, move |stdin| {
+            let _ = input_ends.recv();
+            drop(stdin);
+        });
+        running.wait_for_stderr("received CONNACK", Duration::from_secs(10));
+        let input_ended = Instant::now();
+        end_input
+            .send(())
+            .expect("the thread that holds pub's stdin");
+        running.finish().assert_code(0, &what);
         assert!(
-            started.elapsed() < Duration::from_secs(3),
-            "{}: pub -l with empty input took {:?}",
-            broker.name,
-            started.elapsed()
+            input_ended.elapsed() < Duration::from_secs(3),
+            "{what}: ended {:?} after its input",
+            input_ended.elapsed()
         );
         // Published once pub has exited: a message of pub's would have come before it.
         publish_marker(broker, &topic, &mut watcher);
