@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::fault_proxy::FaultProxy;
 use common::own_mosquitto::OwnMosquitto;
 use common::run::{for_each_broker, spawn, Finished, Running};
-use common::{brokers, free_port, mosquitto_with_password, unique_topic, Broker};
+use common::{brokers, mosquitto_with_password, unique_topic, Broker, HeldPort};
 use serde_json::Value;
 
 /// Runs `mqtk bench ARGS --json -` against `broker` and returns its report.
@@ -47,12 +47,30 @@ fn witness(broker: &Broker, prefix: &str, qos: &str) -> Running {
     )
 }
 
-/// The messages the witness printed, after it is stopped.
-fn witnessed(witness: Running) -> u64 {
-    std::thread::sleep(Duration::from_millis(500));
+/// The messages the witness printed, after it is stopped once it printed the `expected` ones
+/// (or 10 s passed): the broker had every message when bench ended, but the witness may not
+/// have them all yet. A message too many among them counts; one that would come after the last
+/// of them is not waited for.
+fn witnessed(mut witness: Running, expected: u64) -> u64 {
+    let expected = usize::try_from(expected).expect("a count that fits in memory");
+    witness.wait_for_stdout_lines(expected, Duration::from_secs(10));
     witness.interrupt();
     let output = witness.finish_within(Duration::from_secs(10));
     output.stdout().lines().count() as u64
+}
+
+/// The messages bench's subscribers received so far, from its `--metrics` at `addr`; `None` while
+/// it does not answer.
+fn received_so_far(addr: &str) -> Option<u64> {
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    common::set_timeouts(&stream);
+    std::io::Write::write_all(&mut stream, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").ok()?;
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).ok()?;
+    answer
+        .lines()
+        .find_map(|line| line.strip_prefix("mqtk_bench_received_total "))
+        .and_then(|n| n.parse().ok())
 }
 
 fn count(report: &Value, section: &str, field: &str) -> u64 {
@@ -82,7 +100,7 @@ fn pubsub_delivers_everything_at_qos_1_and_2_and_counts_what_a_witness_counts() 
             assert_eq!(count(&report, "connections", "up"), 8, "{what}");
             assert_eq!(report["latency_ms"]["count"], 800, "{what}");
             assert_eq!(
-                witnessed(witness),
+                witnessed(witness, sent),
                 sent,
                 "{what}: the witness saw another count"
             );
@@ -122,7 +140,7 @@ fn a_paced_publisher_load_is_counted_as_an_independent_subscriber_counts_it() {
         assert_eq!(report["settings"]["pace"]["rate"], 300.0, "{what}");
         assert_eq!(report["generator"]["cores"], 1, "{what}: --threads 1");
         assert_eq!(
-            witnessed(witness),
+            witnessed(witness, sent),
             sent,
             "{what}: the witness saw another count"
         );
@@ -134,9 +152,24 @@ fn bench_sub_counts_what_other_publishers_send() {
     for_each_broker(&brokers(), |broker| {
         let prefix = unique_topic("bench-sub");
         let filter = format!("{prefix}/#");
+        // Its live counters, to see when all has arrived.
+        let metrics_port = HeldPort::for_server();
+        let metrics = format!("127.0.0.1:{}", metrics_port.port());
         let running = spawn_bench(
             broker,
-            &["sub", "-c", "3", "-q", "1", "-T", &filter, "-d", "0"],
+            &[
+                "sub",
+                "-c",
+                "3",
+                "-q",
+                "1",
+                "-T",
+                &filter,
+                "-d",
+                "0",
+                "--metrics",
+                &metrics,
+            ],
         );
         // Publish once all three are subscribed: the live line says so.
         let mut running = running;
@@ -147,7 +180,12 @@ fn bench_sub_counts_what_other_publishers_send() {
         let topic = format!("{prefix}/x");
         common::run::publish_with_input(broker, &["-t", &topic, "-q", "1", "-l"], Some(lines))
             .assert_code(0, "pub -l");
-        std::thread::sleep(Duration::from_millis(500));
+        // Ctrl-C once the live counter has all 300 (or after 10 s: the report then shows what
+        // came).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while received_so_far(&metrics).unwrap_or(0) < 300 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         running.interrupt();
         let output = running.finish_within(Duration::from_secs(15));
         let what = format!("{}: bench sub", broker.name);
@@ -184,7 +222,7 @@ fn a_connection_storm_with_churn_counts_every_connect() {
 #[test]
 fn refused_credentials_are_reported_with_exit_code_4() {
     let Some((broker, user, _)) = mosquitto_with_password() else {
-        return;
+        return common::skip("mosquitto or mosquitto_passwd is not installed");
     };
     let output = spawn_bench(&broker, &["-c", "3", "-u", user, "-P", "wrong", "-d", "1s"]).finish();
     output.assert_code(4, "bench with a wrong password");
@@ -194,7 +232,8 @@ fn refused_credentials_are_reported_with_exit_code_4() {
 
 #[test]
 fn an_unreachable_broker_is_exit_code_3() {
-    let port = free_port().to_string();
+    let closed = HeldPort::closed();
+    let port = closed.port().to_string();
     let mut command = common::mqtk();
     command.args([
         "bench",
@@ -219,7 +258,7 @@ fn max_loss_fails_a_run_against_a_broker_that_drops() {
     let Some(mosquitto) =
         OwnMosquitto::start_with("max_inflight_messages 1\nmax_queued_messages 10\n")
     else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let broker = mosquitto.broker();
     let prefix = unique_topic("bench-loss");
@@ -338,7 +377,7 @@ fn the_first_run_needs_no_broker() {
 #[test]
 fn connections_lost_midway_are_reported_by_reason_with_what_they_counted() {
     let Some(mut mosquitto) = OwnMosquitto::start() else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let broker = mosquitto.broker();
     let topic = format!("{}/%i", unique_topic("bench-lost"));
@@ -394,13 +433,36 @@ fn ifaddr_spreads_connections_over_the_source_addresses() {
 #[test]
 fn connect_retries_wait_for_a_broker_that_comes_up_late() {
     let Some(mut mosquitto) = OwnMosquitto::start() else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     mosquitto.kill();
     let broker = mosquitto.broker();
-    let args = ["conn", "-c", "2", "-d", "500ms", "--connect-retries", "10"];
-    let running = spawn_bench(&broker, &args);
-    std::thread::sleep(Duration::from_millis(400));
+    // A progress line each 100 ms, to see the failed connects.
+    let args = [
+        "conn",
+        "-c",
+        "2",
+        "-d",
+        "500ms",
+        "--connect-retries",
+        "10",
+        "--report-interval",
+        "100ms",
+    ];
+    let mut running = spawn_bench(&broker, &args);
+    // The broker comes up once two connects have failed (however long bench took to start).
+    running.wait_for_stderr_line(
+        "progress line with 2 errors or more",
+        Duration::from_secs(10),
+        |line| {
+            line.starts_with("mqtk bench: ")
+                && line
+                    .split("errors ")
+                    .nth(1)
+                    .and_then(|errors| errors.trim().parse::<u64>().ok())
+                    .is_some_and(|errors| errors >= 2)
+        },
+    );
     mosquitto.start_again();
     let output = running.finish_within(Duration::from_secs(30));
     output.assert_code(0, "bench conn --connect-retries");
@@ -528,7 +590,8 @@ fn three_shards_merged_are_one_run_of_the_same_load() {
 
 #[test]
 fn metrics_serve_the_live_counters_for_prometheus() {
-    let port = free_port().to_string();
+    let held = HeldPort::for_server();
+    let port = held.port().to_string();
     let addr = format!("127.0.0.1:{port}");
     let mut command = common::mqtk();
     command.args([
@@ -568,8 +631,7 @@ fn metrics_serve_the_live_counters_for_prometheus() {
 #[test]
 fn reconnect_rides_out_resets_and_loses_nothing_at_qos_1() {
     let Some(mosquitto) = common::mosquitto() else {
-        eprintln!("skipped: mosquitto is not installed");
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let proxy = FaultProxy::start(&mosquitto);
     let topic = format!("{}/%i", unique_topic("bench-reconnect"));

@@ -12,7 +12,7 @@ mod embedded {
     use super::common::run::{
         publish_marker, publish_ok, publish_with_input, spawn, subscribe, subscriber, Running,
     };
-    use super::common::{mqtk, unique_topic, Broker, Version, HOST};
+    use super::common::{mqtk, unique_topic, Broker, HeldPort, Version, HOST};
 
     /// How long `mqtk broker` may take to say where it listens.
     const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -65,19 +65,14 @@ mod embedded {
         ports.unwrap_or_else(|| panic!("not the line that says where it listens: {line:?}"))
     }
 
-    /// A port on 127.0.0.1 that was free a moment ago, as was the one after it.
-    fn free_port_pair() -> u16 {
-        held_port_pair().0
-    }
-
-    /// Two adjacent free ports, both still held: another test cannot take
-    /// one between finding and using it.
-    fn held_port_pair() -> (u16, [TcpListener; 2]) {
+    /// Two adjacent ports on 127.0.0.1, P and P + 1, held for `mqtk broker -p P` until they
+    /// are dropped: no other process can take one between finding and using it.
+    fn held_port_pair() -> (u16, [HeldPort; 2]) {
         loop {
-            let first = TcpListener::bind((HOST, 0)).expect("bind 127.0.0.1:0");
-            let port = first.local_addr().expect("a bound address").port();
+            let first = HeldPort::for_server();
+            let port = first.port();
             if port < u16::MAX {
-                if let Ok(second) = TcpListener::bind((HOST, port + 1)) {
+                if let Ok(second) = HeldPort::try_for_server_at(port + 1) {
                     return (port, [first, second]);
                 }
             }
@@ -104,7 +99,7 @@ mod embedded {
 
     #[test]
     fn pub_and_sub_meet_on_both_ports_of_mqtk_broker() {
-        let port = free_port_pair();
+        let (port, _held) = held_port_pair();
         let broker = start_broker(port);
         let (v311, v5) = (&broker.v311, &broker.v5);
         for (from, to) in [(v311, v311), (v5, v5), (v311, v5), (v5, v311)] {
@@ -129,16 +124,10 @@ mod embedded {
     #[test]
     fn a_taken_port_is_one_error_line_and_exit_code_3() {
         for (taken, protocol) in [(0, "MQTT 3.1.1"), (1, "MQTT 5")] {
-            let (port, held) = held_port_pair();
+            let (port, _held) = held_port_pair();
             let taken_port = port + taken;
-            // Keep the taken one; let the other go for the broker.
-            let [first, second] = held;
-            let (_taken, free) = if taken == 0 {
-                (first, second)
-            } else {
-                (second, first)
-            };
-            drop(free);
+            // Another program listens on the taken one.
+            let _taken = TcpListener::bind((HOST, taken_port)).expect("listen on a held port");
             let what = format!("mqtk broker -p {port} with port {taken_port} taken");
             let mut command = mqtk();
             command.args(["broker", "-p", &port.to_string()]);

@@ -316,7 +316,10 @@ fn acknowledged(stderr: &str) -> (usize, usize) {
 fn stdin_is_held_back_while_offline_and_every_line_arrives() {
     const MANY: usize = 1_000_000;
     // One broker: mosquitto where there is one (always in CI), else rumqttd.
-    let broker = common::mosquitto().unwrap_or_else(common::rumqttd_v5);
+    let broker = common::mosquitto().unwrap_or_else(|| {
+        common::narrowed("mosquitto is not installed: on rumqttd");
+        common::rumqttd_v5()
+    });
     let proxy = FaultProxy::start(&broker);
     let topic = unique_topic("held-back");
     let mut counter = subscribe_quietly(&broker, &topic, &["-q", "1"]);
@@ -390,8 +393,7 @@ fn peak_rss_kib(pid: u32) -> u64 {
 #[test]
 fn pub_survives_a_broker_restart_and_loses_nothing() {
     let Some(mut mosquitto) = OwnMosquitto::start_persistent() else {
-        eprintln!("skipped: mosquitto is not installed");
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let broker = mosquitto.broker();
     let topic = unique_topic("restart");

@@ -139,8 +139,7 @@ fn rumqttd_listeners_drop_a_connect_of_the_other_version_without_connack() {
 #[test]
 fn mosquitto_with_password_refuses_a_connect_without_credentials() {
     let Some((broker, _, _)) = mosquitto_with_password() else {
-        eprintln!("mosquitto is not installed: skipped (it is required when CI=true)");
-        return;
+        return common::skip("mosquitto or mosquitto_passwd is not installed");
     };
     // mosquitto 2.0 answers "not authorized" and then closes the connection.
     let connect = connect_packet(MQTT_311, "harness-anonymous-311", None);
@@ -168,8 +167,7 @@ fn mosquitto_with_password_refuses_a_connect_without_credentials() {
 #[test]
 fn mosquitto_with_password_refuses_a_wrong_password() {
     let Some((broker, user, _)) = mosquitto_with_password() else {
-        eprintln!("mosquitto is not installed: skipped (it is required when CI=true)");
-        return;
+        return common::skip("mosquitto or mosquitto_passwd is not installed");
     };
     // mosquitto 2.0 says "not authorized" here too, not 3.1.1's code 4 or MQTT 5's 0x86
     // ("bad user name or password").
@@ -187,8 +185,7 @@ fn mosquitto_with_password_refuses_a_wrong_password() {
 #[test]
 fn mosquitto_with_password_accepts_its_user_and_password() {
     let Some((broker, user, password)) = mosquitto_with_password() else {
-        eprintln!("mosquitto is not installed: skipped (it is required when CI=true)");
-        return;
+        return common::skip("mosquitto or mosquitto_passwd is not installed");
     };
     for level in [MQTT_311, MQTT_5] {
         let client_id = format!("harness-login-{level}");
@@ -547,8 +544,7 @@ fn connect_packet_keeping_session(client_id: &str) -> Vec<u8> {
 #[test]
 fn own_mosquitto_with_persistence_keeps_a_session_across_stop_and_start() {
     let Some(mut mosquitto) = OwnMosquitto::start_persistent() else {
-        eprintln!("skipped: mosquitto not installed");
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let connect = connect_packet_keeping_session("harness-persistent");
     let (mut stream, connack) = send_connect(&mosquitto.broker(), &connect);

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use common::fault_proxy::FaultProxy;
 use common::run::{for_each_broker, silence, spawn, Finished, Running};
 use common::{
-    brokers, free_port, mqtk, read_packet, rumqttd_v311, rumqttd_v5, Broker, FakePeer, TIMEOUT,
+    brokers, mqtk, read_packet, rumqttd_v311, rumqttd_v5, Broker, FakePeer, HeldPort, TIMEOUT,
 };
 
 /// CONNACK accepting an MQTT 5 connection: no session, success, no properties.
@@ -367,7 +367,8 @@ fn json_is_one_object_with_the_phases_every_round_trip_and_the_summary() {
 
 #[test]
 fn an_unreachable_broker_exits_3_with_nothing_on_stdout() {
-    let port = free_port().to_string();
+    let closed = HeldPort::closed();
+    let port = closed.port().to_string();
     let mut command = mqtk();
     command.args(["ping", "-h", "127.0.0.1", "-p", &port, "-c", "1"]);
     let output = spawn("ping a closed port", &mut command, None).finish_within(DEADLINE);

@@ -153,8 +153,8 @@ fn a_wrong_password_or_none_is_refused_in_one_line_with_exit_3() {
 #[test]
 fn an_unreachable_proxy_and_a_proxy_with_unix_are_named() {
     let broker = rumqttd_v5();
-    let closed = common::free_port();
-    let url = format!("socks5://127.0.0.1:{closed}");
+    let closed = common::HeldPort::closed();
+    let url = format!("socks5://127.0.0.1:{}", closed.port());
     let unreachable = through("pub", &broker, &url, &["-t", "t", "-m", "x"]);
     unreachable.assert_code(3, "an unreachable proxy");
     unreachable.assert_one_error_line("an unreachable proxy");

@@ -14,16 +14,17 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Stdio;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::run::{
     assert_lines, clear_ready, for_each_broker, numbered_lines, publish_marker, publish_ok,
-    publish_with_input, publisher, shorten, spawn, subscribe, subscribe_quietly, Finished, Running,
-    MARKER,
+    publish_with_input, publisher, shorten, spawn, spawn_fed, subscribe, subscribe_quietly,
+    Finished, Running, MARKER,
 };
 use common::{
-    brokers, free_port, mosquitto, mosquitto_with_password, mqtk, rumqttd_v311, rumqttd_v5,
-    unique_topic, Broker,
+    brokers, mosquitto, mosquitto_with_password, mqtk, rumqttd_v311, rumqttd_v5, unique_topic,
+    Broker, HeldPort,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -165,8 +166,7 @@ fn the_will_is_not_published_after_a_clean_disconnect() {
 #[test]
 fn the_will_is_published_after_disconnect_with_will() {
     let Some(broker) = mosquitto() else {
-        eprintln!("mosquitto is not installed: skipping the --disconnect-with-will test");
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let got = will_seen_after(&broker, &["--disconnect-with-will"]);
     got.assert_code(0, "the will watcher");
@@ -196,12 +196,12 @@ fn disconnect_with_will_under_mqtt_311_is_a_usage_error() {
 // ---------------------------------------------------------------------------------------------
 // Credentials and connection failures
 
-/// The password-protected mosquitto, or `None` (after a note) when mosquitto is not installed;
-/// with CI=true the harness panics instead.
+/// The password-protected mosquitto, or `None` after skipping the test when mosquitto is not
+/// installed; with CI=true the harness panics instead.
 fn password_broker() -> Option<(Broker, &'static str, &'static str)> {
     let found = mosquitto_with_password();
     if found.is_none() {
-        eprintln!("mosquitto is not installed: skipping a credentials test");
+        common::skip("mosquitto or mosquitto_passwd is not installed");
     }
     found
 }
@@ -291,7 +291,8 @@ fn a_wrong_command_line_is_one_error_line_and_exit_code_2() {
 
 #[test]
 fn an_unreachable_broker_gives_exit_code_3() {
-    let port = free_port().to_string();
+    let closed = HeldPort::closed();
+    let port = closed.port().to_string();
     let got = spawn(
         "pub to a closed port",
         mqtk()
@@ -366,16 +367,27 @@ fn a_hundred_thousand_lines_arrive_complete_and_in_order_at_qos_1() {
 fn empty_input_with_l_exits_at_once_and_publishes_nothing() {
     for_each_broker(&brokers(), |broker| {
         let topic = unique_topic("empty-lines");
-        // Open longer than pub may take, so the marker below can still arrive.
-        let mut watcher = subscribe(broker, &["-t", &topic, "-W", "4"]);
-        let started = Instant::now();
-        publish_with_input(broker, &["-t", &topic, "-l"], Some(Vec::new()))
-            .assert_code(0, &format!("{}: pub -l with empty input", broker.name));
+        // Open longer than pub may take on a busy machine, so the marker below can still arrive.
+        let mut watcher = subscribe(broker, &["-t", &topic, "-W", "8"]);
+        // Its input ends, empty, once pub is connected (its trace shows the CONNACK), so that
+        // what is timed is pub's answer to the end of its input, not its start.
+        let what = format!("{}: pub -l with empty input", broker.name);
+        let (end_input, input_ends) = mpsc::channel::<()>();
+        let mut command = publisher(broker, &["-t", &topic, "-l", "-d"]);
+        let mut running = spawn_fed(&what, &mut command, move |stdin| {
+            let _ = input_ends.recv();
+            drop(stdin);
+        });
+        running.wait_for_stderr("received CONNACK", Duration::from_secs(10));
+        let input_ended = Instant::now();
+        end_input
+            .send(())
+            .expect("the thread that holds pub's stdin");
+        running.finish().assert_code(0, &what);
         assert!(
-            started.elapsed() < Duration::from_secs(3),
-            "{}: pub -l with empty input took {:?}",
-            broker.name,
-            started.elapsed()
+            input_ended.elapsed() < Duration::from_secs(3),
+            "{what}: ended {:?} after its input",
+            input_ended.elapsed()
         );
         // Published once pub has exited: a message of pub's would have come before it.
         publish_marker(broker, &topic, &mut watcher);

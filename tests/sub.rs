@@ -274,10 +274,8 @@ fn a_resumed_session_receives_what_was_published_while_away() {
     // mosquitto only: rumqttd 0.20 at times closes a connection that resumes a
     // session a moment after the last one ended, answers no UNSUBACK (v5) or
     // closes (3.1.1) for a subscription restored from a session.
-    // brokers() fails when CI=true and mosquitto is missing; elsewhere, skip.
-    let Some(mosquitto) = brokers().into_iter().find(|b| b.name == "mosquitto") else {
-        eprintln!("skipped: mosquitto is not installed");
-        return;
+    let Some(mosquitto) = common::mosquitto() else {
+        return common::skip("mosquitto is not installed");
     };
     for_each_broker(&[mosquitto], |broker| {
         let topic = unique_topic("session");
@@ -627,8 +625,7 @@ fn a_lower_qos_granted_than_asked_is_a_note() {
 #[test]
 fn sub_reconnects_when_the_broker_restarts() {
     let Some(mut own) = OwnMosquitto::start() else {
-        eprintln!("mosquitto is not installed: skipping the reconnect test");
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let broker = own.broker();
     let topic = unique_topic("reconnect");

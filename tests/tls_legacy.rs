@@ -31,11 +31,11 @@ struct Recipe {
 }
 
 impl Recipe {
-    /// `None`, after saying so, when openssl is not installed (with CI=true the harness panics
-    /// instead).
+    /// `None`, after skipping the test, when openssl is not installed (with CI=true the harness
+    /// panics instead).
     fn start() -> Option<Recipe> {
         let Some(openssl) = common::openssl() else {
-            eprintln!("skipped: openssl is not installed");
+            common::skip("openssl is not installed");
             return None;
         };
         let dir = tempfile::tempdir().expect("a directory for the certificates");
@@ -111,7 +111,7 @@ impl Recipe {
     }
 }
 
-/// mosquitto with `config`, or `None`, after saying so, when it is not installed.
+/// mosquitto with `config`, or `None`, after skipping the test, when it is not installed.
 fn mosquitto(config: &str) -> Option<OwnMosquitto> {
     mosquitto_with_env(config, &[])
 }
@@ -119,7 +119,7 @@ fn mosquitto(config: &str) -> Option<OwnMosquitto> {
 fn mosquitto_with_env(config: &str, env: &[(&str, &str)]) -> Option<OwnMosquitto> {
     let broker = OwnMosquitto::start_with_env(config, env);
     if broker.is_none() {
-        eprintln!("skipped: mosquitto is not installed");
+        common::skip("mosquitto is not installed");
     }
     broker
 }

@@ -29,7 +29,7 @@ fn publish(broker: &OwnMosquitto, args: &[&str]) -> Finished {
 fn a_verified_tls_connection_carries_messages_both_ways() {
     let pki = Pki::new();
     let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let ca = pki.arg("ca.pem");
     let tls = ["--cafile", ca.as_str(), "--sni", BROKER_NAME];
@@ -58,7 +58,7 @@ fn a_verified_tls_connection_carries_messages_both_ways() {
 fn a_certificate_from_another_ca_is_refused_in_one_line_naming_the_ca() {
     let pki = Pki::new();
     let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let other = pki.arg("other-ca.pem");
     let output = publish(&broker, &["--cafile", &other, "--sni", BROKER_NAME]);
@@ -75,7 +75,7 @@ fn a_certificate_from_another_ca_is_refused_in_one_line_naming_the_ca() {
 fn a_name_mismatch_names_both_names_and_sni_or_insecure_get_past_it() {
     let pki = Pki::new();
     let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let ca = pki.arg("ca.pem");
     // By address, the name on the certificate does not match.
@@ -101,7 +101,7 @@ fn a_broker_that_requires_a_client_certificate_refuses_none_and_takes_ours() {
     let pki = Pki::new();
     let config = pki.listener("require_certificate true\n");
     let Some(broker) = OwnMosquitto::start_with(&config) else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let ca = pki.arg("ca.pem");
     let tls = ["--cafile", ca.as_str(), "--sni", BROKER_NAME];
@@ -122,7 +122,7 @@ fn a_broker_that_requires_a_client_certificate_refuses_none_and_takes_ours() {
 fn the_tls_version_is_ours_to_choose_and_keys_can_be_logged() {
     let pki = Pki::new();
     let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let ca = pki.arg("ca.pem");
     let keylog = pki.path("keys.log");
@@ -161,7 +161,7 @@ fn read(path: &Path) -> String {
 fn a_pem_file_that_is_not_one_is_named() {
     let pki = Pki::new();
     let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let not_pem = pki.path("not.pem");
     fs::write(&not_pem, "hello").unwrap();
@@ -180,7 +180,7 @@ fn a_broker_unix_socket_is_reached_with_unix() {
     let socket = dir.path().join("mosquitto.sock");
     let config = format!("listener 0 {}\n", socket.display());
     let Some(_broker) = OwnMosquitto::start_with(&config) else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let socket_arg = socket.display().to_string();
     let topic = unique_topic("unix");
@@ -233,7 +233,7 @@ fn ping_tls(pki: &Pki, broker: &OwnMosquitto, args: &[&str]) -> Finished {
 fn ping_v_over_tls_shows_the_handshake_and_the_broker_certificate() {
     let pki = Pki::new();
     let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let output = ping_tls(&pki, &broker, &["-v", "--alpn", "mqtt"]);
     output.assert_code(0, "ping -v over TLS");
@@ -279,7 +279,7 @@ fn ping_v_over_tls_shows_the_handshake_and_the_broker_certificate() {
 fn a_broker_certificate_that_expires_in_10_days_is_warned_about() {
     let pki = Pki::expiring_in(10);
     let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let output = ping_tls(&pki, &broker, &["--info"]);
     output.assert_code(0, "ping --info with a certificate about to expire");
@@ -306,9 +306,10 @@ fn a_broker_certificate_that_expires_in_10_days_is_warned_about() {
 
 #[test]
 fn ipv6_literals_reach_a_broker_on_the_ipv6_loopback() {
-    let port = common::free_port().to_string();
+    let held = common::HeldPort::for_server_on(std::net::Ipv6Addr::LOCALHOST.into());
+    let port = held.port().to_string();
     let Some(_broker) = OwnMosquitto::start_with(&format!("listener {port} ::1\n")) else {
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let topic = unique_topic("ipv6");
     let mut command = mqtk();

@@ -77,7 +77,9 @@ fn every_end_is_judged_as_the_specification_says_on_every_broker() {
 
 #[test]
 fn a_will_delay_holds_the_will_back_and_a_retained_will_stays() {
-    let Some(broker) = mosquitto() else { return };
+    let Some(broker) = mosquitto() else {
+        return common::skip("mosquitto is not installed");
+    };
     let id = unique_topic("delayed").replace('/', "-");
     let args = [
         "--will-delay",
@@ -118,7 +120,9 @@ fn a_will_delay_holds_the_will_back_and_a_retained_will_stays() {
 
 #[test]
 fn a_delayed_will_is_not_published_when_the_session_is_resumed_in_time() {
-    let Some(broker) = mosquitto() else { return };
+    let Some(broker) = mosquitto() else {
+        return common::skip("mosquitto is not installed");
+    };
     let id = unique_topic("resumed").replace('/', "-");
     let args = [
         "--end",

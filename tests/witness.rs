@@ -70,8 +70,8 @@ struct Witnesses {
     sub_exe: PathBuf,
 }
 
-/// The witnesses, or `None` after a note when mosquitto or one of its clients is not installed
-/// (with CI=true the harness panics instead).
+/// The witnesses, or `None` after skipping the test when mosquitto or one of its clients is not
+/// installed (with CI=true the harness panics instead).
 fn witnesses() -> Option<Witnesses> {
     let found = (
         mosquitto(),
@@ -85,7 +85,7 @@ fn witnesses() -> Option<Witnesses> {
             sub_exe,
         });
     }
-    eprintln!("note: mosquitto, mosquitto_pub or mosquitto_sub is not installed: skipping");
+    common::skip("mosquitto, mosquitto_pub or mosquitto_sub is not installed");
     None
 }
 

@@ -14,6 +14,9 @@
 //!   A second instance requires a user name and password. [`mosquitto_client`] finds
 //!   mosquitto_pub and mosquitto_sub, the witnesses of tests/witness.rs, the same way. No instance limits the messages it
 //!   queues for a slow subscriber, so no big test loses any to mosquitto.
+//! - [`skip`]: a test that needs what is not installed skips with a note (and fails with
+//!   `CI=true`); [`brokers`] says when it narrows a test to rumqttd ([`narrowed`]).
+//! - [`HeldPort`]: a port held for a server the test starts, or where nobody listens.
 //! - [`FakePeer`], [`read_packet`], [`assert_closed`]: a scripted TCP peer on 127.0.0.1:0.
 //! - [`run`]: the `mqtk` binary under a deadline (`Running`, `Finished`), `mqtk pub`/`mqtk sub`
 //!   against a broker, `for_each_broker`, line helpers.
@@ -43,13 +46,14 @@ pub mod own_mosquitto;
 pub mod pki;
 pub mod programs;
 pub mod run;
+pub mod skip;
 pub mod socks_proxy;
 pub mod websocket_bridge;
 
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -58,6 +62,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fault_proxy::FaultProxy;
+// Not every test binary skips (the dead-code allowance above does not cover imports).
+#[allow(unused_imports)]
+pub use skip::{narrowed, skip};
 
 /// How long any harness wait (broker start, accept, read, write) may take before the test fails.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -144,68 +151,123 @@ impl Broker {
 
 /// Every available broker listener: rumqttd-v5, rumqttd-v311, and mosquitto when installed.
 ///
-/// Panics when `CI=true` and mosquitto is not installed: CI must never skip it silently.
+/// Without mosquitto, says that the calling test runs on rumqttd only ([`narrowed`]), which
+/// [`run::for_each_broker`] then runs it on; with `CI=true`, panics instead: CI must never skip
+/// mosquitto.
 pub fn brokers() -> Vec<Broker> {
     let mut brokers = vec![rumqttd_v5(), rumqttd_v311()];
-    brokers.extend(mosquitto());
+    match mosquitto() {
+        Some(mosquitto) => brokers.push(mosquitto),
+        None => narrowed("mosquitto is not installed: on rumqttd only"),
+    }
     brokers
 }
 
 /// The embedded rumqttd's MQTT 5 listener.
 pub fn rumqttd_v5() -> Broker {
-    rumqttd_listener("rumqttd-v5", rumqttd().v5, Version::V5)
+    rumqttd_listener("rumqttd-v5", rumqttd().v5.port(), Version::V5)
 }
 
 /// The embedded rumqttd's MQTT 3.1.1 listener.
 pub fn rumqttd_v311() -> Broker {
-    rumqttd_listener("rumqttd-v311", rumqttd().v4, Version::V311)
+    rumqttd_listener("rumqttd-v311", rumqttd().v4.port(), Version::V311)
 }
 
 /// A mosquitto that allows anonymous clients, or `None` when mosquitto is not installed.
 pub fn mosquitto() -> Option<Broker> {
-    static MOSQUITTO: OnceLock<Option<Mosquitto>> = OnceLock::new();
+    static MOSQUITTO: OnceLock<Option<(HeldPort, Mosquitto)>> = OnceLock::new();
     let server = MOSQUITTO.get_or_init(|| {
         let exe = find_tool("mosquitto", "mosquitto")?;
-        Some(Mosquitto::start(
-            "mosquitto",
-            &exe,
-            free_port(),
-            None,
-            "",
-            &[],
-        ))
+        let port = HeldPort::for_server();
+        let server = Mosquitto::start("mosquitto", &exe, port.port(), None, "", &[]);
+        Some((port, server))
     });
-    server.as_ref().map(|server| server.broker.clone())
+    server.as_ref().map(|(_, server)| server.broker.clone())
 }
 
 /// A mosquitto that requires a user name and password: `(broker, user, password)`, or `None`
 /// when mosquitto is not installed.
 pub fn mosquitto_with_password() -> Option<(Broker, &'static str, &'static str)> {
-    static MOSQUITTO_WITH_PASSWORD: OnceLock<Option<Mosquitto>> = OnceLock::new();
+    static MOSQUITTO_WITH_PASSWORD: OnceLock<Option<(HeldPort, Mosquitto)>> = OnceLock::new();
     let server = MOSQUITTO_WITH_PASSWORD.get_or_init(|| {
         let exe = find_tool("mosquitto", "mosquitto")?;
         let passwd_exe = find_tool("mosquitto_passwd", "mosquitto")?;
         let login = (passwd_exe.as_path(), MOSQUITTO_USER, MOSQUITTO_PASSWORD);
-        Some(Mosquitto::start(
+        let port = HeldPort::for_server();
+        let server = Mosquitto::start(
             "mosquitto-password",
             &exe,
-            free_port(),
+            port.port(),
             Some(login),
             "",
             &[],
-        ))
+        );
+        Some((port, server))
     });
-    let server = server.as_ref()?;
+    let (_, server) = server.as_ref()?;
     Some((server.broker.clone(), MOSQUITTO_USER, MOSQUITTO_PASSWORD))
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bind port 0, read it, let it go).
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind((HOST, 0)).expect("bind 127.0.0.1:0 to find a free port");
-    listener
-        .local_addr()
-        .expect("local address of a bound listener")
-        .port()
+/// A TCP port this process holds with a socket that is bound but never listens, for as long as
+/// it lives: for a server the test starts (mosquitto, `mqtk broker`) to listen on, or for a
+/// port where nobody listens.
+///
+/// A port found free and let go (bind port 0, read it, close) can be taken by another process
+/// before the server binds it, and the test then fails or, worse, talks to that process. Held,
+/// it cannot be (Linux): the socket binds it while nothing else has it bound, and then the
+/// kernel picks it for no other bind to port 0 and no outgoing connection, another bind to it
+/// fails, and a connection to it is refused. Only when both sockets have SO_REUSEADDR may
+/// another bind it too, and listen, as long as no other socket listens on it. Every server of
+/// the tests sets SO_REUSEADDR (mosquitto, rumqttd and `mqtk` through tokio or the standard
+/// library), and [`HeldPort::for_server`] sets it, once bound, for their sake: each server binds
+/// its port while the test holds it, and binds it again after a restart.
+#[derive(Debug)]
+pub struct HeldPort {
+    socket: tokio::net::TcpSocket,
+    port: u16,
+}
+
+impl HeldPort {
+    /// A port on 127.0.0.1 for a server of the test's to listen on.
+    pub fn for_server() -> HeldPort {
+        HeldPort::for_server_on(IpAddr::from([127, 0, 0, 1]))
+    }
+
+    /// A port on `ip` (127.0.0.1 or ::1) for a server of the test's to listen on.
+    pub fn for_server_on(ip: IpAddr) -> HeldPort {
+        HeldPort::bind(SocketAddr::new(ip, 0), true)
+            .unwrap_or_else(|err| panic!("hold a port on {ip} for a server: {err}"))
+    }
+
+    /// `port` on 127.0.0.1 for a server of the test's, or the error when it is bound already.
+    pub fn try_for_server_at(port: u16) -> io::Result<HeldPort> {
+        HeldPort::bind(SocketAddr::from(([127, 0, 0, 1], port)), true)
+    }
+
+    /// A port on 127.0.0.1 where nobody listens while it is held: connections are refused.
+    pub fn closed() -> HeldPort {
+        HeldPort::bind(SocketAddr::from(([127, 0, 0, 1], 0)), false)
+            .unwrap_or_else(|err| panic!("hold a closed port on 127.0.0.1: {err}"))
+    }
+
+    /// Binds `addr` without SO_REUSEADDR, so only when no other socket has it bound; then sets
+    /// SO_REUSEADDR when `for_server`, so that a server can bind it too.
+    fn bind(addr: SocketAddr, for_server: bool) -> io::Result<HeldPort> {
+        let socket = match addr {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.set_reuseaddr(false)?;
+        socket.bind(addr)?;
+        socket.set_reuseaddr(for_server)?;
+        let port = socket.local_addr()?.port();
+        Ok(HeldPort { socket, port })
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
 }
 
 /// A `Command` for the `mqtk` binary under test, without any inherited `MQTK_*` variables.
@@ -237,10 +299,10 @@ pub fn unique_topic(prefix: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // rumqttd
 
-/// The ports of the one embedded rumqttd of this test process.
+/// The ports of the one embedded rumqttd of this test process, held for it (see [`HeldPort`]).
 struct RumqttdPorts {
-    v4: u16,
-    v5: u16,
+    v4: HeldPort,
+    v5: HeldPort,
 }
 
 fn rumqttd_listener(name: &'static str, port: u16, version: Version) -> Broker {
@@ -260,8 +322,8 @@ fn rumqttd() -> &'static RumqttdPorts {
 
 fn start_rumqttd() -> RumqttdPorts {
     let ports = RumqttdPorts {
-        v4: free_port(),
-        v5: free_port(),
+        v4: HeldPort::for_server(),
+        v5: HeldPort::for_server(),
     };
     let config = rumqttd_config(&ports);
     let (stopped_tx, stopped_rx) = mpsc::channel();
@@ -269,12 +331,12 @@ fn start_rumqttd() -> RumqttdPorts {
         .name("rumqttd".to_string())
         .spawn(move || {
             // `start` blocks while the listeners run. It returns only when they have all
-            // stopped, e.g. because a port was taken between `free_port` and the bind.
+            // stopped, e.g. because they could not bind their ports.
             let result = rumqttd::Broker::new(config).start();
             let _ = stopped_tx.send(format!("{result:?}"));
         })
         .expect("spawn the rumqttd thread");
-    for port in [ports.v4, ports.v5] {
+    for port in [ports.v4.port(), ports.v5.port()] {
         wait_for_port("rumqttd", port, || {
             stopped_rx
                 .try_recv()
@@ -316,8 +378,8 @@ fn rumqttd_config(ports: &RumqttdPorts) -> rumqttd::Config {
             max_segment_count: 10,
             ..Default::default()
         },
-        v4: Some(listener("v4", ports.v4)),
-        v5: Some(listener("v5", ports.v5)),
+        v4: Some(listener("v4", ports.v4.port())),
+        v5: Some(listener("v5", ports.v5.port())),
         // No websocket, cluster, console, bridge, prometheus or metrics.
         ..Default::default()
     }
@@ -330,11 +392,6 @@ fn rumqttd_config(ports: &RumqttdPorts) -> rumqttd::Config {
 const MOSQUITTO_USER: &str = "mqtk";
 /// The password the password-protected mosquitto accepts.
 const MOSQUITTO_PASSWORD: &str = "secret";
-
-/// Whether we run in CI, where a missing mosquitto is an error instead of a skip.
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
-}
 
 /// The path of mosquitto's client `name` ("mosquitto_pub" or "mosquitto_sub"), the independent
 /// witnesses of what `mqtk` sends and receives; `None` when it is not installed, a panic when
@@ -354,7 +411,7 @@ pub fn openssl() -> Option<PathBuf> {
 /// installs; `None` when missing, a panic when missing in CI.
 fn find_tool(name: &str, package: &str) -> Option<PathBuf> {
     let found = programs::find_program(name);
-    if found.is_none() && in_ci() {
+    if found.is_none() && skip::in_ci() {
         panic!(
             "CI=true but {name} is not installed (looked in PATH and {}); \
              install {package} (e.g. `apt-get install {package}`) so the integration tests \

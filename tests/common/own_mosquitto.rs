@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use tempfile::TempDir;
 
-use super::{find_tool, free_port, mosquitto_broker, Broker, Mosquitto};
+use super::{find_tool, mosquitto_broker, Broker, HeldPort, Mosquitto};
 
 /// The broker name in test messages.
 const NAME: &str = "own-mosquitto";
@@ -14,7 +14,8 @@ const NAME: &str = "own-mosquitto";
 /// start again on the same port; killed when dropped.
 pub struct OwnMosquitto {
     exe: PathBuf,
-    port: u16,
+    /// Held while mosquitto is down too, so that nothing else takes it before a restart.
+    port: HeldPort,
     /// Configuration lines after the listener's, which apply to it.
     extra: String,
     /// Environment variables besides ours (OPENSSL_CONF, for one).
@@ -78,7 +79,7 @@ impl OwnMosquitto {
     ) -> Option<OwnMosquitto> {
         let mut own = OwnMosquitto {
             exe: find_tool("mosquitto", "mosquitto")?,
-            port: free_port(),
+            port: HeldPort::for_server(),
             extra,
             env,
             running: None,
@@ -90,7 +91,7 @@ impl OwnMosquitto {
 
     /// The broker, for `mqtk` arguments; the same across restarts.
     pub fn broker(&self) -> Broker {
-        mosquitto_broker(NAME, self.port)
+        mosquitto_broker(NAME, self.port.port())
     }
 
     /// Kills mosquitto with SIGKILL, as a crash would, and waits until it is gone.
@@ -115,7 +116,7 @@ impl OwnMosquitto {
         self.running = Some(Mosquitto::start(
             NAME,
             &self.exe,
-            self.port,
+            self.port.port(),
             None,
             &self.extra,
             &self.env,

@@ -179,26 +179,39 @@ impl Running {
 
     /// Waits until a line of stderr contains `needle`; panics after `timeout` or when mqtk ends.
     pub fn wait_for_stderr(&mut self, needle: &str, timeout: Duration) {
+        self.wait_for_stderr_line(&format!("{needle:?}"), timeout, |line| {
+            line.contains(needle)
+        });
+    }
+
+    /// Waits until a line of stderr is one `wanted` accepts; panics after `timeout` or when mqtk
+    /// ends, naming what was waited for as `described`.
+    pub fn wait_for_stderr_line(
+        &mut self,
+        described: &str,
+        timeout: Duration,
+        wanted: impl Fn(&str) -> bool,
+    ) {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.stderr_lines.recv_timeout(left) {
                 Ok(line) => {
-                    let found = line.contains(needle);
+                    let found = wanted(&line);
                     self.stderr.push(line);
                     if found {
                         return;
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => panic!(
-                    "{}: no {needle:?} on stderr within {timeout:?}; stderr so far:\n{}",
+                    "{}: no {described} on stderr within {timeout:?}; stderr so far:\n{}",
                     self.what,
                     self.stderr_tail()
                 ),
                 Err(RecvTimeoutError::Disconnected) => {
                     let status = self.child.wait().ok();
                     panic!(
-                        "{}: stderr closed (exit {status:?}) before {needle:?}; stderr:\n{}",
+                        "{}: stderr closed (exit {status:?}) before {described}; stderr:\n{}",
                         self.what,
                         self.stderr_tail()
                     )
@@ -261,6 +274,26 @@ impl Running {
                         self.stderr_tail()
                     )
                 }
+            }
+        }
+    }
+
+    /// Waits until stdout holds `count` whole lines or more; `false` after `timeout` or when the
+    /// process ended with fewer, for the caller to show what it counted.
+    pub fn wait_for_stdout_lines(&mut self, count: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        // Each chunk is counted once: megabytes of output are not counted again at every chunk.
+        let (mut lines, mut counted) = (0, 0);
+        loop {
+            lines += memchr::memchr_iter(b'\n', &self.stdout[counted..]).count();
+            counted = self.stdout.len();
+            if lines >= count {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout_chunks.recv_timeout(left) {
+                Ok(chunk) => self.stdout.extend(chunk),
+                Err(_) => return false,
             }
         }
     }
