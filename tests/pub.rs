@@ -601,8 +601,7 @@ fn pub_falls_back_to_mqtt_311_when_the_broker_refuses_5() {
 #[test]
 fn no_matching_subscribers_is_a_note_and_fails_only_when_asked() {
     let Some(broker) = mosquitto() else {
-        eprintln!("mosquitto is not installed: skipping the no-matching-subscribers test");
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let topic = unique_topic("nobody");
     let alone = publish_with_input(&broker, &["-t", &topic, "-m", "x", "-q", "1"], None);

@@ -345,11 +345,12 @@ fn count_exits_0_after_exactly_that_many_messages() {
 fn a_timeout_exits_1_when_the_count_is_not_reached() {
     for_each_broker(&brokers(), |broker| {
         let topic = unique_topic("timeout");
-        let sub = subscribe(broker, &["-t", &topic, "-C", "2", "-W", "1"]);
+        // -W counts from the subscription; 3 s leaves a loaded machine time to publish.
+        let sub = subscribe(broker, &["-t", &topic, "-C", "2", "-W", "3"]);
         let started = Instant::now();
         publish_ok(broker, &["-t", &topic, "-m", "only one", "-q", "1"]);
         let got = sub.finish();
-        got.assert_code(1, &format!("{}: sub -C 2 -W 1", broker.name));
+        got.assert_code(1, &format!("{}: sub -C 2 -W 3", broker.name));
         assert_eq!(got.stdout(), "only one\n", "{}", broker.name);
         assert!(
             got.stderr.contains("timed out"),
@@ -358,8 +359,8 @@ fn a_timeout_exits_1_when_the_count_is_not_reached() {
             got.stderr
         );
         assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{}: -W 1 took {:?}",
+            started.elapsed() < Duration::from_secs(10),
+            "{}: -W 3 took {:?}",
             broker.name,
             started.elapsed()
         );
@@ -598,8 +599,7 @@ impl Drop for KillOnDrop {
 #[test]
 fn a_lower_qos_granted_than_asked_is_a_note() {
     let Some(own) = OwnMosquitto::start_with("max_qos 1\n") else {
-        eprintln!("mosquitto is not installed: skipping the granted-QoS test");
-        return;
+        return common::skip("mosquitto is not installed");
     };
     let broker = own.broker();
     let topic = unique_topic("granted");
