@@ -29,6 +29,7 @@ complete -c mqtk -n "__fish_mqtk_needs_command" -s h -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "rr" -d 'Send a request and wait for its response, as mosquitto_rr does'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "respond" -d 'Answer requests: run a command for each, or answer with a fixed text'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
@@ -276,6 +277,72 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l no-tls -d 'No TLS, even
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-retain -d 'Retain the will message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s t -l topic -d 'Topic filter to take requests from (repeatable; + and # wildcards)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s q -l qos -d 'QoS of the subscriptions: 0, 1 or 2 (an answer goes at its request\'s QoS)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s e -l response-topic -d 'Where to answer a request that names no response topic (every one under MQTT 3.1.1), as a -F format such as %t/reply' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l correlate-json -d 'Copy this field of a JSON request into the JSON answer, for MQTT 3.1.1 (see mqtk rr --help)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s C -l count -d 'End after COUNT requests, once they are answered' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s m -l message -d 'Answer every request with MESSAGE instead of running a command' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l jobs -d 'Run up to N commands at once (answers then go out as they finish)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l timeout -d 'Kill a command still running after SECONDS, and answer nothing' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l end -d 'How to end the connection, and with it what the broker does with the will' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
+disconnect-with-will\t'DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)'
+close\t'Close the socket without DISCONNECT (TCP FIN)'
+reset\t'Reset the socket (TCP RST), as when a device\'s network vanishes'
+silent\t'Send nothing more, PINGREQ included, until the broker gives up after 1.5 x keep alive'
+takeover\t'Connect again with the same client identifier, which takes the session over'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l status -d 'Announce this client on TOPIC: retained online after connecting, offline at a clean exit, and offline as the will when it vanishes' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l status-online -d 'The online announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l status-offline -d 'The offline announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l status-qos -d 'QoS of both announcements' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l reconnect-retries -d 'Give up after this many failed tries to reconnect in one outage [default: no limit]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l connect-retries -d 'Try the first connection this many more times when the broker cannot be reached' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s h -l host -d 'Broker host name or address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
+3.1.1\t''
+3.1\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s i -l id -d 'Client identifier; an empty one lets the broker assign it [default: mqtk- and random characters]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s I -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l connect-timeout -d 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s u -l username -d 'User name' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s P -l pw -d 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l cafile -d 'Trust the CA certificates in FILE (PEM) instead of the system\'s' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l capath -d 'Trust the CA certificates in the PEM files of DIR instead of the system\'s' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l cert -d 'Client certificate chain (PEM), for brokers that ask for one; with --key' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l key -d 'Private key of --cert (PEM: PKCS#1, PKCS#8 or SEC1; RSA, ECDSA or Ed25519)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l tls-version -d 'The oldest TLS version to accept' -r -f -a "1.2\t''
+1.3\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca for AWS IoT on port 443 (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l sni -d 'Server name to send (SNI) and verify, when it is not the host' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l tls-keylog -d 'Append the TLS session keys to FILE, for Wireshark (SSLKEYLOGFILE works too)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-topic -d 'Topic of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-payload -d 'Payload of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-qos -d 'QoS of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-delay -d 'Seconds the broker waits before publishing the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l answer-stderr -d 'Answer with the command\'s stderr when it fails, instead of nothing'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s d -l debug -d 'Print every packet sent and received on stderr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l end -d 'How the device connection ends' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
 disconnect-with-will\t'DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)'
 close\t'Close the socket without DISCONNECT (TCP FIN)'
@@ -462,11 +529,12 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l disable-clean-start 
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s h -l host -d 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s p -l port -d 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -l help -d 'Print help'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "rr" -d 'Send a request and wait for its response, as mosquitto_rr does'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr will ping bench broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "rr" -d 'Send a request and wait for its response, as mosquitto_rr does'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "respond" -d 'Answer requests: run a command for each, or answer with a fixed text'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -51,6 +51,7 @@ fn main() -> ExitCode {
             Command::Pub(args) => commands::publish::run(args).await,
             Command::Sub(args) => commands::subscribe::run(args).await,
             Command::Rr(args) => commands::rr::run(args).await,
+            Command::Respond(args) => commands::respond::run(args).await,
             Command::Ping(args) => commands::ping::run(args).await,
             Command::Will(args) => commands::will::run(args).await,
             Command::Bench(args) => commands::bench::run(args).await,

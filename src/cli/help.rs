@@ -112,6 +112,36 @@ macro_rules! rr_notes_help {
     };
 }
 
+macro_rules! respond_examples {
+    () => {
+        "Examples:
+  Tell the time to whoever asks:
+    mqtk respond -t svc/time/req -- date -u +%s
+  The same answer to every request:
+    mqtk respond -t 'svc/+/ping' -m pong
+  Four commands at once, each killed after 10 seconds:
+    mqtk respond -t jobs/req -q 1 --jobs 4 --timeout 10 -- ./handle.sh
+  MQTT 3.1.1: answer on the request's topic plus /reply, copying its id field:
+    mqtk respond -V 3.1.1 -t svc/echo --response-topic %t/reply --correlate-json id -- cat"
+    };
+}
+
+/// What `respond` gives the command, and when it answers nothing.
+macro_rules! respond_notes_help {
+    () => {
+        "Notes:
+  The command gets the request's payload on stdin and, in its environment,
+  MQTK_TOPIC, MQTK_QOS, MQTK_RESPONSE_TOPIC, MQTK_CORRELATION_DATA,
+  MQTK_CONTENT_TYPE and MQTK_USER_PROPERTIES (a JSON array of [key, value]
+  pairs), those the request has. Its stdout, less a final newline, is the
+  answer. A command that fails or outlives --timeout answers nothing
+  (--answer-stderr answers its stderr instead), and a request that names no
+  response topic is answered only with --response-topic. The request is
+  acknowledged either way. Ctrl-C (or -C) takes no more requests, and ends once
+  those in hand are answered."
+    };
+}
+
 macro_rules! ping_examples {
     () => {
         "Examples:
@@ -213,6 +243,16 @@ pub(super) const RR_LONG_HELP: &str = concat!(
     exit_codes_help!(concat!("141  ", closed_pipe_exit_code!())),
     "\n\n",
     environment_help!(no_color_environment!(), tz_environment!())
+);
+
+pub(super) const RESPOND_LONG_HELP: &str = concat!(
+    respond_examples!(),
+    "\n\n",
+    respond_notes_help!(),
+    "\n\n",
+    exit_codes_help!("2    also: the command cannot be run (checked before subscribing)"),
+    "\n\n",
+    environment_help!()
 );
 
 pub(super) const PING_LONG_HELP: &str = concat!(

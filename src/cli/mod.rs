@@ -74,6 +74,7 @@ mod connection;
 pub mod docs;
 mod ping;
 mod publish;
+mod respond;
 mod rr;
 mod subscribe;
 mod will;
@@ -86,11 +87,12 @@ pub use connection::{
     ReconnectArgs, SessionArgs, StatusArgs, TlsArgs, TlsVersionArg, WillArgs,
 };
 use help::{
-    BENCH_LONG_HELP, BROKER_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP, RR_LONG_HELP, SUB_LONG_HELP,
-    WILL_LONG_HELP,
+    BENCH_LONG_HELP, BROKER_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP, RESPOND_LONG_HELP,
+    RR_LONG_HELP, SUB_LONG_HELP, WILL_LONG_HELP,
 };
 pub use ping::PingArgs;
 pub use publish::{AckArgs, MessageSource, PubArgs};
+pub use respond::RespondArgs;
 pub use rr::RrArgs;
 pub use subscribe::{ColorChoice, OutputArgs, SubArgs};
 pub use will::WillTestArgs;
@@ -173,6 +175,21 @@ pub enum Command {
         after_long_help = RR_LONG_HELP,
     )]
     Rr(RrArgs),
+    /// Answer requests: run a command for each, or answer with a fixed text
+    ///
+    /// mqtk respond subscribes to -t and answers every request on its
+    /// Response Topic (or --response-topic, made from the request), with its
+    /// Correlation Data and at its QoS. The answer is -m's text, or what the
+    /// command after -- prints with the request's payload on its stdin and the
+    /// rest of the request in MQTK_ environment variables. A QoS 1 or 2
+    /// request is acknowledged only once its answer is out, so a responder
+    /// that dies in between leaves it to the broker to deliver again.
+    #[command(
+        disable_help_flag = true,
+        after_help = EXIT_CODES,
+        after_long_help = RESPOND_LONG_HELP,
+    )]
+    Respond(RespondArgs),
     /// Test a last will: end a connection on purpose and watch the will arrive
     ///
     /// An observer subscribes to the will topic; then a device connection

@@ -12,6 +12,7 @@ mod options;
 pub mod ping;
 pub mod publish;
 pub mod reconnect;
+pub mod respond;
 pub mod rr;
 pub mod subscribe;
 pub mod will;

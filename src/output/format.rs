@@ -203,6 +203,17 @@ impl Template {
         Ok(Template { parts })
     }
 
+    /// Writes `message`, received at `at`, in this format with times in the
+    /// local zone: for a topic made from a request (`respond --response-topic`).
+    pub fn write_message(
+        &self,
+        out: &mut impl Write,
+        message: &Publish,
+        at: std::time::SystemTime,
+    ) -> io::Result<()> {
+        self.write(out, message, &Clock::new(at, None), false)
+    }
+
     /// Writes one message in this format, without the trailing newline.
     pub(super) fn write(
         &self,
