@@ -6,6 +6,7 @@ pub mod bench;
 pub mod broker;
 mod interrupt;
 mod lifecycle;
+mod notices;
 mod options;
 pub mod ping;
 pub mod publish;
@@ -16,6 +17,7 @@ pub mod will;
 pub use interrupt::Interrupt;
 use lifecycle::{check_end, client_ending};
 pub use lifecycle::{take_over, Lifecycle};
+pub(crate) use notices::warn;
 pub(crate) use options::random_suffix;
 pub use options::{client_options, client_options_with_topic, message_properties};
 

@@ -8,13 +8,14 @@ use std::time::Duration;
 use anyhow::Context as _;
 use bytes::Bytes;
 
+use super::notices::warn;
 use super::{check_topic_name, qos, usage};
 use crate::cli::{
     ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion, SessionArgs, TlsArgs,
     TlsVersionArg,
 };
 use crate::client::{
-    warn, BrokerUrl, Options, Proxy, Route, Scheme, TlsOptions, TlsVersion, WebSocketOptions,
+    BrokerUrl, Options, Proxy, Route, Scheme, TlsOptions, TlsVersion, WebSocketOptions,
     DEFAULT_WEBSOCKET_PATH,
 };
 use crate::codec::{Properties, PropertyValues, Protocol, Will};

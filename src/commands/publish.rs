@@ -19,7 +19,8 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 
-use super::reconnect::{self, say, Policy};
+use super::notices::say;
+use super::reconnect::{self, Policy};
 use super::{
     check_topic_name, client_options_with_topic, message_properties, qos, require_v5, usage,
     Interrupt, Lifecycle,

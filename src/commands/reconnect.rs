@@ -2,11 +2,11 @@
 //! to, how often to try, the pauses between tries, and one line on stderr for
 //! each event (lost, retrying, reconnected).
 
-use std::io::{self, Write};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::notices::say;
 use crate::cli::ReconnectArgs;
 use crate::client::{Client, ClientError, Options, Resumption};
 
@@ -114,11 +114,6 @@ pub async fn reconnect(
         pause = (pause * 2).min(LONGEST_PAUSE);
         say(format_args!("{error}; retrying in {}", seconds(pause)));
     }
-}
-
-/// One line on stderr, after the program's name.
-pub fn say(line: std::fmt::Arguments) {
-    let _ = writeln!(io::stderr(), "mqtk: {line}");
 }
 
 /// A duration as a person reads it: "0.5s", "30s", "2.3s".

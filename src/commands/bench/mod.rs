@@ -288,7 +288,7 @@ impl Bench {
                         .await
                         .is_none();
                 }
-                Err(_) => crate::client::warn(&format!(
+                Err(_) => crate::commands::warn(format_args!(
                     "--start-at {at} passed {:.1} s ago, once connected: starting now",
                     -wait.as_secs_f64()
                 )),

@@ -1,0 +1,18 @@
+//! What mqtk says on stderr while it works, besides the error it ends with:
+//! events, the commands' own warnings, and what the client has to tell. One
+//! line each, after the program's name.
+
+use std::fmt::Display;
+use std::io::{self, Write};
+
+/// One line on stderr, after the program's name.
+pub fn say(line: impl Display) {
+    // stderr is unbuffered; one write per line keeps lines whole.
+    let _ = writeln!(io::stderr(), "mqtk: {line}");
+}
+
+/// A warning: something that did not go as asked, or that the user should
+/// know, and that does not stop the command.
+pub fn warn(text: impl Display) {
+    say(format_args!("warning: {text}"));
+}
