@@ -6,9 +6,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::connection::Connection;
+use super::notice::Warning;
 use super::options::connect_packet;
 use super::session::Session;
-use super::trace::{self, Trace};
+use super::trace::Trace;
 use super::transport::Transport;
 use super::{BrokerLimits, ClientError, ConnectTimes, Options};
 use crate::codec::{self, ConnAck, Packet, Protocol, QoS};
@@ -34,15 +35,12 @@ pub(super) async fn handshake(options: &Options) -> Result<Established, ClientEr
             let silence = FALLBACK_SILENCE.min(timeout / 2);
             match open(options, Protocol::V5, silence).await {
                 Err(ClientError::NoConnAck { after, .. }) => {
-                    trace::warn(&format!(
-                        "no answer to an MQTT 5 CONNECT within {}s; trying MQTT 3.1.1",
-                        after.as_secs_f32()
-                    ));
+                    options.notices.warn(Warning::NoAnswerToV5 { after });
                     open(options, Protocol::V311, timeout - silence).await?
                 }
                 Err(e) if e.is_unsupported_version() => {
-                    if options.trace {
-                        Trace.note(&format!(
+                    if let Some(trace) = trace(options) {
+                        trace.note(format!(
                             "the broker refused MQTT 5 ({e}); connecting again with MQTT 3.1.1"
                         ));
                     }
@@ -58,10 +56,9 @@ pub(super) async fn handshake(options: &Options) -> Result<Established, ClientEr
         .is_some_and(|w| !w.properties.is_empty());
     let protocol = established.conn.protocol();
     if will_properties && !protocol.is_v5() {
-        trace::warn(&format!(
-            "the broker speaks MQTT {protocol}, which has no will properties: \
-             the will was set without its delay, expiry, content type and user properties"
-        ));
+        options
+            .notices
+            .warn(Warning::WillPropertiesDropped { protocol });
     }
     Ok(established)
 }
@@ -78,10 +75,12 @@ async fn open(
         options.port,
         &options.route,
         options.connect_timeout,
+        &options.notices,
     )
     .await?;
-    if let (true, Some((took, tls))) = (options.trace, &opened.tls) {
-        Trace.note(&format!(
+    let trace = trace(options);
+    if let (Some(trace), Some((took, tls))) = (&trace, &opened.tls) {
+        trace.note(format!(
             "{} with {}, ALPN {}, in {:.3} ms",
             tls.version,
             tls.cipher_suite,
@@ -89,17 +88,16 @@ async fn open(
             took.as_secs_f64() * 1e3
         ));
     }
-    if let (true, Some(took), Some(websocket)) =
-        (options.trace, opened.websocket, &options.route.websocket)
+    if let (Some(trace), Some(took), Some(websocket)) =
+        (&trace, opened.websocket, &options.route.websocket)
     {
-        Trace.note(&format!(
+        trace.note(format!(
             "WebSocket upgrade of {} with the mqtt subprotocol in {:.3} ms",
             websocket.path,
             took.as_secs_f64() * 1e3
         ));
     }
     let connect_sent = Instant::now();
-    let trace = options.trace.then_some(Trace);
     let mut conn = Connection::new(transport, protocol, trace);
     let exchange = async {
         conn.queue(&Packet::Connect(Box::new(connect_packet(
@@ -152,6 +150,11 @@ async fn open(
         connack,
         times,
     })
+}
+
+/// The packet trace, when `options` ask for it.
+fn trace(options: &Options) -> Option<Trace> {
+    options.trace.then(|| Trace::new(options.notices.clone()))
 }
 
 /// A 3.1.1 broker answers a version 5 CONNECT with its return code 1,

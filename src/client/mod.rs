@@ -17,12 +17,14 @@
 //! - `options`: what to connect to and how, and the CONNECT it makes
 //! - `redirect`: following a broker's Server Reference elsewhere
 //! - `error`: what can go wrong
-//! - `trace`: the `-d` packet log
+//! - `notice`: what the client tells the caller's sink: redirects, warnings
+//! - `trace`: the `-d` packet log, told as notices
 
 mod buffer;
 mod connection;
 mod error;
 mod handshake;
+mod notice;
 mod options;
 mod redirect;
 mod session;
@@ -43,11 +45,12 @@ use crate::codec::{
 use connection::Connection;
 pub use error::{verdict, ClientError};
 use handshake::{broker_limits, handshake, in_flight_window, new_session, Established};
+pub use notice::{Notice, Notices, Warning};
 pub use options::Options;
+pub use redirect::Redirect;
 use session::{Progress, Session};
-pub use trace::{warn, Trace};
 pub use transport::{
-    BrokerUrl, Proxy, Route, Scheme, TlsInfo, TlsOptions, TlsVersion, WebSocketOptions,
+    BrokerUrl, Proxy, Route, Scheme, Shortfall, TlsInfo, TlsOptions, TlsVersion, WebSocketOptions,
     DEFAULT_WEBSOCKET_PATH,
 };
 
@@ -940,10 +943,10 @@ async fn establish(options: &Options) -> Result<(Established, (String, u16)), Cl
             });
         }
         hops += 1;
-        trace::notice(&format!(
-            "{}: {}:{} sends clients to {to}; connecting there",
-            to.reason, options.host, options.port
-        ));
+        options.notices.tell(Notice::Redirected {
+            from: (options.host.clone(), options.port),
+            to: to.clone(),
+        });
         let options = options.to_mut();
         options.host = to.host;
         options.port = to.port;

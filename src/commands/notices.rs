@@ -5,6 +5,8 @@
 use std::fmt::Display;
 use std::io::{self, Write};
 
+use crate::client::{Notice, Notices};
+
 /// One line on stderr, after the program's name.
 pub fn say(line: impl Display) {
     // stderr is unbuffered; one write per line keeps lines whole.
@@ -15,4 +17,13 @@ pub fn say(line: impl Display) {
 /// know, and that does not stop the command.
 pub fn warn(text: impl Display) {
     say(format_args!("warning: {text}"));
+}
+
+/// The client's notices, printed: redirects and the packet trace as they
+/// are, warnings as warnings.
+pub fn printed() -> Notices {
+    Notices::to(|notice| match notice {
+        Notice::Warning(warning) => warn(warning),
+        other => say(other),
+    })
 }

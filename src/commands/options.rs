@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use bytes::Bytes;
 
-use super::notices::warn;
+use super::notices::{self, warn};
 use super::{check_topic_name, qos, usage};
 use crate::cli::{
     ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion, SessionArgs, TlsArgs,
@@ -70,6 +70,7 @@ pub fn client_options_with_topic(
         connect_timeout,
         response_timeout: connect_timeout,
         trace: connection.debug,
+        notices: notices::printed(),
         ..Options::default()
     };
     Ok((options, url.and_then(|u| u.topic)))

@@ -28,11 +28,11 @@ use tokio::net::{lookup_host, TcpStream};
 use tokio::time::Instant;
 
 pub use proxy::Proxy;
-pub use tls::{refusal, TlsInfo, TlsOptions, TlsVersion};
+pub use tls::{refusal, Shortfall, TlsInfo, TlsOptions, TlsVersion};
 pub use url::{BrokerUrl, Scheme, DEFAULT_WEBSOCKET_PATH};
 pub use websocket::{WebSocket, WebSocketOptions};
 
-use super::ClientError;
+use super::{ClientError, Notices};
 
 /// How to reach the broker below MQTT.
 #[derive(Debug, Clone, Default)]
@@ -106,12 +106,13 @@ impl Transport {
     /// Connects to `host:port` (trying each address the name resolves to,
     /// through the proxy of `route` if any) or to the Unix socket of `route`,
     /// then makes the TLS handshake and the WebSocket upgrade it asks for,
-    /// within `timeout` overall.
+    /// within `timeout` overall; TLS warnings go to `notices`.
     pub async fn connect(
         host: &str,
         port: u16,
         route: &Route,
         timeout: Duration,
+        notices: &Notices,
     ) -> Result<(Self, Opened), ClientError> {
         let addr = match &route.unix {
             Some(path) => path.display().to_string(),
@@ -132,7 +133,7 @@ impl Transport {
                 None => Transport::Plain(base),
                 Some(tls) => {
                     let started = Instant::now();
-                    let stream = tls::handshake(base, host, tls, &addr).await?;
+                    let stream = tls::handshake(base, host, tls, &addr, notices).await?;
                     let info = tls::info(&stream);
                     opened.tls = Some((started.elapsed(), info));
                     Transport::Tls(Box::new(stream))

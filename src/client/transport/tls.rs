@@ -24,7 +24,9 @@ use tokio_rustls::rustls::{
 use tokio_rustls::TlsConnector;
 
 use super::Base;
-use crate::client::{warn, ClientError};
+use crate::client::{ClientError, Notices, Warning};
+
+pub use verify::Shortfall;
 
 /// What TLS to speak, and whom to trust.
 #[derive(Debug, Clone, Default)]
@@ -51,7 +53,18 @@ pub struct TlsOptions {
     /// The rustls settings, made once for every connection that shares these
     /// options (clones share it): a load of thousands of TLS connections reads
     /// the system's certificates once, not per connection.
-    built: Arc<OnceLock<(Arc<ClientConfig>, String)>>,
+    built: Arc<OnceLock<Built>>,
+}
+
+/// The rustls settings of [`TlsOptions`], and what the handshake reports with.
+#[derive(Debug, Clone)]
+struct Built {
+    config: Arc<ClientConfig>,
+    /// Whom we trust, for a person: "the CA file ca.crt".
+    trusted: String,
+    /// The verifier in `config`, which keeps what it accepted for us to tell;
+    /// `None` with `insecure`.
+    verifier: Option<Arc<verify::BrokerVerifier>>,
 }
 
 /// A TLS version.
@@ -73,21 +86,22 @@ pub struct TlsInfo {
 }
 
 /// Makes the TLS handshake over `base`, verifying the server as `host` (or
-/// the name `options` give).
+/// the name `options` give); warnings go to `notices`.
 pub(super) async fn handshake(
     base: Base,
     host: &str,
     options: &TlsOptions,
     addr: &str,
+    notices: &Notices,
 ) -> Result<tokio_rustls::client::TlsStream<Base>, ClientError> {
-    let (config, trusted) = match options.built.get() {
+    let built = match options.built.get() {
         Some(built) => built.clone(),
         None => {
-            let (config, trusted) = client_config(options)?;
-            options
-                .built
-                .get_or_init(|| (Arc::new(config), trusted))
-                .clone()
+            if options.insecure {
+                notices.warn(Warning::Unverified);
+            }
+            let built = client_config(options)?;
+            options.built.get_or_init(|| built).clone()
         }
     };
     let name = options.server_name.as_deref().unwrap_or(host);
@@ -95,10 +109,14 @@ pub(super) async fn handshake(
     let bare = name.trim_start_matches('[').trim_end_matches(']');
     let server_name = ServerName::try_from(bare.to_string())
         .map_err(|_| ClientError::TlsSetup(format!("{name:?} is not a valid TLS server name")))?;
-    TlsConnector::from(config)
+    let stream = TlsConnector::from(built.config)
         .connect(server_name, base)
-        .await
-        .map_err(|e| handshake_error(e, addr, name, &trusted))
+        .await;
+    // Told once, whether the handshake went on to succeed or not.
+    if let Some(warning) = built.verifier.and_then(|v| v.unreported_shortfall()) {
+        notices.warn(warning);
+    }
+    stream.map_err(|e| handshake_error(e, addr, name, &built.trusted))
 }
 
 /// What was agreed on.
@@ -128,7 +146,7 @@ pub(super) fn info(stream: &tokio_rustls::client::TlsStream<Base>) -> TlsInfo {
 }
 
 /// The rustls settings `options` ask for, and a description of whom they trust.
-fn client_config(options: &TlsOptions) -> Result<(ClientConfig, String), ClientError> {
+fn client_config(options: &TlsOptions) -> Result<Built, ClientError> {
     let provider = Arc::new(crypto::ring::default_provider());
     let versions: &[&rustls::SupportedProtocolVersion] = match options.min_version {
         Some(TlsVersion::V1_3) => &[&rustls::version::TLS13],
@@ -137,21 +155,21 @@ fn client_config(options: &TlsOptions) -> Result<(ClientConfig, String), ClientE
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions)
         .map_err(|e| ClientError::TlsSetup(e.to_string()))?;
-    let (builder, trusted) = if options.insecure {
-        warn("TLS without verifying the broker's certificate: whoever is in between can read and change everything");
+    let (builder, trusted, broker_verifier) = if options.insecure {
         let verifier = Arc::new(AcceptAnyCertificate(provider.clone()));
         let builder = builder
             .dangerous()
             .with_custom_certificate_verifier(verifier);
-        (builder, "nothing (--insecure)".to_string())
+        (builder, "nothing (--insecure)".to_string(), None)
     } else {
         let trust = root_store(options)?;
         let verifier = verify::BrokerVerifier::new(trust.roots, trust.own_cas, provider.clone())
             .map_err(|e| ClientError::TlsSetup(format!("cannot verify with {}: {e}", trust.who)))?;
+        let verifier = Arc::new(verifier);
         let builder = builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier));
-        (builder, trust.who)
+            .with_custom_certificate_verifier(verifier.clone());
+        (builder, trust.who, Some(verifier))
     };
     let mut config = match (&options.cert, &options.key) {
         (Some(cert_path), Some(key_path)) => {
@@ -175,7 +193,11 @@ fn client_config(options: &TlsOptions) -> Result<(ClientConfig, String), ClientE
         Some(path) => Arc::new(KeyLogTo::open(path)?),
         None => Arc::new(rustls::KeyLogFile::new()),
     };
-    Ok((config, trusted))
+    Ok(Built {
+        config: Arc::new(config),
+        trusted,
+        verifier: broker_verifier,
+    })
 }
 
 /// The CA certificates to trust.

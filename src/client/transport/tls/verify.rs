@@ -15,7 +15,7 @@
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use rustls_pki_types::{
@@ -36,7 +36,7 @@ use x509_parser::asn1_rs::ToDer;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate, X509Version};
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
-use crate::client::warn;
+use crate::client::Warning;
 
 /// Refusals rustls has no variant for, carried in `CertificateError::Other`
 /// so that the handshake error can say them as they are.
@@ -56,7 +56,7 @@ pub(super) enum Refusal {
 
 /// How a certificate we accepted falls short of what webpki accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shortfall {
+pub enum Shortfall {
     /// X.509 version 1, which has no extensions, so no subjectAltName.
     Version1,
     /// Version 3, without a subjectAltName.
@@ -72,10 +72,12 @@ pub(super) struct BrokerVerifier {
     /// trusted, which leaves webpki's rules alone.
     own_cas: Vec<CertificateDer<'static>>,
     algorithms: WebPkiSupportedAlgorithms,
-    /// Whether the warning about an old-style certificate was given: once for
-    /// all the connections that share this configuration (a bench makes
-    /// thousands).
-    warned: AtomicBool,
+    /// The first certificate accepted that falls short, and the CN that
+    /// named the host, for the handshake to tell.
+    accepted: OnceLock<(Shortfall, String)>,
+    /// Whether it was told: once for all the connections that share this
+    /// configuration (a bench makes thousands).
+    reported: AtomicBool,
 }
 
 impl BrokerVerifier {
@@ -93,7 +95,8 @@ impl BrokerVerifier {
             webpki,
             own_cas,
             algorithms,
-            warned: AtomicBool::new(false),
+            accepted: OnceLock::new(),
+            reported: AtomicBool::new(false),
         })
     }
 
@@ -193,11 +196,17 @@ impl BrokerVerifier {
         Err(refusal)
     }
 
-    /// Warns about a certificate we accepted though webpki would not, once.
-    fn warn_once(&self, shortfall: Shortfall, cn: &str) {
-        if !self.warned.swap(true, Ordering::Relaxed) {
-            warn(&shortfall_warning(shortfall, cn));
+    /// The warning about a certificate we accepted though webpki would not,
+    /// the first time it is asked for after one was.
+    pub(super) fn unreported_shortfall(&self) -> Option<Warning> {
+        let (shortfall, cn) = self.accepted.get()?;
+        if self.reported.swap(true, Ordering::Relaxed) {
+            return None;
         }
+        Some(Warning::OldStyleCertificate {
+            shortfall: *shortfall,
+            cn: cn.clone(),
+        })
     }
 
     /// Checks a TLS 1.2 handshake signature with the key of `cert` as rustls
@@ -260,8 +269,8 @@ impl ServerCertVerifier for BrokerVerifier {
             Err(rustls::Error::InvalidCertificate(refusal)) => refusal,
             Err(other) => return Err(other),
         };
-        let (shortfall, cn) = self.reconsider(refusal, end_entity, server_name, now)?;
-        self.warn_once(shortfall, &cn);
+        let accepted = self.reconsider(refusal, end_entity, server_name, now)?;
+        let _ = self.accepted.set(accepted);
         Ok(ServerCertVerified::assertion())
     }
 
@@ -511,26 +520,6 @@ fn algorithm_id(algorithm: &AlgorithmIdentifier<'_>) -> Option<Vec<u8>> {
     Some(der)
 }
 
-/// The warning for a certificate accepted though it falls short, with how to
-/// make one that does not.
-fn shortfall_warning(shortfall: Shortfall, cn: &str) -> String {
-    let (what, reissue) = match shortfall {
-        Shortfall::Version1 => (
-            "is X.509 version 1 (its name only in the CN)",
-            "as version 3 with a subjectAltName",
-        ),
-        Shortfall::CnOnly => (
-            "has its name only in the CN (no subjectAltName)",
-            "with a subjectAltName",
-        ),
-    };
-    format!(
-        "the broker's certificate {what}, accepted because a CA you gave signed it; reissue it \
-         {reissue}: echo subjectAltName=DNS:{cn} > san.ext, then add -extfile san.ext to \
-         openssl x509 -req"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,7 +580,14 @@ mod tests {
         let verifier = trusting(CA, true);
         assert!(verify_at(&verifier, VERSION_1, "localhost", IN_DATES).is_ok());
         assert!(verify_at(&verifier, VERSION_1, "LocalHost.", IN_DATES).is_ok());
-        assert!(verifier.warned.load(Ordering::Relaxed));
+        assert!(matches!(
+            verifier.unreported_shortfall(),
+            Some(Warning::OldStyleCertificate {
+                shortfall: Shortfall::Version1,
+                ..
+            })
+        ));
+        assert_eq!(verifier.unreported_shortfall(), None, "told once");
     }
 
     #[test]
@@ -617,7 +613,7 @@ mod tests {
             problem(verify_at(&other_ca, VERSION_1, "localhost", IN_DATES)),
             CertificateError::UnknownIssuer
         ));
-        assert!(!verifier.warned.load(Ordering::Relaxed));
+        assert_eq!(verifier.unreported_shortfall(), None);
     }
 
     #[test]
@@ -733,16 +729,5 @@ mod tests {
         ] {
             assert!(!cn_matches(pattern, host), "{pattern} does not name {host}");
         }
-    }
-
-    #[test]
-    fn the_warning_says_how_to_add_a_subject_alt_name() {
-        let warning = shortfall_warning(Shortfall::Version1, "localhost");
-        assert!(warning.contains("version 1"), "{warning}");
-        assert!(
-            warning.contains("subjectAltName=DNS:localhost") && warning.contains("-extfile"),
-            "{warning}"
-        );
-        assert!(!warning.contains('\n'));
     }
 }
