@@ -11,7 +11,7 @@ use super::options::connect_packet;
 use super::session::Session;
 use super::trace::Trace;
 use super::transport::Transport;
-use super::{BrokerLimits, ClientError, ConnectTimes, Options};
+use super::{BrokerLimits, ClientError, ConnectTimes, Options, Violation};
 use crate::codec::{self, ConnAck, Packet, Protocol, QoS};
 
 /// How long an MQTT 5 CONNECT may go unanswered, when no version was pinned,
@@ -108,10 +108,9 @@ async fn open(
             if let Some(packet) = conn.decode().map_err(|e| refusal_in_311(e, protocol))? {
                 return match packet {
                     Packet::ConnAck(connack) => Ok(connack),
-                    other => Err(ClientError::Protocol(format!(
-                        "{} before CONNACK",
-                        other.name()
-                    ))),
+                    other => Err(ClientError::Protocol(Violation::BeforeConnAck {
+                        packet: other.name(),
+                    })),
                 };
             }
             conn.transfer(false).await?;

@@ -43,11 +43,12 @@ use crate::codec::{
     ReasonCode, SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe,
 };
 use connection::Connection;
-pub use error::{verdict, ClientError};
+pub use error::{verdict, ClientError, Disallowed, Violation};
 use handshake::{broker_limits, handshake, in_flight_window, new_session, Established};
 pub use notice::{Notice, Notices, Warning};
 pub use options::Options;
 pub use redirect::Redirect;
+pub use session::AliasError;
 use session::{Progress, Session};
 pub use transport::{
     BrokerUrl, Proxy, Route, Scheme, Shortfall, TlsInfo, TlsOptions, TlsVersion, WebSocketOptions,
@@ -399,9 +400,7 @@ impl Client {
             self.qos0_queued += 1;
         } else {
             if !self.session.has_room() {
-                return Err(ClientError::NotAllowed(
-                    "no room in the broker's in-flight window".into(),
-                ));
+                return Err(ClientError::NotAllowed(Disallowed::InFlightWindowFull));
             }
             self.session.number_publish(&mut message);
         }
@@ -462,22 +461,20 @@ impl Client {
     /// Refuses a message the broker said it would not take.
     fn check_publish(&self, message: &Publish) -> Result<(), ClientError> {
         if message.qos > self.limits.maximum_qos {
-            return Err(ClientError::NotAllowed(format!(
-                "the broker accepts at most QoS {}",
-                self.limits.maximum_qos as u8
-            )));
+            return Err(ClientError::NotAllowed(Disallowed::QosAbove {
+                maximum: self.limits.maximum_qos,
+            }));
         }
         if message.retain && !self.limits.retain_available {
-            return Err(ClientError::NotAllowed(
-                "the broker does not support retained messages".into(),
-            ));
+            return Err(ClientError::NotAllowed(Disallowed::Retain));
         }
-        if let Some(max) = self.limits.maximum_packet_size {
+        if let Some(maximum) = self.limits.maximum_packet_size {
             let size = message.encoded_len(self.protocol());
-            if size > max as usize {
-                return Err(ClientError::NotAllowed(format!(
-                    "a message of {size} bytes exceeds the broker's maximum packet size of {max} bytes"
-                )));
+            if size > maximum as usize {
+                return Err(ClientError::NotAllowed(Disallowed::PacketSize {
+                    size,
+                    maximum,
+                }));
             }
         }
         Ok(())
@@ -503,10 +500,10 @@ impl Client {
             })
             .await?;
         if suback.reasons.len() != count {
-            return Err(ClientError::Protocol(format!(
-                "SUBACK has {} reason codes for {count} topic filters",
-                suback.reasons.len()
-            )));
+            return Err(ClientError::Protocol(Violation::SubAckCount {
+                reasons: suback.reasons.len(),
+                filters: count,
+            }));
         }
         Ok(suback)
     }
@@ -754,7 +751,7 @@ impl Client {
             Packet::Publish(mut publish) => {
                 self.session
                     .resolve_alias(&mut publish)
-                    .map_err(|e| ClientError::Protocol(e.0))?;
+                    .map_err(|e| ClientError::Protocol(Violation::TopicAlias(e)))?;
                 if publish.qos == QoS::ExactlyOnce
                     && self.session.is_receiving_qos2(publish.packet_id)
                 {
@@ -779,11 +776,10 @@ impl Client {
                         self.send(&Packet::PubRel(Ack::new(AckKind::PubRel, packet_id)))?
                     }
                     Progress::Unknown => {
-                        return Err(ClientError::Protocol(format!(
-                            "{} for packet id {} which is not awaiting one",
-                            ack.kind.name(),
-                            ack.packet_id
-                        )))
+                        return Err(ClientError::Protocol(Violation::NotAwaited {
+                            packet: ack.kind.name(),
+                            packet_id: ack.packet_id,
+                        }))
                     }
                 }
             }
@@ -831,10 +827,9 @@ impl Client {
             | Packet::Unsubscribe(_)
             | Packet::PingReq
             | Packet::Auth(_)) => {
-                return Err(ClientError::Protocol(format!(
-                    "unexpected {} from the broker",
-                    other.name()
-                )))
+                return Err(ClientError::Protocol(Violation::Unexpected {
+                    packet: other.name(),
+                }))
             }
         }
         Ok(())
@@ -856,9 +851,7 @@ impl Client {
             Ending::Disconnect => ReasonCode::SUCCESS,
             Ending::DisconnectWithWill => {
                 if !self.protocol().is_v5() {
-                    return Err(ClientError::NotAllowed(
-                        "disconnecting with the will needs MQTT 5".into(),
-                    ));
+                    return Err(ClientError::NotAllowed(Disallowed::WillDisconnectBeforeV5));
                 }
                 ReasonCode::DISCONNECT_WITH_WILL
             }
@@ -879,11 +872,10 @@ impl Client {
                         Ok(())
                     }
                     Ok(result) => result,
-                    Err(_) => Err(ClientError::NotAllowed(format!(
-                        "the broker kept a silent connection open for {}s, past 1.5 times \
-                         the keep alive of {keep_alive}s",
-                        limit.as_secs()
-                    ))),
+                    Err(_) => Err(ClientError::NotAllowed(Disallowed::SilenceOutlasted {
+                        waited: limit,
+                        keep_alive,
+                    })),
                 };
             }
         };
@@ -968,8 +960,6 @@ pub fn silent_limit(keep_alive: u16) -> Duration {
     Duration::from_secs(2 * u64::from(keep_alive) + 10)
 }
 
-fn unexpected(packet: &str, packet_id: u16) -> ClientError {
-    ClientError::Protocol(format!(
-        "{packet} for packet id {packet_id} which was not sent"
-    ))
+fn unexpected(packet: &'static str, packet_id: u16) -> ClientError {
+    ClientError::Protocol(Violation::NotSent { packet, packet_id })
 }

@@ -32,7 +32,7 @@ pub use tls::{refusal, Shortfall, TlsInfo, TlsOptions, TlsVersion};
 pub use url::{BrokerUrl, Scheme, DEFAULT_WEBSOCKET_PATH};
 pub use websocket::{WebSocket, WebSocketOptions};
 
-use super::{ClientError, Notices};
+use super::{ClientError, Disallowed, Notices};
 
 /// How to reach the broker below MQTT.
 #[derive(Debug, Clone, Default)]
@@ -121,9 +121,7 @@ impl Transport {
         let steps = async {
             let (base, mut opened) = match (&route.unix, &route.proxy) {
                 (Some(_), Some(_)) => {
-                    return Err(ClientError::NotAllowed(
-                        "a SOCKS5 proxy carries TCP, not a Unix socket".into(),
-                    ))
+                    return Err(ClientError::NotAllowed(Disallowed::ProxyToUnixSocket))
                 }
                 (Some(path), None) => connect_unix(path, &addr).await?,
                 (None, Some(proxy)) => proxy::connect(proxy, host, port).await?,
