@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod broker;
+mod hints;
 mod interrupt;
 mod lifecycle;
 mod notices;
@@ -14,6 +15,8 @@ pub mod reconnect;
 pub mod subscribe;
 pub mod will;
 
+use hints::Hinted;
+pub use hints::{error_line, Said};
 pub use interrupt::Interrupt;
 use lifecycle::{check_end, client_ending};
 pub use lifecycle::{take_over, Lifecycle};
@@ -154,18 +157,3 @@ fn as_client_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&
 pub fn client_error(error: &anyhow::Error) -> Option<&ClientError> {
     error.chain().find_map(as_client_error)
 }
-
-/// A client error with a hint at what to type instead, after it.
-#[derive(Debug)]
-struct Hinted {
-    error: ClientError,
-    hint: String,
-}
-
-impl fmt::Display for Hinted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}; {}", self.error, self.hint)
-    }
-}
-
-impl std::error::Error for Hinted {}
