@@ -4,6 +4,7 @@ use std::io;
 use std::time::Duration;
 
 use super::session::AliasError;
+use super::transport::{TlsCause, TlsSetupError};
 use crate::codec::{self, QoS, ReasonCode};
 
 /// What went wrong, named for the person reading the error line.
@@ -13,12 +14,14 @@ pub enum ClientError {
     Unreachable { addr: String, source: io::Error },
     #[error("connecting to {addr} timed out after {}s", after.as_secs_f32())]
     ConnectTimeout { addr: String, after: Duration },
-    #[error("TLS with {addr} failed: {detail}")]
-    Tls { addr: String, detail: String },
+    #[error("TLS with {addr} failed: {cause}")]
+    Tls { addr: String, cause: TlsCause },
+    /// The broker refused our client certificate, or its absence, with
+    /// `alert` (in words).
+    #[error("TLS: the broker refused our client certificate, or the lack of one ({alert})")]
+    TlsRefused { alert: String },
     #[error("TLS: {0}")]
-    TlsRefused(String),
-    #[error("TLS: {0}")]
-    TlsSetup(String),
+    TlsSetup(TlsSetupError),
     #[error("WebSocket with {addr}: {detail}")]
     WebSocket { addr: String, detail: String },
     /// The upgrade was refused as unauthorised (HTTP 401 or 403).
@@ -165,10 +168,11 @@ pub fn verdict(reason: ReasonCode, reason_string: Option<&str>) -> String {
 }
 
 impl ClientError {
-    /// An I/O error in words: TLS alerts from the broker say what it refused.
+    /// An I/O error, or the TLS alert with which the broker refused our
+    /// client certificate.
     pub(super) fn from_io(error: io::Error) -> ClientError {
-        match super::transport::refusal(&error) {
-            Some(detail) => ClientError::TlsRefused(detail),
+        match super::transport::refused_certificate(&error) {
+            Some(alert) => ClientError::TlsRefused { alert },
             None => ClientError::Io(error),
         }
     }

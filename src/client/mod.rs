@@ -51,8 +51,8 @@ pub use redirect::Redirect;
 pub use session::AliasError;
 use session::{Progress, Session};
 pub use transport::{
-    BrokerUrl, Proxy, Route, Scheme, Shortfall, TlsInfo, TlsOptions, TlsVersion, WebSocketOptions,
-    DEFAULT_WEBSOCKET_PATH,
+    BrokerUrl, PemContent, Proxy, Route, Scheme, Shortfall, TlsCause, TlsInfo, TlsOptions,
+    TlsSetupError, TlsVersion, Trusted, WebSocketOptions, DEFAULT_WEBSOCKET_PATH,
 };
 
 /// Queued bytes above which a publish waits for the socket before queueing more.

@@ -4,14 +4,73 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::client::ClientError;
+use crate::client::{ClientError, Shortfall, TlsCause, TlsSetupError, Trusted};
 
 /// A client error as users read it: its words, with the flags that bear on it.
 pub struct Said<'a>(pub &'a ClientError);
 
 impl fmt::Display for Said<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        match self.0 {
+            ClientError::Tls { addr, cause } => match tls_cause(cause) {
+                Some(words) => write!(f, "TLS with {addr} failed: {words}"),
+                None => self.0.fmt(f),
+            },
+            ClientError::TlsSetup(problem) => match tls_setup(problem) {
+                Some(words) => write!(f, "TLS: {words}"),
+                None => self.0.fmt(f),
+            },
+            other => other.fmt(f),
+        }
+    }
+}
+
+/// A failed TLS handshake with the flag that changes its outcome, when one
+/// does.
+fn tls_cause(cause: &TlsCause) -> Option<String> {
+    Some(match cause {
+        TlsCause::UnknownIssuer { trusted } => format!(
+            "the broker's certificate is not signed by a CA we trust (we trust {}; --cafile \
+             names another)",
+            trusted_words(trusted)
+        ),
+        TlsCause::NameMismatch {
+            presented: Some(names),
+            ..
+        } if names.is_empty() => return None,
+        TlsCause::NameMismatch { .. } => format!("{cause} (--sni names another)"),
+        TlsCause::OldStyleUnderSystemRoots { shortfall } => {
+            let what = match shortfall {
+                Shortfall::Version1 => "is X.509 version 1",
+                Shortfall::CnOnly => "names its host only in the CN (no subjectAltName)",
+            };
+            format!(
+                "the broker's certificate {what}, which mqtk accepts only from a CA given with \
+                 --cafile or --capath"
+            )
+        }
+        TlsCause::NoCommonAlpn => format!("{cause} (--alpn)"),
+        _ => return None,
+    })
+}
+
+/// TLS settings that could not be made, with the flags that mend them, when
+/// some do.
+fn tls_setup(problem: &TlsSetupError) -> Option<String> {
+    Some(match problem {
+        TlsSetupError::NoCaCertificate { .. } => format!("{problem}; give one with --cafile"),
+        TlsSetupError::CertificateOrKeyAlone => {
+            "a client certificate needs both --cert and --key".to_string()
+        }
+        _ => return None,
+    })
+}
+
+/// Whom we trust, and the flag that says why when it is nobody.
+fn trusted_words(trusted: &Trusted) -> String {
+    match trusted {
+        Trusted::Nothing => "nothing (--insecure)".to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -64,6 +123,138 @@ mod tests {
         assert_eq!(
             error_line(&error),
             "connecting: cannot connect to b:1883: connection refused"
+        );
+    }
+
+    fn tls(cause: TlsCause) -> String {
+        Said(&ClientError::Tls {
+            addr: "b:8883".into(),
+            cause,
+        })
+        .to_string()
+    }
+
+    fn setup(problem: TlsSetupError) -> String {
+        Said(&ClientError::TlsSetup(problem)).to_string()
+    }
+
+    #[test]
+    fn tls_failures_name_the_flags_that_change_them() {
+        let ca_file = Trusted::Own {
+            ca_file: Some("ca.crt".into()),
+            ca_path: None,
+        };
+        let mismatch = |presented: Option<Vec<String>>| TlsCause::NameMismatch {
+            name: "elsewhere.test".into(),
+            presented,
+        };
+        let lines = [
+            (
+                tls(TlsCause::UnknownIssuer { trusted: ca_file }),
+                "TLS with b:8883 failed: the broker's certificate is not signed by a CA we trust \
+                 (we trust the CA file ca.crt; --cafile names another)",
+            ),
+            (
+                tls(TlsCause::UnknownIssuer {
+                    trusted: Trusted::Nothing,
+                }),
+                "TLS with b:8883 failed: the broker's certificate is not signed by a CA we trust \
+                 (we trust nothing (--insecure); --cafile names another)",
+            ),
+            (
+                tls(mismatch(None)),
+                "TLS with b:8883 failed: the broker's certificate is not valid for \
+                 \"elsewhere.test\" (--sni names another)",
+            ),
+            (
+                tls(mismatch(Some(vec!["CN=localhost".into(), "b".into()]))),
+                "TLS with b:8883 failed: the broker's certificate is for CN=localhost, b, not for \
+                 \"elsewhere.test\" (--sni names another)",
+            ),
+            (
+                tls(mismatch(Some(Vec::new()))),
+                "TLS with b:8883 failed: the broker's certificate names no host, so not \
+                 \"elsewhere.test\"",
+            ),
+            (
+                tls(TlsCause::OldStyleUnderSystemRoots {
+                    shortfall: Shortfall::Version1,
+                }),
+                "TLS with b:8883 failed: the broker's certificate is X.509 version 1, which mqtk \
+                 accepts only from a CA given with --cafile or --capath",
+            ),
+            (
+                tls(TlsCause::OldStyleUnderSystemRoots {
+                    shortfall: Shortfall::CnOnly,
+                }),
+                "TLS with b:8883 failed: the broker's certificate names its host only in the CN \
+                 (no subjectAltName), which mqtk accepts only from a CA given with --cafile or \
+                 --capath",
+            ),
+            (
+                tls(TlsCause::NoCommonAlpn),
+                "TLS with b:8883 failed: the broker speaks none of the ALPN protocols offered \
+                 (--alpn)",
+            ),
+            (
+                tls(TlsCause::HandshakeRefused {
+                    alert: "handshake failure".into(),
+                }),
+                "TLS with b:8883 failed: the broker refused the handshake (handshake failure)",
+            ),
+            (
+                setup(TlsSetupError::NoCaCertificate {
+                    trusted: Trusted::System,
+                }),
+                "TLS: no CA certificate found in the system's root certificates; give one with \
+                 --cafile",
+            ),
+            (
+                setup(TlsSetupError::NoCaCertificate {
+                    trusted: Trusted::Own {
+                        ca_file: Some("a.pem".into()),
+                        ca_path: Some("certs".into()),
+                    },
+                }),
+                "TLS: no CA certificate found in the CA file a.pem and the CA directory certs; \
+                 give one with --cafile",
+            ),
+            (
+                setup(TlsSetupError::CertificateOrKeyAlone),
+                "TLS: a client certificate needs both --cert and --key",
+            ),
+            (
+                setup(TlsSetupError::NotPem {
+                    path: "not.pem".into(),
+                }),
+                "TLS: not.pem holds no PEM certificate",
+            ),
+            (
+                Said(&ClientError::TlsRefused {
+                    alert: "certificate required".into(),
+                })
+                .to_string(),
+                "TLS: the broker refused our client certificate, or the lack of one (certificate \
+                 required)",
+            ),
+        ];
+        for (line, expected) in lines {
+            assert_eq!(line, expected);
+        }
+    }
+
+    #[test]
+    fn a_tls_failure_is_one_cause_however_many_values_it_holds() {
+        let ended = io::Error::new(io::ErrorKind::UnexpectedEof, "early eof");
+        let error = anyhow::Error::new(ClientError::Tls {
+            addr: "b:8883".into(),
+            cause: TlsCause::PlainPort { error: ended },
+        });
+        assert_eq!(error.chain().count(), 1);
+        assert_eq!(
+            error_line(&error),
+            "TLS with b:8883 failed: the connection ended in the handshake (early eof); does the \
+             broker speak TLS on this port?"
         );
     }
 }

@@ -137,7 +137,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
                 ClientError::Refused { .. }
                 | ClientError::TooManyRedirects { .. }
                 | ClientError::VersionRefused { .. }
-                | ClientError::TlsRefused(_)
+                | ClientError::TlsRefused { .. }
                 | ClientError::WebSocketRefused(_) => Some(exit::REFUSED),
                 _ => None,
             }

@@ -7,7 +7,7 @@
 //! - this file: [`Transport`], [`Route`] (where and how to connect) and the
 //!   connect steps, timed for `mqtk ping`
 //! - `proxy`: SOCKS5 (`--proxy`), its URL and its errors in words
-//! - `tls`: rustls settings, the handshake and its errors in words
+//! - `tls`: rustls settings, the handshake, and its failures as typed causes
 //! - `websocket`: the upgrade and the frames-to-bytes adapter
 //! - `url`: broker URLs (`-L`)
 
@@ -28,7 +28,10 @@ use tokio::net::{lookup_host, TcpStream};
 use tokio::time::Instant;
 
 pub use proxy::Proxy;
-pub use tls::{refusal, Shortfall, TlsInfo, TlsOptions, TlsVersion};
+pub use tls::{
+    refused_certificate, PemContent, Shortfall, TlsCause, TlsInfo, TlsOptions, TlsSetupError,
+    TlsVersion, Trusted,
+};
 pub use url::{BrokerUrl, Scheme, DEFAULT_WEBSOCKET_PATH};
 pub use websocket::{WebSocket, WebSocketOptions};
 

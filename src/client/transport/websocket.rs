@@ -32,7 +32,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use super::refusal;
+use super::refused_certificate;
 use crate::client::ClientError;
 use crate::codec;
 
@@ -113,8 +113,8 @@ where
             stream,
             unread: Bytes::new(),
         }),
-        Err(WsError::Io(e)) => match refusal(&e) {
-            Some(detail) => Err(ClientError::TlsRefused(detail)),
+        Err(WsError::Io(e)) => match refused_certificate(&e) {
+            Some(alert) => Err(ClientError::TlsRefused { alert }),
             None => Err(failed(format!(
                 "the connection ended in the WebSocket upgrade ({e}); does the broker serve \
                  WebSocket on this port?"

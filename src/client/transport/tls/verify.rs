@@ -36,23 +36,15 @@ use x509_parser::asn1_rs::ToDer;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate, X509Version};
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
+use super::TlsCause;
 use crate::client::Warning;
 
-/// Refusals rustls has no variant for, carried in `CertificateError::Other`
-/// so that the handshake error can say them as they are.
+/// A refusal rustls has no variant for, carried in `CertificateError::Other`
+/// so that the handshake error can name it: an old-style certificate under
+/// the system's CAs.
 #[derive(Debug, thiserror::Error)]
-pub(super) enum Refusal {
-    #[error(
-        "the broker's certificate is X.509 version 1, which mqtk accepts only from a CA given \
-         with --cafile or --capath"
-    )]
-    Version1UnderSystemRoots,
-    #[error(
-        "the broker's certificate names its host only in the CN (no subjectAltName), which mqtk \
-         accepts only from a CA given with --cafile or --capath"
-    )]
-    CnOnlyUnderSystemRoots,
-}
+#[error("{}", TlsCause::OldStyleUnderSystemRoots { shortfall: *.0 })]
+pub(super) struct SystemRootsRefusal(pub(super) Shortfall);
 
 /// How a certificate we accepted falls short of what webpki accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +110,7 @@ impl BrokerVerifier {
             // (UnsupportedCertVersion, which rustls passes on as Other).
             CertificateError::Other(_) if certificate.version() == X509Version::V1 => {
                 if !own_cas {
-                    return Err(refused(Refusal::Version1UnderSystemRoots));
+                    return Err(refused(Shortfall::Version1));
                 }
                 let cn = self.check_version_1(&certificate, server_name, now)?;
                 Ok((Shortfall::Version1, cn))
@@ -128,7 +120,7 @@ impl BrokerVerifier {
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 match subject_alt_names(&certificate) {
                     Some(names) => Err(not_valid_for(server_name, names)),
-                    None if !own_cas => Err(refused(Refusal::CnOnlyUnderSystemRoots)),
+                    None if !own_cas => Err(refused(Shortfall::CnOnly)),
                     None => Ok((Shortfall::CnOnly, cn_for(&certificate, server_name)?)),
                 }
             }
@@ -364,8 +356,8 @@ fn parse(der: &[u8]) -> Option<X509Certificate<'_>> {
     }
 }
 
-fn refused(refusal: Refusal) -> rustls::Error {
-    CertificateError::Other(OtherError(Arc::new(refusal))).into()
+fn refused(shortfall: Shortfall) -> rustls::Error {
+    CertificateError::Other(OtherError(Arc::new(SystemRootsRefusal(shortfall)))).into()
 }
 
 fn not_valid_for(server_name: &ServerName<'_>, presented: Vec<String>) -> rustls::Error {
@@ -642,7 +634,10 @@ mod tests {
         for pem in [VERSION_1, CN_ONLY] {
             match problem(verify_at(&verifier, pem, "localhost", IN_DATES)) {
                 CertificateError::Other(other) => {
-                    assert!(other.0.downcast_ref::<Refusal>().is_some(), "{other:?}")
+                    assert!(
+                        other.0.downcast_ref::<SystemRootsRefusal>().is_some(),
+                        "{other:?}"
+                    )
                 }
                 other => panic!("{other:?}"),
             }
