@@ -4,7 +4,7 @@ use std::io;
 use std::time::Duration;
 
 use super::session::AliasError;
-use super::transport::{TlsCause, TlsSetupError};
+use super::transport::{HttpStatus, TlsCause, TlsSetupError, WebSocketFailure};
 use crate::codec::{self, QoS, ReasonCode};
 
 /// What went wrong, named for the person reading the error line.
@@ -22,11 +22,14 @@ pub enum ClientError {
     TlsRefused { alert: String },
     #[error("TLS: {0}")]
     TlsSetup(TlsSetupError),
-    #[error("WebSocket with {addr}: {detail}")]
-    WebSocket { addr: String, detail: String },
-    /// The upgrade was refused as unauthorised (HTTP 401 or 403).
-    #[error("WebSocket: {0}")]
-    WebSocketRefused(String),
+    #[error("WebSocket with {addr}: {failure}")]
+    WebSocket {
+        addr: String,
+        failure: WebSocketFailure,
+    },
+    /// The upgrade of `path` was refused as unauthorised (HTTP 401 or 403).
+    #[error("WebSocket: the broker refused the WebSocket upgrade of {path}: {status}")]
+    WebSocketRefused { path: String, status: HttpStatus },
     #[error("SOCKS5 proxy {proxy}: {detail}")]
     Proxy { proxy: String, detail: String },
     #[error("connected to {addr}, but the broker did not answer CONNECT within {}s", after.as_secs_f32())]

@@ -51,8 +51,9 @@ pub use redirect::Redirect;
 pub use session::AliasError;
 use session::{Progress, Session};
 pub use transport::{
-    BrokerUrl, PemContent, Proxy, Route, Scheme, Shortfall, TlsCause, TlsInfo, TlsOptions,
-    TlsSetupError, TlsVersion, Trusted, WebSocketOptions, DEFAULT_WEBSOCKET_PATH,
+    BrokerUrl, HttpStatus, PemContent, Proxy, Route, Scheme, Shortfall, TlsCause, TlsInfo,
+    TlsOptions, TlsSetupError, TlsVersion, Trusted, WebSocketFailure, WebSocketOptions,
+    DEFAULT_WEBSOCKET_PATH,
 };
 
 /// Queued bytes above which a publish waits for the socket before queueing more.

@@ -4,7 +4,9 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::client::{ClientError, Shortfall, TlsCause, TlsSetupError, Trusted};
+use crate::client::{
+    ClientError, HttpStatus, Shortfall, TlsCause, TlsSetupError, Trusted, WebSocketFailure,
+};
 
 /// A client error as users read it: its words, with the flags that bear on it.
 pub struct Said<'a>(pub &'a ClientError);
@@ -20,6 +22,18 @@ impl fmt::Display for Said<'_> {
                 Some(words) => write!(f, "TLS: {words}"),
                 None => self.0.fmt(f),
             },
+            ClientError::WebSocket {
+                failure:
+                    WebSocketFailure::Refused {
+                        status: HttpStatus(404),
+                        ..
+                    },
+                ..
+            } => write!(
+                f,
+                "{} (is the path right? --ws-path or the URL names another)",
+                self.0
+            ),
             other => other.fmt(f),
         }
     }
@@ -241,6 +255,35 @@ mod tests {
         for (line, expected) in lines {
             assert_eq!(line, expected);
         }
+    }
+
+    #[test]
+    fn a_websocket_path_not_found_names_the_flag_that_gives_another() {
+        let refused = |status| ClientError::WebSocket {
+            addr: "b:80".into(),
+            failure: WebSocketFailure::Refused {
+                path: "/mqtt".into(),
+                status: HttpStatus(status),
+            },
+        };
+        assert_eq!(
+            Said(&refused(404)).to_string(),
+            "WebSocket with b:80: the broker refused the WebSocket upgrade of /mqtt: 404 Not \
+             Found (is the path right? --ws-path or the URL names another)"
+        );
+        assert_eq!(
+            Said(&refused(500)).to_string(),
+            "WebSocket with b:80: the broker refused the WebSocket upgrade of /mqtt: 500 \
+             Internal Server Error"
+        );
+        let unauthorised = ClientError::WebSocketRefused {
+            path: "/mqtt".into(),
+            status: HttpStatus(401),
+        };
+        assert_eq!(
+            Said(&unauthorised).to_string(),
+            "WebSocket: the broker refused the WebSocket upgrade of /mqtt: 401 Unauthorized"
+        );
     }
 
     #[test]

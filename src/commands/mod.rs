@@ -138,7 +138,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
                 | ClientError::TooManyRedirects { .. }
                 | ClientError::VersionRefused { .. }
                 | ClientError::TlsRefused { .. }
-                | ClientError::WebSocketRefused(_) => Some(exit::REFUSED),
+                | ClientError::WebSocketRefused { .. } => Some(exit::REFUSED),
                 _ => None,
             }
         })

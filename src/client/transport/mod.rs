@@ -33,7 +33,7 @@ pub use tls::{
     TlsVersion, Trusted,
 };
 pub use url::{BrokerUrl, Scheme, DEFAULT_WEBSOCKET_PATH};
-pub use websocket::{WebSocket, WebSocketOptions};
+pub use websocket::{HttpStatus, WebSocket, WebSocketFailure, WebSocketOptions};
 
 use super::{ClientError, Disallowed, Notices};
 
