@@ -1,33 +1,32 @@
 //! TLS through rustls (on ring: no OpenSSL): the settings a broker needs, the
 //! handshake and what it agreed on.
 //!
-//! [`cause`] turns its failures into typed values a person can act on;
-//! [`verify`] checks the broker's certificate, and our own before it is sent.
+//! Layout:
+//! - this file: [`TlsOptions`], the handshake, and [`TlsInfo`], what it agreed on
+//! - `config`: the rustls settings the options make, once for all connections
+//! - `load`: the PEM files they read (CA certificates, our certificate and
+//!   key) and the system's root certificates
+//! - `verify`: the broker's certificate checked, and our own before it is sent
+//! - `x509`: the certificate fields `verify` reads (names, dates, signatures)
+//! - `cause`: the failures as typed values a person can act on
 
 mod cause;
+mod config;
+mod load;
 mod verify;
+mod x509;
 
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use tokio_rustls::rustls::client::danger::{
-    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-};
-use tokio_rustls::rustls::crypto::{self, CryptoProvider};
-use tokio_rustls::rustls::sign::SingleCertAndKey;
-use tokio_rustls::rustls::{
-    self, ClientConfig, DigitallySignedStruct, KeyLog, RootCertStore, SignatureScheme,
-};
+use rustls_pki_types::ServerName;
+use tokio_rustls::rustls::{self, ClientConfig};
 use tokio_rustls::TlsConnector;
 
 use super::Base;
 use crate::client::{ClientError, Notices, Warning};
 
-use cause::{client_certificate_problem, handshake_error};
+use cause::handshake_error;
 pub use cause::{refused_certificate, PemContent, TlsCause, TlsSetupError, Trusted};
 pub use verify::Shortfall;
 
@@ -103,7 +102,7 @@ pub(super) async fn handshake(
             if options.insecure {
                 notices.warn(Warning::Unverified);
             }
-            let built = client_config(options)?;
+            let built = config::client_config(options)?;
             options.built.get_or_init(|| built).clone()
         }
     };
@@ -148,215 +147,5 @@ pub(super) fn info(stream: &tokio_rustls::client::TlsStream<Base>) -> TlsInfo {
             .iter()
             .map(|c| c.to_vec())
             .collect(),
-    }
-}
-
-/// The rustls settings `options` ask for, and whom they trust.
-fn client_config(options: &TlsOptions) -> Result<Built, ClientError> {
-    let provider = Arc::new(crypto::ring::default_provider());
-    let versions: &[&rustls::SupportedProtocolVersion] = match options.min_version {
-        Some(TlsVersion::V1_3) => &[&rustls::version::TLS13],
-        _ => rustls::DEFAULT_VERSIONS,
-    };
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(versions)
-        .map_err(|e| ClientError::TlsSetup(TlsSetupError::Rustls(e.to_string())))?;
-    let (builder, trusted, broker_verifier) = if options.insecure {
-        let verifier = Arc::new(AcceptAnyCertificate(provider.clone()));
-        let builder = builder
-            .dangerous()
-            .with_custom_certificate_verifier(verifier);
-        (builder, Trusted::Nothing, None)
-    } else {
-        let trust = root_store(options)?;
-        let verifier = verify::BrokerVerifier::new(trust.roots, trust.own_cas, provider.clone())
-            .map_err(|e| {
-                ClientError::TlsSetup(TlsSetupError::Verifier {
-                    trusted: trust.who.clone(),
-                    error: e.to_string(),
-                })
-            })?;
-        let verifier = Arc::new(verifier);
-        let builder = builder
-            .dangerous()
-            .with_custom_certificate_verifier(verifier.clone());
-        (builder, trust.who, Some(verifier))
-    };
-    let mut config = match (&options.cert, &options.key) {
-        (Some(cert_path), Some(key_path)) => {
-            let chain = read_certificates(cert_path)?;
-            let key = PrivateKeyDer::from_pem_file(key_path)
-                .map_err(|e| pem_error(key_path, PemContent::PrivateKey, &e))?;
-            let certified = verify::client_certificate(chain, key, &provider).map_err(|e| {
-                ClientError::TlsSetup(client_certificate_problem(&e, cert_path, key_path))
-            })?;
-            builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(certified)))
-        }
-        (None, None) => builder.with_no_client_auth(),
-        _ => return Err(ClientError::TlsSetup(TlsSetupError::CertificateOrKeyAlone)),
-    };
-    config.alpn_protocols = options.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-    config.key_log = match &options.keylog {
-        Some(path) => Arc::new(KeyLogTo::open(path)?),
-        None => Arc::new(rustls::KeyLogFile::new()),
-    };
-    Ok(Built {
-        config: Arc::new(config),
-        trusted,
-        verifier: broker_verifier,
-    })
-}
-
-/// The CA certificates to trust.
-struct Trust {
-    roots: RootCertStore,
-    /// The certificates of `--cafile` and `--capath`; empty when the system's
-    /// are trusted.
-    own_cas: Vec<CertificateDer<'static>>,
-    /// Whom we trust.
-    who: Trusted,
-}
-
-/// The CA certificates to trust: the files given, or the system's.
-fn root_store(options: &TlsOptions) -> Result<Trust, ClientError> {
-    let mut own_cas = Vec::new();
-    if let Some(file) = &options.ca_file {
-        own_cas.extend(read_certificates(file)?);
-    }
-    if let Some(dir) = &options.ca_path {
-        let entries = std::fs::read_dir(dir).map_err(|error| {
-            ClientError::TlsSetup(TlsSetupError::UnreadableDirectory {
-                path: dir.clone(),
-                error,
-            })
-        })?;
-        for entry in entries.flatten() {
-            if let Ok(certificates) = CertificateDer::pem_file_iter(entry.path()) {
-                own_cas.extend(certificates.flatten());
-            }
-        }
-    }
-    let mut roots = RootCertStore::empty();
-    roots.add_parsable_certificates(own_cas.iter().cloned());
-    let who = match (&options.ca_file, &options.ca_path) {
-        (None, None) => {
-            let native = rustls_native_certs::load_native_certs();
-            roots.add_parsable_certificates(native.certs);
-            Trusted::System
-        }
-        (ca_file, ca_path) => Trusted::Own {
-            ca_file: ca_file.clone(),
-            ca_path: ca_path.clone(),
-        },
-    };
-    if roots.is_empty() {
-        return Err(ClientError::TlsSetup(TlsSetupError::NoCaCertificate {
-            trusted: who,
-        }));
-    }
-    Ok(Trust {
-        roots,
-        own_cas,
-        who,
-    })
-}
-
-fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, ClientError> {
-    let certificates: Vec<_> = CertificateDer::pem_file_iter(path)
-        .map_err(|e| pem_error(path, PemContent::Certificates, &e))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| pem_error(path, PemContent::Certificates, &e))?;
-    if certificates.is_empty() {
-        return Err(ClientError::TlsSetup(TlsSetupError::NotPem {
-            path: path.to_path_buf(),
-        }));
-    }
-    Ok(certificates)
-}
-
-fn pem_error(path: &Path, what: PemContent, error: &rustls_pki_types::pem::Error) -> ClientError {
-    ClientError::TlsSetup(TlsSetupError::Pem {
-        path: path.to_path_buf(),
-        what,
-        error: error.to_string(),
-    })
-}
-
-/// `--insecure`: every server certificate is taken as valid; the signatures
-/// of the handshake are still checked, so the peer holds the key it shows.
-#[derive(Debug)]
-struct AcceptAnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// Session keys appended to a file of our own choosing (`--tls-keylog`).
-#[derive(Debug)]
-struct KeyLogTo(Mutex<File>);
-
-impl KeyLogTo {
-    fn open(path: &Path) -> Result<KeyLogTo, ClientError> {
-        let file = File::options()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|error| {
-                ClientError::TlsSetup(TlsSetupError::KeyLog {
-                    path: path.to_path_buf(),
-                    error,
-                })
-            })?;
-        Ok(KeyLogTo(Mutex::new(file)))
-    }
-}
-
-impl KeyLog for KeyLogTo {
-    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
-        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-        if let Ok(mut file) = self.0.lock() {
-            let _ = writeln!(file, "{label} {} {}", hex(client_random), hex(secret));
-        }
     }
 }
