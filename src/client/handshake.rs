@@ -10,7 +10,7 @@ use super::notice::Warning;
 use super::options::connect_packet;
 use super::session::Session;
 use super::trace::Trace;
-use super::transport::Transport;
+use super::transport::{Opened, Transport};
 use super::{BrokerLimits, ClientError, ConnectTimes, Options, Violation};
 use crate::codec::{self, ConnAck, Packet, Protocol, QoS};
 
@@ -79,44 +79,12 @@ async fn open(
     )
     .await?;
     let trace = trace(options);
-    if let (Some(trace), Some((took, tls))) = (&trace, &opened.tls) {
-        trace.note(format!(
-            "{} with {}, ALPN {}, in {:.3} ms",
-            tls.version,
-            tls.cipher_suite,
-            tls.alpn.as_deref().unwrap_or("none"),
-            took.as_secs_f64() * 1e3
-        ));
-    }
-    if let (Some(trace), Some(took), Some(websocket)) =
-        (&trace, opened.websocket, &options.route.websocket)
-    {
-        trace.note(format!(
-            "WebSocket upgrade of {} with the mqtt subprotocol in {:.3} ms",
-            websocket.path,
-            took.as_secs_f64() * 1e3
-        ));
+    if let Some(trace) = &trace {
+        trace_transport(trace, &opened, options);
     }
     let connect_sent = Instant::now();
     let mut conn = Connection::new(transport, protocol, trace);
-    let exchange = async {
-        conn.queue(&Packet::Connect(Box::new(connect_packet(
-            options, protocol,
-        ))))?;
-        conn.flush().await?;
-        loop {
-            if let Some(packet) = conn.decode().map_err(|e| refusal_in_311(e, protocol))? {
-                return match packet {
-                    Packet::ConnAck(connack) => Ok(connack),
-                    other => Err(ClientError::Protocol(Violation::BeforeConnAck {
-                        packet: other.name(),
-                    })),
-                };
-            }
-            conn.transfer(false).await?;
-        }
-    };
-    let connack = tokio::time::timeout(connack_wait, exchange)
+    let connack = tokio::time::timeout(connack_wait, exchange(&mut conn, options, protocol))
         .await
         .map_err(|_| ClientError::NoConnAck {
             addr: format!("{}:{}", options.host, options.port),
@@ -130,25 +98,75 @@ async fn open(
             server_reference: properties.server_reference,
         });
     }
+    let times = connect_times(options, opened, connect_sent.elapsed());
+    Ok(Established {
+        conn,
+        connack,
+        times,
+    })
+}
+
+/// Sends the CONNECT of `options` and reads until the broker's CONNACK.
+async fn exchange(
+    conn: &mut Connection,
+    options: &Options,
+    protocol: Protocol,
+) -> Result<ConnAck, ClientError> {
+    conn.queue(&Packet::Connect(Box::new(connect_packet(
+        options, protocol,
+    ))))?;
+    conn.flush().await?;
+    loop {
+        if let Some(packet) = conn.decode().map_err(|e| refusal_in_311(e, protocol))? {
+            return match packet {
+                Packet::ConnAck(connack) => Ok(connack),
+                other => Err(ClientError::Protocol(Violation::BeforeConnAck {
+                    packet: other.name(),
+                })),
+            };
+        }
+        conn.transfer(false).await?;
+    }
+}
+
+/// What the TLS handshake and the WebSocket upgrade agreed on, and how long
+/// they took, in the trace.
+fn trace_transport(trace: &Trace, opened: &Opened, options: &Options) {
+    if let Some((took, tls)) = &opened.tls {
+        trace.note(format!(
+            "{} with {}, ALPN {}, in {:.3} ms",
+            tls.version,
+            tls.cipher_suite,
+            tls.alpn.as_deref().unwrap_or("none"),
+            took.as_secs_f64() * 1e3
+        ));
+    }
+    if let (Some(took), Some(websocket)) = (opened.websocket, &options.route.websocket) {
+        trace.note(format!(
+            "WebSocket upgrade of {} with the mqtt subprotocol in {:.3} ms",
+            websocket.path,
+            took.as_secs_f64() * 1e3
+        ));
+    }
+}
+
+/// How long each step of connecting took, the CONNACK's `connack`, and the
+/// address reached.
+fn connect_times(options: &Options, opened: Opened, connack: Duration) -> ConnectTimes {
     let peer = match (opened.peer, &options.route.unix) {
         (Some(addr), _) => addr.to_string(),
         (None, Some(path)) => path.display().to_string(),
         (None, None) => format!("{}:{}", options.host, options.port),
     };
-    let times = ConnectTimes {
+    ConnectTimes {
         peer,
         resolve: opened.resolve,
         tcp: opened.tcp,
         proxy: opened.proxy,
         tls: opened.tls,
         websocket: opened.websocket,
-        connack: connect_sent.elapsed(),
-    };
-    Ok(Established {
-        conn,
         connack,
-        times,
-    })
+    }
 }
 
 /// The packet trace, when `options` ask for it.
