@@ -216,6 +216,15 @@ mod tests {
                 }),
                 "TLS with b:8883 failed: the broker refused the handshake (handshake failure)",
             ),
+        ];
+        for (line, expected) in lines {
+            assert_eq!(line, expected);
+        }
+    }
+
+    #[test]
+    fn tls_settings_name_the_flags_that_mend_them() {
+        let lines = [
             (
                 setup(TlsSetupError::NoCaCertificate {
                     trusted: Trusted::System,
