@@ -132,7 +132,7 @@ pub struct ConnectTimes {
     pub resolve: Duration,
     /// The TCP handshake (to the proxy, with one).
     pub tcp: Duration,
-    /// The SOCKS5 handshake through `--proxy`.
+    /// The SOCKS5 handshake through the proxy.
     pub proxy: Option<Duration>,
     /// The TLS handshake and what it agreed on.
     pub tls: Option<(Duration, TlsInfo)>,

@@ -1,6 +1,6 @@
-//! The packet trace of `-d/--debug`: one line for every packet sent or
-//! received, in the spirit of mosquitto's debug output, told as
-//! [`Notice::Trace`] to the caller's sink.
+//! The packet trace a caller turns on with `Options::trace` (mqtk's `-d`):
+//! one line for every packet sent or received, in the spirit of mosquitto's
+//! debug output, told as [`Notice::Trace`] to the caller's sink.
 
 use std::fmt::Write as _;
 

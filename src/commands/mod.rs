@@ -1,6 +1,11 @@
 //! The subcommands. Each turns its parsed arguments into a plan of plain
 //! settings first (validation and defaults in one place), then runs it against
 //! the client. Commands never touch bytes on the wire.
+//!
+//! What every command shares is here or beside it: `options` turns the flags
+//! into client options, `hints` puts client errors into the lines users read
+//! (with the flags that bear on them), `notices` prints warnings and the
+//! client's notices, `lifecycle` and `reconnect` keep a connection going.
 
 pub mod bench;
 pub mod broker;

@@ -6,10 +6,11 @@
 //! Layout:
 //! - this file: [`Transport`], [`Route`] (where and how to connect) and the
 //!   connect steps, timed for `mqtk ping`
-//! - `proxy`: SOCKS5 (`--proxy`), its URL and its errors in words
+//! - `proxy`: SOCKS5, its URL and its errors in words
 //! - `tls`: rustls settings, the handshake, and its failures as typed causes
-//! - `websocket`: the upgrade and the frames-to-bytes adapter
-//! - `url`: broker URLs (`-L`)
+//! - `websocket`: the upgrade, its failures as typed values, and the
+//!   frames-to-bytes adapter
+//! - `url`: broker URLs (`mqtt://`, `mqtts://`, `ws://`, `wss://`)
 
 mod proxy;
 mod tls;
