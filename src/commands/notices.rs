@@ -9,8 +9,10 @@ use crate::client::{Notice, Notices};
 
 /// One line on stderr, after the program's name.
 pub fn say(line: impl Display) {
-    // stderr is unbuffered; one write per line keeps lines whole.
-    let _ = writeln!(io::stderr(), "mqtk: {line}");
+    // stderr is unbuffered: the line is made first and written at once, so
+    // that it stays whole beside other writers.
+    let line = format!("mqtk: {line}\n");
+    let _ = io::stderr().write_all(line.as_bytes());
 }
 
 /// A warning: something that did not go as asked, or that the user should
