@@ -3,10 +3,12 @@
 //!
 //! Layout:
 //! - [`codec`]: pure MQTT, bytes to packets and back; no I/O
-//! - [`client`]: the tokio client; owns sockets, keep-alive and packet ids
+//! - [`client`]: the tokio client; owns sockets, keep-alive and packet ids; knows no flags
+//!   and prints nothing: its errors and notices are typed values
 //! - [`cli`]: the command line, one clap definition for parsing, and the man pages and
 //!   completions rendered from it (`cli::docs`)
-//! - [`commands`]: one module per subcommand; they speak to the client, never to bytes
+//! - [`commands`]: one module per subcommand; they speak to the client, never to bytes, and
+//!   put its errors and notices into the lines users read, with the flags that bear on them
 //! - [`output`]: how a received message is printed
 //! - `broker`: an MQTT broker in the process (rumqttd), for `mqtk broker`; the `broker`
 //!   feature, on by default

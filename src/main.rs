@@ -90,6 +90,6 @@ fn one_line(error: &clap::Error) -> String {
 
 /// Prints the error on one line, its causes joined by colons.
 fn fail(error: &anyhow::Error, code: u8) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "mqtk: {error:#}");
+    let _ = writeln!(std::io::stderr(), "mqtk: {}", commands::error_line(error));
     ExitCode::from(code)
 }

@@ -253,9 +253,11 @@ mod tests {
             received.len()
         });
         let route = super::super::Route::default();
-        let (transport, _) = Transport::connect("127.0.0.1", port, &route, Duration::from_secs(5))
-            .await
-            .unwrap();
+        let notices = super::super::Notices::default();
+        let (transport, _) =
+            Transport::connect("127.0.0.1", port, &route, Duration::from_secs(5), &notices)
+                .await
+                .unwrap();
         let mut conn = Connection::new(transport, Protocol::V5, None);
         // Far more than the socket buffers hold.
         let message = Packet::Publish(Publish {

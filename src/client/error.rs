@@ -3,7 +3,9 @@
 use std::io;
 use std::time::Duration;
 
-use crate::codec::{self, ReasonCode};
+use super::session::AliasError;
+use super::transport::{HttpStatus, TlsCause, TlsSetupError, WebSocketFailure};
+use crate::codec::{self, QoS, ReasonCode};
 
 /// What went wrong, named for the person reading the error line.
 #[derive(Debug, thiserror::Error)]
@@ -12,17 +14,22 @@ pub enum ClientError {
     Unreachable { addr: String, source: io::Error },
     #[error("connecting to {addr} timed out after {}s", after.as_secs_f32())]
     ConnectTimeout { addr: String, after: Duration },
-    #[error("TLS with {addr} failed: {detail}")]
-    Tls { addr: String, detail: String },
+    #[error("TLS with {addr} failed: {cause}")]
+    Tls { addr: String, cause: TlsCause },
+    /// The broker refused our client certificate, or its absence, with
+    /// `alert` (in words).
+    #[error("TLS: the broker refused our client certificate, or the lack of one ({alert})")]
+    TlsRefused { alert: String },
     #[error("TLS: {0}")]
-    TlsRefused(String),
-    #[error("TLS: {0}")]
-    TlsSetup(String),
-    #[error("WebSocket with {addr}: {detail}")]
-    WebSocket { addr: String, detail: String },
-    /// The upgrade was refused as unauthorised (HTTP 401 or 403).
-    #[error("WebSocket: {0}")]
-    WebSocketRefused(String),
+    TlsSetup(TlsSetupError),
+    #[error("WebSocket with {addr}: {failure}")]
+    WebSocket {
+        addr: String,
+        failure: WebSocketFailure,
+    },
+    /// The upgrade of `path` was refused as unauthorised (HTTP 401 or 403).
+    #[error("WebSocket: the broker refused the WebSocket upgrade of {path}: {status}")]
+    WebSocketRefused { path: String, status: HttpStatus },
     #[error("SOCKS5 proxy {proxy}: {detail}")]
     Proxy { proxy: String, detail: String },
     #[error("connected to {addr}, but the broker did not answer CONNECT within {}s", after.as_secs_f32())]
@@ -63,7 +70,7 @@ pub enum ClientError {
     #[error("malformed packet from the broker: {0}")]
     Malformed(codec::Error),
     #[error("protocol violation by the broker: {0}")]
-    Protocol(String),
+    Protocol(Violation),
     /// Nothing arrived for 1.5 times the keep alive, a PINGREQ sent in
     /// between: the path is dead, whether or not the socket knows it.
     #[error(
@@ -87,7 +94,59 @@ pub enum ClientError {
     #[error("cannot send: {0}")]
     Encode(codec::Error),
     #[error("{0}")]
-    NotAllowed(String),
+    NotAllowed(Disallowed),
+}
+
+/// How the broker broke the protocol.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Violation {
+    #[error("{packet} before CONNACK")]
+    BeforeConnAck { packet: &'static str },
+    #[error("unexpected {packet} from the broker")]
+    Unexpected { packet: &'static str },
+    /// An acknowledgement for a packet id in flight, at another step.
+    #[error("{packet} for packet id {packet_id} which is not awaiting one")]
+    NotAwaited {
+        packet: &'static str,
+        packet_id: u16,
+    },
+    /// An answer for a packet id of no request of ours.
+    #[error("{packet} for packet id {packet_id} which was not sent")]
+    NotSent {
+        packet: &'static str,
+        packet_id: u16,
+    },
+    #[error("SUBACK has {reasons} reason codes for {filters} topic filters")]
+    SubAckCount { reasons: usize, filters: usize },
+    #[error("{0}")]
+    TopicAlias(AliasError),
+}
+
+/// What the client will not do, because the broker or the protocol does not
+/// allow it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Disallowed {
+    #[error("the broker accepts at most QoS {}", *maximum as u8)]
+    QosAbove { maximum: QoS },
+    #[error("the broker does not support retained messages")]
+    Retain,
+    #[error(
+        "a message of {size} bytes exceeds the broker's maximum packet size of {maximum} bytes"
+    )]
+    PacketSize { size: usize, maximum: u32 },
+    #[error("no room in the broker's in-flight window")]
+    InFlightWindowFull,
+    #[error("disconnecting with the will needs MQTT 5")]
+    WillDisconnectBeforeV5,
+    /// A silent client waited `waited` for the broker to close, in vain.
+    #[error(
+        "the broker kept a silent connection open for {}s, past 1.5 times the keep alive of \
+         {keep_alive}s",
+        waited.as_secs()
+    )]
+    SilenceOutlasted { waited: Duration, keep_alive: u16 },
+    #[error("a SOCKS5 proxy carries TCP, not a Unix socket")]
+    ProxyToUnixSocket,
 }
 
 /// What a DISCONNECT's reason means for the person, where its name does not
@@ -112,10 +171,11 @@ pub fn verdict(reason: ReasonCode, reason_string: Option<&str>) -> String {
 }
 
 impl ClientError {
-    /// An I/O error in words: TLS alerts from the broker say what it refused.
+    /// An I/O error, or the TLS alert with which the broker refused our
+    /// client certificate.
     pub(super) fn from_io(error: io::Error) -> ClientError {
-        match super::transport::refusal(&error) {
-            Some(detail) => ClientError::TlsRefused(detail),
+        match super::transport::refused_certificate(&error) {
+            Some(alert) => ClientError::TlsRefused { alert },
             None => ClientError::Io(error),
         }
     }
@@ -180,6 +240,49 @@ impl ClientError {
                 io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
             ),
             _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violations_and_refusals_read_as_sentences_with_their_values() {
+        let lines = [
+            (
+                ClientError::Protocol(Violation::NotAwaited {
+                    packet: "PUBREC",
+                    packet_id: 7,
+                }),
+                "protocol violation by the broker: PUBREC for packet id 7 which is not awaiting \
+                 one",
+            ),
+            (
+                ClientError::Protocol(Violation::TopicAlias(AliasError::OutOfRange {
+                    alias: 9,
+                    maximum: 4,
+                })),
+                "protocol violation by the broker: topic alias 9 is outside 1..=4",
+            ),
+            (
+                ClientError::NotAllowed(Disallowed::QosAbove {
+                    maximum: QoS::AtLeastOnce,
+                }),
+                "the broker accepts at most QoS 1",
+            ),
+            (
+                ClientError::NotAllowed(Disallowed::SilenceOutlasted {
+                    waited: Duration::from_secs(70),
+                    keep_alive: 30,
+                }),
+                "the broker kept a silent connection open for 70s, past 1.5 times the keep alive \
+                 of 30s",
+            ),
+        ];
+        for (error, line) in lines {
+            assert_eq!(error.to_string(), line);
         }
     }
 }

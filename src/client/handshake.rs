@@ -6,11 +6,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::connection::Connection;
+use super::notice::Warning;
 use super::options::connect_packet;
 use super::session::Session;
-use super::trace::{self, Trace};
-use super::transport::Transport;
-use super::{BrokerLimits, ClientError, ConnectTimes, Options};
+use super::trace::Trace;
+use super::transport::{Opened, Transport};
+use super::{BrokerLimits, ClientError, ConnectTimes, Options, Violation};
 use crate::codec::{self, ConnAck, Packet, Protocol, QoS};
 
 /// How long an MQTT 5 CONNECT may go unanswered, when no version was pinned,
@@ -34,15 +35,12 @@ pub(super) async fn handshake(options: &Options) -> Result<Established, ClientEr
             let silence = FALLBACK_SILENCE.min(timeout / 2);
             match open(options, Protocol::V5, silence).await {
                 Err(ClientError::NoConnAck { after, .. }) => {
-                    trace::warn(&format!(
-                        "no answer to an MQTT 5 CONNECT within {}s; trying MQTT 3.1.1",
-                        after.as_secs_f32()
-                    ));
+                    options.notices.warn(Warning::NoAnswerToV5 { after });
                     open(options, Protocol::V311, timeout - silence).await?
                 }
                 Err(e) if e.is_unsupported_version() => {
-                    if options.trace {
-                        Trace.note(&format!(
+                    if let Some(trace) = trace(options) {
+                        trace.note(format!(
                             "the broker refused MQTT 5 ({e}); connecting again with MQTT 3.1.1"
                         ));
                     }
@@ -58,10 +56,9 @@ pub(super) async fn handshake(options: &Options) -> Result<Established, ClientEr
         .is_some_and(|w| !w.properties.is_empty());
     let protocol = established.conn.protocol();
     if will_properties && !protocol.is_v5() {
-        trace::warn(&format!(
-            "the broker speaks MQTT {protocol}, which has no will properties: \
-             the will was set without its delay, expiry, content type and user properties"
-        ));
+        options
+            .notices
+            .warn(Warning::WillPropertiesDropped { protocol });
     }
     Ok(established)
 }
@@ -78,48 +75,16 @@ async fn open(
         options.port,
         &options.route,
         options.connect_timeout,
+        &options.notices,
     )
     .await?;
-    if let (true, Some((took, tls))) = (options.trace, &opened.tls) {
-        Trace.note(&format!(
-            "{} with {}, ALPN {}, in {:.3} ms",
-            tls.version,
-            tls.cipher_suite,
-            tls.alpn.as_deref().unwrap_or("none"),
-            took.as_secs_f64() * 1e3
-        ));
-    }
-    if let (true, Some(took), Some(websocket)) =
-        (options.trace, opened.websocket, &options.route.websocket)
-    {
-        Trace.note(&format!(
-            "WebSocket upgrade of {} with the mqtt subprotocol in {:.3} ms",
-            websocket.path,
-            took.as_secs_f64() * 1e3
-        ));
+    let trace = trace(options);
+    if let Some(trace) = &trace {
+        trace_transport(trace, &opened, options);
     }
     let connect_sent = Instant::now();
-    let trace = options.trace.then_some(Trace);
     let mut conn = Connection::new(transport, protocol, trace);
-    let exchange = async {
-        conn.queue(&Packet::Connect(Box::new(connect_packet(
-            options, protocol,
-        ))))?;
-        conn.flush().await?;
-        loop {
-            if let Some(packet) = conn.decode().map_err(|e| refusal_in_311(e, protocol))? {
-                return match packet {
-                    Packet::ConnAck(connack) => Ok(connack),
-                    other => Err(ClientError::Protocol(format!(
-                        "{} before CONNACK",
-                        other.name()
-                    ))),
-                };
-            }
-            conn.transfer(false).await?;
-        }
-    };
-    let connack = tokio::time::timeout(connack_wait, exchange)
+    let connack = tokio::time::timeout(connack_wait, exchange(&mut conn, options, protocol))
         .await
         .map_err(|_| ClientError::NoConnAck {
             addr: format!("{}:{}", options.host, options.port),
@@ -133,25 +98,80 @@ async fn open(
             server_reference: properties.server_reference,
         });
     }
+    let times = connect_times(options, opened, connect_sent.elapsed());
+    Ok(Established {
+        conn,
+        connack,
+        times,
+    })
+}
+
+/// Sends the CONNECT of `options` and reads until the broker's CONNACK.
+async fn exchange(
+    conn: &mut Connection,
+    options: &Options,
+    protocol: Protocol,
+) -> Result<ConnAck, ClientError> {
+    conn.queue(&Packet::Connect(Box::new(connect_packet(
+        options, protocol,
+    ))))?;
+    conn.flush().await?;
+    loop {
+        if let Some(packet) = conn.decode().map_err(|e| refusal_in_311(e, protocol))? {
+            return match packet {
+                Packet::ConnAck(connack) => Ok(connack),
+                other => Err(ClientError::Protocol(Violation::BeforeConnAck {
+                    packet: other.name(),
+                })),
+            };
+        }
+        conn.transfer(false).await?;
+    }
+}
+
+/// What the TLS handshake and the WebSocket upgrade agreed on, and how long
+/// they took, in the trace.
+fn trace_transport(trace: &Trace, opened: &Opened, options: &Options) {
+    if let Some((took, tls)) = &opened.tls {
+        trace.note(format!(
+            "{} with {}, ALPN {}, in {:.3} ms",
+            tls.version,
+            tls.cipher_suite,
+            tls.alpn.as_deref().unwrap_or("none"),
+            took.as_secs_f64() * 1e3
+        ));
+    }
+    if let (Some(took), Some(websocket)) = (opened.websocket, &options.route.websocket) {
+        trace.note(format!(
+            "WebSocket upgrade of {} with the mqtt subprotocol in {:.3} ms",
+            websocket.path,
+            took.as_secs_f64() * 1e3
+        ));
+    }
+}
+
+/// How long each step of connecting took, the CONNACK's `connack`, and the
+/// address reached.
+fn connect_times(options: &Options, opened: Opened, connack: Duration) -> ConnectTimes {
     let peer = match (opened.peer, &options.route.unix) {
         (Some(addr), _) => addr.to_string(),
         (None, Some(path)) => path.display().to_string(),
         (None, None) => format!("{}:{}", options.host, options.port),
     };
-    let times = ConnectTimes {
+    ConnectTimes {
         peer,
         resolve: opened.resolve,
         tcp: opened.tcp,
         proxy: opened.proxy,
         tls: opened.tls,
         websocket: opened.websocket,
-        connack: connect_sent.elapsed(),
-    };
-    Ok(Established {
-        conn,
         connack,
-        times,
-    })
+    }
+}
+
+/// The packet trace, when `options` ask for it.
+fn trace(options: &Options) -> Option<Trace> {
+    options.trace.then(|| Trace::new(options.notices.clone()))
 }
 
 /// A 3.1.1 broker answers a version 5 CONNECT with its return code 1,

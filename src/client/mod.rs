@@ -7,62 +7,69 @@
 //! `tokio::select!` beside the caller's own input.
 //!
 //! Layout:
-//! - `transport`: the byte stream (TCP, maybe through a SOCKS5 proxy, or a
-//!   Unix socket; TLS and WebSocket on top)
+//! - this file: [`Client`] and what it reports ([`Event`], [`BrokerLimits`],
+//!   [`ConnectTimes`], [`Resumption`]); connecting, and connecting again
+//! - `publish`: sending messages, within the broker's limits and window
+//! - `requests`: SUBSCRIBE and UNSUBSCRIBE awaited, acknowledgements, PINGREQ
+//! - `drive`: the one task that moves bytes and hands out events
+//! - `incoming`: what each packet from the broker does
+//! - `keep_alive`: when to ping, and when silence means the connection is lost
+//! - `ending`: every way a connection ends ([`Ending`])
 //! - `handshake`: CONNECT and CONNACK, the fallback to 3.1.1, and what the
 //!   CONNACK allows
+//! - `redirect`: following a broker's Server Reference elsewhere
+//! - `transport`: the byte stream (TCP, maybe through a SOCKS5 proxy, or a
+//!   Unix socket; TLS and WebSocket on top)
 //! - `connection`: read and write buffers around the codec
 //! - `buffer`: those buffers, sized by the traffic: small while idle
 //! - `session`: packet ids, in-flight window, topic aliases; no I/O
 //! - `options`: what to connect to and how, and the CONNECT it makes
-//! - `redirect`: following a broker's Server Reference elsewhere
-//! - `error`: what can go wrong
-//! - `trace`: the `-d` packet log
+//! - `error`: what can go wrong, with the values a caller needs to say it
+//! - `notice`: what the client tells the caller's sink: redirects, warnings
+//! - `trace`: the packet trace, told as notices
+//!
+//! The client knows no command-line flags and prints nothing: errors and
+//! notices are typed values, and the caller puts them into words for people.
 
 mod buffer;
 mod connection;
+mod drive;
+mod ending;
 mod error;
 mod handshake;
+mod incoming;
+mod keep_alive;
+mod notice;
 mod options;
+mod publish;
 mod redirect;
+mod requests;
 mod session;
 mod trace;
 mod transport;
 
 use std::collections::VecDeque;
-use std::io;
 use std::pin::Pin;
 use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
 
-use crate::codec::{
-    Ack, AckKind, ConnAck, Disconnect, Packet, Properties, PropertyValues, Protocol, Publish, QoS,
-    ReasonCode, SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe,
-};
+use crate::codec::{ConnAck, Packet, Protocol, Publish, QoS, ReasonCode, SubAck, UnsubAck};
 use connection::Connection;
-pub use error::{verdict, ClientError};
-use handshake::{broker_limits, handshake, in_flight_window, new_session, Established};
+pub use ending::silent_limit;
+pub use error::{verdict, ClientError, Disallowed, Violation};
+use handshake::{broker_limits, in_flight_window, new_session, Established};
+pub use notice::{Notice, Notices, Warning};
 pub use options::Options;
-use session::{Progress, Session};
-pub use trace::{warn, Trace};
+use redirect::establish;
+pub use redirect::Redirect;
+pub use session::AliasError;
+use session::Session;
 pub use transport::{
-    BrokerUrl, Proxy, Route, Scheme, TlsInfo, TlsOptions, TlsVersion, WebSocketOptions,
+    BrokerUrl, HttpStatus, PemContent, Proxy, Route, Scheme, Shortfall, TlsCause, TlsInfo,
+    TlsOptions, TlsSetupError, TlsVersion, Trusted, WebSocketFailure, WebSocketOptions,
     DEFAULT_WEBSOCKET_PATH,
 };
-
-/// Queued bytes above which a publish waits for the socket before queueing more.
-const WRITE_HIGH_WATER: usize = 256 * 1024;
-
-/// How long the client waits for the broker to close after DISCONNECT before
-/// closing itself: the close is the client's to make [MQTT 3.1.1 and 5.0 §3.14.4].
-const CLOSE_LINGER: Duration = Duration::from_millis(100);
-
-/// The longest wait, before DISCONNECT, for acknowledgement flows already begun.
-const SETTLE_GRACE: Duration = Duration::from_secs(1);
-
-/// How long a DISCONNECT that reports a protocol error may take to leave.
-const FAREWELL: Duration = Duration::from_millis(250);
 
 /// How many resumed sessions in a row may lose their connection before the
 /// broker acknowledges anything, before the session is given up for a new
@@ -125,7 +132,7 @@ pub struct ConnectTimes {
     pub resolve: Duration,
     /// The TCP handshake (to the proxy, with one).
     pub tcp: Duration,
-    /// The SOCKS5 handshake through `--proxy`.
+    /// The SOCKS5 handshake through the proxy.
     pub proxy: Option<Duration>,
     /// The TLS handshake and what it agreed on.
     pub tls: Option<(Duration, TlsInfo)>,
@@ -366,607 +373,4 @@ impl Client {
     pub fn has_room(&self) -> bool {
         self.session.has_room()
     }
-
-    /// Whether a message of `qos` can be queued at once: the write buffer is
-    /// below its high-water mark and, for QoS 1/2, the broker's Receive
-    /// Maximum window has room.
-    pub fn can_queue(&self, qos: QoS) -> bool {
-        self.conn.pending_write() <= WRITE_HIGH_WATER
-            && (qos == QoS::AtMostOnce || self.session.has_room())
-    }
-
-    /// Drives I/O until a message of `qos` can be queued at once; events that
-    /// arrive meanwhile are kept for [`next_event`](Self::next_event).
-    pub async fn ready(&mut self, qos: QoS) -> Result<(), ClientError> {
-        while !self.can_queue(qos) {
-            let writing = self.conn.pending_write() > WRITE_HIGH_WATER;
-            self.step(writing).await?;
-        }
-        Ok(())
-    }
-
-    /// Queues a message and returns its packet id (0 for QoS 0); the caller
-    /// made sure [`can_queue`](Self::can_queue). Once queued, a QoS 1/2
-    /// message is the session's: it is sent again after a reconnect until it
-    /// is acknowledged. It leaves the next time the client drives I/O: call
-    /// [`flush`](Self::flush) to send it now.
-    pub fn queue_publish(&mut self, mut message: Publish) -> Result<u16, ClientError> {
-        self.check_publish(&message)?;
-        if message.qos == QoS::AtMostOnce {
-            self.qos0_queued += 1;
-        } else {
-            if !self.session.has_room() {
-                return Err(ClientError::NotAllowed(
-                    "no room in the broker's in-flight window".into(),
-                ));
-            }
-            self.session.number_publish(&mut message);
-        }
-        let packet_id = message.packet_id;
-        let packet = Packet::Publish(message);
-        self.send(&packet)?;
-        // The session keeps what it may have to send again.
-        if let Packet::Publish(message) = packet {
-            if message.qos != QoS::AtMostOnce {
-                self.session.keep_publish(message);
-            }
-        }
-        Ok(packet_id)
-    }
-
-    /// Waits for room, then queues a message: [`ready`](Self::ready) and
-    /// [`queue_publish`](Self::queue_publish) in one.
-    pub async fn publish(&mut self, message: Publish) -> Result<u16, ClientError> {
-        self.ready(message.qos).await?;
-        self.queue_publish(message)
-    }
-
-    /// QoS 0 messages queued on this connection that the broker may not have
-    /// read: those after the last PINGREQ it answered. When the connection
-    /// is lost, nobody can know whether they arrived.
-    pub fn unconfirmed_qos0(&self) -> u64 {
-        self.qos0_queued - self.qos0_confirmed
-    }
-
-    /// Publishes a message and waits, within the response timeout, until it
-    /// is settled: the broker's verdict (success at once for QoS 0, once
-    /// written). Other events are kept for [`next_event`](Self::next_event).
-    pub async fn publish_and_settle(
-        &mut self,
-        message: Publish,
-    ) -> Result<(ReasonCode, Option<String>), ClientError> {
-        let qos = message.qos;
-        let packet_id = self.publish(message).await?;
-        if qos == QoS::AtMostOnce {
-            self.flush().await?;
-            return Ok((ReasonCode::SUCCESS, None));
-        }
-        let answer = match qos {
-            QoS::ExactlyOnce => "PUBCOMP",
-            _ => "PUBACK",
-        };
-        self.wait_for(answer, |event| match event {
-            Event::Published {
-                packet_id: id,
-                reason,
-                reason_string,
-            } if *id == packet_id => Some((*reason, reason_string.clone())),
-            _ => None,
-        })
-        .await
-    }
-
-    /// Refuses a message the broker said it would not take.
-    fn check_publish(&self, message: &Publish) -> Result<(), ClientError> {
-        if message.qos > self.limits.maximum_qos {
-            return Err(ClientError::NotAllowed(format!(
-                "the broker accepts at most QoS {}",
-                self.limits.maximum_qos as u8
-            )));
-        }
-        if message.retain && !self.limits.retain_available {
-            return Err(ClientError::NotAllowed(
-                "the broker does not support retained messages".into(),
-            ));
-        }
-        if let Some(max) = self.limits.maximum_packet_size {
-            let size = message.encoded_len(self.protocol());
-            if size > max as usize {
-                return Err(ClientError::NotAllowed(format!(
-                    "a message of {size} bytes exceeds the broker's maximum packet size of {max} bytes"
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Subscribes and waits for the SUBACK; messages arriving meanwhile are kept.
-    pub async fn subscribe(
-        &mut self,
-        subscriptions: Vec<Subscription>,
-        properties: Properties,
-    ) -> Result<SubAck, ClientError> {
-        let packet_id = self.session.start_subscribe();
-        let count = subscriptions.len();
-        self.send(&Packet::Subscribe(Subscribe {
-            packet_id,
-            subscriptions,
-            properties,
-        }))?;
-        let suback = self
-            .wait_for("SUBACK", |event| match event {
-                Event::Subscribed(a) if a.packet_id == packet_id => Some(a.clone()),
-                _ => None,
-            })
-            .await?;
-        if suback.reasons.len() != count {
-            return Err(ClientError::Protocol(format!(
-                "SUBACK has {} reason codes for {count} topic filters",
-                suback.reasons.len()
-            )));
-        }
-        Ok(suback)
-    }
-
-    /// Unsubscribes and waits for the UNSUBACK.
-    pub async fn unsubscribe(&mut self, filters: Vec<String>) -> Result<UnsubAck, ClientError> {
-        let packet_id = self.session.start_unsubscribe();
-        self.send(&Packet::Unsubscribe(Unsubscribe {
-            packet_id,
-            filters,
-            properties: Properties::default(),
-        }))?;
-        self.wait_for("UNSUBACK", |event| match event {
-            Event::Unsubscribed(a) if a.packet_id == packet_id => Some(a.clone()),
-            _ => None,
-        })
-        .await
-    }
-
-    /// Drives I/O until `pick` accepts an event, the answer `packet`, within
-    /// the response timeout; other events are kept, in order, for
-    /// [`next_event`](Self::next_event).
-    async fn wait_for<T>(
-        &mut self,
-        packet: &'static str,
-        pick: impl Fn(&Event) -> Option<T>,
-    ) -> Result<T, ClientError> {
-        let after = self.response_timeout;
-        tokio::time::timeout(after, self.wait_for_event(pick))
-            .await
-            .map_err(|_| ClientError::NoResponse { packet, after })?
-    }
-
-    async fn wait_for_event<T>(
-        &mut self,
-        pick: impl Fn(&Event) -> Option<T>,
-    ) -> Result<T, ClientError> {
-        let mut seen = self.events.len();
-        loop {
-            let mut found = self.events.iter().enumerate().skip(seen);
-            if let Some((i, value)) = found.find_map(|(i, e)| pick(e).map(|v| (i, v))) {
-                self.events.remove(i);
-                return Ok(value);
-            }
-            seen = self.events.len();
-            self.step(false).await?;
-        }
-    }
-
-    /// Acknowledges a received QoS 1/2 message, once the caller has handled it.
-    pub fn ack(&mut self, message: &Publish) -> Result<(), ClientError> {
-        match message.qos {
-            QoS::AtMostOnce => Ok(()),
-            QoS::AtLeastOnce => self.send(&Packet::PubAck(Ack::new(
-                AckKind::PubAck,
-                message.packet_id,
-            ))),
-            QoS::ExactlyOnce => {
-                self.session.receive_qos2(message.packet_id);
-                self.send(&Packet::PubRec(Ack::new(
-                    AckKind::PubRec,
-                    message.packet_id,
-                )))
-            }
-        }
-    }
-
-    /// Sends a PINGREQ now; its PINGRESP arrives as [`Event::Pong`].
-    pub fn ping(&mut self) -> Result<(), ClientError> {
-        self.send(&Packet::PingReq)?;
-        self.qos0_before_ping = self.qos0_queued;
-        self.ping_sent.get_or_insert(Instant::now());
-        Ok(())
-    }
-
-    /// Writes everything queued, while still reading what arrives.
-    pub async fn flush(&mut self) -> Result<(), ClientError> {
-        while self.conn.pending_write() > 0 {
-            self.step(true).await?;
-        }
-        Ok(())
-    }
-
-    /// The next event, driving I/O and keep alive until there is one.
-    ///
-    /// Cancel safe: dropping the future loses nothing.
-    pub async fn next_event(&mut self) -> Result<Event, ClientError> {
-        loop {
-            if let Some(event) = self.events.pop_front() {
-                return Ok(event);
-            }
-            self.step(false).await?;
-        }
-    }
-
-    /// An event that needs no I/O: one already queued or decodable from bytes
-    /// already read. Lets a caller batch work before it flushes.
-    ///
-    /// A broken packet is not an error here: the events before it come out
-    /// first, and the next call that drives I/O returns the error.
-    pub fn try_next_event(&mut self) -> Option<Event> {
-        while self.events.is_empty() && self.failure.is_none() {
-            match self.conn.decode() {
-                Ok(Some(packet)) => {
-                    if let Err(error) = self.handle(packet) {
-                        self.fail(error);
-                    }
-                }
-                Ok(None) => break,
-                Err(error) => self.fail(error),
-            }
-        }
-        self.events.pop_front()
-    }
-
-    /// One unit of progress: handle a buffered packet, or move bytes (until
-    /// everything queued is written, with `until_written`) while keeping the
-    /// connection alive.
-    ///
-    /// On a protocol error the broker is told why (MQTT 5.0 §4.13.1) before the
-    /// error is returned. Cancel safe: the error waits for the next call.
-    async fn step(&mut self, until_written: bool) -> Result<(), ClientError> {
-        if self.failure.is_none() {
-            match self.drive(until_written).await {
-                Ok(()) => return Ok(()),
-                Err(error) => self.fail(error),
-            }
-        }
-        // The connection is over; let what is queued, the DISCONNECT last, leave.
-        let _ = tokio::time::timeout(FAREWELL, self.conn.flush()).await;
-        match self.failure.take() {
-            Some(error) => Err(error),
-            None => Ok(()),
-        }
-    }
-
-    /// Records the error that ends the connection, and queues the MQTT 5
-    /// DISCONNECT that names a malformed packet or a protocol error.
-    fn fail(&mut self, error: ClientError) {
-        let reason = match &error {
-            ClientError::Malformed(_) => ReasonCode::MALFORMED_PACKET,
-            ClientError::Protocol(_) => ReasonCode::PROTOCOL_ERROR,
-            _ => ReasonCode::SUCCESS,
-        };
-        if reason.is_error() && self.protocol().is_v5() {
-            let _ = self.send(&Packet::Disconnect(Disconnect {
-                reason,
-                properties: Properties::default(),
-            }));
-        }
-        self.failure.get_or_insert(error);
-    }
-
-    async fn drive(&mut self, until_written: bool) -> Result<(), ClientError> {
-        if let Some(packet) = self.conn.decode()? {
-            return self.handle(packet);
-        }
-        let Some(deadline) = self.keep_alive_deadline() else {
-            return self.conn.transfer(until_written).await;
-        };
-        let timer = self
-            .keep_alive_timer
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        if timer.deadline() > deadline {
-            timer.as_mut().reset(deadline);
-        }
-        tokio::select! {
-            result = self.conn.transfer(until_written) => result,
-            _ = timer.as_mut() => self.keep_alive(),
-        }
-    }
-
-    /// Keep alive's turn, when its timer fires: a PINGREQ when one is due,
-    /// the end of the connection when the broker has been silent too long.
-    fn keep_alive(&mut self) -> Result<(), ClientError> {
-        let now = Instant::now();
-        let Some(deadline) = self.keep_alive_deadline() else {
-            return Ok(());
-        };
-        if deadline > now {
-            // Packets moved since the timer was set: wait on.
-            if let Some(timer) = &mut self.keep_alive_timer {
-                timer.as_mut().reset(deadline);
-            }
-            return Ok(());
-        }
-        let limit = lost_after(self.limits.keep_alive);
-        if let Some(blocked) = self.conn.write_blocked_since() {
-            if now - blocked >= limit {
-                return Err(ClientError::WriteStuck {
-                    stuck: now - blocked,
-                    keep_alive: self.limits.keep_alive,
-                });
-            }
-        }
-        if self.ping_sent.is_some() {
-            return Err(ClientError::KeepAliveTimeout {
-                silent: now - self.conn.last_read(),
-                keep_alive: self.limits.keep_alive,
-            });
-        }
-        // Idle for a keep-alive interval: give back what busier times took.
-        if self.events.is_empty() {
-            self.events.shrink_to_fit();
-        }
-        self.session.shrink_to_fit();
-        self.ping()
-    }
-
-    /// When keep alive next needs the client, `None` when it is off.
-    ///
-    /// A PINGREQ is due one interval after the last packet sent [MQTT-3.1.2-23
-    /// in 3.1.1, MQTT-3.1.2-20 in 5], and also one interval after the broker
-    /// was last heard from, so that a client that only sends still probes the
-    /// path. With a PINGREQ unanswered, the connection is lost 1.5 intervals
-    /// after the broker was last heard from, as the broker would judge us: a
-    /// half-open path sends no reset. A write stuck that long ends it too.
-    fn keep_alive_deadline(&self) -> Option<Instant> {
-        let interval = Duration::from_secs(u64::from(self.limits.keep_alive));
-        if interval.is_zero() {
-            return None;
-        }
-        let heard = self.conn.last_read();
-        let limit = lost_after(self.limits.keep_alive);
-        let due = match self.ping_sent {
-            Some(_) => heard + limit,
-            None => self.last_sent.min(heard) + interval,
-        };
-        Some(match self.conn.write_blocked_since() {
-            Some(blocked) => due.min(blocked + limit),
-            None => due,
-        })
-    }
-
-    fn emit(&mut self, event: Event) {
-        self.events.push_back(event);
-        self.peak_queued_events = self.peak_queued_events.max(self.events.len());
-    }
-
-    /// Applies one incoming packet: answers what needs answering and turns the
-    /// rest into events.
-    fn handle(&mut self, packet: Packet) -> Result<(), ClientError> {
-        self.ping_sent = None;
-        match packet {
-            Packet::Publish(mut publish) => {
-                self.session
-                    .resolve_alias(&mut publish)
-                    .map_err(|e| ClientError::Protocol(e.0))?;
-                if publish.qos == QoS::ExactlyOnce
-                    && self.session.is_receiving_qos2(publish.packet_id)
-                {
-                    // Already received and answered: answer again, hand out once.
-                    return self.send(&Packet::PubRec(Ack::new(
-                        AckKind::PubRec,
-                        publish.packet_id,
-                    )));
-                }
-                self.emit(Event::Message(publish));
-            }
-            Packet::PubAck(ack) | Packet::PubRec(ack) | Packet::PubComp(ack) => {
-                self.resume_unproven = false;
-                self.fruitless_resumes = 0;
-                match self.session.on_ack(&ack) {
-                    Progress::Done(reason, reason_string) => self.emit(Event::Published {
-                        packet_id: ack.packet_id,
-                        reason,
-                        reason_string,
-                    }),
-                    Progress::Release(packet_id) => {
-                        self.send(&Packet::PubRel(Ack::new(AckKind::PubRel, packet_id)))?
-                    }
-                    Progress::Unknown => {
-                        return Err(ClientError::Protocol(format!(
-                            "{} for packet id {} which is not awaiting one",
-                            ack.kind.name(),
-                            ack.packet_id
-                        )))
-                    }
-                }
-            }
-            Packet::PubRel(ack) => {
-                let pubcomp = self.session.on_pubrel(ack.packet_id);
-                self.send(&Packet::PubComp(pubcomp))?;
-            }
-            Packet::SubAck(suback) => {
-                if !self.session.finish_request(suback.packet_id, true) {
-                    return Err(unexpected("SUBACK", suback.packet_id));
-                }
-                self.emit(Event::Subscribed(suback));
-            }
-            Packet::UnsubAck(unsuback) => {
-                if !self.session.finish_request(unsuback.packet_id, false) {
-                    return Err(unexpected("UNSUBACK", unsuback.packet_id));
-                }
-                self.emit(Event::Unsubscribed(unsuback));
-            }
-            Packet::PingResp => {
-                self.qos0_confirmed = self.qos0_before_ping;
-                self.emit(Event::Pong)
-            }
-            Packet::Disconnect(disconnect) => {
-                if disconnect.reason == ReasonCode::SESSION_TAKEN_OVER
-                    && self.abandoned_connects > 0
-                {
-                    self.abandoned_connects -= 1;
-                    return Err(ClientError::TakenOverByOwnAttempt);
-                }
-                let properties = disconnect.properties.into_values();
-                let error = ClientError::Disconnected {
-                    reason: disconnect.reason,
-                    reason_string: properties.reason_string,
-                    server_reference: properties.server_reference,
-                };
-                if let Some(to) = redirect::redirect(&error, self.broker.1) {
-                    self.broker = (to.host, to.port);
-                }
-                return Err(error);
-            }
-            other @ (Packet::Connect(_)
-            | Packet::ConnAck(_)
-            | Packet::Subscribe(_)
-            | Packet::Unsubscribe(_)
-            | Packet::PingReq
-            | Packet::Auth(_)) => {
-                return Err(ClientError::Protocol(format!(
-                    "unexpected {} from the broker",
-                    other.name()
-                )))
-            }
-        }
-        Ok(())
-    }
-
-    fn send(&mut self, packet: &Packet) -> Result<(), ClientError> {
-        self.conn.queue(packet)?;
-        self.last_sent = Instant::now();
-        Ok(())
-    }
-
-    /// Ends the connection the way `ending` says.
-    ///
-    /// Before a DISCONNECT, the acknowledgement flows already begun are
-    /// finished (briefly), so the broker's side of the session is clean. After
-    /// it, the client gives the broker a moment to close first, then closes.
-    pub async fn end(mut self, ending: Ending) -> Result<(), ClientError> {
-        let reason = match ending {
-            Ending::Disconnect => ReasonCode::SUCCESS,
-            Ending::DisconnectWithWill => {
-                if !self.protocol().is_v5() {
-                    return Err(ClientError::NotAllowed(
-                        "disconnecting with the will needs MQTT 5".into(),
-                    ));
-                }
-                ReasonCode::DISCONNECT_WITH_WILL
-            }
-            Ending::Close => {
-                self.conn.shutdown().await?;
-                return Ok(());
-            }
-            Ending::Reset => {
-                self.conn.into_transport().reset();
-                return Ok(());
-            }
-            Ending::Silent => {
-                self.conn.flush().await?;
-                let keep_alive = self.limits.keep_alive;
-                let limit = silent_limit(keep_alive);
-                return match tokio::time::timeout(limit, self.conn.drain_until_closed()).await {
-                    Ok(Err(ClientError::Io(e))) if e.kind() == io::ErrorKind::ConnectionReset => {
-                        Ok(())
-                    }
-                    Ok(result) => result,
-                    Err(_) => Err(ClientError::NotAllowed(format!(
-                        "the broker kept a silent connection open for {}s, past 1.5 times \
-                         the keep alive of {keep_alive}s",
-                        limit.as_secs()
-                    ))),
-                };
-            }
-        };
-        self.settle(SETTLE_GRACE.min(self.response_timeout)).await?;
-        let properties = if self.expire_on_disconnect && self.protocol().is_v5() {
-            PropertyValues {
-                session_expiry_interval: Some(0),
-                ..PropertyValues::default()
-            }
-            .into()
-        } else {
-            Properties::default()
-        };
-        self.send(&Packet::Disconnect(Disconnect { reason, properties }))?;
-        self.conn.flush().await?;
-        // A broker closes as soon as it has read the DISCONNECT; closing first
-        // would race it (rumqttd 0.20 then drops an unrelated connection). One
-        // that keeps the socket open is not waited for long.
-        match tokio::time::timeout(CLOSE_LINGER, self.conn.drain_until_closed()).await {
-            Ok(Err(ClientError::Io(e))) if e.kind() == io::ErrorKind::ConnectionReset => Ok(()),
-            Ok(result) => result,
-            Err(_) => self.conn.shutdown().await,
-        }
-    }
-
-    /// Drives I/O until every acknowledgement flow begun is complete, or for
-    /// `grace` at most; messages arriving meanwhile are left unacknowledged.
-    async fn settle(&mut self, grace: Duration) -> Result<(), ClientError> {
-        let deadline = Instant::now() + grace;
-        while !self.session.is_settled() {
-            match tokio::time::timeout_at(deadline, self.step(false)).await {
-                Ok(result) => result?,
-                Err(_) => break,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Handshakes with the broker of `options`, or with the one it redirects
-/// to, hop by hop; returns the connection and the host and port it reached.
-async fn establish(options: &Options) -> Result<(Established, (String, u16)), ClientError> {
-    let mut options = std::borrow::Cow::Borrowed(options);
-    let mut hops = 0;
-    loop {
-        let error = match handshake(&options).await {
-            Ok(established) => return Ok((established, (options.host.clone(), options.port))),
-            Err(error) => error,
-        };
-        let Some(to) = redirect::redirect(&error, options.port) else {
-            return Err(error);
-        };
-        if hops == redirect::MAX_HOPS {
-            return Err(ClientError::TooManyRedirects {
-                hops,
-                to: to.to_string(),
-            });
-        }
-        hops += 1;
-        trace::notice(&format!(
-            "{}: {}:{} sends clients to {to}; connecting there",
-            to.reason, options.host, options.port
-        ));
-        let options = options.to_mut();
-        options.host = to.host;
-        options.port = to.port;
-    }
-}
-
-/// How long the broker may be silent, a PINGREQ unanswered, or a write stay
-/// stuck, before the connection counts as lost: 1.5 keep-alive intervals, as
-/// the broker judges the client [MQTT-3.1.2-24 in 3.1.1, MQTT-3.1.2-22 in 5].
-fn lost_after(keep_alive: u16) -> Duration {
-    Duration::from_secs(u64::from(keep_alive)).mul_f32(1.5)
-}
-
-/// How long a silent client waits for the broker to close: it must after 1.5
-/// times the keep alive [MQTT-3.1.2-24 in 3.1.1, MQTT-3.1.2-22 in 5], and
-/// brokers that look only every few seconds (mosquitto 2.0: every 5 s) get
-/// twice the keep alive and 10 s more.
-pub fn silent_limit(keep_alive: u16) -> Duration {
-    Duration::from_secs(2 * u64::from(keep_alive) + 10)
-}
-
-fn unexpected(packet: &str, packet_id: u16) -> ClientError {
-    ClientError::Protocol(format!(
-        "{packet} for packet id {packet_id} which was not sent"
-    ))
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use super::notice::Notices;
 use super::transport::Route;
 use crate::codec::{Connect, Properties, PropertyValues, Protocol, Will};
 
@@ -38,8 +39,12 @@ pub struct Options {
     /// still due at a clean end (at most a second of them), and the close of a
     /// connection taken over.
     pub response_timeout: Duration,
-    /// Log every packet on stderr.
+    /// Tell every packet sent and received, and what the TLS and WebSocket
+    /// handshakes agreed on, as [`Notice::Trace`](super::Notice::Trace).
     pub trace: bool,
+    /// Where the client's notices go (redirects followed, warnings, the
+    /// trace): nowhere by default. The client prints nothing itself.
+    pub notices: Notices,
     /// MQTT 5 user properties for CONNECT.
     pub user_properties: Vec<(String, String)>,
     /// How many topic aliases the broker may use towards us (MQTT 5); 0 for
@@ -75,6 +80,7 @@ impl Default for Options {
             connect_timeout: Duration::from_secs(10),
             response_timeout: Duration::from_secs(10),
             trace: false,
+            notices: Notices::default(),
             user_properties: Vec::new(),
             topic_alias_maximum: 0,
             max_in_flight: 1024,

@@ -1,11 +1,14 @@
 //! Server redirection (MQTT 5.0 §4.11): a broker that refuses a CONNECT, or
 //! ends a connection, with 0x9C Use another server or 0x9D Server moved may
 //! name the broker to use instead in a Server Reference. The client follows
-//! it, one hop at a time, and no further than [`MAX_HOPS`] in a row.
+//! it, one hop at a time ([`establish`]), and no further than [`MAX_HOPS`]
+//! in a row.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use super::ClientError;
+use super::handshake::{handshake, Established};
+use super::{ClientError, Notice, Options};
 use crate::codec::ReasonCode;
 
 /// The most redirects followed in a row without reaching a broker that
@@ -81,6 +84,38 @@ fn parse_reference(reference: &str, default_port: u16) -> Option<(String, u16)> 
         Some((host, port)) if !host.is_empty() => Some((host.to_string(), port.parse().ok()?)),
         Some(_) => None,
         None => Some((first.to_string(), default_port)),
+    }
+}
+
+/// Handshakes with the broker of `options`, or with the one it redirects
+/// to, hop by hop; returns the connection and the host and port it reached.
+pub(super) async fn establish(
+    options: &Options,
+) -> Result<(Established, (String, u16)), ClientError> {
+    let mut options = Cow::Borrowed(options);
+    let mut hops = 0;
+    loop {
+        let error = match handshake(&options).await {
+            Ok(established) => return Ok((established, (options.host.clone(), options.port))),
+            Err(error) => error,
+        };
+        let Some(to) = redirect(&error, options.port) else {
+            return Err(error);
+        };
+        if hops == MAX_HOPS {
+            return Err(ClientError::TooManyRedirects {
+                hops,
+                to: to.to_string(),
+            });
+        }
+        hops += 1;
+        options.notices.tell(Notice::Redirected {
+            from: (options.host.clone(), options.port),
+            to: to.clone(),
+        });
+        let options = options.to_mut();
+        options.host = to.host;
+        options.port = to.port;
     }
 }
 

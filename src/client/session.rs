@@ -68,8 +68,15 @@ pub struct Session {
 }
 
 /// Why an incoming topic alias cannot be resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AliasError(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AliasError {
+    #[error("topic alias {alias}, though the client allows none")]
+    NoneAllowed { alias: u16 },
+    #[error("topic alias {alias} is outside 1..={maximum}")]
+    OutOfRange { alias: u16, maximum: u16 },
+    #[error("topic alias {alias} was never set")]
+    NeverSet { alias: u16 },
+}
 
 impl Session {
     /// A session that may have `window` publishes in flight and accepts topic
@@ -294,20 +301,18 @@ impl Session {
             return Ok(());
         };
         if self.alias_maximum == 0 {
-            return Err(AliasError(format!(
-                "topic alias {alias}, though the client allows none"
-            )));
+            return Err(AliasError::NoneAllowed { alias });
         }
         if alias == 0 || alias > self.alias_maximum {
-            return Err(AliasError(format!(
-                "topic alias {alias} is outside 1..={}",
-                self.alias_maximum
-            )));
+            return Err(AliasError::OutOfRange {
+                alias,
+                maximum: self.alias_maximum,
+            });
         }
         if publish.topic.is_empty() {
             match self.aliases.get(&alias) {
                 Some(topic) => publish.topic = topic.clone(),
-                None => return Err(AliasError(format!("topic alias {alias} was never set"))),
+                None => return Err(AliasError::NeverSet { alias }),
             }
         } else {
             self.aliases

@@ -1,50 +1,38 @@
-//! The packet trace of `-d/--debug`: one line on stderr for every packet sent
-//! or received, in the spirit of mosquitto's debug output.
+//! The packet trace a caller turns on with `Options::trace` (mqtk's `-d`):
+//! one line for every packet sent or received, in the spirit of mosquitto's
+//! debug output, told as [`Notice::Trace`] to the caller's sink.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
+use super::notice::{Notice, Notices};
 use crate::codec::Packet;
 
-/// Writes packet summaries to stderr.
-#[derive(Debug, Clone, Default)]
-pub struct Trace;
+/// Tells packet summaries, and notes of the handshakes, to a sink.
+#[derive(Debug, Clone)]
+pub struct Trace(Notices);
 
 impl Trace {
+    pub fn new(notices: Notices) -> Trace {
+        Trace(notices)
+    }
+
     pub fn sent(&self, packet: &Packet) {
-        log_line(&format!("sending {}", summary(packet)));
+        self.note(format!("sending {}", summary(packet)));
     }
 
     pub fn received(&self, packet: &Packet) {
-        log_line(&format!("received {}", summary(packet)));
+        self.note(format!("received {}", summary(packet)));
     }
 
     /// A free-form note, such as a protocol fallback.
-    pub fn note(&self, text: &str) {
-        log_line(text);
+    pub fn note(&self, text: String) {
+        self.0.tell(Notice::Trace(text));
     }
-}
-
-/// An event the user sees with or without `-d`: the broker sent the client
-/// elsewhere, say.
-pub fn notice(text: &str) {
-    log_line(text);
-}
-
-/// A warning the user sees with or without `-d`: something about the
-/// connection that did not go as asked.
-pub fn warn(text: &str) {
-    log_line(&format!("warning: {text}"));
-}
-
-fn log_line(text: &str) {
-    // stderr is unbuffered; one write per line keeps lines whole.
-    let _ = writeln!(std::io::stderr(), "mqtk: {text}");
 }
 
 /// One line describing a packet: its name and the fields a person debugging
 /// a session looks for.
-pub fn summary(packet: &Packet) -> String {
+fn summary(packet: &Packet) -> String {
     let mut s = packet.name().to_string();
     let _ = match packet {
         Packet::Connect(c) => write!(

@@ -1,13 +1,20 @@
 //! The subcommands. Each turns its parsed arguments into a plan of plain
 //! settings first (validation and defaults in one place), then runs it against
 //! the client. Commands never touch bytes on the wire.
+//!
+//! What every command shares is here or beside it: `options` turns the flags
+//! into client options, `hints` puts client errors into the lines users read
+//! (with the flags that bear on them), `notices` prints warnings and the
+//! client's notices, `lifecycle` and `reconnect` keep a connection going.
 
 mod acks;
 pub mod bench;
 pub mod broker;
 mod correlation;
+mod hints;
 mod interrupt;
 mod lifecycle;
+mod notices;
 mod options;
 pub mod ping;
 pub mod publish;
@@ -18,9 +25,12 @@ pub mod subscribe;
 pub mod will;
 
 pub use acks::{AckRule, AckVerdict};
+use hints::Hinted;
+pub use hints::{error_line, Said};
 pub use interrupt::Interrupt;
 use lifecycle::{check_end, client_ending};
 pub use lifecycle::{take_over, Lifecycle};
+pub(crate) use notices::warn;
 pub(crate) use options::random_suffix;
 pub use options::{client_options, client_options_with_topic, message_properties};
 
@@ -137,8 +147,8 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
                 ClientError::Refused { .. }
                 | ClientError::TooManyRedirects { .. }
                 | ClientError::VersionRefused { .. }
-                | ClientError::TlsRefused(_)
-                | ClientError::WebSocketRefused(_) => Some(exit::REFUSED),
+                | ClientError::TlsRefused { .. }
+                | ClientError::WebSocketRefused { .. } => Some(exit::REFUSED),
                 _ => None,
             }
         })
@@ -157,18 +167,3 @@ fn as_client_error<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&
 pub fn client_error(error: &anyhow::Error) -> Option<&ClientError> {
     error.chain().find_map(as_client_error)
 }
-
-/// A client error with a hint at what to type instead, after it.
-#[derive(Debug)]
-struct Hinted {
-    error: ClientError,
-    hint: String,
-}
-
-impl fmt::Display for Hinted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}; {}", self.error, self.hint)
-    }
-}
-
-impl std::error::Error for Hinted {}

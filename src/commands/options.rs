@@ -8,13 +8,14 @@ use std::time::Duration;
 use anyhow::Context as _;
 use bytes::Bytes;
 
+use super::notices::{self, warn};
 use super::{check_topic_name, qos, usage};
 use crate::cli::{
     ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion, SessionArgs, TlsArgs,
     TlsVersionArg,
 };
 use crate::client::{
-    warn, BrokerUrl, Options, Proxy, Route, Scheme, TlsOptions, TlsVersion, WebSocketOptions,
+    BrokerUrl, Options, Proxy, Route, Scheme, TlsOptions, TlsVersion, WebSocketOptions,
     DEFAULT_WEBSOCKET_PATH,
 };
 use crate::codec::{Properties, PropertyValues, Protocol, Will};
@@ -69,6 +70,7 @@ pub fn client_options_with_topic(
         connect_timeout,
         response_timeout: connect_timeout,
         trace: connection.debug,
+        notices: notices::printed(),
         ..Options::default()
     };
     Ok((options, url.and_then(|u| u.topic)))

@@ -2,11 +2,12 @@
 //! to, how often to try, the pauses between tries, and one line on stderr for
 //! each event (lost, retrying, reconnected).
 
-use std::io::{self, Write};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::notices::say;
+use super::{error_line, Said};
 use crate::cli::ReconnectArgs;
 use crate::client::{Client, ClientError, Options, Resumption};
 
@@ -53,7 +54,11 @@ where
     for _ in 0..policy.connect_retries {
         match connect().await {
             Err(error) if is_transient(&error) => {
-                say(format_args!("{error:#}; retrying in {}", seconds(pause)));
+                say(format_args!(
+                    "{}; retrying in {}",
+                    error_line(&error),
+                    seconds(pause)
+                ));
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(LONGEST_PAUSE);
             }
@@ -81,7 +86,11 @@ pub async fn reconnect(
 ) -> anyhow::Result<Resumption> {
     let began = Instant::now();
     let mut pause = FIRST_PAUSE;
-    say(format_args!("{cause}; reconnecting in {}", seconds(pause)));
+    say(format_args!(
+        "{}; reconnecting in {}",
+        Said(&cause),
+        seconds(pause)
+    ));
     let mut tries = 0u32;
     loop {
         tokio::time::sleep(pause).await;
@@ -107,18 +116,18 @@ pub async fn reconnect(
             // In words only: a lost connection is a runtime failure (exit 1),
             // whatever the last try met.
             anyhow::bail!(
-                "the connection was lost, and {tries} tr{} to reconnect failed: {error}",
-                if tries == 1 { "y" } else { "ies" }
+                "the connection was lost, and {tries} tr{} to reconnect failed: {}",
+                if tries == 1 { "y" } else { "ies" },
+                Said(&error)
             );
         }
         pause = (pause * 2).min(LONGEST_PAUSE);
-        say(format_args!("{error}; retrying in {}", seconds(pause)));
+        say(format_args!(
+            "{}; retrying in {}",
+            Said(&error),
+            seconds(pause)
+        ));
     }
-}
-
-/// One line on stderr, after the program's name.
-pub fn say(line: std::fmt::Arguments) {
-    let _ = writeln!(io::stderr(), "mqtk: {line}");
 }
 
 /// A duration as a person reads it: "0.5s", "30s", "2.3s".

@@ -22,9 +22,9 @@ use tokio::io::{AsyncBufReadExt, BufReader, Stdin};
 use tokio::time::Instant;
 
 use super::correlation::{with_json_field, Correlation};
+use super::notices::say;
 use super::ping::Stats;
 use super::publish::{source, Source};
-use super::reconnect::say;
 use super::subscribe::printer;
 use super::{
     check_topic_name, client_options_with_topic, message_properties, qos, random_suffix,

@@ -6,10 +6,11 @@
 //! Layout:
 //! - this file: [`Transport`], [`Route`] (where and how to connect) and the
 //!   connect steps, timed for `mqtk ping`
-//! - `proxy`: SOCKS5 (`--proxy`), its URL and its errors in words
-//! - `tls`: rustls settings, the handshake and its errors in words
-//! - `websocket`: the upgrade and the frames-to-bytes adapter
-//! - `url`: broker URLs (`-L`)
+//! - `proxy`: SOCKS5, its URL and its errors in words
+//! - `tls`: rustls settings, the handshake, and its failures as typed causes
+//! - `websocket`: the upgrade, its failures as typed values, and the
+//!   frames-to-bytes adapter
+//! - `url`: broker URLs (`mqtt://`, `mqtts://`, `ws://`, `wss://`)
 
 mod proxy;
 mod tls;
@@ -28,11 +29,14 @@ use tokio::net::{lookup_host, TcpStream};
 use tokio::time::Instant;
 
 pub use proxy::Proxy;
-pub use tls::{refusal, TlsInfo, TlsOptions, TlsVersion};
+pub use tls::{
+    refused_certificate, PemContent, Shortfall, TlsCause, TlsInfo, TlsOptions, TlsSetupError,
+    TlsVersion, Trusted,
+};
 pub use url::{BrokerUrl, Scheme, DEFAULT_WEBSOCKET_PATH};
-pub use websocket::{WebSocket, WebSocketOptions};
+pub use websocket::{HttpStatus, WebSocket, WebSocketFailure, WebSocketOptions};
 
-use super::ClientError;
+use super::{ClientError, Disallowed, Notices};
 
 /// How to reach the broker below MQTT.
 #[derive(Debug, Clone, Default)]
@@ -106,12 +110,13 @@ impl Transport {
     /// Connects to `host:port` (trying each address the name resolves to,
     /// through the proxy of `route` if any) or to the Unix socket of `route`,
     /// then makes the TLS handshake and the WebSocket upgrade it asks for,
-    /// within `timeout` overall.
+    /// within `timeout` overall; TLS warnings go to `notices`.
     pub async fn connect(
         host: &str,
         port: u16,
         route: &Route,
         timeout: Duration,
+        notices: &Notices,
     ) -> Result<(Self, Opened), ClientError> {
         let addr = match &route.unix {
             Some(path) => path.display().to_string(),
@@ -120,9 +125,7 @@ impl Transport {
         let steps = async {
             let (base, mut opened) = match (&route.unix, &route.proxy) {
                 (Some(_), Some(_)) => {
-                    return Err(ClientError::NotAllowed(
-                        "a SOCKS5 proxy carries TCP, not a Unix socket".into(),
-                    ))
+                    return Err(ClientError::NotAllowed(Disallowed::ProxyToUnixSocket))
                 }
                 (Some(path), None) => connect_unix(path, &addr).await?,
                 (None, Some(proxy)) => proxy::connect(proxy, host, port).await?,
@@ -132,7 +135,7 @@ impl Transport {
                 None => Transport::Plain(base),
                 Some(tls) => {
                     let started = Instant::now();
-                    let stream = tls::handshake(base, host, tls, &addr).await?;
+                    let stream = tls::handshake(base, host, tls, &addr, notices).await?;
                     let info = tls::info(&stream);
                     opened.tls = Some((started.elapsed(), info));
                     Transport::Tls(Box::new(stream))

@@ -1,4 +1,4 @@
-//! A SOCKS5 proxy between us and the broker (`--proxy`), through tokio-socks:
+//! A SOCKS5 proxy between us and the broker, through tokio-socks:
 //!
 //! ```text
 //! socks5[h]://[user[:password]@]host[:port]

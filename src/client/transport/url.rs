@@ -1,4 +1,4 @@
-//! Broker URLs as mosquitto's tools take them (`-L`), and as WebSocket
+//! Broker URLs as mosquitto's tools take them, and as WebSocket
 //! brokers are named:
 //!
 //! ```text
@@ -26,7 +26,7 @@ pub enum Scheme {
     Wss,
 }
 
-/// The WebSocket path when a URL or `--ws-path` names none, as most brokers
+/// The WebSocket path when nothing names another, as most brokers
 /// serve it.
 pub const DEFAULT_WEBSOCKET_PATH: &str = "/mqtt";
 

@@ -32,7 +32,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use super::refusal;
+use super::refused_certificate;
 use crate::client::ClientError;
 use crate::codec;
 
@@ -47,6 +47,57 @@ pub struct WebSocketOptions {
     pub path: String,
     /// Extra request headers, in order, e.g. a cloud broker's authorization.
     pub headers: Vec<(String, String)>,
+}
+
+/// Why the WebSocket upgrade failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WebSocketFailure {
+    #[error("cannot make an upgrade request for {path:?}: {error}")]
+    BadRequest { path: String, error: String },
+    #[error("{name:?} is not an HTTP header name")]
+    BadHeaderName { name: String },
+    #[error("the value of the header {name} is not valid in HTTP")]
+    BadHeaderValue { name: String },
+    /// The connection ended before the answer: most likely a port that does
+    /// not serve WebSocket.
+    #[error(
+        "the connection ended in the WebSocket upgrade ({error}); does the broker serve \
+         WebSocket on this port?"
+    )]
+    Ended { error: io::Error },
+    /// The broker answered the upgrade of `path` with another HTTP status
+    /// than 101 (401 and 403 are [`ClientError::WebSocketRefused`]).
+    #[error("the broker refused the WebSocket upgrade of {path}: {status}")]
+    Refused { path: String, status: HttpStatus },
+    #[error(
+        "the broker accepted the WebSocket upgrade without choosing the {SUBPROTOCOL} \
+         subprotocol (no Sec-WebSocket-Protocol: {SUBPROTOCOL} in its answer), which MQTT \
+         requires [MQTT-6.0.0-4]"
+    )]
+    NoSubprotocol,
+    #[error("the broker chose another WebSocket subprotocol than {SUBPROTOCOL} ({problem})")]
+    OtherSubprotocol { problem: String },
+    /// The answer is no WebSocket upgrade's.
+    #[error(
+        "the broker's answer to the WebSocket upgrade is not one ({problem}); does it serve \
+         WebSocket on this port?"
+    )]
+    NotWebSocket { problem: String },
+    #[error("the WebSocket upgrade failed: {0}")]
+    Other(String),
+}
+
+/// An HTTP status code, shown with its reason: "404 Not Found".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpStatus(pub u16);
+
+impl std::fmt::Display for HttpStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match StatusCode::from_u16(self.0) {
+            Ok(status) => status.fmt(f),
+            Err(_) => self.0.fmt(f),
+        }
+    }
 }
 
 /// A WebSocket connection as a byte stream of MQTT packets.
@@ -69,9 +120,9 @@ pub(super) async fn upgrade<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let failed = |detail: String| ClientError::WebSocket {
+    let failed = |failure: WebSocketFailure| ClientError::WebSocket {
         addr: addr.to_string(),
-        detail,
+        failure,
     };
     let scheme = if tls { "wss" } else { "ws" };
     let authority = match host.contains(':') {
@@ -81,7 +132,12 @@ where
     let path = &options.path;
     let mut request = format!("{scheme}://{authority}{path}")
         .into_client_request()
-        .map_err(|e| failed(format!("cannot make an upgrade request for {path:?}: {e}")))?;
+        .map_err(|e| {
+            failed(WebSocketFailure::BadRequest {
+                path: path.clone(),
+                error: e.to_string(),
+            })
+        })?;
     let headers = request.headers_mut();
     headers.insert(
         "Sec-WebSocket-Protocol",
@@ -90,12 +146,9 @@ where
     let mut given = Vec::new();
     for (name, value) in &options.headers {
         let header = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| failed(format!("{name:?} is not an HTTP header name")))?;
-        let value = HeaderValue::from_str(value).map_err(|_| {
-            failed(format!(
-                "the value of the header {name} is not valid in HTTP"
-            ))
-        })?;
+            .map_err(|_| failed(WebSocketFailure::BadHeaderName { name: name.clone() }))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| failed(WebSocketFailure::BadHeaderValue { name: name.clone() }))?;
         // A header of ours replaces the default of the same name (Host,
         // Sec-WebSocket-Protocol); a repeated one is sent as many times.
         if given.contains(&header) {
@@ -113,52 +166,42 @@ where
             stream,
             unread: Bytes::new(),
         }),
-        Err(WsError::Io(e)) => match refusal(&e) {
-            Some(detail) => Err(ClientError::TlsRefused(detail)),
-            None => Err(failed(format!(
-                "the connection ended in the WebSocket upgrade ({e}); does the broker serve \
-                 WebSocket on this port?"
-            ))),
+        Err(WsError::Io(e)) => match refused_certificate(&e) {
+            Some(alert) => Err(ClientError::TlsRefused { alert }),
+            None => Err(failed(WebSocketFailure::Ended { error: e })),
         },
         Err(e) => Err(upgrade_error(e, path, addr)),
     }
 }
 
-/// A failed upgrade in words.
+/// What a failed upgrade means.
 fn upgrade_error(error: WsError, path: &str, addr: &str) -> ClientError {
-    let detail = match error {
+    let failure = match error {
         WsError::Http(response) => {
-            let status = response.status();
-            let hint = match status {
-                StatusCode::NOT_FOUND => " (is the path right? --ws-path or the URL names another)",
-                _ => "",
-            };
-            let detail =
-                format!("the broker refused the WebSocket upgrade of {path}: {status}{hint}");
-            if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-                return ClientError::WebSocketRefused(detail);
+            let path = path.to_string();
+            let status = HttpStatus(response.status().as_u16());
+            if matches!(
+                response.status(),
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+            ) {
+                return ClientError::WebSocketRefused { path, status };
             }
-            detail
+            WebSocketFailure::Refused { path, status }
         }
         WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(problem)) => match problem {
-            SubProtocolError::NoSubProtocol => format!(
-                "the broker accepted the WebSocket upgrade without choosing the {SUBPROTOCOL} \
-                 subprotocol (no Sec-WebSocket-Protocol: {SUBPROTOCOL} in its answer), which \
-                 MQTT requires [MQTT-6.0.0-4]"
-            ),
-            other => format!(
-                "the broker chose another WebSocket subprotocol than {SUBPROTOCOL} ({other})"
-            ),
+            SubProtocolError::NoSubProtocol => WebSocketFailure::NoSubprotocol,
+            other => WebSocketFailure::OtherSubprotocol {
+                problem: other.to_string(),
+            },
         },
-        WsError::Protocol(problem) => format!(
-            "the broker's answer to the WebSocket upgrade is not one ({problem}); does it serve \
-             WebSocket on this port?"
-        ),
-        other => format!("the WebSocket upgrade failed: {other}"),
+        WsError::Protocol(problem) => WebSocketFailure::NotWebSocket {
+            problem: problem.to_string(),
+        },
+        other => WebSocketFailure::Other(other.to_string()),
     };
     ClientError::WebSocket {
         addr: addr.to_string(),
-        detail,
+        failure,
     }
 }
 

@@ -288,7 +288,7 @@ impl Bench {
                         .await
                         .is_none();
                 }
-                Err(_) => crate::client::warn(&format!(
+                Err(_) => crate::commands::warn(format_args!(
                     "--start-at {at} passed {:.1} s ago, once connected: starting now",
                     -wait.as_secs_f64()
                 )),
@@ -708,7 +708,8 @@ async fn recover(
             }
             Err(error) => {
                 let error = anyhow::Error::new(error).context(format!(
-                    "lost ({cause}), and {tried} tr{} to reconnect failed",
+                    "lost ({}), and {tried} tr{} to reconnect failed",
+                    crate::commands::Said(&cause),
                     if tried == 1 { "y" } else { "ies" }
                 ));
                 return Recovery::Failed(error);
@@ -857,7 +858,7 @@ async fn lost(client: &mut Client) -> crate::client::ClientError {
 /// A failure as the report groups it: the error and its causes on one line,
 /// as mqtk prints errors.
 fn reason(error: &anyhow::Error) -> String {
-    format!("{error:#}")
+    crate::commands::error_line(error)
 }
 
 /// Adds up what every connection did, and works out what was lost.

@@ -209,7 +209,7 @@ impl Report {
                 "mdev": round3(rtt.mdev),
             })),
         });
-        document["error"] = json!(failure.map(|e| format!("{e:#}")));
+        document["error"] = json!(failure.map(crate::commands::error_line));
         print(&format!("{document}\n"))
     }
 

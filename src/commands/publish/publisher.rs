@@ -10,7 +10,8 @@ use tokio::io::AsyncRead;
 use super::{Feed, Tally};
 use crate::client::{Client, ClientError, Options};
 use crate::codec::{Publish, QoS};
-use crate::commands::reconnect::{self, say, Policy};
+use crate::commands::notices::say;
+use crate::commands::reconnect::{self, Policy};
 use crate::commands::{AckRule, Interrupt, Lifecycle};
 
 /// Publishes a feed through one client, riding out lost connections.

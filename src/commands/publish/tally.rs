@@ -4,7 +4,7 @@ use anyhow::bail;
 
 use crate::client::{verdict, Client, Event};
 use crate::codec::ReasonCode;
-use crate::commands::reconnect::say;
+use crate::commands::notices::say;
 use crate::commands::{AckRule, AckVerdict};
 
 /// What became of the messages.

@@ -22,7 +22,8 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 
 use super::correlation::{json_field, with_json_field};
-use super::reconnect::{self, say, Policy};
+use super::notices::say;
+use super::reconnect::{self, Policy};
 use super::{check_topic_filter, client_options, qos, usage, Interrupt, Lifecycle};
 use crate::cli::{exit, RespondArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};

@@ -6,21 +6,19 @@
 //! webpki reads version 3 only, and names only from subjectAltName; OpenSSL,
 //! and so mosquitto_pub, takes both, and many self-hosted brokers run on
 //! them. When webpki refuses such a certificate and the CAs are the user's
-//! own (`--cafile`, `--capath`), it is checked here instead: signed by one of
-//! those CAs, within its dates, and for the host by its CN. Public CAs issue
-//! no such certificates, so the system's root store keeps webpki's rules.
+//! own (a CA file or directory given), it is checked here instead: signed by
+//! one of those CAs, within its dates, and for the host by its CN. Public CAs
+//! issue no such certificates, so the system's root store keeps webpki's
+//! rules. The certificate's fields are read in `x509`.
 //!
 //! Our own certificate is the broker's to judge: a version 1 one is sent as
 //! it is, once its public key is found to be the key's.
 
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
 
 use rustls_pki_types::{
-    CertificateDer, PrivateKeyDer, ServerName, SignatureVerificationAlgorithm,
-    SubjectPublicKeyInfoDer, UnixTime,
+    CertificateDer, PrivateKeyDer, ServerName, SubjectPublicKeyInfoDer, UnixTime,
 };
 use tokio_rustls::rustls::client::danger::{
     HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
@@ -32,31 +30,24 @@ use tokio_rustls::rustls::{
     self, CertificateError, DigitallySignedStruct, DistinguishedName, InconsistentKeys, OtherError,
     PeerMisbehaved, RootCertStore, SignatureScheme,
 };
-use x509_parser::asn1_rs::ToDer;
-use x509_parser::prelude::{FromDer, GeneralName, X509Certificate, X509Version};
-use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
+use x509_parser::prelude::{X509Certificate, X509Version};
 
-use crate::client::warn;
+use super::x509::{
+    algorithm_id, check_dates, cn_for, not_valid_for, parse, subject_alt_names, verify_signature,
+};
+use super::TlsCause;
+use crate::client::Warning;
 
-/// Refusals rustls has no variant for, carried in `CertificateError::Other`
-/// so that the handshake error can say them as they are.
+/// A refusal rustls has no variant for, carried in `CertificateError::Other`
+/// so that the handshake error can name it: an old-style certificate under
+/// the system's CAs.
 #[derive(Debug, thiserror::Error)]
-pub(super) enum Refusal {
-    #[error(
-        "the broker's certificate is X.509 version 1, which mqtk accepts only from a CA given \
-         with --cafile or --capath"
-    )]
-    Version1UnderSystemRoots,
-    #[error(
-        "the broker's certificate names its host only in the CN (no subjectAltName), which mqtk \
-         accepts only from a CA given with --cafile or --capath"
-    )]
-    CnOnlyUnderSystemRoots,
-}
+#[error("{}", TlsCause::OldStyleUnderSystemRoots { shortfall: *.0 })]
+pub(super) struct SystemRootsRefusal(pub(super) Shortfall);
 
 /// How a certificate we accepted falls short of what webpki accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shortfall {
+pub enum Shortfall {
     /// X.509 version 1, which has no extensions, so no subjectAltName.
     Version1,
     /// Version 3, without a subjectAltName.
@@ -72,10 +63,12 @@ pub(super) struct BrokerVerifier {
     /// trusted, which leaves webpki's rules alone.
     own_cas: Vec<CertificateDer<'static>>,
     algorithms: WebPkiSupportedAlgorithms,
-    /// Whether the warning about an old-style certificate was given: once for
-    /// all the connections that share this configuration (a bench makes
-    /// thousands).
-    warned: AtomicBool,
+    /// The first certificate accepted that falls short, and the CN that
+    /// named the host, for the handshake to tell.
+    accepted: OnceLock<(Shortfall, String)>,
+    /// Whether it was told: once for all the connections that share this
+    /// configuration (a bench makes thousands).
+    reported: AtomicBool,
 }
 
 impl BrokerVerifier {
@@ -93,7 +86,8 @@ impl BrokerVerifier {
             webpki,
             own_cas,
             algorithms,
-            warned: AtomicBool::new(false),
+            accepted: OnceLock::new(),
+            reported: AtomicBool::new(false),
         })
     }
 
@@ -115,7 +109,7 @@ impl BrokerVerifier {
             // (UnsupportedCertVersion, which rustls passes on as Other).
             CertificateError::Other(_) if certificate.version() == X509Version::V1 => {
                 if !own_cas {
-                    return Err(refused(Refusal::Version1UnderSystemRoots));
+                    return Err(refused(Shortfall::Version1));
                 }
                 let cn = self.check_version_1(&certificate, server_name, now)?;
                 Ok((Shortfall::Version1, cn))
@@ -125,7 +119,7 @@ impl BrokerVerifier {
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 match subject_alt_names(&certificate) {
                     Some(names) => Err(not_valid_for(server_name, names)),
-                    None if !own_cas => Err(refused(Refusal::CnOnlyUnderSystemRoots)),
+                    None if !own_cas => Err(refused(Shortfall::CnOnly)),
                     None => Ok((Shortfall::CnOnly, cn_for(&certificate, server_name)?)),
                 }
             }
@@ -193,11 +187,17 @@ impl BrokerVerifier {
         Err(refusal)
     }
 
-    /// Warns about a certificate we accepted though webpki would not, once.
-    fn warn_once(&self, shortfall: Shortfall, cn: &str) {
-        if !self.warned.swap(true, Ordering::Relaxed) {
-            warn(&shortfall_warning(shortfall, cn));
+    /// The warning about a certificate we accepted though webpki would not,
+    /// the first time it is asked for after one was.
+    pub(super) fn unreported_shortfall(&self) -> Option<Warning> {
+        let (shortfall, cn) = self.accepted.get()?;
+        if self.reported.swap(true, Ordering::Relaxed) {
+            return None;
         }
+        Some(Warning::OldStyleCertificate {
+            shortfall: *shortfall,
+            cn: cn.clone(),
+        })
     }
 
     /// Checks a TLS 1.2 handshake signature with the key of `cert` as rustls
@@ -260,8 +260,8 @@ impl ServerCertVerifier for BrokerVerifier {
             Err(rustls::Error::InvalidCertificate(refusal)) => refusal,
             Err(other) => return Err(other),
         };
-        let (shortfall, cn) = self.reconsider(refusal, end_entity, server_name, now)?;
-        self.warn_once(shortfall, &cn);
+        let accepted = self.reconsider(refusal, end_entity, server_name, now)?;
+        let _ = self.accepted.set(accepted);
         Ok(ServerCertVerified::assertion())
     }
 
@@ -347,193 +347,15 @@ fn version_1_keys_match(certified: &CertifiedKey) -> Option<Result<(), rustls::E
     })
 }
 
-/// The certificate, when x509-parser reads all of it.
-fn parse(der: &[u8]) -> Option<X509Certificate<'_>> {
-    match X509Certificate::from_der(der) {
-        Ok(([], certificate)) => Some(certificate),
-        _ => None,
-    }
-}
-
-fn refused(refusal: Refusal) -> rustls::Error {
-    CertificateError::Other(OtherError(Arc::new(refusal))).into()
-}
-
-fn not_valid_for(server_name: &ServerName<'_>, presented: Vec<String>) -> rustls::Error {
-    CertificateError::NotValidForNameContext {
-        expected: server_name.to_owned(),
-        presented,
-    }
-    .into()
-}
-
-/// The DNS names and addresses of the subjectAltName as a person writes
-/// them; `None` when there is no subjectAltName.
-fn subject_alt_names(certificate: &X509Certificate<'_>) -> Option<Vec<String>> {
-    let names = match certificate.subject_alternative_name() {
-        Ok(Some(extension)) => &extension.value.general_names,
-        Ok(None) => return None,
-        // There is one, unreadable: no reason to read the CN instead.
-        Err(_) => return Some(Vec::new()),
-    };
-    let plain = |name: &GeneralName<'_>| match name {
-        GeneralName::DNSName(dns) => Some(dns.to_string()),
-        GeneralName::IPAddress(bytes) => ip_address(bytes).map(|ip| ip.to_string()),
-        _ => None,
-    };
-    Some(names.iter().filter_map(plain).collect())
-}
-
-fn ip_address(bytes: &[u8]) -> Option<IpAddr> {
-    match bytes.len() {
-        4 => <[u8; 4]>::try_from(bytes).ok().map(IpAddr::from),
-        16 => <[u8; 16]>::try_from(bytes).ok().map(IpAddr::from),
-        _ => None,
-    }
-}
-
-/// The CN that names `server_name`, as OpenSSL reads a certificate without a
-/// subjectAltName; refused with the CNs there are otherwise.
-fn cn_for(
-    certificate: &X509Certificate<'_>,
-    server_name: &ServerName<'_>,
-) -> Result<String, rustls::Error> {
-    let cns: Vec<&str> = certificate
-        .subject()
-        .iter_common_name()
-        .filter_map(|cn| cn.as_str().ok())
-        .collect();
-    let names = |cn: &&&str| match server_name {
-        ServerName::DnsName(dns) => cn_matches(cn, dns.as_ref()),
-        ServerName::IpAddress(ip) => cn.parse::<IpAddr>().ok() == Some(IpAddr::from(*ip)),
-        _ => false,
-    };
-    match cns.iter().find(names) {
-        Some(cn) => Ok(cn.to_string()),
-        None => Err(not_valid_for(
-            server_name,
-            cns.iter().map(|cn| format!("CN={cn}")).collect(),
-        )),
-    }
-}
-
-/// Whether the CN `pattern` names the DNS name `host`: the same but for case
-/// and a final dot, or `*.` standing for exactly one first label above at
-/// least two more (`*.example.com`; never `*.com`, nor a `*` elsewhere).
-pub(super) fn cn_matches(pattern: &str, host: &str) -> bool {
-    let pattern = pattern.strip_suffix('.').unwrap_or(pattern);
-    let host = host.strip_suffix('.').unwrap_or(host);
-    if host.is_empty() || host.contains('*') {
-        return false;
-    }
-    match pattern.strip_prefix("*.") {
-        Some(parent) => {
-            parent.contains('.')
-                && !parent.contains('*')
-                && !parent.starts_with('.')
-                && host.split_once('.').is_some_and(|(first, rest)| {
-                    !first.is_empty() && rest.eq_ignore_ascii_case(parent)
-                })
-        }
-        None => !pattern.contains('*') && pattern.eq_ignore_ascii_case(host),
-    }
-}
-
-/// Checks that `now` is within the certificate's dates (both included).
-fn check_dates(certificate: &X509Certificate<'_>, now: UnixTime) -> Result<(), CertificateError> {
-    let validity = certificate.validity();
-    let time = |seconds: i64| {
-        UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(seconds).unwrap_or(0)))
-    };
-    let (not_before, not_after) = (
-        validity.not_before.timestamp(),
-        validity.not_after.timestamp(),
-    );
-    let seconds = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-    if seconds < not_before {
-        return Err(CertificateError::NotValidYetContext {
-            time: now,
-            not_before: time(not_before),
-        });
-    }
-    if seconds > not_after {
-        return Err(CertificateError::ExpiredContext {
-            time: now,
-            not_after: time(not_after),
-        });
-    }
-    Ok(())
-}
-
-/// Checks that the key of `signer` made `signature` over `message`, with one
-/// of `candidates` made for its kind of key and, when given, for
-/// `signature_algorithm` (the contents of an AlgorithmIdentifier).
-fn verify_signature(
-    signer: &SubjectPublicKeyInfo<'_>,
-    signature_algorithm: Option<&[u8]>,
-    candidates: &[&dyn SignatureVerificationAlgorithm],
-    message: &[u8],
-    signature: &[u8],
-) -> Result<(), CertificateError> {
-    let key_algorithm = algorithm_id(&signer.algorithm).ok_or(CertificateError::BadEncoding)?;
-    if signer.subject_public_key.unused_bits != 0 {
-        return Err(CertificateError::BadEncoding);
-    }
-    let mut usable = candidates
-        .iter()
-        .filter(|candidate| {
-            candidate.public_key_alg_id().as_ref() == key_algorithm
-                && signature_algorithm.is_none_or(|id| candidate.signature_alg_id().as_ref() == id)
-        })
-        .peekable();
-    if usable.peek().is_none() {
-        return Err(
-            CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext {
-                signature_algorithm_id: signature_algorithm.map(<[u8]>::to_vec).unwrap_or_default(),
-                public_key_algorithm_id: key_algorithm,
-            },
-        );
-    }
-    let key = &signer.subject_public_key.data;
-    match usable.any(|candidate| candidate.verify_signature(key, message, signature).is_ok()) {
-        true => Ok(()),
-        false => Err(CertificateError::BadSignature),
-    }
-}
-
-/// The DER of an AlgorithmIdentifier's contents (its OID and parameters,
-/// without the SEQUENCE around them): how rustls's algorithms name theirs.
-fn algorithm_id(algorithm: &AlgorithmIdentifier<'_>) -> Option<Vec<u8>> {
-    let mut der = algorithm.algorithm.to_der_vec().ok()?;
-    if let Some(parameters) = &algorithm.parameters {
-        der.extend(parameters.to_der_vec().ok()?);
-    }
-    Some(der)
-}
-
-/// The warning for a certificate accepted though it falls short, with how to
-/// make one that does not.
-fn shortfall_warning(shortfall: Shortfall, cn: &str) -> String {
-    let (what, reissue) = match shortfall {
-        Shortfall::Version1 => (
-            "is X.509 version 1 (its name only in the CN)",
-            "as version 3 with a subjectAltName",
-        ),
-        Shortfall::CnOnly => (
-            "has its name only in the CN (no subjectAltName)",
-            "with a subjectAltName",
-        ),
-    };
-    format!(
-        "the broker's certificate {what}, accepted because a CA you gave signed it; reissue it \
-         {reissue}: echo subjectAltName=DNS:{cn} > san.ext, then add -extfile san.ext to \
-         openssl x509 -req"
-    )
+fn refused(shortfall: Shortfall) -> rustls::Error {
+    CertificateError::Other(OtherError(Arc::new(SystemRootsRefusal(shortfall)))).into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::time::Duration;
 
     use rustls_pki_types::pem::PemObject;
 
@@ -591,7 +413,14 @@ mod tests {
         let verifier = trusting(CA, true);
         assert!(verify_at(&verifier, VERSION_1, "localhost", IN_DATES).is_ok());
         assert!(verify_at(&verifier, VERSION_1, "LocalHost.", IN_DATES).is_ok());
-        assert!(verifier.warned.load(Ordering::Relaxed));
+        assert!(matches!(
+            verifier.unreported_shortfall(),
+            Some(Warning::OldStyleCertificate {
+                shortfall: Shortfall::Version1,
+                ..
+            })
+        ));
+        assert_eq!(verifier.unreported_shortfall(), None, "told once");
     }
 
     #[test]
@@ -617,7 +446,7 @@ mod tests {
             problem(verify_at(&other_ca, VERSION_1, "localhost", IN_DATES)),
             CertificateError::UnknownIssuer
         ));
-        assert!(!verifier.warned.load(Ordering::Relaxed));
+        assert_eq!(verifier.unreported_shortfall(), None);
     }
 
     #[test]
@@ -646,7 +475,10 @@ mod tests {
         for pem in [VERSION_1, CN_ONLY] {
             match problem(verify_at(&verifier, pem, "localhost", IN_DATES)) {
                 CertificateError::Other(other) => {
-                    assert!(other.0.downcast_ref::<Refusal>().is_some(), "{other:?}")
+                    assert!(
+                        other.0.downcast_ref::<SystemRootsRefusal>().is_some(),
+                        "{other:?}"
+                    )
                 }
                 other => panic!("{other:?}"),
             }
@@ -706,43 +538,5 @@ mod tests {
                 InconsistentKeys::KeyMismatch
             ))
         ));
-    }
-
-    #[test]
-    fn a_cn_names_its_host_or_one_label_under_a_wildcard() {
-        for (pattern, host) in [
-            ("localhost", "localhost"),
-            ("Broker.Example.COM", "broker.example.com"),
-            ("broker.example.com.", "broker.example.com"),
-            ("*.example.com", "broker.example.com"),
-            ("*.example.com", "BROKER.example.com."),
-        ] {
-            assert!(cn_matches(pattern, host), "{pattern} names {host}");
-        }
-        for (pattern, host) in [
-            ("localhost", "localhost2"),
-            ("broker.example.com", "example.com"),
-            ("*.example.com", "example.com"),
-            ("*.example.com", "a.b.example.com"),
-            ("*.example.com", ".example.com"),
-            ("*.com", "example.com"),
-            ("*", "localhost"),
-            ("b*.example.com", "broker.example.com"),
-            ("*.*.example.com", "a.b.example.com"),
-            ("", ""),
-        ] {
-            assert!(!cn_matches(pattern, host), "{pattern} does not name {host}");
-        }
-    }
-
-    #[test]
-    fn the_warning_says_how_to_add_a_subject_alt_name() {
-        let warning = shortfall_warning(Shortfall::Version1, "localhost");
-        assert!(warning.contains("version 1"), "{warning}");
-        assert!(
-            warning.contains("subjectAltName=DNS:localhost") && warning.contains("-extfile"),
-            "{warning}"
-        );
-        assert!(!warning.contains('\n'));
     }
 }
