@@ -11,6 +11,7 @@
 //! publishers at one instant, stop them at the deadline, count or Ctrl-C,
 //! let the subscribers drain what is still on its way, report.
 
+mod finish;
 mod header;
 mod limits;
 mod live;
@@ -22,6 +23,7 @@ mod report;
 mod schedule;
 mod stats;
 mod subscriber;
+mod summary;
 mod template;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -73,8 +75,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
     let interrupt = Interrupt::new()?;
     // The embedded broker lives as long as the run.
     let _broker = embedded::start(&mut plan)?;
-    let report = Bench::new(plan).run(interrupt).await?;
-    report.finish()
+    let finished = Bench::new(plan).run(interrupt).await?;
+    finished.finish()
 }
 
 /// `--embedded`: a broker of mqtk's own on free loopback ports.
@@ -224,10 +226,10 @@ impl Bench {
         }
     }
 
-    async fn run(mut self, mut interrupt: Interrupt) -> anyhow::Result<report::Report> {
+    async fn run(mut self, mut interrupt: Interrupt) -> anyhow::Result<finish::Finished> {
         let plan = &self.shared.plan;
         let began = Instant::now();
-        let cpu_before = report::cpu_time();
+        let cpu_before = finish::cpu_time();
         let connections: Vec<(Role, u32)> = plan.connections().collect();
         self.lives = connections.iter().map(|_| Arc::default()).collect();
         // Serving first: a taken --metrics port ends the run before anything connects.
@@ -354,7 +356,7 @@ impl Bench {
         if let Some(metrics) = metrics {
             metrics.abort();
         }
-        let cpu = report::cpu_time()
+        let cpu = finish::cpu_time()
             .zip(cpu_before)
             .map(|(after, before)| after - before);
         let shared = Arc::try_unwrap(self.shared)
@@ -365,7 +367,7 @@ impl Bench {
             .await
             .context("the statistics collector failed")?;
         let totals = totals(&shared.plan, &outcomes);
-        let timing = report::Timing {
+        let timing = finish::Timing {
             connecting: connected - began,
             measured: published.saturating_duration_since(measured_from),
             measured_from_ns: shared.clock.ns(measured_from),
@@ -374,7 +376,12 @@ impl Bench {
             cpu,
             interrupted,
         };
-        Ok(report::Report::new(shared.plan, totals, histograms, timing))
+        Ok(finish::Finished::new(
+            shared.plan,
+            totals,
+            histograms,
+            timing,
+        ))
     }
 
     /// Ends the run now: Ctrl-C.
@@ -580,7 +587,7 @@ fn record_lost(outcome: &mut Outcome, live: &Live, error: &anyhow::Error) {
     Live::add(&live.errors, 1);
     outcome
         .failures
-        .push(format!("{}{}", report::LOST, reason(error)));
+        .push(format!("{}{}", finish::LOST, reason(error)));
     live.up.store(0, Relaxed);
 }
 
