@@ -364,12 +364,13 @@ fn client_id_template(args: &BenchArgs, connections: u32) -> anyhow::Result<Temp
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
     use clap::Parser;
 
-    fn plan(args: &str) -> anyhow::Result<BenchPlan> {
+    /// The plan of `mqtk bench ARGS`.
+    pub fn plan(args: &str) -> anyhow::Result<BenchPlan> {
         let cli = Cli::try_parse_from(format!("mqtk bench {args}").split_whitespace())?;
         match cli.command {
             Command::Bench(args) => BenchPlan::new(&args),

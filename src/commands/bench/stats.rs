@@ -5,7 +5,7 @@
 //! No lock is shared on the hot path: a connection task writes only its own
 //! atomics and its own sample buffer.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -266,45 +266,6 @@ pub struct Received {
     pub measured_bytes: u64,
     /// When the last message arrived, in nanoseconds since the epoch.
     pub last_ns: u64,
-}
-
-/// What a run counted, all connections together.
-#[derive(Debug, Clone, Default)]
-pub struct Totals {
-    pub attempted: u64,
-    pub connected: u64,
-    /// --reconnect: connections lost and made again, the connections that
-    /// were, and the time they spent offline, in all and at the longest.
-    pub reconnects: u64,
-    pub reconnected: u64,
-    pub offline: Duration,
-    pub longest_offline: Duration,
-    /// Connections that could not be made, or were lost, by reason.
-    pub failures: BTreeMap<String, u64>,
-    pub sent: u64,
-    pub acked: u64,
-    /// Acknowledgements with an error reason code.
-    pub rejected: u64,
-    /// Sent during the warm-up.
-    pub sent_in_warmup: u64,
-    pub received: u64,
-    /// Received after the warm-up: what the receive rates are made of.
-    pub received_measured: u64,
-    pub bytes_measured: u64,
-    /// When the last message arrived at any subscriber (ns since the epoch).
-    pub last_arrival_ns: u64,
-    pub duplicates: u64,
-    pub reordered: u64,
-    /// Deliveries expected but not seen; `None` when topics vary per message,
-    /// so that which subscriber should see what is not known.
-    pub lost: Option<u64>,
-    pub expected: Option<u64>,
-}
-
-impl Totals {
-    pub fn fail(&mut self, reason: String) {
-        *self.failures.entry(reason).or_default() += 1;
-    }
 }
 
 #[cfg(test)]
