@@ -3,8 +3,6 @@
 //! the merged HDR histograms, never from averaged percentiles; each shard
 //! keeps a row of its own.
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Context as _};
 use base64::Engine as _;
 use hdrhistogram::serialization::Deserializer;
@@ -15,6 +13,7 @@ use super::report::{
     ShardRow, Throughput, FORMAT_VERSION,
 };
 use super::stats::histogram;
+use crate::cli::BenchMergeArgs;
 use crate::commands::usage;
 
 /// Whether two reports' settings agree in one respect.
@@ -28,17 +27,17 @@ const SHARED_SETTINGS: [(&str, Agree); 4] = [
     ("warmup_s", |a, b| a.warmup_s == b.warmup_s),
 ];
 
-/// Merges the reports at `paths` and prints the result as a run's report
-/// (or writes it as JSON).
-pub fn run(paths: &[PathBuf], json_to: Option<&PathBuf>) -> anyhow::Result<u8> {
-    if paths.len() < 2 {
+/// Merges the reports and prints the result as a run's report (or writes it
+/// as JSON).
+pub fn run(args: &BenchMergeArgs) -> anyhow::Result<u8> {
+    if args.reports.len() < 2 {
         return usage("bench merge takes two or more JSON reports");
     }
     let mut reports = Vec::new();
-    for path in paths {
+    for path in &args.reports {
         reports.push((path.display().to_string(), Report::read(path)?));
     }
-    merge(&reports)?.emit(json_to)?;
+    merge(&reports)?.emit(args.json.as_ref())?;
     Ok(crate::cli::exit::SUCCESS)
 }
 

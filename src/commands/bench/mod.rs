@@ -41,13 +41,13 @@ mod subscriber;
 mod summary;
 mod template;
 
-use crate::cli::BenchArgs;
+use crate::cli::{BenchArgs, BenchCommand};
 use crate::commands::Interrupt;
 use plan::BenchPlan;
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
-    if args.scenario == crate::cli::Scenario::Merge {
-        return merge::run(&args.reports, args.json.as_ref());
+    if let Some(BenchCommand::Merge(args)) = &args.command {
+        return merge::run(args);
     }
     let mut plan = BenchPlan::new(&args)?;
     limits::check(

@@ -126,9 +126,8 @@ impl BenchPlan {
             Scenario::Pub => (args.clients, 0, 0),
             Scenario::Sub => (0, args.clients, 0),
             Scenario::Conn => (0, 0, args.clients),
-            Scenario::Merge => return usage("bench merge makes no load"),
         };
-        if !args.reports.is_empty() {
+        if !args.unexpected.is_empty() {
             return usage("reports to merge go with bench merge only");
         }
         if args.subscribers.is_some() && args.scenario != Scenario::Pubsub {
@@ -412,6 +411,7 @@ pub mod tests {
             "-t a/%q",
             "pub --churn 1s",
             "--max-loss 120",
+            "pub a.json",
         ] {
             let error = plan(args).expect_err(args);
             assert!(error.is::<crate::commands::UsageError>(), "{args}: {error}");
