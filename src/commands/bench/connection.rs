@@ -13,17 +13,15 @@ use tokio_util::sync::CancellationToken;
 use super::connect::{Endpoint, Gate, Recovery};
 use super::finish::LOST;
 use super::header::Clock;
+use super::histograms::{Recorder, Series};
 use super::outcome::Outcome;
 use super::plan::{BenchPlan, Role};
 use super::publisher::{self, Identity};
 use super::schedule::{Schedule, StopCondition};
-use super::stats::{Live, Samples, Series};
+use super::stats::{Live, Samples};
 use super::subscriber;
 use super::template::Filling;
 use crate::client::{Client, ClientError, Ending};
-
-/// Latency samples on their way to the collector, by series.
-pub type SampleSender = mpsc::UnboundedSender<(Series, Vec<u64>)>;
 
 /// What every connection task shares.
 pub struct Shared {
@@ -40,14 +38,16 @@ pub struct Shared {
     /// them: a timer and a cancellation waiter each cost a held connection
     /// about 300 bytes, near a tenth of it.
     pub stop_holding: CancellationToken,
-    pub samples: SampleSender,
+    /// Where samples go: the histograms of the thread that takes them.
+    pub recorder: Arc<Recorder>,
 }
 
 impl Shared {
     /// What the connections of `plan` share, and the sender that tells them
     /// when the load starts.
-    pub fn new(plan: BenchPlan, samples: SampleSender) -> (Shared, watch::Sender<Option<Instant>>) {
+    pub fn new(plan: BenchPlan) -> (Shared, watch::Sender<Option<Instant>>) {
         let (start, start_rx) = watch::channel(None);
+        let plan_metrics = plan.metrics.is_some();
         let shared = Shared {
             gate: Gate::new(plan.connect_rate),
             plan,
@@ -56,7 +56,7 @@ impl Shared {
             stop: CancellationToken::new(),
             stop_receiving: CancellationToken::new(),
             stop_holding: CancellationToken::new(),
-            samples,
+            recorder: Arc::new(Recorder::new(plan_metrics)),
         };
         (shared, start)
     }
@@ -95,7 +95,7 @@ pub struct Connection<'a> {
     pub(super) live: &'a Live,
     pub(super) outcome: Outcome,
     /// Connect times, for the connect histogram.
-    pub(super) connects: Samples,
+    pub(super) connects: Samples<'a>,
 }
 
 /// How a connection's role ended.
@@ -132,7 +132,7 @@ pub async fn run(
 ) -> Outcome {
     let mut task = Connection {
         me: Endpoint::of(&shared.plan, role, index),
-        connects: Samples::new(Series::Connect, &shared.samples),
+        connects: Samples::new(Series::Connect, &shared.recorder),
         outcome: Outcome {
             role: Some(role),
             ..Outcome::default()
@@ -185,7 +185,7 @@ impl Connection<'_> {
         let pacing = (plan.pacing(index)).map(|(interval, offset)| (start + offset, interval));
         let mut schedule = Schedule::new(pacing);
         let stop = shared.deadline(start);
-        let mut lateness = Samples::new(Series::Lateness, &shared.samples);
+        let mut lateness = Samples::new(Series::Lateness, &shared.recorder);
         loop {
             let identity = Identity {
                 index,
@@ -214,7 +214,7 @@ impl Connection<'_> {
     /// Receives until the subscribers are stopped.
     async fn receiving(&mut self, mut client: Box<Client>, start: Instant) -> End {
         let shared = self.shared;
-        let mut latency = Samples::new(Series::Latency, &shared.samples);
+        let mut latency = Samples::new(Series::Latency, &shared.recorder);
         let measured_from_ns = shared.clock.ns(start + shared.plan.warmup);
         loop {
             let received = Box::pin(subscriber::receive(

@@ -5,13 +5,13 @@
 use std::io::Write;
 use std::time::Duration;
 
+use super::histograms::Histograms;
 use super::outcome::Totals;
 use super::plan::{self, BenchPlan};
 use super::report::{
     Connections, EncodedHistograms, Figure, Generator, Messages, Pace, Percentiles, Report,
     Settings, Shard, Throughput, FORMAT_VERSION,
 };
-use super::stats::Histograms;
 use super::summary::plural;
 use crate::cli::exit;
 use crate::commands::json_ms;

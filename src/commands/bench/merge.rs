@@ -8,11 +8,11 @@ use base64::Engine as _;
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
 
+use super::histograms::histogram;
 use super::report::{
     Connections, EncodedHistograms, Figure, Generator, Messages, Percentiles, Report, Settings,
     ShardRow, Throughput, FORMAT_VERSION,
 };
-use super::stats::histogram;
 use crate::cli::BenchMergeArgs;
 use crate::commands::usage;
 

@@ -15,8 +15,9 @@
 //!   role; [`connect`] sets it up, paces connecting, and reconnects it.
 //! - [`publisher`] (paced by [`schedule`], its payloads led by a [`header`])
 //!   and [`subscriber`]: the hot loops.
-//! - [`stats`]: the live counters, latency samples and their histograms, loss
-//!   and order per publisher; [`live`] the display, [`metrics`] --metrics.
+//! - [`stats`]: the live counters, the buffers of samples, loss and order per
+//!   publisher; [`histograms`]: a set of HDR histograms per thread that
+//!   records, added up at the end; [`live`] the display, [`metrics`] --metrics.
 //! - [`outcome`]: what each connection did, added up; [`finish`] makes the
 //!   [`report`] of a run from it, which [`summary`] prints and `--json`
 //!   writes; [`merge`] adds reports up (`mqtk bench merge`).
@@ -26,6 +27,7 @@ mod connect;
 mod connection;
 mod finish;
 mod header;
+mod histograms;
 mod limits;
 mod live;
 mod merge;

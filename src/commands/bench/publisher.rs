@@ -89,7 +89,7 @@ pub async fn publish(
     schedule: &mut Schedule,
     stop: &StopCondition,
     live: &Live,
-    lateness: &mut Samples,
+    lateness: &mut Samples<'_>,
     clock: &Clock,
     measured_from: Instant,
     done: &mut Published,

@@ -315,7 +315,7 @@ impl Report {
 #[cfg(test)]
 pub mod tests {
     use super::*;
-    use crate::commands::bench::stats::histogram;
+    use crate::commands::bench::histograms::histogram;
     use hdrhistogram::serialization::Deserializer;
 
     /// The reports in tests/data, as an earlier mqtk wrote them, with the

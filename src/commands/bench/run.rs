@@ -17,7 +17,7 @@ use super::live::Display;
 use super::metrics;
 use super::outcome::{Outcome, Totals};
 use super::plan::{BenchPlan, Role};
-use super::stats::{self, Live, Snapshot};
+use super::stats::{Live, Snapshot};
 use crate::commands::{Interrupt, Interrupted};
 
 /// How long subscribers may go without a message, after the publishers are
@@ -31,11 +31,8 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 pub struct Bench {
     shared: Arc<Shared>,
     start: watch::Sender<Option<Instant>>,
-    collector: JoinHandle<stats::Histograms>,
     /// Each connection's live counters, in the order of the plan's connections.
     lives: Vec<Arc<Live>>,
-    /// The histogram --metrics serves, fed by the collector.
-    live_latency: Option<prometheus_client::metrics::histogram::Histogram>,
 }
 
 /// The connection tasks: those that send (publishers, idle connections) end
@@ -73,14 +70,10 @@ impl Watch {
 
 impl Bench {
     pub fn new(plan: BenchPlan) -> Bench {
-        let live_latency = plan.metrics.map(|_| metrics::latency_histogram());
-        let (samples, collector) = stats::collector(live_latency.clone());
-        let (shared, start) = Shared::new(plan, samples);
+        let (shared, start) = Shared::new(plan);
         Bench {
             shared: Arc::new(shared),
             start,
-            collector,
-            live_latency,
             lives: Vec::new(),
         }
     }
@@ -119,17 +112,18 @@ impl Bench {
                 .map(|(after, before)| after - before),
             interrupted: watch.interrupted,
         };
-        self.finished(outcomes, timing).await
+        self.finished(outcomes, timing)
     }
 
     /// Serves --metrics, when asked to.
-    async fn serve_metrics(&mut self) -> anyhow::Result<Option<JoinHandle<()>>> {
-        match (self.shared.plan.metrics, self.live_latency.take()) {
-            (Some(addr), Some(latency)) => Ok(Some(
-                metrics::serve(addr, self.lives.clone(), latency).await?,
-            )),
-            _ => Ok(None),
-        }
+    async fn serve_metrics(&self) -> anyhow::Result<Option<JoinHandle<()>>> {
+        let Some(addr) = self.shared.plan.metrics else {
+            return Ok(None);
+        };
+        let recorder = self.shared.recorder.clone();
+        Ok(Some(
+            metrics::serve(addr, self.lives.clone(), recorder).await?,
+        ))
     }
 
     /// Starts a task for each connection; each says on the channel when it
@@ -205,15 +199,12 @@ impl Bench {
         }
     }
 
-    /// The run's outcome, once every connection task has ended.
-    async fn finished(self, outcomes: Vec<Outcome>, timing: Timing) -> anyhow::Result<Finished> {
+    /// The run's outcome, once every connection task has ended (and with it
+    /// every buffer of samples).
+    fn finished(self, outcomes: Vec<Outcome>, timing: Timing) -> anyhow::Result<Finished> {
         let shared = Arc::try_unwrap(self.shared)
             .map_err(|_| anyhow::anyhow!("a connection task outlived the run"))?;
-        drop(shared.samples);
-        let histograms = self
-            .collector
-            .await
-            .context("the statistics collector failed")?;
+        let histograms = shared.recorder.histograms();
         let totals = Totals::of(&shared.plan, &outcomes);
         Ok(Finished::new(shared.plan, totals, histograms, timing))
     }
