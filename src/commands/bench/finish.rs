@@ -308,6 +308,78 @@ pub fn cpu_time() -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::bench::plan::tests::plan;
+
+    /// A run of `mqtk bench ARGS` that lost `lost` of 100 deliveries, two
+    /// connections midway, and whose latencies were all 10 ms.
+    fn finished(args: &str, lost: u64) -> Finished {
+        let mut totals = Totals {
+            sent: 100,
+            acked: 100,
+            received: 100 - lost,
+            expected: Some(100),
+            lost: Some(lost),
+            ..Totals::default()
+        };
+        totals.failures.insert(format!("{LOST}connection reset"), 2);
+        totals.failures.insert("refused".into(), 1);
+        let mut histograms = Histograms::new();
+        for _ in 0..100 {
+            histograms.latency.record(10_000_000).unwrap();
+        }
+        let timing = Timing {
+            connecting: Duration::from_millis(10),
+            measured: Duration::from_secs(1),
+            measured_from_ns: 1_000_000_000,
+            started_ns: 1_000_000_000,
+            ended_ns: 2_000_000_000,
+            cpu: Some(Duration::from_millis(100)),
+            interrupted: false,
+        };
+        Finished::new(plan(args).unwrap(), totals, histograms, timing)
+    }
+
+    #[test]
+    fn every_gate_that_failed_is_named() {
+        let failed = finished("-q 1 --max-p99 5", 3).gates_failed();
+        assert_eq!(failed.len(), 3, "{failed:?}");
+        assert_eq!(
+            failed[0],
+            "2 connections were lost during the run (connection reset)"
+        );
+        assert_eq!(
+            failed[1],
+            "3 of 100 deliveries lost (3.000%), more than --max-loss 0%"
+        );
+        assert!(failed[2].starts_with("p99 latency 10.0"), "{failed:?}");
+        assert!(
+            failed[2].ends_with(" ms is more than --max-p99 5 ms"),
+            "{failed:?}"
+        );
+    }
+
+    #[test]
+    fn at_qos_0_loss_passes_unless_a_maximum_is_given() {
+        let gates = |args| finished(args, 3).gates_failed();
+        assert_eq!(gates("-q 0").len(), 1);
+        assert_eq!(gates("-q 0 --max-loss 5").len(), 1);
+        assert_eq!(gates("-q 0 --max-loss 2").len(), 2);
+    }
+
+    #[test]
+    fn a_run_reports_what_it_counted_and_reads_back_as_written() {
+        let report = finished("-c 2 -R 100 -s 64 --shard 1/2", 3).report();
+        assert_eq!(report.messages.loss_percent, Some(3.0));
+        assert_eq!(report.connections.failed, 3);
+        assert_eq!(report.settings.pace, Pace::Rate(100.0));
+        assert_eq!(report.settings.shard, Some(Shard { count: 2, index: 1 }));
+        assert_eq!(report.throughput.sent_per_s, Figure::Fraction(100.0));
+        assert_eq!(report.latency_ms.as_ref().map(|l| l.count), Some(100));
+        let json = report.to_json().unwrap();
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, report);
+        assert_eq!(back.to_json().unwrap(), json);
+    }
 
     #[test]
     fn cpu_time_is_measured() {
