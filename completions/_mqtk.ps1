@@ -622,6 +622,12 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Print every packet sent and received on stderr')
             [CompletionResult]::new('--disable-clean-start', '--disable-clean-start', [CompletionResultType]::ParameterName, 'Resume each connection''s session instead of starting clean (fix the ids with -i)')
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON reports of shards that ran together into one report')
+            break
+        }
+        'mqtk;bench;merge' {
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the merged report as JSON to FILE, or to stdout with -')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'mqtk;broker' {
@@ -663,6 +669,10 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             break
         }
         'mqtk;help;bench' {
+            [CompletionResult]::new('merge', 'merge', [CompletionResultType]::ParameterValue, 'Combine the JSON reports of shards that ran together into one report')
+            break
+        }
+        'mqtk;help;bench;merge' {
             break
         }
         'mqtk;help;broker' {

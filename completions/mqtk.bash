@@ -43,6 +43,9 @@ _mqtk() {
             mqtk,will)
                 cmd="mqtk__subcmd__will"
                 ;;
+            mqtk__subcmd__bench,merge)
+                cmd="mqtk__subcmd__bench__subcmd__merge"
+                ;;
             mqtk__subcmd__help,bench)
                 cmd="mqtk__subcmd__help__subcmd__bench"
                 ;;
@@ -69,6 +72,9 @@ _mqtk() {
                 ;;
             mqtk__subcmd__help,will)
                 cmd="mqtk__subcmd__help__subcmd__will"
+                ;;
+            mqtk__subcmd__help__subcmd__bench,merge)
+                cmd="mqtk__subcmd__help__subcmd__bench__subcmd__merge"
                 ;;
             *)
                 ;;
@@ -404,6 +410,24 @@ _mqtk() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mqtk__subcmd__bench__subcmd__merge)
+            opts="--json --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mqtk__subcmd__broker)
             opts="-h -p --host --port --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -449,8 +473,22 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__help__subcmd__bench)
-            opts=""
+            opts="merge"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__help__subcmd__bench__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -612,6 +612,11 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --help 'Print help'
             cand --debug 'Print every packet sent and received on stderr'
             cand --disable-clean-start 'Resume each connection''s session instead of starting clean (fix the ids with -i)'
+            cand merge 'Combine the JSON reports of shards that ran together into one report'
+        }
+        &'mqtk;bench;merge'= {
+            cand --json 'Write the merged report as JSON to FILE, or to stdout with -'
+            cand --help 'Print help'
         }
         &'mqtk;broker'= {
             cand -h 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface'
@@ -644,6 +649,9 @@ set edit:completion:arg-completer[mqtk] = {|@words|
         &'mqtk;help;ping'= {
         }
         &'mqtk;help;bench'= {
+            cand merge 'Combine the JSON reports of shards that ran together into one report'
+        }
+        &'mqtk;help;bench;merge'= {
         }
         &'mqtk;help;broker'= {
         }

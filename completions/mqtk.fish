@@ -457,75 +457,78 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l no-tls -d 'No TLS, ev
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-retain -d 'Retain the will message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l help -d 'Print help'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s c -l clients -d 'Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s S -l subscribers -d 'Subscribing connections beside the publishers (pubsub) [default: as many as -c]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s t -l topic -d 'Topic template for publishers: %i client index, %c client id, %u username, %s sequence, %rand_N a number from 1 to N' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s T -l filter -d 'Topic filter template for subscribers, with the same % fields [default: the topic template]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s R -l rate -d 'Messages per second in all, spread evenly over the publishers and in time [default: as fast as the in-flight window allows]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s I -l interval -d 'Time between two messages of one publisher, e.g. 10ms' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s s -l size -d 'Payload size in bytes; the first 16 carry the publisher, the sequence number and the send time' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s q -l qos -d 'QoS of the messages and subscriptions: 0, 1 or 2' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l inflight -d 'QoS 1/2 messages in flight per connection [default: the broker\'s Receive Maximum; 20 under MQTT 3.1.1]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s d -l duration -d 'How long to publish (or, for conn, hold the connections), e.g. 30s, 2m; 0 runs until Ctrl-C [default: 10s, or until -n]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s n -l count -d 'Messages per publisher, then stop' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l warmup -d 'Leave the first part of the run out of the rates and latencies, e.g. 2s' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l connect-rate -d 'New connections per second [default: as fast as the broker accepts them]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l connect-retries -d 'Try a connect that could not reach the broker again, up to N times, after 0.1 s, 0.2 s, 0.4 s ... (at most 5 s); a refusal is not retried' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l reconnect -d 'Reconnect a connection that was lost, up to N tries an outage, after 0.1 s, 0.2 s, 0.4 s ... (at most 5 s), and resume its session; the report counts reconnects and time offline [default: a lost connection is out of the run]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l threads -d 'Worker threads [default: one per core]. A paced load that needs less than a core spends about a quarter less CPU on one thread, as the threads no longer wake each other' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l ifaddr -d 'Connect from these local addresses in turn, e.g. 127.0.0.2,127.0.0.3: each has its own ephemeral ports (about 28,000 on Linux)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l churn -d 'conn: disconnect and connect again every DURATION, e.g. 1s' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l shard -d 'Make slice I of N of the load (I from 0), so that N processes with the same flags make it together: clients, ids, topics and --rate are split among them' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l start-at -d 'Begin the load at this time, a Unix time in seconds or RFC 3339 (2026-12-01T12:00:00Z), once connected: shards begin and, with -d, end together' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l report-interval -d 'Seconds between two progress lines when stderr is not a terminal' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l json -d 'Write the report as JSON to FILE, or to stdout with -' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l metrics -d 'Serve the live counters and the latency histogram for Prometheus on ADDR:PORT, e.g. 0.0.0.0:9464' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l max-loss -d 'Exit 1 when more than PERCENT of the messages were lost [default: 0 at QoS 1/2, none at QoS 0]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l max-p99 -d 'Exit 1 when the 99th percentile latency exceeds MS milliseconds' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s h -l host -d 'Broker host name or address' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s c -l clients -d 'Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s S -l subscribers -d 'Subscribing connections beside the publishers (pubsub) [default: as many as -c]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s t -l topic -d 'Topic template for publishers: %i client index, %c client id, %u username, %s sequence, %rand_N a number from 1 to N' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s T -l filter -d 'Topic filter template for subscribers, with the same % fields [default: the topic template]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s R -l rate -d 'Messages per second in all, spread evenly over the publishers and in time [default: as fast as the in-flight window allows]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s I -l interval -d 'Time between two messages of one publisher, e.g. 10ms' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s s -l size -d 'Payload size in bytes; the first 16 carry the publisher, the sequence number and the send time' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s q -l qos -d 'QoS of the messages and subscriptions: 0, 1 or 2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l inflight -d 'QoS 1/2 messages in flight per connection [default: the broker\'s Receive Maximum; 20 under MQTT 3.1.1]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s d -l duration -d 'How long to publish (or, for conn, hold the connections), e.g. 30s, 2m; 0 runs until Ctrl-C [default: 10s, or until -n]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s n -l count -d 'Messages per publisher, then stop' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l warmup -d 'Leave the first part of the run out of the rates and latencies, e.g. 2s' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l connect-rate -d 'New connections per second [default: as fast as the broker accepts them]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l connect-retries -d 'Try a connect that could not reach the broker again, up to N times, after 0.1 s, 0.2 s, 0.4 s ... (at most 5 s); a refusal is not retried' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l reconnect -d 'Reconnect a connection that was lost, up to N tries an outage, after 0.1 s, 0.2 s, 0.4 s ... (at most 5 s), and resume its session; the report counts reconnects and time offline [default: a lost connection is out of the run]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l threads -d 'Worker threads [default: one per core]. A paced load that needs less than a core spends about a quarter less CPU on one thread, as the threads no longer wake each other' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l ifaddr -d 'Connect from these local addresses in turn, e.g. 127.0.0.2,127.0.0.3: each has its own ephemeral ports (about 28,000 on Linux)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l churn -d 'conn: disconnect and connect again every DURATION, e.g. 1s' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l shard -d 'Make slice I of N of the load (I from 0), so that N processes with the same flags make it together: clients, ids, topics and --rate are split among them' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l start-at -d 'Begin the load at this time, a Unix time in seconds or RFC 3339 (2026-12-01T12:00:00Z), once connected: shards begin and, with -d, end together' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l report-interval -d 'Seconds between two progress lines when stderr is not a terminal' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l json -d 'Write the report as JSON to FILE, or to stdout with -' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l metrics -d 'Serve the live counters and the latency histogram for Prometheus on ADDR:PORT, e.g. 0.0.0.0:9464' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l max-loss -d 'Exit 1 when more than PERCENT of the messages were lost [default: 0 at QoS 1/2, none at QoS 0]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l max-p99 -d 'Exit 1 when the 99th percentile latency exceeds MS milliseconds' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s h -l host -d 'Broker host name or address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
 3.1.1\t''
 3.1\t''"
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l connect-timeout -d 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s u -l username -d 'User name' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s P -l pw -d 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l pw-file -d 'Read the password from the first line of FILE' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l cafile -d 'Trust the CA certificates in FILE (PEM) instead of the system\'s' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l capath -d 'Trust the CA certificates in the PEM files of DIR instead of the system\'s' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l cert -d 'Client certificate chain (PEM), for brokers that ask for one; with --key' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l key -d 'Private key of --cert (PEM: PKCS#1, PKCS#8 or SEC1; RSA, ECDSA or Ed25519)' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l tls-version -d 'The oldest TLS version to accept' -r -f -a "1.2\t''
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l connect-timeout -d 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s u -l username -d 'User name' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s P -l pw -d 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l cafile -d 'Trust the CA certificates in FILE (PEM) instead of the system\'s' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l capath -d 'Trust the CA certificates in the PEM files of DIR instead of the system\'s' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l cert -d 'Client certificate chain (PEM), for brokers that ask for one; with --key' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l key -d 'Private key of --cert (PEM: PKCS#1, PKCS#8 or SEC1; RSA, ECDSA or Ed25519)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l tls-version -d 'The oldest TLS version to accept' -r -f -a "1.2\t''
 1.3\t''"
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca for AWS IoT on port 443 (repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l sni -d 'Server name to send (SNI) and verify, when it is not the host' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l tls-keylog -d 'Append the TLS session keys to FILE, for Wireshark (SSLKEYLOGFILE works too)' -r -F
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-topic -d 'Topic of the will message' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-payload -d 'Payload of the will message' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-qos -d 'QoS of the will message' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-delay -d 'Seconds the broker waits before publishing the will (MQTT 5)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s i -l id -d 'Client identifier template, with %i the connection\'s index [default: mqtk-bench- random characters -%i]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -s r -l retain -d 'Retain the messages'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l embedded -d 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l will-retain -d 'Retain the will message'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l help -d 'Print help'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l debug -d 'Print every packet sent and received on stderr'
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench" -l disable-clean-start -d 'Resume each connection\'s session instead of starting clean (fix the ids with -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca for AWS IoT on port 443 (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l sni -d 'Server name to send (SNI) and verify, when it is not the host' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l tls-keylog -d 'Append the TLS session keys to FILE, for Wireshark (SSLKEYLOGFILE works too)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-topic -d 'Topic of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-payload -d 'Payload of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-qos -d 'QoS of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-delay -d 'Seconds the broker waits before publishing the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s i -l id -d 'Client identifier template, with %i the connection\'s index [default: mqtk-bench- random characters -%i]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s r -l retain -d 'Retain the messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l embedded -d 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l debug -d 'Print every packet sent and received on stderr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l disable-clean-start -d 'Resume each connection\'s session instead of starting clean (fix the ids with -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -a "merge" -d 'Combine the JSON reports of shards that ran together into one report'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Write the merged report as JSON to FILE, or to stdout with -' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s h -l host -d 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s p -l port -d 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -l help -d 'Print help'
@@ -538,3 +541,4 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subc
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "merge" -d 'Combine the JSON reports of shards that ran together into one report'

@@ -673,3 +673,57 @@ fn reconnect_rides_out_resets_and_loses_nothing_at_qos_1() {
     assert_eq!(count(&report, "messages", "expected"), sent, "{what}");
     assert!(output.stdout().contains("\"reconnects\""), "{what}");
 }
+
+/// Panics unless `written` is the report `expected` was, field for field and
+/// number for number: whole numbers as they were (12, not 12.0), others
+/// within a rounding of their last digit.
+fn assert_same_report(written: &Value, expected: &Value, at: &str) {
+    match (written, expected) {
+        (Value::Number(a), Value::Number(b)) if a.is_f64() && b.is_f64() => {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            let close = (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
+            assert!(close, "{at}: {a} is not {b}");
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            let keys = |map: &serde_json::Map<String, Value>| map.keys().cloned().collect();
+            let (mine, theirs): (Vec<String>, Vec<String>) = (keys(a), keys(b));
+            assert_eq!(mine, theirs, "{at}: the fields differ");
+            for (key, value) in a {
+                assert_same_report(value, &b[key], &format!("{at}.{key}"));
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            assert_eq!(a.len(), b.len(), "{at}: the lengths differ");
+            for (i, (a, b)) in a.iter().zip(b).enumerate() {
+                assert_same_report(a, b, &format!("{at}[{i}]"));
+            }
+        }
+        (a, b) => assert_eq!(a, b, "{at}"),
+    }
+}
+
+#[test]
+fn merging_reports_an_earlier_mqtk_wrote_gives_what_it_gave() {
+    // tests/data holds two shards' reports and their merge, as mqtk wrote them.
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let read = |name: &str| std::fs::read_to_string(data.join(name)).unwrap();
+    let merge = |extra: &[&str]| {
+        let mut command = common::mqtk();
+        command.current_dir(&data).args([
+            "bench",
+            "merge",
+            "bench-report-shard0.json",
+            "bench-report-shard1.json",
+        ]);
+        let output = spawn("bench merge", command.args(extra), None).finish();
+        output.assert_code(0, "bench merge");
+        output.stdout()
+    };
+    let mut written: Value = serde_json::from_str(&merge(&["--json", "-"])).unwrap();
+    let mut expected: Value = serde_json::from_str(&read("bench-report-merged.json")).unwrap();
+    // The version of mqtk that merged them is its own.
+    written["mqtk"] = Value::Null;
+    expected["mqtk"] = Value::Null;
+    assert_same_report(&written, &expected, "report");
+    assert_eq!(merge(&[]), read("bench-report-merged.txt"));
+}

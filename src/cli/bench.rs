@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 
-use super::{qos_parser, ConnectionArgs, SessionArgs};
+use super::help::BENCH_MERGE_LONG_HELP;
+use super::{qos_parser, ConnectionArgs, SessionArgs, EXIT_CODES};
 
 /// What a bench run exercises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -18,8 +19,6 @@ pub enum Scenario {
     Sub,
     /// A connection storm: connect, hold, optionally churn
     Conn,
-    /// Combine the JSON reports of shards that ran together into one report
-    Merge,
 }
 
 impl Scenario {
@@ -29,21 +28,59 @@ impl Scenario {
             Scenario::Pub => "pub",
             Scenario::Sub => "sub",
             Scenario::Conn => "conn",
-            Scenario::Merge => "merge",
         }
     }
+}
+
+/// What `mqtk bench` does besides making a load.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Combine the JSON reports of shards that ran together into one report
+    ///
+    /// Counts and rates add up; percentiles come from the shards' HDR
+    /// histograms added together, never from averaged percentiles; a shards
+    /// array keeps each report's own figures. Reports of runs that did not
+    /// overlap in time, or that differ in QoS, payload size, retain or
+    /// warm-up, are refused. The merged report prints (or, with --json, is
+    /// written) as a run's report does.
+    #[command(
+        disable_help_flag = true,
+        after_help = EXIT_CODES,
+        after_long_help = BENCH_MERGE_LONG_HELP,
+    )]
+    Merge(BenchMergeArgs),
+}
+
+/// Arguments of `mqtk bench merge`.
+#[derive(Debug, Args)]
+pub struct BenchMergeArgs {
+    /// The JSON reports (--json) of the shards, two or more
+    #[arg(value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+
+    /// Write the merged report as JSON to FILE, or to stdout with -
+    #[arg(long = "json", value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    help: Option<bool>,
 }
 
 /// Arguments of `mqtk bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
+    /// What else to do than make a load: merge
+    #[command(subcommand)]
+    pub command: Option<BenchCommand>,
+
     /// What to measure
     #[arg(value_enum, default_value = "pubsub")]
     pub scenario: Scenario,
 
-    /// merge: the JSON reports (--json) of the shards
-    #[arg(value_name = "REPORT")]
-    pub reports: Vec<PathBuf>,
+    /// None: reports to merge go with mqtk bench merge (this names the mistake)
+    #[arg(value_name = "ARG", hide = true)]
+    pub unexpected: Vec<std::ffi::OsString>,
 
     /// Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)
     #[arg(short = 'c', long = "clients", value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=16_777_215), help_heading = "Load")]
@@ -244,6 +281,33 @@ fn positive_rate(text: &str) -> Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn bench(args: &str) -> Result<BenchArgs, clap::Error> {
+        let cli = Cli::try_parse_from(format!("mqtk bench {args}").split_whitespace())?;
+        match cli.command {
+            Command::Bench(args) => Ok(args),
+            _ => panic!("not bench"),
+        }
+    }
+
+    #[test]
+    fn merge_is_a_subcommand_of_its_own_and_takes_no_load_flags() {
+        let merge = bench("merge a.json b.json --json c.json").unwrap();
+        let Some(BenchCommand::Merge(merge)) = merge.command else {
+            panic!("not merge")
+        };
+        assert_eq!(merge.reports, [PathBuf::from("a.json"), "b.json".into()]);
+        assert_eq!(merge.json, Some("c.json".into()));
+        for mistake in ["merge -c 10 a.json b.json", "-c 10 merge a.json b.json"] {
+            let error = bench(mistake).expect_err(mistake);
+            assert_eq!(error.exit_code(), 2, "{mistake}");
+        }
+        let load = bench("pub -c 10").unwrap();
+        assert!(load.command.is_none());
+        assert_eq!((load.scenario, load.clients), (Scenario::Pub, 10));
+    }
 
     #[test]
     fn shards_and_times_parse() {

@@ -296,6 +296,22 @@ Notes:
     environment_help!()
 );
 
+pub(super) const BENCH_MERGE_LONG_HELP: &str = "Examples:
+  Three shards of one load, beginning together, then one report of them:
+    mqtk bench -h broker -c 3000 -R 30000 -d 60s --shard 0/3 --start-at $AT --json shard-0.json
+    mqtk bench merge shard-0.json shard-1.json shard-2.json
+  The merged report as JSON, for CI:
+    mqtk bench merge shard-*.json --json report.json
+
+Exit codes:
+  0    success
+  1    a report could not be read, the runs did not overlap in time, or
+       their settings differ
+  2    usage error: wrong flags, fewer than two reports
+
+Environment:
+  bench merge reads no environment variables.";
+
 macro_rules! broker_examples {
     () => {
         "Examples:

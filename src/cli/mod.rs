@@ -79,7 +79,7 @@ mod rr;
 mod subscribe;
 mod will;
 
-pub use bench::{parse_duration, BenchArgs, Scenario};
+pub use bench::{parse_duration, BenchArgs, BenchCommand, BenchMergeArgs, Scenario};
 pub use broker::BrokerArgs;
 use connection::qos_parser;
 pub use connection::{
@@ -250,6 +250,9 @@ pub enum Command {
         disable_help_flag = true,
         after_help = EXIT_CODES,
         after_long_help = BENCH_LONG_HELP,
+        // `bench merge REPORT...`, while `bench -c 10 merge` is a mistake, not a merge.
+        args_conflicts_with_subcommands = true,
+        disable_help_subcommand = true,
         mut_arg("id", |a| a
             .help("Client identifier template, with %i the connection's index [default: mqtk-bench- random characters -%i]")),
         mut_arg("id_prefix", |a| a.short(None)),

@@ -465,8 +465,11 @@ mod tests {
         assert!(!paths
             .iter()
             .any(|p| p.to_string_lossy().contains("generate-docs")));
-        let root = documented_command();
-        assert_eq!(paths.len(), 1 + visible_subcommands(&root).count());
+        fn pages_under(command: &Command) -> usize {
+            1 + visible_subcommands(command).map(pages_under).sum::<usize>()
+        }
+        assert_eq!(paths.len(), pages_under(&documented_command()));
+        assert!(paths.contains(&PathBuf::from("man/mqtk-bench-merge.1")));
     }
 
     #[test]

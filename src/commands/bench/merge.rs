@@ -3,210 +3,239 @@
 //! the merged HDR histograms, never from averaged percentiles; each shard
 //! keeps a row of its own.
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Context as _};
 use base64::Engine as _;
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
-use serde_json::{json, Map, Value};
 
-use super::report::{self, encode, percentiles_json, FORMAT_VERSION};
-use super::stats::histogram;
+use super::histograms::histogram;
+use super::report::{
+    Connections, EncodedHistograms, Figure, Generator, Messages, Percentiles, Report, Settings,
+    ShardRow, Throughput, FORMAT_VERSION,
+};
+use crate::cli::BenchMergeArgs;
 use crate::commands::usage;
 
-/// The settings every shard must share for their figures to add up.
-const SHARED_SETTINGS: [&str; 4] = ["qos", "size", "retain", "warmup_s"];
+/// Whether two reports' settings agree in one respect.
+type Agree = fn(&Settings, &Settings) -> bool;
 
-/// Merges the reports at `paths` and prints the result as a run's report
-/// (or writes it as JSON).
-pub fn run(paths: &[PathBuf], json_to: Option<&PathBuf>) -> anyhow::Result<u8> {
-    if paths.len() < 2 {
+/// The settings every shard must share for their figures to add up.
+const SHARED_SETTINGS: [(&str, Agree); 4] = [
+    ("qos", |a, b| a.qos == b.qos),
+    ("size", |a, b| a.size == b.size),
+    ("retain", |a, b| a.retain == b.retain),
+    ("warmup_s", |a, b| a.warmup_s == b.warmup_s),
+];
+
+/// Merges the reports and prints the result as a run's report (or writes it
+/// as JSON).
+pub fn run(args: &BenchMergeArgs) -> anyhow::Result<u8> {
+    if args.reports.len() < 2 {
         return usage("bench merge takes two or more JSON reports");
     }
     let mut reports = Vec::new();
-    for path in paths {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the report {}", path.display()))?;
-        let report: Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a JSON report of mqtk bench", path.display()))?;
-        reports.push((path.display().to_string(), report));
+    for path in &args.reports {
+        reports.push((path.display().to_string(), Report::read(path)?));
     }
-    let merged = merge(&reports)?;
-    report::emit(&merged, json_to)?;
+    merge(&reports)?.emit(args.json.as_ref())?;
     Ok(crate::cli::exit::SUCCESS)
 }
 
+/// Reports by the names of their files.
+type Named = [(String, Report)];
+
 /// One report from the shards' reports, named by their files.
-pub fn merge(reports: &[(String, Value)]) -> anyhow::Result<Value> {
+pub fn merge(reports: &Named) -> anyhow::Result<Report> {
+    check_alike(reports)?;
+    let (started_ns, ended_ns) = together(reports)?;
+    let latency = merged_histogram(reports, "latency", |h| &h.latency)?;
+    let connect = merged_histogram(reports, "connect", |h| &h.connect)?;
+    let lateness = merged_histogram(reports, "lateness", |h| &h.lateness)?;
+    let connecting_s = max(reports, |r| r.connecting_s);
+    let wall = (ended_ns - started_ns) as f64 / 1e9 + connecting_s;
+    Ok(Report {
+        connecting_s,
+        connections: connections(reports, &connect),
+        ended_ns,
+        generator: generator(reports, &lateness, wall),
+        histograms: EncodedHistograms::of(&latency, &connect, &lateness),
+        interrupted: reports.iter().any(|(_, r)| r.interrupted),
+        latency_ms: Percentiles::of(&latency),
+        measured_s: max(reports, |r| r.measured_s),
+        messages: messages(reports),
+        mqtk: env!("CARGO_PKG_VERSION").into(),
+        scenario: reports[0].1.scenario.clone(),
+        settings: settings(reports),
+        shards: Some(reports.iter().map(shard_row).collect()),
+        started_ns,
+        // The shards ran together (checked above): their rates add up.
+        throughput: throughput(reports),
+        version: FORMAT_VERSION,
+    })
+}
+
+/// Fails unless the reports are of one format, one scenario and the
+/// settings every shard must share for their figures to add up.
+fn check_alike(reports: &Named) -> anyhow::Result<()> {
     let (first_name, first) = &reports[0];
     for (name, report) in reports {
-        if report["version"] != FORMAT_VERSION {
+        if report.version != FORMAT_VERSION {
             bail!(
                 "{name}: a report of format version {}, not {FORMAT_VERSION}",
-                report["version"]
+                report.version
             );
         }
-        if report["scenario"] != first["scenario"] {
+        if report.scenario != first.scenario {
             bail!("{name} and {first_name} are of different scenarios");
         }
-        for setting in SHARED_SETTINGS {
-            if report["settings"][setting] != first["settings"][setting] {
-                bail!("{name} and {first_name} differ in their {setting} setting");
-            }
+        let disagree = |(_, agree): &&(&str, Agree)| !agree(&report.settings, &first.settings);
+        if let Some((setting, _)) = SHARED_SETTINGS.iter().find(disagree) {
+            bail!("{name} and {first_name} differ in their {setting} setting");
         }
     }
-    // The runs must have overlapped: their rates add up only then.
-    let starts: Vec<u64> = reports.iter().map(|(_, r)| int(&r["started_ns"])).collect();
-    let ends: Vec<u64> = reports.iter().map(|(_, r)| int(&r["ended_ns"])).collect();
-    let first_start = starts.iter().copied().min().unwrap_or(0);
-    let last_start = starts.iter().copied().max().unwrap_or(0);
-    let first_end = ends.iter().copied().min().unwrap_or(0);
-    let last_end = ends.iter().copied().max().unwrap_or(0);
+    Ok(())
+}
+
+/// The first start and the last end of runs that overlapped in time: their
+/// rates add up only then.
+fn together(reports: &Named) -> anyhow::Result<(u64, u64)> {
+    let starts = reports.iter().map(|(_, r)| r.started_ns);
+    let ends = reports.iter().map(|(_, r)| r.ended_ns);
+    let (first_start, last_start) = (starts.clone().min(), starts.max());
+    let (first_end, last_end) = (ends.clone().min(), ends.max());
     if last_start >= first_end {
         bail!(
             "the runs do not overlap in time: one ended before another began \
              (use --start-at so that shards run together)"
         );
     }
-    let sum = |section: &str, field: &str| -> Value {
-        reports
-            .iter()
-            .map(|(_, r)| r[section][field].as_f64())
-            .sum::<Option<f64>>()
-            .map_or(Value::Null, number)
-    };
-    let max = |field: &str| {
-        reports
-            .iter()
-            .filter_map(|(_, r)| r[field].as_f64())
-            .fold(0.0, f64::max)
-    };
-    let [latency, connect, lateness] =
-        ["latency", "connect", "lateness"].map(|name| merged_histogram(reports, name));
-    let (latency, connect, lateness) = (latency?, connect?, lateness?);
+    Ok((first_start.unwrap_or(0), last_end.unwrap_or(0)))
+}
 
-    let mut settings = first["settings"].clone();
-    for role in ["publishers", "subscribers", "connections"] {
-        settings[role] = sum("settings", role);
+/// The first report's settings, with every shard's connections.
+fn settings(reports: &Named) -> Settings {
+    Settings {
+        connections: reports.iter().map(|(_, r)| r.settings.connections).sum(),
+        publishers: reports.iter().map(|(_, r)| r.settings.publishers).sum(),
+        subscribers: reports.iter().map(|(_, r)| r.settings.subscribers).sum(),
+        shard: None,
+        ..reports[0].1.settings.clone()
     }
-    settings["shard"] = Value::Null;
-    let mut failures = Map::new();
-    for (_, report) in reports {
-        for (reason, n) in report["connections"]["failures"]
-            .as_object()
-            .into_iter()
-            .flatten()
-        {
-            let total = failures.get(reason).and_then(Value::as_u64).unwrap_or(0);
-            failures.insert(reason.clone(), (total + n.as_u64().unwrap_or(0)).into());
-        }
+}
+
+fn connections(reports: &Named, connect: &Histogram<u64>) -> Connections {
+    let sum =
+        |field: fn(&Connections) -> u64| reports.iter().map(|(_, r)| field(&r.connections)).sum();
+    let mut failures = std::collections::BTreeMap::new();
+    for (reason, n) in reports.iter().flat_map(|(_, r)| &r.connections.failures) {
+        *failures.entry(reason.clone()).or_default() += n;
     }
-    let expected = sum("messages", "expected");
-    let lost = sum("messages", "lost");
-    let loss_percent = match (expected.as_f64(), lost.as_f64()) {
-        (Some(e), Some(l)) if e > 0.0 => json!(l * 100.0 / e),
-        (Some(_), Some(_)) => json!(0.0),
-        _ => Value::Null,
+    Connections {
+        attempted: sum(|c| c.attempted),
+        connect_ms: Percentiles::of(connect),
+        failed: sum(|c| c.failed),
+        failures,
+        longest_offline_s: max(reports, |r| r.connections.longest_offline_s),
+        offline_s: Figure::sum(reports.iter().map(|(_, r)| r.connections.offline_s.value())),
+        reconnected: sum(|c| c.reconnected),
+        reconnects: sum(|c| c.reconnects),
+        up: sum(|c| c.up),
+    }
+}
+
+fn messages(reports: &Named) -> Messages {
+    let sum = |field: fn(&Messages) -> u64| reports.iter().map(|(_, r)| field(&r.messages)).sum();
+    let known = |field: fn(&Messages) -> Option<u64>| -> Option<u64> {
+        reports.iter().map(|(_, r)| field(&r.messages)).sum()
     };
-    let cpu = sum("generator", "cpu_s");
-    let cores = sum("generator", "cores");
-    let wall = (last_end - first_start) as f64 / 1e9 + max("connecting_s");
-    let cpu_share = match (cpu.as_f64(), cores.as_f64()) {
-        (Some(cpu), Some(cores)) if wall > 0.0 && cores > 0.0 => json!(cpu / wall / cores),
-        _ => Value::Null,
+    let (expected, lost) = (known(|m| m.expected), known(|m| m.lost));
+    let loss_percent = match (expected, lost) {
+        (Some(e), Some(l)) if e > 0 => Some(l as f64 * 100.0 / e as f64),
+        (Some(_), Some(_)) => Some(0.0),
+        _ => None,
     };
-    let mut warnings: Vec<Value> = Vec::new();
-    for (name, report) in reports {
-        for warning in report["generator"]["warnings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            warnings.push(format!("{name}: {}", warning.as_str().unwrap_or("")).into());
-        }
+    Messages {
+        acknowledged: sum(|m| m.acknowledged),
+        duplicated: sum(|m| m.duplicated),
+        expected,
+        loss_percent,
+        lost,
+        out_of_order: sum(|m| m.out_of_order),
+        received: sum(|m| m.received),
+        rejected: sum(|m| m.rejected),
+        sent: sum(|m| m.sent),
     }
-    let shards: Vec<Value> = reports
+}
+
+fn throughput(reports: &Named) -> Throughput {
+    let sum = |field: fn(&Throughput) -> Figure| {
+        Figure::sum(reports.iter().map(|(_, r)| field(&r.throughput).value()))
+    };
+    Throughput {
+        acknowledged_per_s: sum(|t| t.acknowledged_per_s),
+        received_mb_per_s: sum(|t| t.received_mb_per_s),
+        received_per_s: sum(|t| t.received_per_s),
+        sent_mb_per_s: sum(|t| t.sent_mb_per_s),
+        sent_per_s: sum(|t| t.sent_per_s),
+    }
+}
+
+/// What the shards cost together over `wall` seconds, and each one's warnings.
+fn generator(reports: &Named, lateness: &Histogram<u64>, wall: f64) -> Generator {
+    let cpu: Option<Vec<f64>> = reports
         .iter()
-        .map(|(name, r)| {
-            json!({
-                "report": name,
-                "shard": r["settings"]["shard"],
-                "started_ns": r["started_ns"],
-                "ended_ns": r["ended_ns"],
-                "messages": r["messages"],
-                "throughput": r["throughput"],
-                "latency_ms": r["latency_ms"],
-            })
+        .map(|(_, r)| r.generator.cpu_s.map(Figure::value))
+        .collect();
+    let cpu = cpu.map(|cpu| Figure::sum(cpu.into_iter()));
+    let cores: u64 = reports.iter().map(|(_, r)| r.generator.cores).sum();
+    let cpu_share = match cpu {
+        Some(cpu) if wall > 0.0 && cores > 0 => Some(cpu.value() / wall / cores as f64),
+        _ => None,
+    };
+    let warnings = reports
+        .iter()
+        .flat_map(|(name, r)| {
+            r.generator
+                .warnings
+                .iter()
+                .map(move |w| format!("{name}: {w}"))
         })
         .collect();
-    Ok(json!({
-        "version": FORMAT_VERSION,
-        "mqtk": env!("CARGO_PKG_VERSION"),
-        "scenario": first["scenario"],
-        "started_ns": first_start,
-        "ended_ns": last_end,
-        "measured_s": max("measured_s"),
-        "connecting_s": max("connecting_s"),
-        "interrupted": reports.iter().any(|(_, r)| r["interrupted"] == true),
-        "settings": settings,
-        "connections": {
-            "attempted": sum("connections", "attempted"),
-            "up": sum("connections", "up"),
-            "failed": sum("connections", "failed"),
-            "failures": failures,
-            "reconnects": sum("connections", "reconnects"),
-            "reconnected": sum("connections", "reconnected"),
-            "offline_s": sum("connections", "offline_s"),
-            "longest_offline_s": reports
-                .iter()
-                .filter_map(|(_, r)| r["connections"]["longest_offline_s"].as_f64())
-                .fold(0.0, f64::max),
-            "connect_ms": percentiles_json(&connect),
-        },
-        "messages": {
-            "sent": sum("messages", "sent"),
-            "acknowledged": sum("messages", "acknowledged"),
-            "rejected": sum("messages", "rejected"),
-            "received": sum("messages", "received"),
-            "expected": expected,
-            "lost": lost,
-            "loss_percent": loss_percent,
-            "duplicated": sum("messages", "duplicated"),
-            "out_of_order": sum("messages", "out_of_order"),
-        },
-        // The shards ran together (checked above): their rates add up.
-        "throughput": {
-            "sent_per_s": sum("throughput", "sent_per_s"),
-            "sent_mb_per_s": sum("throughput", "sent_mb_per_s"),
-            "acknowledged_per_s": sum("throughput", "acknowledged_per_s"),
-            "received_per_s": sum("throughput", "received_per_s"),
-            "received_mb_per_s": sum("throughput", "received_mb_per_s"),
-        },
-        "latency_ms": percentiles_json(&latency),
-        "generator": {
-            "cpu_s": cpu,
-            "cores": cores,
-            "cpu_share": cpu_share,
-            "late_ms": percentiles_json(&lateness),
-            "warnings": warnings,
-        },
-        "histograms": {
-            "unit": "ns",
-            "encoding": "HdrHistogram V2, base64",
-            "latency": encode(&latency),
-            "connect": encode(&connect),
-            "lateness": encode(&lateness),
-        },
-        "shards": shards,
-    }))
+    Generator {
+        cores,
+        cpu_s: cpu,
+        cpu_share,
+        late_ms: Percentiles::of(lateness),
+        warnings,
+    }
+}
+
+fn shard_row((name, report): &(String, Report)) -> ShardRow {
+    ShardRow {
+        ended_ns: report.ended_ns,
+        latency_ms: report.latency_ms.clone(),
+        messages: report.messages.clone(),
+        report: name.clone(),
+        shard: report.settings.shard,
+        started_ns: report.started_ns,
+        throughput: report.throughput.clone(),
+    }
+}
+
+/// The largest of a figure of the reports (0 at least).
+fn max(reports: &Named, field: fn(&Report) -> f64) -> f64 {
+    reports.iter().map(|(_, r)| field(r)).fold(0.0, f64::max)
 }
 
 /// The shards' histograms of one series, added together.
-fn merged_histogram(reports: &[(String, Value)], series: &str) -> anyhow::Result<Histogram<u64>> {
+fn merged_histogram(
+    reports: &Named,
+    series: &str,
+    pick: fn(&EncodedHistograms) -> &Option<String>,
+) -> anyhow::Result<Histogram<u64>> {
     let mut merged = histogram();
     for (name, report) in reports {
-        let Some(text) = report["histograms"][series].as_str() else {
+        let Some(text) = pick(&report.histograms) else {
             continue;
         };
         let bytes = base64::engine::general_purpose::STANDARD
@@ -222,15 +251,95 @@ fn merged_histogram(reports: &[(String, Value)], series: &str) -> anyhow::Result
     Ok(merged)
 }
 
-fn int(value: &Value) -> u64 {
-    value.as_u64().unwrap_or(0)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::bench::report::tests::{parse, WRITTEN};
+    use serde_json::Value;
 
-/// A sum as JSON: a whole number stays one.
-fn number(value: f64) -> Value {
-    if value.fract() == 0.0 && value.abs() < 9e15 {
-        json!(value as i64)
-    } else {
-        json!(value)
+    fn written(name: &str) -> Report {
+        parse(WRITTEN.iter().find(|w| w.0 == name).unwrap().1)
+    }
+
+    fn shards() -> Vec<(String, Report)> {
+        ["shard0", "shard1"]
+            .map(|name| (format!("bench-report-{name}.json"), written(name)))
+            .into()
+    }
+
+    /// Whether two JSON values are the same, numbers to within their last
+    /// digit: an earlier mqtk read the reports it merged a digit short.
+    fn alike(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) if x.is_f64() && y.is_f64() => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(a, b)| alike(a, b))
+            }
+            (Value::Object(a), Value::Object(b)) => {
+                a.keys().eq(b.keys()) && a.iter().all(|(key, a)| alike(a, &b[key]))
+            }
+            (a, b) => a == b,
+        }
+    }
+
+    #[test]
+    fn two_shards_merge_as_an_earlier_mqtk_merged_them() {
+        let merged = serde_json::to_value(merge(&shards()).unwrap()).unwrap();
+        let expected = serde_json::to_value(written("merged")).unwrap();
+        assert!(alike(&merged, &expected), "{merged:#}\n{expected:#}");
+    }
+
+    #[test]
+    fn counts_add_up_and_percentiles_come_from_the_merged_histograms() {
+        let shards = shards();
+        let merged = merge(&shards).unwrap();
+        let sent: u64 = shards.iter().map(|(_, r)| r.messages.sent).sum();
+        assert_eq!(merged.messages.sent, sent);
+        assert_eq!(merged.settings.publishers, 4);
+        assert_eq!(merged.settings.shard, None);
+        let latency = merged.latency_ms.unwrap();
+        let counts = shards
+            .iter()
+            .map(|(_, r)| r.latency_ms.as_ref().unwrap().count);
+        assert_eq!(latency.count, counts.sum::<u64>());
+        let rows = merged.shards.unwrap();
+        assert_eq!(rows[1].report, "bench-report-shard1.json");
+        assert_eq!(rows[1].messages, shards[1].1.messages);
+    }
+
+    #[test]
+    fn runs_apart_or_unalike_do_not_merge() {
+        let mut apart = shards();
+        apart[1].1.started_ns += 3_600_000_000_000;
+        apart[1].1.ended_ns += 3_600_000_000_000;
+        let error = merge(&apart).unwrap_err().to_string();
+        assert!(error.contains("do not overlap"), "{error}");
+        let mut unalike = shards();
+        unalike[1].1.settings.size = 64;
+        let error = merge(&unalike).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "bench-report-shard1.json and bench-report-shard0.json differ in their size setting"
+        );
+        let mut future = shards();
+        future[0].1.version = 2;
+        let error = merge(&future).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "bench-report-shard0.json: a report of format version 2, not 1"
+        );
+    }
+
+    #[test]
+    fn unknown_losses_stay_unknown() {
+        let mut reports = shards();
+        reports[0].1.messages.expected = None;
+        reports[0].1.messages.lost = None;
+        let merged = merge(&reports).unwrap();
+        assert_eq!(merged.messages.expected, None);
+        assert_eq!(merged.messages.loss_percent, None);
     }
 }

@@ -8,19 +8,30 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
-use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use super::histograms::Recorder;
 use super::stats::{Live, Snapshot};
 
-/// The latency histogram's buckets: 100 µs doubling to about 52 s.
-pub fn latency_histogram() -> Histogram {
-    Histogram::new(exponential_buckets(0.000_1, 2.0, 20))
+/// The latency histogram, the threads' buckets added up at each scrape.
+#[derive(Debug)]
+struct Latency(Arc<Recorder>);
+
+impl EncodeMetric for Latency {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), fmt::Error> {
+        let latency = self.0.live_latency();
+        encoder.encode_histogram::<NoLabelSet>(latency.sum, latency.count, &latency.buckets, None)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
 }
 
 /// The connections' counters, read at each scrape.
@@ -76,7 +87,7 @@ impl Collector for Counters {
 pub async fn serve(
     addr: SocketAddr,
     lives: Vec<Arc<Live>>,
-    latency: Histogram,
+    recorder: Arc<Recorder>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let listener = TcpListener::bind(addr)
         .await
@@ -85,7 +96,7 @@ pub async fn serve(
     registry.register(
         "mqtk_bench_latency_seconds",
         "From the time a message was due to its arrival at a subscriber",
-        latency,
+        Latency(recorder),
     );
     registry.register_collector(Box::new(Counters(lives)));
     let registry = Arc::new(registry);

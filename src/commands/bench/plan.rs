@@ -121,123 +121,30 @@ const EMBEDDED_RATE: f64 = 10_000.0;
 
 impl BenchPlan {
     pub fn new(args: &BenchArgs) -> anyhow::Result<BenchPlan> {
-        let (publishers_all, subscribers_all, idle_all) = match args.scenario {
-            Scenario::Pubsub => (args.clients, args.subscribers.unwrap_or(args.clients), 0),
-            Scenario::Pub => (args.clients, 0, 0),
-            Scenario::Sub => (0, args.clients, 0),
-            Scenario::Conn => (0, 0, args.clients),
-            Scenario::Merge => return usage("bench merge makes no load"),
-        };
-        if !args.reports.is_empty() {
-            return usage("reports to merge go with bench merge only");
-        }
-        if args.subscribers.is_some() && args.scenario != Scenario::Pubsub {
-            return usage("-S/--subscribers is for the pubsub scenario; use -c for the others");
-        }
-        let all = Roles {
-            publishers: publishers_all,
-            subscribers: subscribers_all,
-            idle: idle_all,
-        };
+        let all = Roles::asked(args)?;
         let shard = match args.shard {
             Some((index, count)) => Shard { index, count },
             None => Shard { index: 0, count: 1 },
         };
-        let publishers = shard.slice(all.publishers).len() as u32;
-        let subscribers = shard.slice(all.subscribers).len() as u32;
-        let idle = shard.slice(all.idle).len() as u32;
-        if publishers + subscribers + idle == 0 {
-            return usage(format!(
-                "shard {}/{} has no connections: -c is the number for all shards together",
-                shard.index, shard.count
-            ));
-        }
-        if all.publishers > MAX_PUBLISHER + 1 {
-            return usage(format!("at most {} publishers", MAX_PUBLISHER + 1));
-        }
-        if args.churn.is_some() && args.scenario != Scenario::Conn {
-            return usage("--churn is for the conn scenario");
-        }
-        if args.churn.is_some_and(|c| c.is_zero()) {
-            return usage("--churn must be longer than 0");
-        }
-        let topic = Template::parse(&args.topic).or_else(|e| usage(format!("-t: {e}")))?;
-        let filter_text = args.filter.as_deref().unwrap_or(&args.topic);
-        let filter = Template::parse(filter_text).or_else(|e| usage(format!("-T: {e}")))?;
-        if filter.varies_per_message() && subscribers > 0 {
-            return match args.filter {
-                Some(_) => usage(
-                    "-T: a subscription has no sequence number (%s) or random part (%rand_N)",
-                ),
-                None => usage(
-                    "the topic varies per message (%s, %rand_N): give the subscribers a filter with -T",
-                ),
-            };
-        }
-        let pace = match (args.rate, args.interval) {
-            (Some(rate), _) => Pace::Rate(rate),
-            (None, Some(interval)) if interval.is_zero() => Pace::Unpaced,
-            (None, Some(interval)) => Pace::Interval(interval),
-            (None, None) if args.embedded => Pace::Rate(EMBEDDED_RATE),
-            (None, None) => Pace::Unpaced,
-        };
-        let duration = match (args.duration, args.count) {
-            (Some(d), _) if d.is_zero() => None,
-            (Some(d), _) => Some(d),
-            (None, Some(_)) => None,
-            (None, None) if args.embedded => Some(EMBEDDED_DURATION),
-            (None, None) => Some(DEFAULT_DURATION),
-        };
-        if args.count.is_some() && publishers == 0 {
+        let this = all.of_shard(&shard)?;
+        check_churn(args)?;
+        let (topic, filter) = templates(args, this.subscribers)?;
+        if args.count.is_some() && this.publishers == 0 {
             return usage("-n counts messages per publisher, and this scenario has none");
         }
-        if args.max_loss.is_some_and(|l| !(0.0..=100.0).contains(&l)) {
-            return usage("--max-loss is a percentage from 0 to 100");
-        }
-        let max_p99 = match args.max_p99 {
-            Some(ms) if ms > 0.0 && ms.is_finite() => Some(Duration::from_secs_f64(ms / 1e3)),
-            Some(_) => return usage("--max-p99 must be a positive number of milliseconds"),
-            None => None,
-        };
-        if !args.ifaddr.is_empty()
-            && (args.connection.proxy.is_some() || args.connection.unix.is_some())
-        {
-            return usage("--ifaddr is for TCP connections without --proxy or --unix");
-        }
         let qos = qos(args.qos);
-        let max_loss = args.max_loss.or((qos != QoS::AtMostOnce).then_some(0.0));
-
-        let mut options = client_options(&args.connection, None)?;
-        // Each connection has an id of its own (from the template), so a
-        // session can resume without one fixed -i.
-        let resume = args.session.disable_clean_start;
-        options.clean_start = !resume;
-        options.session_expiry = args.session.session_expiry.or(resume.then_some(u32::MAX));
-        // A reconnecting connection keeps its session across the outage, so
-        // that what was in flight is resumed, not lost or sent twice; a clean
-        // exit ends it.
-        if args.reconnect.is_some() && options.session_expiry.is_none() {
-            options.session_expiry = Some(RECONNECT_SESSION_EXPIRY);
-            options.expire_on_disconnect = true;
-        }
-        if let Some(inflight) = args.inflight {
-            options.max_in_flight = inflight;
-            options.v311_in_flight = inflight;
-        } else {
-            options.max_in_flight = u16::MAX;
-        }
+        let (max_loss, max_p99) = gates(args, qos)?;
+        let options = connection_options(args)?;
         let client_ids = client_id_template(args, all.publishers + all.subscribers + all.idle)?;
-        if topic.names_client_id() || filter.names_client_id() {
-            // %c in a topic is the client id, which must not itself be made of the topic.
-            if client_ids.names_client_id() {
-                return usage("-i cannot use %c, the client id it makes");
-            }
+        // %c in a topic is the client id, which must not itself be made of the topic.
+        if (topic.names_client_id() || filter.names_client_id()) && client_ids.names_client_id() {
+            return usage("-i cannot use %c, the client id it makes");
         }
         Ok(BenchPlan {
             scenario: args.scenario,
-            publishers,
-            subscribers,
-            idle,
+            publishers: this.publishers,
+            subscribers: this.subscribers,
+            idle: this.idle,
             all,
             shard,
             start_at: args.start_at,
@@ -248,8 +155,8 @@ impl BenchPlan {
             size: usize::try_from(args.size)
                 .unwrap_or(HEADER_LEN)
                 .max(HEADER_LEN),
-            pace,
-            duration,
+            pace: pace(args),
+            duration: duration(args),
             count: args.count,
             warmup: args.warmup,
             connect_rate: args.connect_rate,
@@ -334,6 +241,146 @@ impl BenchPlan {
     }
 }
 
+impl Roles {
+    /// The connections the scenario asks for, across all shards.
+    fn asked(args: &BenchArgs) -> anyhow::Result<Roles> {
+        let (publishers, subscribers, idle) = match args.scenario {
+            Scenario::Pubsub => (args.clients, args.subscribers.unwrap_or(args.clients), 0),
+            Scenario::Pub => (args.clients, 0, 0),
+            Scenario::Sub => (0, args.clients, 0),
+            Scenario::Conn => (0, 0, args.clients),
+        };
+        if !args.unexpected.is_empty() {
+            return usage("reports to merge go with bench merge only");
+        }
+        if args.subscribers.is_some() && args.scenario != Scenario::Pubsub {
+            return usage("-S/--subscribers is for the pubsub scenario; use -c for the others");
+        }
+        Ok(Roles {
+            publishers,
+            subscribers,
+            idle,
+        })
+    }
+
+    /// The part of these connections `shard` makes; fails when it has none,
+    /// or when there are more publishers than the payload header tells apart.
+    fn of_shard(&self, shard: &Shard) -> anyhow::Result<Roles> {
+        let part = |n: u32| shard.slice(n).len() as u32;
+        let this = Roles {
+            publishers: part(self.publishers),
+            subscribers: part(self.subscribers),
+            idle: part(self.idle),
+        };
+        if this.publishers + this.subscribers + this.idle == 0 {
+            return usage(format!(
+                "shard {}/{} has no connections: -c is the number for all shards together",
+                shard.index, shard.count
+            ));
+        }
+        if self.publishers > MAX_PUBLISHER + 1 {
+            return usage(format!("at most {} publishers", MAX_PUBLISHER + 1));
+        }
+        Ok(this)
+    }
+}
+
+/// --churn is for conn, and longer than 0.
+fn check_churn(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.churn.is_some() && args.scenario != Scenario::Conn {
+        return usage("--churn is for the conn scenario");
+    }
+    if args.churn.is_some_and(|c| c.is_zero()) {
+        return usage("--churn must be longer than 0");
+    }
+    Ok(())
+}
+
+/// The publishers' topic template (-t) and the subscribers' filter (-T, or
+/// the topic), which must be the same for every message when anyone subscribes.
+fn templates(args: &BenchArgs, subscribers: u32) -> anyhow::Result<(Template, Template)> {
+    let topic = Template::parse(&args.topic).or_else(|e| usage(format!("-t: {e}")))?;
+    let filter_text = args.filter.as_deref().unwrap_or(&args.topic);
+    let filter = Template::parse(filter_text).or_else(|e| usage(format!("-T: {e}")))?;
+    if filter.varies_per_message() && subscribers > 0 {
+        return match args.filter {
+            Some(_) => {
+                usage("-T: a subscription has no sequence number (%s) or random part (%rand_N)")
+            }
+            None => usage(
+                "the topic varies per message (%s, %rand_N): give the subscribers a filter with -T",
+            ),
+        };
+    }
+    Ok((topic, filter))
+}
+
+/// -R or -I; with neither, unpaced (or, --embedded, a rate it keeps up with).
+fn pace(args: &BenchArgs) -> Pace {
+    match (args.rate, args.interval) {
+        (Some(rate), _) => Pace::Rate(rate),
+        (None, Some(interval)) if interval.is_zero() => Pace::Unpaced,
+        (None, Some(interval)) => Pace::Interval(interval),
+        (None, None) if args.embedded => Pace::Rate(EMBEDDED_RATE),
+        (None, None) => Pace::Unpaced,
+    }
+}
+
+/// -d; 0 is until Ctrl-C, and so is -n without -d.
+fn duration(args: &BenchArgs) -> Option<Duration> {
+    match (args.duration, args.count) {
+        (Some(d), _) if d.is_zero() => None,
+        (Some(d), _) => Some(d),
+        (None, Some(_)) => None,
+        (None, None) if args.embedded => Some(EMBEDDED_DURATION),
+        (None, None) => Some(DEFAULT_DURATION),
+    }
+}
+
+/// --max-loss (no loss at QoS 1 and 2 unless said) and --max-p99.
+fn gates(args: &BenchArgs, qos: QoS) -> anyhow::Result<(Option<f64>, Option<Duration>)> {
+    if args.max_loss.is_some_and(|l| !(0.0..=100.0).contains(&l)) {
+        return usage("--max-loss is a percentage from 0 to 100");
+    }
+    let max_p99 = match args.max_p99 {
+        Some(ms) if ms > 0.0 && ms.is_finite() => Some(Duration::from_secs_f64(ms / 1e3)),
+        Some(_) => return usage("--max-p99 must be a positive number of milliseconds"),
+        None => None,
+    };
+    let max_loss = args.max_loss.or((qos != QoS::AtMostOnce).then_some(0.0));
+    Ok((max_loss, max_p99))
+}
+
+/// What every connection's options share; the client id is filled in per
+/// connection.
+fn connection_options(args: &BenchArgs) -> anyhow::Result<Options> {
+    if !args.ifaddr.is_empty()
+        && (args.connection.proxy.is_some() || args.connection.unix.is_some())
+    {
+        return usage("--ifaddr is for TCP connections without --proxy or --unix");
+    }
+    let mut options = client_options(&args.connection, None)?;
+    // Each connection has an id of its own (from the template), so a
+    // session can resume without one fixed -i.
+    let resume = args.session.disable_clean_start;
+    options.clean_start = !resume;
+    options.session_expiry = args.session.session_expiry.or(resume.then_some(u32::MAX));
+    // A reconnecting connection keeps its session across the outage, so
+    // that what was in flight is resumed, not lost or sent twice; a clean
+    // exit ends it.
+    if args.reconnect.is_some() && options.session_expiry.is_none() {
+        options.session_expiry = Some(RECONNECT_SESSION_EXPIRY);
+        options.expire_on_disconnect = true;
+    }
+    if let Some(inflight) = args.inflight {
+        options.max_in_flight = inflight;
+        options.v311_in_flight = inflight;
+    } else {
+        options.max_in_flight = u16::MAX;
+    }
+    Ok(options)
+}
+
 /// `-i` as a template, or `--id-prefix` (or "mqtk-bench-" and random
 /// characters) followed by the index; more than one connection needs `%i`.
 fn client_id_template(args: &BenchArgs, connections: u32) -> anyhow::Result<Template> {
@@ -364,12 +411,13 @@ fn client_id_template(args: &BenchArgs, connections: u32) -> anyhow::Result<Temp
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
     use clap::Parser;
 
-    fn plan(args: &str) -> anyhow::Result<BenchPlan> {
+    /// The plan of `mqtk bench ARGS`.
+    pub fn plan(args: &str) -> anyhow::Result<BenchPlan> {
         let cli = Cli::try_parse_from(format!("mqtk bench {args}").split_whitespace())?;
         match cli.command {
             Command::Bench(args) => BenchPlan::new(&args),
@@ -411,6 +459,7 @@ mod tests {
             "-t a/%q",
             "pub --churn 1s",
             "--max-loss 120",
+            "pub a.json",
         ] {
             let error = plan(args).expect_err(args);
             assert!(error.is::<crate::commands::UsageError>(), "{args}: {error}");

@@ -1,8 +1,11 @@
 //! One publishing connection: the schedule says when, the header says who and
 //! which, the client sends. One loop for every combination of pace and stop.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use bytes::{Bytes, BytesMut};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use super::header::{Clock, Header, HEADER_LEN};
 use super::plan::BenchPlan;
@@ -86,26 +89,12 @@ pub async fn publish(
     schedule: &mut Schedule,
     stop: &StopCondition,
     live: &Live,
-    lateness: &mut Samples,
+    lateness: &mut Samples<'_>,
     clock: &Clock,
     measured_from: Instant,
     done: &mut Published,
 ) -> Result<(), ClientError> {
-    let mut payloads = Payloads::new(plan.size);
-    let mut topic = String::new();
-    // Cloned for every message: its topic is shared, not copied.
-    let template = Publish {
-        qos: plan.qos,
-        retain: plan.retain,
-        topic: me.topic.unwrap_or_default().into(),
-        ..Publish::default()
-    };
-    let filling = template::Filling {
-        index: me.index,
-        client_id: me.client_id,
-        username: plan.username(),
-    };
-    let mut unsent = 0;
+    let mut sending = Sending::new(client, plan, me, live, done);
     // Made once and reset, not made for every message: each new timer or
     // cancellation waiter takes a lock to register and another to drop.
     let pace = tokio::time::sleep_until(Instant::now());
@@ -117,83 +106,168 @@ pub async fn publish(
         if stop.reached(schedule.sent(), due.unwrap_or(now), now) {
             break;
         }
-        take_acks(client, done, live);
+        sending.take_acks();
         let early = due.filter(|&due| due > now);
-        let window_full = plan.qos != QoS::AtMostOnce && !client.has_room();
+        let window_full = plan.qos != QoS::AtMostOnce && !sending.client.has_room();
         if early.is_some() || window_full {
-            write_queued(client, &mut unsent, live).await?;
-            if let Some(early) = early {
-                pace.as_mut().reset(early);
-            }
-            tokio::select! {
-                _ = &mut pace, if early.is_some() && !window_full => {}
-                event = client.next_event() => count_ack(&event?, done, live),
-                // Once overdue, `reached` ends the loop before this runs again.
-                _ = &mut overdue => {}
-            }
+            // Waiting for room, not for the due time, when the window is full.
+            let paced = early
+                .filter(|_| !window_full)
+                .map(|due| (pace.as_mut(), due));
+            sending.wait(paced, overdue.as_mut()).await?;
             continue;
         }
-        let paced = due.is_some();
-        let due = due.unwrap_or(now);
-        let header = Header {
-            publisher: me.index,
-            sequence: schedule.sent(),
-            due_ns: clock.ns(due),
-        };
-        let mut message = Publish {
-            payload: payloads.next(&header),
-            ..template.clone()
-        };
-        if me.topic.is_none() {
-            plan.topic.fill(filling, schedule.sent(), &mut topic);
-            message.topic = payloads.topic(&topic);
-        }
-        client.publish(message).await?;
-        if due < measured_from {
-            done.in_warmup += 1;
-        } else if paced {
-            lateness.record(now - due);
+        let due_at = due.unwrap_or(now);
+        sending.publish(schedule.sent(), clock.ns(due_at)).await?;
+        if due_at < measured_from {
+            sending.done.in_warmup += 1;
+        } else if due.is_some() {
+            lateness.record(now - due_at);
         }
         schedule.advance();
-        // Sent once handed to the client: should the connection fail before
-        // it is written, it is still a message the subscribers were owed.
-        done.sent += 1;
-        unsent += 1;
-        if client.pending_write() >= FLUSH_AT {
-            write_queued(client, &mut unsent, live).await?;
-        }
+        sending.count_sent().await?;
     }
-    write_queued(client, &mut unsent, live).await?;
-    let settle = async {
-        while client.publishes_in_flight() > 0 {
-            let event = client.next_event().await?;
-            count_ack(&event, done, live);
-        }
-        Ok::<_, ClientError>(())
-    };
-    // Acknowledgements that do not come in time count as lost, not as an error.
-    let _ = tokio::time::timeout(plan.options.response_timeout, settle).await;
-    Ok(())
+    sending.finish().await
 }
 
-/// Writes what is queued, and shows it as sent.
-async fn write_queued(
-    client: &mut Client,
-    unsent: &mut u64,
-    live: &Live,
-) -> Result<(), ClientError> {
-    if *unsent > 0 {
-        client.flush().await?;
-        Live::add(&live.sent, *unsent);
-        *unsent = 0;
-    }
-    Ok(())
+/// One stretch of publishing on one connection.
+struct Sending<'a> {
+    client: &'a mut Client,
+    plan: &'a BenchPlan,
+    me: Identity<'a>,
+    live: &'a Live,
+    done: &'a mut Published,
+    payloads: Payloads,
+    /// A message of this publisher: cloned for every message, its topic
+    /// shared, not copied.
+    message: Publish,
+    /// Where a topic that varies per message is filled in.
+    topic: String,
+    /// Messages queued in the client, not yet written.
+    unsent: u64,
 }
 
-/// Counts the acknowledgements already read, without I/O.
-fn take_acks(client: &mut Client, done: &mut Published, live: &Live) {
-    while let Some(event) = client.try_next_event() {
-        count_ack(&event, done, live);
+impl<'a> Sending<'a> {
+    fn new(
+        client: &'a mut Client,
+        plan: &'a BenchPlan,
+        me: Identity<'a>,
+        live: &'a Live,
+        done: &'a mut Published,
+    ) -> Self {
+        let message = Publish {
+            qos: plan.qos,
+            retain: plan.retain,
+            topic: me.topic.unwrap_or_default().into(),
+            ..Publish::default()
+        };
+        Sending {
+            client,
+            plan,
+            me,
+            live,
+            done,
+            payloads: Payloads::new(plan.size),
+            message,
+            topic: String::new(),
+            unsent: 0,
+        }
+    }
+
+    /// Writes what is queued, then waits for an acknowledgement, for the
+    /// next message's due time (`paced`: the timer and the time), or for the
+    /// publisher to be overdue.
+    async fn wait(
+        &mut self,
+        paced: Option<(Pin<&mut Sleep>, Instant)>,
+        overdue: Pin<&mut impl Future<Output = ()>>,
+    ) -> Result<(), ClientError> {
+        self.write_queued().await?;
+        let due = async {
+            match paced {
+                Some((mut pace, due)) => {
+                    pace.as_mut().reset(due);
+                    pace.await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = due => {}
+            event = self.client.next_event() => count_ack(&event?, self.done, self.live),
+            // Once overdue, `reached` ends the loop before this runs again.
+            _ = overdue => {}
+        }
+        Ok(())
+    }
+
+    /// Hands message `sequence`, due at `due_ns`, to the client.
+    async fn publish(&mut self, sequence: u64, due_ns: u64) -> Result<(), ClientError> {
+        let header = Header {
+            publisher: self.me.index,
+            sequence,
+            due_ns,
+        };
+        let mut message = Publish {
+            payload: self.payloads.next(&header),
+            ..self.message.clone()
+        };
+        if self.me.topic.is_none() {
+            let filling = template::Filling {
+                index: self.me.index,
+                client_id: self.me.client_id,
+                username: self.plan.username(),
+            };
+            self.plan.topic.fill(filling, sequence, &mut self.topic);
+            message.topic = self.payloads.topic(&self.topic);
+        }
+        self.client.publish(message).await?;
+        Ok(())
+    }
+
+    /// Counts a message handed to the client as sent: should the connection
+    /// fail before it is written, it is still a message the subscribers were
+    /// owed. Writes once enough is queued.
+    async fn count_sent(&mut self) -> Result<(), ClientError> {
+        self.done.sent += 1;
+        self.unsent += 1;
+        if self.client.pending_write() >= FLUSH_AT {
+            self.write_queued().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is still queued and waits for the acknowledgements still
+    /// due; those that do not come in time count as lost, not as an error.
+    async fn finish(mut self) -> Result<(), ClientError> {
+        self.write_queued().await?;
+        let (client, done, live) = (self.client, self.done, self.live);
+        let settle = async {
+            while client.publishes_in_flight() > 0 {
+                let event = client.next_event().await?;
+                count_ack(&event, done, live);
+            }
+            Ok::<_, ClientError>(())
+        };
+        let _ = tokio::time::timeout(self.plan.options.response_timeout, settle).await;
+        Ok(())
+    }
+
+    /// Writes what is queued, and shows it as sent.
+    async fn write_queued(&mut self) -> Result<(), ClientError> {
+        if self.unsent > 0 {
+            self.client.flush().await?;
+            Live::add(&self.live.sent, self.unsent);
+            self.unsent = 0;
+        }
+        Ok(())
+    }
+
+    /// Counts the acknowledgements already read, without I/O.
+    fn take_acks(&mut self) {
+        while let Some(event) = self.client.try_next_event() {
+            count_ack(&event, self.done, self.live);
+        }
     }
 }
 

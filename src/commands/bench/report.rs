@@ -1,557 +1,380 @@
-//! The end of a run: a summary table on stdout, the same as JSON (with the
-//! HDR histograms, so that runs can be compared and merged), the generator's
-//! own load, and the exit status the gates (--max-loss, --max-p99) give.
+//! The report, typed: what `--json` writes, what the summary prints and what
+//! `bench merge` reads back and adds up. One [`Report`] for a run and for
+//! shards merged, so that the two print alike and merge alike.
+//!
+//! The JSON is format version 1, as mqtk has always written it: every
+//! struct's fields are in the order of its keys there (alphabetical), numbers
+//! keep their form (12.0 or 12, see [`Figure`]), and absent values are
+//! `null`, so that a report reads and writes back byte for byte.
 
+use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use base64::Engine as _;
 use hdrhistogram::serialization::{Serializer, V2Serializer};
 use hdrhistogram::Histogram;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
-use super::live::thousands;
-use super::plan::{BenchPlan, Pace};
-use super::stats::{Histograms, Totals};
-use crate::cli::exit;
+use super::summary;
 use crate::commands::json_ms;
 
 /// The version of the JSON report's format.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// The percentiles the report gives.
-const PERCENTILES: [(&str, f64); 5] = [
-    ("p50", 50.0),
-    ("p90", 90.0),
-    ("p99", 99.0),
-    ("p99.9", 99.9),
-    ("p99.99", 99.99),
-];
-
-/// How the failure of a connection that was up begins.
-pub const LOST: &str = "lost: ";
-
-/// Share of the cores above which mqtk, not the broker, may be the limit.
-const SATURATED: f64 = 0.9;
-
-/// Lateness (99th percentile) past which the schedule was not kept.
-const LATE: Duration = Duration::from_millis(10);
-
-/// When the run's phases began and ended.
-#[derive(Debug, Clone)]
-pub struct Timing {
-    /// Until every connection was up (or had failed).
-    pub connecting: Duration,
-    /// From the end of the warm-up to the end of publishing.
-    pub measured: Duration,
-    /// The end of the warm-up, in nanoseconds since the epoch.
-    pub measured_from_ns: u64,
-    pub started_ns: u64,
-    pub ended_ns: u64,
-    /// User and system CPU mqtk spent, where the platform tells.
-    pub cpu: Option<Duration>,
-    pub interrupted: bool,
-}
-
+/// A run's report, or the report of shards merged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
-    plan: BenchPlan,
-    totals: Totals,
-    histograms: Histograms,
-    timing: Timing,
-    cores: usize,
+    /// Until every connection was up (or had failed), in seconds.
+    pub connecting_s: f64,
+    pub connections: Connections,
+    /// The load's end, in nanoseconds since the Unix epoch.
+    pub ended_ns: u64,
+    pub generator: Generator,
+    pub histograms: EncodedHistograms,
+    /// Ended by Ctrl-C.
+    pub interrupted: bool,
+    pub latency_ms: Option<Percentiles>,
+    /// From the end of the warm-up to the end of publishing, in seconds.
+    pub measured_s: f64,
+    pub messages: Messages,
+    /// The version of mqtk that wrote the report.
+    pub mqtk: String,
+    pub scenario: String,
+    pub settings: Settings,
+    /// A merged report's rows: each shard's own figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<Vec<ShardRow>>,
+    /// The load's start, in nanoseconds since the Unix epoch.
+    pub started_ns: u64,
+    pub throughput: Throughput,
+    pub version: u32,
 }
 
-impl Report {
-    pub fn new(plan: BenchPlan, totals: Totals, histograms: Histograms, timing: Timing) -> Report {
-        Report {
-            totals,
-            histograms,
-            timing,
-            cores: std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(plan.threads.map_or(usize::MAX, usize::from)),
-            plan,
-        }
-    }
+/// The load that was asked for (of this process, or of all merged shards).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Idle connections (conn).
+    pub connections: u64,
+    /// Messages per publisher.
+    pub count: Option<u64>,
+    pub duration_s: Option<f64>,
+    pub pace: Pace,
+    pub publishers: u64,
+    pub qos: u8,
+    pub retain: bool,
+    /// `None` for a run that was not a shard, and for a merge of shards.
+    pub shard: Option<Shard>,
+    pub size: u64,
+    pub start_at: Option<String>,
+    pub subscribers: u64,
+    pub warmup_s: f64,
+}
 
-    /// Prints the report (and writes the JSON) and gives the exit code.
-    pub fn finish(self) -> anyhow::Result<u8> {
-        emit(&self.json(), self.plan.json.as_ref())?;
-        // One line, as for every error, however many gates failed.
-        let failed = self.gates_failed();
-        if !failed.is_empty() {
-            let _ = writeln!(std::io::stderr(), "mqtk: {}", failed.join("; "));
-        }
-        Ok(if failed.is_empty() {
-            exit::SUCCESS
-        } else {
-            exit::FAILURE
-        })
-    }
+/// How publishers were paced: `{"rate": R}`, `{"interval_ms": I}` or `"unpaced"`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pace {
+    /// Messages per second across all publishers (of all shards).
+    Rate(f64),
+    /// Milliseconds between two messages of one publisher.
+    IntervalMs(f64),
+    Unpaced,
+}
 
-    fn loss_percent(&self) -> Option<f64> {
-        let expected = self.totals.expected?;
-        let lost = self.totals.lost?;
-        Some(if expected == 0 {
-            0.0
-        } else {
-            lost as f64 * 100.0 / expected as f64
-        })
-    }
+/// Which slice of a load a run made (`--shard I/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub count: u32,
+    pub index: u32,
+}
 
-    /// The gates the run did not pass, each as one line. A connection lost
-    /// during the run fails it too: the load was not what was asked for.
-    fn gates_failed(&self) -> Vec<String> {
-        let mut failed = Vec::new();
-        let lost: Vec<(&String, &u64)> = self
-            .totals
-            .failures
-            .iter()
-            .filter(|(reason, _)| reason.starts_with(LOST))
-            .collect();
-        if let Some((reason, _)) = lost.first() {
-            let count: u64 = lost.iter().map(|(_, n)| **n).sum();
-            failed.push(format!(
-                "{count} connection{} lost during the run ({})",
-                if count == 1 { " was" } else { "s were" },
-                &reason[LOST.len()..]
-            ));
-        }
-        if let (Some(max), Some(loss)) = (self.plan.max_loss, self.loss_percent()) {
-            if loss > max {
-                failed.push(format!(
-                    "{} of {} deliveries lost ({loss:.3}%), more than --max-loss {max}%",
-                    self.totals.lost.unwrap_or(0),
-                    self.totals.expected.unwrap_or(0)
-                ));
-            }
-        }
-        if let Some(max) = self.plan.max_p99 {
-            let latency = &self.histograms.latency;
-            let p99 = Duration::from_nanos(latency.value_at_percentile(99.0));
-            if !latency.is_empty() && p99 > max {
-                failed.push(format!(
-                    "p99 latency {} ms is more than --max-p99 {} ms",
-                    json_ms(p99),
-                    json_ms(max)
-                ));
-            }
-        }
-        failed
-    }
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Connections {
+    pub attempted: u64,
+    pub connect_ms: Option<Percentiles>,
+    pub failed: u64,
+    /// Failed connects and connections lost, by reason.
+    pub failures: BTreeMap<String, u64>,
+    pub longest_offline_s: f64,
+    pub offline_s: Figure,
+    /// Connections that were lost and made again (--reconnect), and how often.
+    pub reconnected: u64,
+    pub reconnects: u64,
+    pub up: u64,
+}
 
-    /// Sent per second, over the measured part of the run.
-    fn per_second(&self, count: u64) -> f64 {
-        count as f64 / self.timing.measured.as_secs_f64().max(1e-9)
-    }
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Messages {
+    pub acknowledged: u64,
+    pub duplicated: u64,
+    /// `None` when topics vary per message, as `lost` and `loss_percent`.
+    pub expected: Option<u64>,
+    pub loss_percent: Option<f64>,
+    pub lost: Option<u64>,
+    pub out_of_order: u64,
+    pub received: u64,
+    /// Acknowledged with an error reason code.
+    pub rejected: u64,
+    pub sent: u64,
+}
 
-    /// Received per second, from the end of the warm-up to the last arrival:
-    /// a broker that queues delivers at its own pace, after the publishers.
-    fn received_per_second(&self, count: u64) -> f64 {
-        let span = self
-            .totals
-            .last_arrival_ns
-            .saturating_sub(self.timing.measured_from_ns);
-        count as f64 / (span as f64 / 1e9).max(1e-9)
-    }
+/// Rates over the measured part of the run (received: until the last arrival).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub acknowledged_per_s: Figure,
+    pub received_mb_per_s: Figure,
+    pub received_per_s: Figure,
+    pub sent_mb_per_s: Figure,
+    pub sent_per_s: Figure,
+}
 
-    /// One line each that says when mqtk itself, not the broker, was the limit.
-    fn warnings(&self) -> Vec<String> {
-        let mut warnings = Vec::new();
-        if let Some(share) = self.cpu_share() {
-            if share > SATURATED {
-                warnings.push(format!(
-                    "mqtk used {:.0}% of {}: the figures may measure mqtk, not the broker",
-                    share * 100.0,
-                    plural(self.cores as u64, "core")
-                ));
-            }
-        }
-        let lateness = &self.histograms.lateness;
-        let late = Duration::from_nanos(lateness.value_at_percentile(99.0));
-        if !lateness.is_empty() && late > LATE {
-            warnings.push(format!(
-                "publishers fell behind their schedule (p99 {} ms late): the rate was not held; \
-                 the broker's acknowledgements or mqtk's CPU held them back",
-                json_ms(late)
-            ));
-        }
-        if self.timing.interrupted {
-            warnings.push("interrupted: the figures cover the run until Ctrl-C".into());
-        }
-        warnings
-    }
-
+/// What the run cost mqtk itself, and when mqtk may have been the limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generator {
+    pub cores: u64,
+    pub cpu_s: Option<Figure>,
     /// The share of all cores mqtk kept busy.
-    fn cpu_share(&self) -> Option<f64> {
-        let cpu = self.timing.cpu?;
-        let wall = Duration::from_nanos(self.timing.ended_ns - self.timing.started_ns)
-            + self.timing.connecting;
-        Some(cpu.as_secs_f64() / wall.as_secs_f64().max(1e-9) / self.cores as f64)
+    pub cpu_share: Option<f64>,
+    /// How late publishers sent their messages.
+    pub late_ms: Option<Percentiles>,
+    pub warnings: Vec<String>,
+}
+
+/// The run's HDR histograms, in nanoseconds, each the standard V2
+/// encoding in base64: what merging and comparing runs need.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EncodedHistograms {
+    pub connect: Option<String>,
+    pub encoding: String,
+    pub latency: Option<String>,
+    pub lateness: Option<String>,
+    pub unit: String,
+}
+
+/// One shard's row of a merged report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardRow {
+    pub ended_ns: u64,
+    pub latency_ms: Option<Percentiles>,
+    pub messages: Messages,
+    /// The file the shard's report was read from.
+    pub report: String,
+    pub shard: Option<Shard>,
+    pub started_ns: u64,
+    pub throughput: Throughput,
+}
+
+/// Percentiles of a histogram, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    pub count: u64,
+    pub max: f64,
+    pub mean: f64,
+    pub min: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    #[serde(rename = "p99.9")]
+    pub p99_9: f64,
+    #[serde(rename = "p99.99")]
+    pub p99_99: f64,
+}
+
+/// A figure `bench merge` adds up. A run writes it as the fraction it is
+/// (0.0, 400.25); a merge writes a whole sum as a whole number (0, 800), as
+/// it always has. Either reads back as it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Figure {
+    Whole(i64),
+    Fraction(f64),
+}
+
+impl Figure {
+    pub fn value(self) -> f64 {
+        match self {
+            Figure::Whole(n) => n as f64,
+            Figure::Fraction(x) => x,
+        }
     }
 
-    pub fn json(&self) -> Value {
-        let t = &self.totals;
-        let plan = &self.plan;
-        let pace = match plan.pace {
-            Pace::Rate(rate) => json!({ "rate": rate }),
-            Pace::Interval(interval) => json!({ "interval_ms": json_ms(interval) }),
-            Pace::Unpaced => json!("unpaced"),
-        };
-        let size = plan.size as f64;
-        let received_per_s = self.received_per_second(t.received_measured);
-        let sent_per_s = self.per_second(measured(t.sent, t.sent_in_warmup));
-        let acked_per_s = self.per_second(measured(t.acked, t.sent_in_warmup));
-        json!({
-            "version": FORMAT_VERSION,
-            "mqtk": env!("CARGO_PKG_VERSION"),
-            "scenario": plan.scenario.name(),
-            "started_ns": self.timing.started_ns,
-            "ended_ns": self.timing.ended_ns,
-            "measured_s": self.timing.measured.as_secs_f64(),
-            "connecting_s": self.timing.connecting.as_secs_f64(),
-            "interrupted": self.timing.interrupted,
-            "settings": {
-                "publishers": plan.publishers,
-                "subscribers": plan.subscribers,
-                "connections": plan.idle,
-                "qos": plan.qos as u8,
-                "size": plan.size,
-                "retain": plan.retain,
-                "pace": pace,
-                "duration_s": plan.duration.map(|d| d.as_secs_f64()),
-                "count": plan.count,
-                "warmup_s": plan.warmup.as_secs_f64(),
-                "shard": { "index": plan.shard.index, "count": plan.shard.count },
-                "start_at": plan.start_at.map(|at| at.to_string()),
-            },
-            "connections": {
-                "attempted": t.attempted,
-                "up": t.connected,
-                "failed": t.failures.values().sum::<u64>(),
-                "failures": t.failures,
-                "reconnects": t.reconnects,
-                "reconnected": t.reconnected,
-                "offline_s": t.offline.as_secs_f64(),
-                "longest_offline_s": t.longest_offline.as_secs_f64(),
-                "connect_ms": percentiles_json(&self.histograms.connect),
-            },
-            "messages": {
-                "sent": t.sent,
-                "acknowledged": t.acked,
-                "rejected": t.rejected,
-                "received": t.received,
-                "expected": t.expected,
-                "lost": t.lost,
-                "loss_percent": self.loss_percent(),
-                "duplicated": t.duplicates,
-                "out_of_order": t.reordered,
-            },
-            "throughput": {
-                "sent_per_s": sent_per_s,
-                "sent_mb_per_s": sent_per_s * size / 1e6,
-                "acknowledged_per_s": acked_per_s,
-                "received_per_s": received_per_s,
-                "received_mb_per_s": self.received_per_second(t.bytes_measured) / 1e6,
-            },
-            "latency_ms": percentiles_json(&self.histograms.latency),
-            "generator": {
-                "cpu_s": self.timing.cpu.map(|c| c.as_secs_f64()),
-                "cores": self.cores,
-                "cpu_share": self.cpu_share(),
-                "late_ms": percentiles_json(&self.histograms.lateness),
-                "warnings": self.warnings(),
-            },
-            "histograms": {
-                "unit": "ns",
-                "encoding": "HdrHistogram V2, base64",
-                "latency": encode(&self.histograms.latency),
-                "connect": encode(&self.histograms.connect),
-                "lateness": encode(&self.histograms.lateness),
-            },
+    /// The sum of `values`, whole when it is.
+    pub fn sum(values: impl Iterator<Item = f64>) -> Figure {
+        let sum: f64 = values.sum();
+        if sum.fract() == 0.0 && sum.abs() < 9e15 {
+            Figure::Whole(sum as i64)
+        } else {
+            Figure::Fraction(sum)
+        }
+    }
+}
+
+impl Percentiles {
+    /// The percentiles the report gives, by the names it gives them.
+    pub fn named(&self) -> [(&'static str, f64); 5] {
+        [
+            ("p50", self.p50),
+            ("p90", self.p90),
+            ("p99", self.p99),
+            ("p99.9", self.p99_9),
+            ("p99.99", self.p99_99),
+        ]
+    }
+
+    /// The percentiles of `histogram` (in nanoseconds); `None` when it is empty.
+    pub fn of(histogram: &Histogram<u64>) -> Option<Percentiles> {
+        if histogram.is_empty() {
+            return None;
+        }
+        let ms = |ns: u64| json_ms(Duration::from_nanos(ns));
+        let at = |percentile: f64| ms(histogram.value_at_percentile(percentile));
+        Some(Percentiles {
+            count: histogram.len(),
+            max: ms(histogram.max()),
+            mean: histogram.mean() / 1e6,
+            min: ms(histogram.min()),
+            p50: at(50.0),
+            p90: at(90.0),
+            p99: at(99.0),
+            p99_9: at(99.9),
+            p99_99: at(99.99),
         })
     }
 }
 
-/// Writes the report as JSON to `json_to` (stdout for `-`, instead of the
-/// summary), and prints the summary on stdout unless the JSON went there.
-pub fn emit(report: &Value, json_to: Option<&PathBuf>) -> anyhow::Result<()> {
-    let to_stdout = json_to.is_some_and(|p| p.as_os_str() == "-");
-    if let Some(path) = json_to {
-        let text = serde_json::to_string_pretty(report)? + "\n";
-        if to_stdout {
-            std::io::stdout().write_all(text.as_bytes())?;
-        } else {
-            std::fs::write(path, text)
-                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+impl EncodedHistograms {
+    pub fn of(
+        latency: &Histogram<u64>,
+        connect: &Histogram<u64>,
+        lateness: &Histogram<u64>,
+    ) -> Self {
+        EncodedHistograms {
+            connect: encode(connect),
+            encoding: "HdrHistogram V2, base64".into(),
+            latency: encode(latency),
+            lateness: encode(lateness),
+            unit: "ns".into(),
         }
     }
-    if !to_stdout {
-        let mut out = std::io::stdout().lock();
-        print(report, &mut out)?;
-        out.flush()?;
-    }
-    Ok(())
-}
-
-/// The summary table, from a report's JSON: a run and a merge of runs print
-/// alike because both print from what they write.
-pub fn print(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
-    let settings = &report["settings"];
-    let number = |v: &Value| v.as_f64().unwrap_or(0.0);
-    let count = |v: &Value| thousands(number(v));
-    let publishers = number(&settings["publishers"]) > 0.0;
-    let subscribers = number(&settings["subscribers"]) > 0.0;
-    let acknowledged = publishers && number(&settings["qos"]) > 0.0;
-    let shard = match settings["shard"]["count"].as_u64() {
-        Some(n) if n > 1 => format!(" (shard {}/{n})", settings["shard"]["index"]),
-        _ => match report["shards"].as_array() {
-            Some(shards) => format!(" ({} shards merged)", shards.len()),
-            None => String::new(),
-        },
-    };
-    let scenario = report["scenario"].as_str().unwrap_or("?");
-    writeln!(
-        out,
-        "mqtk bench {scenario}{shard}: {}",
-        describe_load(settings)
-    )?;
-    let warmup = number(&settings["warmup_s"]);
-    writeln!(
-        out,
-        "  {:<12} {:.2} s measured{}, {:.2} s connecting",
-        "Time",
-        number(&report["measured_s"]),
-        if warmup > 0.0 {
-            format!(" after {warmup:.2} s of warm-up")
-        } else {
-            String::new()
-        },
-        number(&report["connecting_s"])
-    )?;
-    let connections = &report["connections"];
-    writeln!(
-        out,
-        "  {:<12} {} attempted, {} up, {} failed",
-        "Connections",
-        count(&connections["attempted"]),
-        count(&connections["up"]),
-        count(&connections["failed"])
-    )?;
-    if let Some(failures) = connections["failures"].as_object() {
-        for (reason, n) in failures {
-            writeln!(out, "  {:<12}   {} × {reason}", "", count(n))?;
-        }
-    }
-    let reconnects = number(&connections["reconnects"]);
-    if reconnects > 0.0 {
-        writeln!(
-            out,
-            "  {:<12} {} on {}, {:.2} s offline in all, {:.2} s at the longest",
-            "Reconnects",
-            count(&connections["reconnects"]),
-            plural(number(&connections["reconnected"]) as u64, "connection"),
-            number(&connections["offline_s"]),
-            number(&connections["longest_offline_s"])
-        )?;
-    }
-    if let Some(line) = percentiles(&connections["connect_ms"]) {
-        writeln!(out, "  {:<12} {line}", "Connect")?;
-    }
-    if publishers || subscribers {
-        let m = &report["messages"];
-        let mut messages = vec![format!("sent {}", count(&m["sent"]))];
-        if acknowledged {
-            messages.push(format!("acknowledged {}", count(&m["acknowledged"])));
-            if number(&m["rejected"]) > 0.0 {
-                messages.push(format!("rejected {}", count(&m["rejected"])));
-            }
-        }
-        if subscribers {
-            messages.push(format!("received {}", count(&m["received"])));
-        }
-        writeln!(out, "  {:<12} {}", "Messages", messages.join(", "))?;
-        if subscribers {
-            let lost = match (m["lost"].as_u64(), m["loss_percent"].as_f64()) {
-                (Some(lost), Some(percent)) => format!(
-                    "lost {} ({percent:.3}% of {} expected)",
-                    thousands(lost as f64),
-                    count(&m["expected"])
-                ),
-                _ => "lost: not known (no publisher here, or topics vary per message)".into(),
-            };
-            writeln!(
-                out,
-                "  {:<12} {lost}, duplicated {}, out of order {}",
-                "",
-                count(&m["duplicated"]),
-                count(&m["out_of_order"])
-            )?;
-        }
-        let t = &report["throughput"];
-        let mut rates = Vec::new();
-        if publishers {
-            rates.push(format!(
-                "sent {} msg/s ({:.2} MB/s)",
-                count(&t["sent_per_s"]),
-                number(&t["sent_mb_per_s"])
-            ));
-            if acknowledged {
-                rates.push(format!(
-                    "acknowledged {} msg/s",
-                    count(&t["acknowledged_per_s"])
-                ));
-            }
-        }
-        if subscribers {
-            rates.push(format!(
-                "received {} msg/s ({:.2} MB/s)",
-                count(&t["received_per_s"]),
-                number(&t["received_mb_per_s"])
-            ));
-        }
-        writeln!(out, "  {:<12} {}", "Throughput", rates.join(", "))?;
-    }
-    if let Some(line) = percentiles(&report["latency_ms"]) {
-        writeln!(out, "  {:<12} {line}", "Latency")?;
-    }
-    let generator = &report["generator"];
-    if let (Some(cpu), Some(share)) = (generator["cpu_s"].as_f64(), generator["cpu_share"].as_f64())
-    {
-        writeln!(
-            out,
-            "  {:<12} mqtk used {cpu:.2} CPU-seconds, {:.0}% of {}",
-            "Generator",
-            share * 100.0,
-            plural(generator["cores"].as_u64().unwrap_or(0), "core")
-        )?;
-    }
-    for warning in generator["warnings"].as_array().into_iter().flatten() {
-        writeln!(
-            out,
-            "  {:<12} {}",
-            "Warning",
-            warning.as_str().unwrap_or("")
-        )?;
-    }
-    Ok(())
-}
-
-/// "10 publishers, 10 subscribers, QoS 0, 16-byte payloads, ..." from the settings.
-fn describe_load(settings: &Value) -> String {
-    let number = |name: &str| settings[name].as_u64().unwrap_or(0);
-    let pace = &settings["pace"];
-    let pace = if let Some(rate) = pace["rate"].as_f64() {
-        format!("{} msg/s in all", thousands(rate))
-    } else if let Some(ms) = pace["interval_ms"].as_f64() {
-        format!("one message every {ms} ms each")
-    } else {
-        "as fast as the broker takes them".into()
-    };
-    let mut parts = Vec::new();
-    for (name, what) in [
-        ("publishers", "publisher"),
-        ("subscribers", "subscriber"),
-        ("connections", "connection"),
-    ] {
-        if number(name) > 0 {
-            parts.push(plural(number(name), what));
-        }
-    }
-    if number("publishers") > 0 {
-        parts.push(format!("QoS {}", number("qos")));
-        parts.push(format!("{}-byte payloads", number("size")));
-        parts.push(pace);
-    }
-    parts.join(", ")
-}
-
-/// A count without what the warm-up took: acknowledgements come in the
-/// order of the messages, so the first ones are the warm-up's too.
-fn measured(count: u64, in_warmup: u64) -> u64 {
-    count.saturating_sub(in_warmup)
-}
-
-/// "3 publishers", "1 publisher".
-fn plural(n: u64, what: &str) -> String {
-    match n {
-        1 => format!("1 {what}"),
-        n => format!("{} {what}s", thousands(n as f64)),
-    }
-}
-
-/// "p50 0.123  p90 ...  max 4.5 ms" from a percentiles object of the JSON.
-fn percentiles(ms: &Value) -> Option<String> {
-    ms.as_object()?;
-    let mut parts: Vec<String> = PERCENTILES
-        .iter()
-        .map(|(name, _)| format!("{name} {}", ms[*name]))
-        .collect();
-    parts.push(format!("max {} ms", ms["max"]));
-    Some(parts.join("  "))
-}
-
-pub fn percentiles_json(histogram: &Histogram<u64>) -> Value {
-    if histogram.is_empty() {
-        return Value::Null;
-    }
-    let ms = |ns: u64| json_ms(Duration::from_nanos(ns));
-    let mut map = serde_json::Map::new();
-    map.insert("count".into(), histogram.len().into());
-    map.insert("min".into(), ms(histogram.min()).into());
-    map.insert("mean".into(), (histogram.mean() / 1e6).into());
-    for (name, p) in PERCENTILES {
-        map.insert(name.into(), ms(histogram.value_at_percentile(p)).into());
-    }
-    map.insert("max".into(), ms(histogram.max()).into());
-    Value::Object(map)
 }
 
 /// A histogram in the standard HdrHistogram V2 encoding, base64.
-pub fn encode(histogram: &Histogram<u64>) -> Value {
+pub fn encode(histogram: &Histogram<u64>) -> Option<String> {
     let mut bytes = Vec::new();
-    match V2Serializer::new().serialize(histogram, &mut bytes) {
-        Ok(_) => base64::engine::general_purpose::STANDARD
-            .encode(bytes)
-            .into(),
-        Err(_) => Value::Null,
+    V2Serializer::new().serialize(histogram, &mut bytes).ok()?;
+    Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+impl Report {
+    /// The report as the JSON `--json` writes.
+    pub fn to_json(&self) -> serde_json::Result<String> {
+        Ok(serde_json::to_string_pretty(self)? + "\n")
+    }
+
+    /// Reads a report `--json` wrote.
+    pub fn read(path: &Path) -> anyhow::Result<Report> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the report {}", path.display()))?;
+        let not_a_report = || format!("{} is not a JSON report of mqtk bench", path.display());
+        let json: serde_json::Value = serde_json::from_str(&text).with_context(not_a_report)?;
+        if json["version"] != FORMAT_VERSION {
+            anyhow::bail!(
+                "{}: a report of format version {}, not {FORMAT_VERSION}",
+                path.display(),
+                json["version"]
+            );
+        }
+        serde_json::from_value(json).with_context(not_a_report)
+    }
+
+    /// Writes the report as JSON to `json_to` (stdout for `-`, instead of the
+    /// summary), and prints the summary on stdout unless the JSON went there.
+    pub fn emit(&self, json_to: Option<&PathBuf>) -> anyhow::Result<()> {
+        let to_stdout = json_to.is_some_and(|p| p.as_os_str() == "-");
+        if let Some(path) = json_to {
+            let text = self.to_json()?;
+            if to_stdout {
+                std::io::stdout().write_all(text.as_bytes())?;
+            } else {
+                std::fs::write(path, text)
+                    .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            }
+        }
+        if !to_stdout {
+            let mut out = std::io::stdout().lock();
+            summary::print(self, &mut out)?;
+            out.flush()?;
+        }
+        Ok(())
     }
 }
 
-/// User and system CPU time of this process so far, all its threads.
-#[cfg(unix)]
-pub fn cpu_time() -> Option<Duration> {
-    use rustix::time::{clock_gettime, ClockId};
-    let spent = clock_gettime(ClockId::ProcessCPUTime);
-    Some(Duration::new(
-        u64::try_from(spent.tv_sec).ok()?,
-        u32::try_from(spent.tv_nsec).ok()?,
-    ))
-}
-
-#[cfg(not(unix))]
-pub fn cpu_time() -> Option<Duration> {
-    None
-}
-
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
+    use crate::commands::bench::histograms::histogram;
     use hdrhistogram::serialization::Deserializer;
+
+    /// The reports in tests/data, as an earlier mqtk wrote them, with the
+    /// summaries it printed.
+    pub const WRITTEN: [(&str, &str, &str); 12] = {
+        macro_rules! written {
+            ($($name:literal),*) => {[$((
+                $name,
+                include_str!(concat!("../../../tests/data/bench-report-", $name, ".json")),
+                include_str!(concat!("../../../tests/data/bench-report-", $name, ".txt")),
+            )),*]};
+        }
+        written!(
+            "qos0",
+            "qos1-warmup",
+            "gate-p99",
+            "conn",
+            "pub",
+            "sub",
+            "failures",
+            "reconnect",
+            "interrupted",
+            "shard0",
+            "shard1",
+            "merged"
+        )
+    };
+
+    pub fn parse(json: &str) -> Report {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn reports_an_earlier_mqtk_wrote_are_written_back_byte_for_byte() {
+        for (name, json, _) in WRITTEN {
+            let report = parse(json);
+            assert_eq!(report.to_json().unwrap(), json, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_merge_writes_whole_sums_as_whole_numbers_and_a_run_as_it_measured() {
+        let merged = parse(WRITTEN.iter().find(|w| w.0 == "merged").unwrap().1);
+        assert_eq!(merged.connections.offline_s, Figure::Whole(0));
+        let run = parse(WRITTEN[0].1);
+        assert_eq!(run.connections.offline_s, Figure::Fraction(0.0));
+        assert_eq!(Figure::sum([0.5, 1.5].into_iter()), Figure::Whole(2));
+        assert_eq!(Figure::sum([0.5, 1.0].into_iter()), Figure::Fraction(1.5));
+    }
 
     #[test]
     fn histograms_encode_to_the_standard_format() {
-        let mut histogram = super::super::stats::histogram();
+        let mut histogram = histogram();
         for ns in [1_000, 2_000, 3_000_000] {
             histogram.record(ns).unwrap();
         }
-        let Value::String(text) = encode(&histogram) else {
-            panic!("not encoded")
-        };
+        let text = encode(&histogram).unwrap();
         let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text)
+            .decode(&text)
             .unwrap();
         let back: Histogram<u64> = Deserializer::new()
             .deserialize(&mut bytes.as_slice())
@@ -560,13 +383,14 @@ mod tests {
     }
 
     #[test]
-    fn cpu_time_is_measured() {
-        let before = cpu_time().unwrap();
-        let mut x = 0u64;
-        for i in 0..20_000_000u64 {
-            x = x.wrapping_mul(31).wrapping_add(i);
+    fn percentiles_are_in_milliseconds_and_none_without_samples() {
+        assert_eq!(Percentiles::of(&histogram()), None);
+        let mut histogram = histogram();
+        for ms in 1..=100 {
+            histogram.record(ms * 1_000_000).unwrap();
         }
-        std::hint::black_box(x);
-        assert!(cpu_time().unwrap() > before);
+        let p = Percentiles::of(&histogram).unwrap();
+        assert_eq!((p.count, p.min, p.max), (100, 1.0, 100.008));
+        assert_eq!(p.named()[0], ("p50", 50.004));
     }
 }

@@ -1,17 +1,18 @@
 //! What a run counts, and where: live counters each connection owns (the live
-//! display sums them), latency samples batched to one collector that owns
-//! the histograms, and per-subscriber accounting of loss, duplicates and order.
+//! display sums them), samples batched into the histograms of the thread
+//! that records them, and per-subscriber accounting of loss, duplicates and
+//! order.
 //!
 //! No lock is shared on the hot path: a connection task writes only its own
-//! atomics and its own sample buffer.
+//! atomics and its own sample buffer, and a full buffer goes to its thread's
+//! histograms.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
-use tokio::sync::mpsc;
+use super::histograms::{Recorder, Series};
 
 /// The counters of one connection, read by the live display.
 #[derive(Debug, Default)]
@@ -69,37 +70,25 @@ impl Snapshot {
     }
 }
 
-/// The histograms a run fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Series {
-    /// From a message's due time to its arrival at a subscriber.
-    Latency,
-    /// From starting to connect to the CONNACK.
-    Connect,
-    /// How late a publisher wrote a message after it was due.
-    Lateness,
-}
-
-/// Samples in nanoseconds, sent to the collector in batches.
-type Batch = (Series, Vec<u64>);
-
-/// Samples per batch: few enough to be fresh, many enough that the channel costs nothing.
+/// Samples per batch: few enough to be fresh for --metrics, many enough
+/// that a thread takes its histograms' lock once in a while.
 const BATCH: usize = 256;
 
-/// One connection's buffer of samples on their way to the collector.
+/// One connection's buffer of samples of one series, on their way to the
+/// histograms of the thread it runs on.
 #[derive(Debug)]
-pub struct Samples {
+pub struct Samples<'a> {
     series: Series,
     buffer: Vec<u64>,
-    to: mpsc::UnboundedSender<Batch>,
+    to: &'a Recorder,
 }
 
-impl Samples {
-    pub fn new(series: Series, to: &mpsc::UnboundedSender<Batch>) -> Samples {
+impl<'a> Samples<'a> {
+    pub fn new(series: Series, to: &'a Recorder) -> Samples<'a> {
         Samples {
             series,
             buffer: Vec::new(),
-            to: to.clone(),
+            to,
         }
     }
 
@@ -109,89 +98,23 @@ impl Samples {
         self.buffer
             .push(u64::try_from(sample.as_nanos()).unwrap_or(u64::MAX));
         if self.buffer.len() == BATCH {
-            // A full batch says more will come: the next one gets its room at once.
-            let full = std::mem::replace(&mut self.buffer, Vec::with_capacity(BATCH));
-            self.send(full);
+            self.to.record(self.series, &self.buffer);
+            self.buffer.clear();
         }
     }
 
     pub fn flush(&mut self) {
         if !self.buffer.is_empty() {
-            let samples = std::mem::take(&mut self.buffer);
-            self.send(samples);
+            self.to.record(self.series, &self.buffer);
+            self.buffer = Vec::new();
         }
-    }
-
-    fn send(&self, samples: Vec<u64>) {
-        // A closed collector means the run is over; the samples are late.
-        let _ = self.to.send((self.series, samples));
     }
 }
 
-impl Drop for Samples {
+impl Drop for Samples<'_> {
     fn drop(&mut self) {
         self.flush();
     }
-}
-
-/// The run's histograms, in nanoseconds, 3 significant digits, up to an hour.
-#[derive(Debug, Clone)]
-pub struct Histograms {
-    pub latency: Histogram<u64>,
-    pub connect: Histogram<u64>,
-    pub lateness: Histogram<u64>,
-}
-
-impl Histograms {
-    pub fn new() -> Histograms {
-        Histograms {
-            latency: histogram(),
-            connect: histogram(),
-            lateness: histogram(),
-        }
-    }
-
-    fn of(&mut self, series: Series) -> &mut Histogram<u64> {
-        match series {
-            Series::Latency => &mut self.latency,
-            Series::Connect => &mut self.connect,
-            Series::Lateness => &mut self.lateness,
-        }
-    }
-}
-
-/// An empty histogram of the run's resolution.
-pub fn histogram() -> Histogram<u64> {
-    // 1 ns to an hour at 3 significant digits: valid bounds, cannot fail.
-    Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid histogram bounds")
-}
-
-/// Collects batches until every sender is gone. The warm-up is left out by
-/// the senders, which know when each sample was due.
-/// Latencies are also given to `live`, the histogram --metrics serves.
-pub fn collector(
-    live: Option<prometheus_client::metrics::histogram::Histogram>,
-) -> (
-    mpsc::UnboundedSender<Batch>,
-    tokio::task::JoinHandle<Histograms>,
-) {
-    let (to, mut from) = mpsc::unbounded_channel::<Batch>();
-    let task = tokio::spawn(async move {
-        let mut histograms = Histograms::new();
-        while let Some((series, samples)) = from.recv().await {
-            if let (Series::Latency, Some(live)) = (series, &live) {
-                for &sample in &samples {
-                    live.observe(sample as f64 / 1e9);
-                }
-            }
-            let histogram = histograms.of(series);
-            for sample in samples {
-                histogram.saturating_record(sample.max(1));
-            }
-        }
-        histograms
-    });
-    (to, task)
 }
 
 /// Sequence numbers seen behind the highest one, to tell a duplicate from a
@@ -268,45 +191,6 @@ pub struct Received {
     pub last_ns: u64,
 }
 
-/// What a run counted, all connections together.
-#[derive(Debug, Clone, Default)]
-pub struct Totals {
-    pub attempted: u64,
-    pub connected: u64,
-    /// --reconnect: connections lost and made again, the connections that
-    /// were, and the time they spent offline, in all and at the longest.
-    pub reconnects: u64,
-    pub reconnected: u64,
-    pub offline: Duration,
-    pub longest_offline: Duration,
-    /// Connections that could not be made, or were lost, by reason.
-    pub failures: BTreeMap<String, u64>,
-    pub sent: u64,
-    pub acked: u64,
-    /// Acknowledgements with an error reason code.
-    pub rejected: u64,
-    /// Sent during the warm-up.
-    pub sent_in_warmup: u64,
-    pub received: u64,
-    /// Received after the warm-up: what the receive rates are made of.
-    pub received_measured: u64,
-    pub bytes_measured: u64,
-    /// When the last message arrived at any subscriber (ns since the epoch).
-    pub last_arrival_ns: u64,
-    pub duplicates: u64,
-    pub reordered: u64,
-    /// Deliveries expected but not seen; `None` when topics vary per message,
-    /// so that which subscriber should see what is not known.
-    pub lost: Option<u64>,
-    pub expected: Option<u64>,
-}
-
-impl Totals {
-    pub fn fail(&mut self, reason: String) {
-        *self.failures.entry(reason).or_default() += 1;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,19 +231,18 @@ mod tests {
         assert_eq!((t.unique, t.duplicates, t.reordered), (4, 0, 1));
     }
 
-    #[tokio::test]
-    async fn samples_reach_the_collector() {
-        let (to, task) = collector(None);
-        let mut samples = Samples::new(Series::Latency, &to);
-        for ms in 1..=1000 {
+    #[test]
+    fn samples_reach_the_histograms_in_batches_and_at_the_end() {
+        let recorder = Recorder::new(false);
+        let mut samples = Samples::new(Series::Latency, &recorder);
+        for ms in 1..=300 {
             samples.record(Duration::from_millis(ms));
         }
+        // One batch is in, the rest waits in the buffer.
+        assert_eq!(recorder.histograms().latency.len(), BATCH as u64);
         drop(samples);
-        drop(to);
-        let histograms = task.await.unwrap();
-        assert_eq!(histograms.latency.len(), 1000);
-        let p50 = histograms.latency.value_at_quantile(0.5);
-        assert!((499_000_000..=501_000_000).contains(&p50), "{p50}");
+        let histograms = recorder.histograms();
+        assert_eq!(histograms.latency.len(), 300);
         assert!(histograms.connect.is_empty());
     }
 }

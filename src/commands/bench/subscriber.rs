@@ -15,7 +15,7 @@ pub async fn receive(
     client: &mut Client,
     stop: &CancellationToken,
     live: &Live,
-    latency: &mut Samples,
+    latency: &mut Samples<'_>,
     clock: &Clock,
     measured_from_ns: u64,
     received: &mut Received,
@@ -43,15 +43,15 @@ pub async fn receive(
 }
 
 /// What a subscriber counts as messages arrive.
-struct Tally<'a> {
+struct Tally<'a, 's> {
     received: &'a mut Received,
     live: &'a Live,
-    latency: &'a mut Samples,
+    latency: &'a mut Samples<'s>,
     clock: &'a Clock,
     measured_from_ns: u64,
 }
 
-impl Tally<'_> {
+impl Tally<'_, '_> {
     /// Counts a message, then acknowledges it.
     fn take(&mut self, client: &mut Client, event: Event) -> Result<(), ClientError> {
         let Event::Message(message) = event else {

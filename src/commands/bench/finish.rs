@@ -1,0 +1,394 @@
+//! The end of a run: its [`Report`] made from what the connections counted,
+//! with the warnings when mqtk itself may have been the limit, and the exit
+//! status the gates (--max-loss, --max-p99, a connection lost) give.
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::histograms::Histograms;
+use super::outcome::Totals;
+use super::plan::{self, BenchPlan};
+use super::report::{
+    Connections, EncodedHistograms, Figure, Generator, Messages, Pace, Percentiles, Report,
+    Settings, Shard, Throughput, FORMAT_VERSION,
+};
+use super::summary::plural;
+use crate::cli::exit;
+use crate::commands::json_ms;
+
+/// How the failure of a connection that was up begins.
+pub const LOST: &str = "lost: ";
+
+/// Share of the cores above which mqtk, not the broker, may be the limit.
+const SATURATED: f64 = 0.9;
+
+/// Lateness (99th percentile) past which the schedule was not kept.
+const LATE: Duration = Duration::from_millis(10);
+
+/// When the run's phases began and ended.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    /// Until every connection was up (or had failed).
+    pub connecting: Duration,
+    /// From the end of the warm-up to the end of publishing.
+    pub measured: Duration,
+    /// The end of the warm-up, in nanoseconds since the epoch.
+    pub measured_from_ns: u64,
+    pub started_ns: u64,
+    pub ended_ns: u64,
+    /// User and system CPU mqtk spent, where the platform tells.
+    pub cpu: Option<Duration>,
+    pub interrupted: bool,
+}
+
+/// Everything a finished run measured, to be reported.
+pub struct Finished {
+    plan: BenchPlan,
+    totals: Totals,
+    histograms: Histograms,
+    timing: Timing,
+    /// The cores mqtk could use: all of them, or --threads.
+    cores: usize,
+}
+
+impl Finished {
+    pub fn new(plan: BenchPlan, totals: Totals, histograms: Histograms, timing: Timing) -> Self {
+        Finished {
+            cores: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(plan.threads.map_or(usize::MAX, usize::from)),
+            plan,
+            totals,
+            histograms,
+            timing,
+        }
+    }
+
+    /// Prints the report (and writes the JSON) and gives the exit code.
+    pub fn finish(self) -> anyhow::Result<u8> {
+        self.report().emit(self.plan.json.as_ref())?;
+        // One line, as for every error, however many gates failed.
+        let failed = self.gates_failed();
+        if failed.is_empty() {
+            return Ok(exit::SUCCESS);
+        }
+        let _ = writeln!(std::io::stderr(), "mqtk: {}", failed.join("; "));
+        Ok(exit::FAILURE)
+    }
+
+    pub fn report(&self) -> Report {
+        let histograms = &self.histograms;
+        Report {
+            connecting_s: self.timing.connecting.as_secs_f64(),
+            connections: self.connections(),
+            ended_ns: self.timing.ended_ns,
+            generator: self.generator(),
+            histograms: EncodedHistograms::of(
+                &histograms.latency,
+                &histograms.connect,
+                &histograms.lateness,
+            ),
+            interrupted: self.timing.interrupted,
+            latency_ms: Percentiles::of(&histograms.latency),
+            measured_s: self.timing.measured.as_secs_f64(),
+            messages: self.messages(),
+            mqtk: env!("CARGO_PKG_VERSION").into(),
+            scenario: self.plan.scenario.name().into(),
+            settings: settings(&self.plan),
+            shards: None,
+            started_ns: self.timing.started_ns,
+            throughput: self.throughput(),
+            version: FORMAT_VERSION,
+        }
+    }
+
+    fn connections(&self) -> Connections {
+        let t = &self.totals;
+        Connections {
+            attempted: t.attempted,
+            connect_ms: Percentiles::of(&self.histograms.connect),
+            failed: t.failures.values().sum(),
+            failures: t.failures.clone(),
+            longest_offline_s: t.longest_offline.as_secs_f64(),
+            offline_s: Figure::Fraction(t.offline.as_secs_f64()),
+            reconnected: t.reconnected,
+            reconnects: t.reconnects,
+            up: t.connected,
+        }
+    }
+
+    fn messages(&self) -> Messages {
+        let t = &self.totals;
+        Messages {
+            acknowledged: t.acked,
+            duplicated: t.duplicates,
+            expected: t.expected,
+            loss_percent: self.loss_percent(),
+            lost: t.lost,
+            out_of_order: t.reordered,
+            received: t.received,
+            rejected: t.rejected,
+            sent: t.sent,
+        }
+    }
+
+    fn throughput(&self) -> Throughput {
+        let t = &self.totals;
+        let size = self.plan.size as f64;
+        let sent_per_s = self.per_second(measured(t.sent, t.sent_in_warmup));
+        let acked_per_s = self.per_second(measured(t.acked, t.sent_in_warmup));
+        let received_per_s = self.received_per_second(t.received_measured);
+        let received_mb_per_s = self.received_per_second(t.bytes_measured) / 1e6;
+        Throughput {
+            acknowledged_per_s: Figure::Fraction(acked_per_s),
+            received_mb_per_s: Figure::Fraction(received_mb_per_s),
+            received_per_s: Figure::Fraction(received_per_s),
+            sent_mb_per_s: Figure::Fraction(sent_per_s * size / 1e6),
+            sent_per_s: Figure::Fraction(sent_per_s),
+        }
+    }
+
+    fn generator(&self) -> Generator {
+        Generator {
+            cores: self.cores as u64,
+            cpu_s: self.timing.cpu.map(|c| Figure::Fraction(c.as_secs_f64())),
+            cpu_share: self.cpu_share(),
+            late_ms: Percentiles::of(&self.histograms.lateness),
+            warnings: self.warnings(),
+        }
+    }
+
+    fn loss_percent(&self) -> Option<f64> {
+        let expected = self.totals.expected?;
+        let lost = self.totals.lost?;
+        Some(if expected == 0 {
+            0.0
+        } else {
+            lost as f64 * 100.0 / expected as f64
+        })
+    }
+
+    /// Sent per second, over the measured part of the run.
+    fn per_second(&self, count: u64) -> f64 {
+        count as f64 / self.timing.measured.as_secs_f64().max(1e-9)
+    }
+
+    /// Received per second, from the end of the warm-up to the last arrival:
+    /// a broker that queues delivers at its own pace, after the publishers.
+    fn received_per_second(&self, count: u64) -> f64 {
+        let span = self
+            .totals
+            .last_arrival_ns
+            .saturating_sub(self.timing.measured_from_ns);
+        count as f64 / (span as f64 / 1e9).max(1e-9)
+    }
+
+    /// The share of all cores mqtk kept busy.
+    fn cpu_share(&self) -> Option<f64> {
+        let cpu = self.timing.cpu?;
+        let wall = Duration::from_nanos(self.timing.ended_ns - self.timing.started_ns)
+            + self.timing.connecting;
+        Some(cpu.as_secs_f64() / wall.as_secs_f64().max(1e-9) / self.cores as f64)
+    }
+
+    /// One line each that says when mqtk itself, not the broker, was the limit.
+    fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if let Some(share) = self.cpu_share().filter(|&share| share > SATURATED) {
+            warnings.push(format!(
+                "mqtk used {:.0}% of {}: the figures may measure mqtk, not the broker",
+                share * 100.0,
+                plural(self.cores as u64, "core")
+            ));
+        }
+        let lateness = &self.histograms.lateness;
+        let late = Duration::from_nanos(lateness.value_at_percentile(99.0));
+        if !lateness.is_empty() && late > LATE {
+            warnings.push(format!(
+                "publishers fell behind their schedule (p99 {} ms late): the rate was not held; \
+                 the broker's acknowledgements or mqtk's CPU held them back",
+                json_ms(late)
+            ));
+        }
+        if self.timing.interrupted {
+            warnings.push("interrupted: the figures cover the run until Ctrl-C".into());
+        }
+        warnings
+    }
+
+    /// The gates the run did not pass, each as one line. A connection lost
+    /// during the run fails it too: the load was not what was asked for.
+    fn gates_failed(&self) -> Vec<String> {
+        let mut failed = Vec::new();
+        failed.extend(self.lost_connections());
+        if let (Some(max), Some(loss)) = (self.plan.max_loss, self.loss_percent()) {
+            if loss > max {
+                failed.push(format!(
+                    "{} of {} deliveries lost ({loss:.3}%), more than --max-loss {max}%",
+                    self.totals.lost.unwrap_or(0),
+                    self.totals.expected.unwrap_or(0)
+                ));
+            }
+        }
+        if let Some(max) = self.plan.max_p99 {
+            let latency = &self.histograms.latency;
+            let p99 = Duration::from_nanos(latency.value_at_percentile(99.0));
+            if !latency.is_empty() && p99 > max {
+                failed.push(format!(
+                    "p99 latency {} ms is more than --max-p99 {} ms",
+                    json_ms(p99),
+                    json_ms(max)
+                ));
+            }
+        }
+        failed
+    }
+
+    /// "3 connections were lost during the run (the first reason)".
+    fn lost_connections(&self) -> Option<String> {
+        let lost: Vec<(&str, u64)> = (self.totals.failures.iter())
+            .filter_map(|(reason, &n)| Some((reason.strip_prefix(LOST)?, n)))
+            .collect();
+        let (first, _) = lost.first()?;
+        let count: u64 = lost.iter().map(|(_, n)| n).sum();
+        Some(format!(
+            "{count} connection{} lost during the run ({first})",
+            if count == 1 { " was" } else { "s were" },
+        ))
+    }
+}
+
+/// The settings as the report gives them.
+fn settings(plan: &BenchPlan) -> Settings {
+    Settings {
+        connections: plan.idle.into(),
+        count: plan.count,
+        duration_s: plan.duration.map(|d| d.as_secs_f64()),
+        pace: match plan.pace {
+            plan::Pace::Rate(rate) => Pace::Rate(rate),
+            plan::Pace::Interval(interval) => Pace::IntervalMs(json_ms(interval)),
+            plan::Pace::Unpaced => Pace::Unpaced,
+        },
+        publishers: plan.publishers.into(),
+        qos: plan.qos as u8,
+        retain: plan.retain,
+        shard: Some(Shard {
+            count: plan.shard.count,
+            index: plan.shard.index,
+        }),
+        size: plan.size as u64,
+        start_at: plan.start_at.map(|at| at.to_string()),
+        subscribers: plan.subscribers.into(),
+        warmup_s: plan.warmup.as_secs_f64(),
+    }
+}
+
+/// A count without what the warm-up took: acknowledgements come in the
+/// order of the messages, so the first ones are the warm-up's too.
+fn measured(count: u64, in_warmup: u64) -> u64 {
+    count.saturating_sub(in_warmup)
+}
+
+/// User and system CPU time of this process so far, all its threads.
+#[cfg(unix)]
+pub fn cpu_time() -> Option<Duration> {
+    use rustix::time::{clock_gettime, ClockId};
+    let spent = clock_gettime(ClockId::ProcessCPUTime);
+    Some(Duration::new(
+        u64::try_from(spent.tv_sec).ok()?,
+        u32::try_from(spent.tv_nsec).ok()?,
+    ))
+}
+
+#[cfg(not(unix))]
+pub fn cpu_time() -> Option<Duration> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::bench::plan::tests::plan;
+
+    /// A run of `mqtk bench ARGS` that lost `lost` of 100 deliveries, two
+    /// connections midway, and whose latencies were all 10 ms.
+    fn finished(args: &str, lost: u64) -> Finished {
+        let mut totals = Totals {
+            sent: 100,
+            acked: 100,
+            received: 100 - lost,
+            expected: Some(100),
+            lost: Some(lost),
+            ..Totals::default()
+        };
+        totals.failures.insert(format!("{LOST}connection reset"), 2);
+        totals.failures.insert("refused".into(), 1);
+        let mut histograms = Histograms::new();
+        for _ in 0..100 {
+            histograms.latency.record(10_000_000).unwrap();
+        }
+        let timing = Timing {
+            connecting: Duration::from_millis(10),
+            measured: Duration::from_secs(1),
+            measured_from_ns: 1_000_000_000,
+            started_ns: 1_000_000_000,
+            ended_ns: 2_000_000_000,
+            cpu: Some(Duration::from_millis(100)),
+            interrupted: false,
+        };
+        Finished::new(plan(args).unwrap(), totals, histograms, timing)
+    }
+
+    #[test]
+    fn every_gate_that_failed_is_named() {
+        let failed = finished("-q 1 --max-p99 5", 3).gates_failed();
+        assert_eq!(failed.len(), 3, "{failed:?}");
+        assert_eq!(
+            failed[0],
+            "2 connections were lost during the run (connection reset)"
+        );
+        assert_eq!(
+            failed[1],
+            "3 of 100 deliveries lost (3.000%), more than --max-loss 0%"
+        );
+        assert!(failed[2].starts_with("p99 latency 10.0"), "{failed:?}");
+        assert!(
+            failed[2].ends_with(" ms is more than --max-p99 5 ms"),
+            "{failed:?}"
+        );
+    }
+
+    #[test]
+    fn at_qos_0_loss_passes_unless_a_maximum_is_given() {
+        let gates = |args| finished(args, 3).gates_failed();
+        assert_eq!(gates("-q 0").len(), 1);
+        assert_eq!(gates("-q 0 --max-loss 5").len(), 1);
+        assert_eq!(gates("-q 0 --max-loss 2").len(), 2);
+    }
+
+    #[test]
+    fn a_run_reports_what_it_counted_and_reads_back_as_written() {
+        let report = finished("-c 2 -R 100 -s 64 --shard 1/2", 3).report();
+        assert_eq!(report.messages.loss_percent, Some(3.0));
+        assert_eq!(report.connections.failed, 3);
+        assert_eq!(report.settings.pace, Pace::Rate(100.0));
+        assert_eq!(report.settings.shard, Some(Shard { count: 2, index: 1 }));
+        assert_eq!(report.throughput.sent_per_s, Figure::Fraction(100.0));
+        assert_eq!(report.latency_ms.as_ref().map(|l| l.count), Some(100));
+        let json = report.to_json().unwrap();
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, report);
+        assert_eq!(back.to_json().unwrap(), json);
+    }
+
+    #[test]
+    fn cpu_time_is_measured() {
+        let before = cpu_time().unwrap();
+        let mut x = 0u64;
+        for i in 0..20_000_000u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        std::hint::black_box(x);
+        assert!(cpu_time().unwrap() > before);
+    }
+}

@@ -1,0 +1,301 @@
+//! The run: connect everything (subscribers subscribed), start all
+//! publishers at one instant, stop them at the deadline, count or Ctrl-C,
+//! let the subscribers drain what is still on its way, and gather what every
+//! connection did. The live display goes on all the while.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::connection::{self, Shared};
+use super::finish::{self, Finished, Timing};
+use super::live::Display;
+use super::metrics;
+use super::outcome::{Outcome, Totals};
+use super::plan::{BenchPlan, Role};
+use super::stats::{Live, Snapshot};
+use crate::commands::{Interrupt, Interrupted};
+
+/// How long subscribers may go without a message, after the publishers are
+/// done, before what has not arrived counts as lost.
+const DRAIN_QUIET: Duration = Duration::from_secs(1);
+
+/// The longest drain, however much is still arriving.
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// A run of the plan, from its first connect to its report.
+pub struct Bench {
+    shared: Arc<Shared>,
+    start: watch::Sender<Option<Instant>>,
+    /// Each connection's live counters, in the order of the plan's connections.
+    lives: Vec<Arc<Live>>,
+}
+
+/// The connection tasks: those that send (publishers, idle connections) end
+/// first, then those that receive.
+struct Tasks {
+    senders: Vec<JoinHandle<Outcome>>,
+    receivers: Vec<JoinHandle<Outcome>>,
+}
+
+/// The display, shown while the run waits for something, and Ctrl-C.
+struct Watch {
+    display: Display,
+    interrupt: Interrupt,
+    /// Ctrl-C came once.
+    interrupted: bool,
+}
+
+impl Watch {
+    /// Waits for `work` while the display goes on; `None` when Ctrl-C comes
+    /// first, which leaves `work` where it was.
+    async fn showing<T>(&mut self, work: impl std::future::Future<Output = T>) -> Option<T> {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                value = &mut work => return Some(value),
+                _ = self.display.tick() => {}
+                _ = self.interrupt.recv() => {
+                    self.interrupted = true;
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+impl Bench {
+    pub fn new(plan: BenchPlan) -> Bench {
+        let (shared, start) = Shared::new(plan);
+        Bench {
+            shared: Arc::new(shared),
+            start,
+            lives: Vec::new(),
+        }
+    }
+
+    pub async fn run(mut self, interrupt: Interrupt) -> anyhow::Result<Finished> {
+        let began = Instant::now();
+        let cpu_before = finish::cpu_time();
+        let connections: Vec<(Role, u32)> = self.shared.plan.connections().collect();
+        self.lives = connections.iter().map(|_| Arc::default()).collect();
+        // Serving first: a taken --metrics port ends the run before anything connects.
+        let metrics = self.serve_metrics().await?;
+        let (tasks, ready) = self.spawn(&connections);
+        let mut watch = Watch {
+            display: Display::new(&self.shared.plan, self.lives.clone()),
+            interrupt,
+            interrupted: false,
+        };
+        connect_all(&mut watch, ready).await?;
+        let connected = Instant::now();
+        self.wait_for_start_at(&mut watch).await;
+        let start = self.start_load(&mut watch);
+        let (outcomes, published) = self.load(&mut watch, tasks, start).await?;
+        let ended = Instant::now();
+        watch.display.clear();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
+        let timing = Timing {
+            connecting: connected - began,
+            measured: published.saturating_duration_since(start + self.shared.plan.warmup),
+            measured_from_ns: self.shared.clock.ns(start + self.shared.plan.warmup),
+            started_ns: self.shared.clock.ns(start),
+            ended_ns: self.shared.clock.ns(ended),
+            cpu: finish::cpu_time()
+                .zip(cpu_before)
+                .map(|(after, before)| after - before),
+            interrupted: watch.interrupted,
+        };
+        self.finished(outcomes, timing)
+    }
+
+    /// Serves --metrics, when asked to.
+    async fn serve_metrics(&self) -> anyhow::Result<Option<JoinHandle<()>>> {
+        let Some(addr) = self.shared.plan.metrics else {
+            return Ok(None);
+        };
+        let recorder = self.shared.recorder.clone();
+        Ok(Some(
+            metrics::serve(addr, self.lives.clone(), recorder).await?,
+        ))
+    }
+
+    /// Starts a task for each connection; each says on the channel when it
+    /// is set up, or could not be.
+    fn spawn(
+        &self,
+        connections: &[(Role, u32)],
+    ) -> (Tasks, mpsc::UnboundedReceiver<anyhow::Result<()>>) {
+        let (ready_tx, ready) = mpsc::unbounded_channel();
+        let (mut senders, mut receivers) = (Vec::new(), Vec::new());
+        for (&(role, index), live) in connections.iter().zip(&self.lives) {
+            let task = tokio::spawn(connection::run(
+                self.shared.clone(),
+                role,
+                index,
+                live.clone(),
+                ready_tx.clone(),
+            ));
+            match role {
+                Role::Subscriber => receivers.push(task),
+                Role::Publisher | Role::Idle => senders.push(task),
+            }
+        }
+        (Tasks { senders, receivers }, ready)
+    }
+
+    /// Shards begin together, at --start-at.
+    async fn wait_for_start_at(&self, watch: &mut Watch) {
+        let Some(at) = self.shared.plan.start_at.filter(|_| !watch.interrupted) else {
+            return;
+        };
+        let wait = at.duration_since(jiff::Timestamp::now());
+        match Duration::try_from(wait) {
+            Ok(wait) => {
+                watch.showing(tokio::time::sleep(wait)).await;
+            }
+            Err(_) => crate::commands::warn(format_args!(
+                "--start-at {at} passed {:.1} s ago, once connected: starting now",
+                -wait.as_secs_f64()
+            )),
+        }
+    }
+
+    /// Starts the load, all at once; at once over when Ctrl-C came already.
+    fn start_load(&self, watch: &mut Watch) -> Instant {
+        let start = Instant::now();
+        let _ = self.start.send(Some(start));
+        watch.display.started(start);
+        if watch.interrupted {
+            self.shared.cancel();
+        }
+        start
+    }
+
+    /// The load, until the deadline, the count or Ctrl-C, and the drain after
+    /// it: what every connection did, and when publishing ended. A second
+    /// Ctrl-C stops waiting for the connections to end.
+    async fn load(
+        &self,
+        watch: &mut Watch,
+        tasks: Tasks,
+        start: Instant,
+    ) -> anyhow::Result<(Vec<Outcome>, Instant)> {
+        let work = run_to_the_end(&self.shared, &self.lives, tasks, start);
+        tokio::pin!(work);
+        loop {
+            let already_interrupted = watch.interrupted;
+            match watch.showing(&mut work).await {
+                Some(ended) => return ended,
+                None if already_interrupted => return Err(Interrupted.into()),
+                None => self.shared.cancel(),
+            }
+        }
+    }
+
+    /// The run's outcome, once every connection task has ended (and with it
+    /// every buffer of samples).
+    fn finished(self, outcomes: Vec<Outcome>, timing: Timing) -> anyhow::Result<Finished> {
+        let shared = Arc::try_unwrap(self.shared)
+            .map_err(|_| anyhow::anyhow!("a connection task outlived the run"))?;
+        let histograms = shared.recorder.histograms();
+        let totals = Totals::of(&shared.plan, &outcomes);
+        Ok(Finished::new(shared.plan, totals, histograms, timing))
+    }
+}
+
+/// Waits until every connection is set up (or could not be); fails when
+/// none could, unless Ctrl-C came first.
+async fn connect_all(
+    watch: &mut Watch,
+    mut ready: mpsc::UnboundedReceiver<anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let mut first_error = None;
+    let mut up = 0;
+    let connecting = async {
+        while let Some(result) = ready.recv().await {
+            match result {
+                Ok(()) => up += 1,
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+    };
+    let done = watch.showing(connecting).await.is_some();
+    if up == 0 && done {
+        watch.display.clear();
+        return Err(first_error.unwrap_or_else(|| anyhow::anyhow!("no connection was made")));
+    }
+    Ok(())
+}
+
+/// Lets the senders run to their end (idle connections to the deadline),
+/// then the subscribers drain what is still arriving: every connection's
+/// outcome, and when the load ended.
+async fn run_to_the_end(
+    shared: &Shared,
+    lives: &[Arc<Live>],
+    tasks: Tasks,
+    start: Instant,
+) -> anyhow::Result<(Vec<Outcome>, Instant)> {
+    if tasks.senders.is_empty() {
+        shared.deadline(start).wait().await;
+    }
+    let holding = tokio::spawn({
+        let stop = shared.deadline(start);
+        let stop_holding = shared.stop_holding.clone();
+        async move {
+            stop.wait().await;
+            stop_holding.cancel();
+        }
+    });
+    let outcomes = join(tasks.senders).await;
+    holding.abort();
+    let mut outcomes = outcomes?;
+    // The load ends at its deadline; publishers that end later only waited
+    // for acknowledgements (or caught up, briefly).
+    let ended = Instant::now();
+    let published = match shared.deadline(start).deadline {
+        // (The stop token is cancelled by Ctrl-C only.)
+        Some(deadline) if !shared.stop.is_cancelled() => deadline.min(ended),
+        _ => ended,
+    };
+    if shared.plan.publishers > 0 && shared.plan.subscribers > 0 {
+        drain_subscribers(lives).await;
+    }
+    shared.stop_receiving.cancel();
+    outcomes.extend(join(tasks.receivers).await?);
+    Ok((outcomes, published))
+}
+
+/// The outcomes of connection tasks, in order.
+async fn join(tasks: Vec<JoinHandle<Outcome>>) -> anyhow::Result<Vec<Outcome>> {
+    let mut outcomes = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        outcomes.push(task.await.context("a connection task failed")?);
+    }
+    Ok(outcomes)
+}
+
+/// Lets subscribers take what is still arriving after the publishers are
+/// done: until nothing came for a second, or 10 seconds at most.
+async fn drain_subscribers(lives: &[Arc<Live>]) {
+    let limit = Instant::now() + DRAIN_LIMIT;
+    let mut last = Snapshot::of(lives).received;
+    let mut quiet_since = Instant::now();
+    while Instant::now() < limit && quiet_since.elapsed() < DRAIN_QUIET {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let now = Snapshot::of(lives).received;
+        if now != last {
+            last = now;
+            quiet_since = Instant::now();
+        }
+    }
+}

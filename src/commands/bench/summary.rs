@@ -1,0 +1,246 @@
+//! The summary table a report prints on stdout: a run and a merge of runs
+//! print alike, because both print a [`Report`].
+
+use std::io::{self, Write};
+
+use super::live::thousands;
+use super::report::{Generator, Pace, Percentiles, Report, Settings};
+
+/// Prints the summary of `report`.
+pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    let settings = &report.settings;
+    writeln!(
+        out,
+        "mqtk bench {}{}: {}",
+        report.scenario,
+        shards(report),
+        describe_load(settings)
+    )?;
+    print_time(report, out)?;
+    print_connections(report, out)?;
+    if settings.publishers > 0 || settings.subscribers > 0 {
+        print_messages(report, out)?;
+        print_throughput(report, out)?;
+    }
+    if let Some(latency) = &report.latency_ms {
+        row(out, "Latency", &percentiles(latency))?;
+    }
+    print_generator(&report.generator, out)
+}
+
+/// One row of the table: a heading, then what it says.
+fn row(out: &mut impl Write, heading: &str, text: &str) -> io::Result<()> {
+    writeln!(out, "  {heading:<12} {text}")
+}
+
+/// " (shard 1/3)", " (3 shards merged)", or nothing for a whole run.
+fn shards(report: &Report) -> String {
+    match (report.settings.shard, &report.shards) {
+        (Some(shard), _) if shard.count > 1 => format!(" (shard {}/{})", shard.index, shard.count),
+        (_, Some(shards)) => format!(" ({} shards merged)", shards.len()),
+        _ => String::new(),
+    }
+}
+
+/// "10 publishers, 10 subscribers, QoS 0, 16-byte payloads, ..." from the settings.
+fn describe_load(settings: &Settings) -> String {
+    let mut parts = Vec::new();
+    for (n, what) in [
+        (settings.publishers, "publisher"),
+        (settings.subscribers, "subscriber"),
+        (settings.connections, "connection"),
+    ] {
+        if n > 0 {
+            parts.push(plural(n, what));
+        }
+    }
+    if settings.publishers > 0 {
+        parts.push(format!("QoS {}", settings.qos));
+        parts.push(format!("{}-byte payloads", settings.size));
+        parts.push(match settings.pace {
+            Pace::Rate(rate) => format!("{} msg/s in all", thousands(rate)),
+            Pace::IntervalMs(ms) => format!("one message every {ms} ms each"),
+            Pace::Unpaced => "as fast as the broker takes them".into(),
+        });
+    }
+    parts.join(", ")
+}
+
+fn print_time(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    let warmup = report.settings.warmup_s;
+    let after_warmup = if warmup > 0.0 {
+        format!(" after {warmup:.2} s of warm-up")
+    } else {
+        String::new()
+    };
+    let time = format!(
+        "{:.2} s measured{after_warmup}, {:.2} s connecting",
+        report.measured_s, report.connecting_s
+    );
+    row(out, "Time", &time)
+}
+
+fn print_connections(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    let c = &report.connections;
+    let counts = format!(
+        "{} attempted, {} up, {} failed",
+        count(c.attempted),
+        count(c.up),
+        count(c.failed)
+    );
+    row(out, "Connections", &counts)?;
+    for (reason, n) in &c.failures {
+        row(out, "", &format!("  {} × {reason}", count(*n)))?;
+    }
+    if c.reconnects > 0 {
+        let reconnects = format!(
+            "{} on {}, {:.2} s offline in all, {:.2} s at the longest",
+            count(c.reconnects),
+            plural(c.reconnected, "connection"),
+            c.offline_s.value(),
+            c.longest_offline_s
+        );
+        row(out, "Reconnects", &reconnects)?;
+    }
+    if let Some(connect) = &c.connect_ms {
+        row(out, "Connect", &percentiles(connect))?;
+    }
+    Ok(())
+}
+
+/// What was sent, acknowledged and received, and what was lost.
+fn print_messages(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    let (m, settings) = (&report.messages, &report.settings);
+    let mut messages = vec![format!("sent {}", count(m.sent))];
+    if acknowledged(settings) {
+        messages.push(format!("acknowledged {}", count(m.acknowledged)));
+        if m.rejected > 0 {
+            messages.push(format!("rejected {}", count(m.rejected)));
+        }
+    }
+    if settings.subscribers > 0 {
+        messages.push(format!("received {}", count(m.received)));
+    }
+    row(out, "Messages", &messages.join(", "))?;
+    if settings.subscribers == 0 {
+        return Ok(());
+    }
+    let lost = match (m.lost, m.loss_percent) {
+        (Some(lost), Some(percent)) => format!(
+            "lost {} ({percent:.3}% of {} expected)",
+            count(lost),
+            count(m.expected.unwrap_or(0))
+        ),
+        _ => "lost: not known (no publisher here, or topics vary per message)".into(),
+    };
+    let order = format!(
+        "{lost}, duplicated {}, out of order {}",
+        count(m.duplicated),
+        count(m.out_of_order)
+    );
+    row(out, "", &order)
+}
+
+fn print_throughput(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    let (t, settings) = (&report.throughput, &report.settings);
+    let mut rates = Vec::new();
+    if settings.publishers > 0 {
+        rates.push(format!(
+            "sent {} msg/s ({:.2} MB/s)",
+            thousands(t.sent_per_s.value()),
+            t.sent_mb_per_s.value()
+        ));
+        if acknowledged(settings) {
+            let acked = thousands(t.acknowledged_per_s.value());
+            rates.push(format!("acknowledged {acked} msg/s"));
+        }
+    }
+    if settings.subscribers > 0 {
+        rates.push(format!(
+            "received {} msg/s ({:.2} MB/s)",
+            thousands(t.received_per_s.value()),
+            t.received_mb_per_s.value()
+        ));
+    }
+    row(out, "Throughput", &rates.join(", "))
+}
+
+fn print_generator(generator: &Generator, out: &mut impl Write) -> io::Result<()> {
+    if let (Some(cpu), Some(share)) = (generator.cpu_s, generator.cpu_share) {
+        let used = format!(
+            "mqtk used {:.2} CPU-seconds, {:.0}% of {}",
+            cpu.value(),
+            share * 100.0,
+            plural(generator.cores, "core")
+        );
+        row(out, "Generator", &used)?;
+    }
+    for warning in &generator.warnings {
+        row(out, "Warning", warning)?;
+    }
+    Ok(())
+}
+
+/// Whether publishers were acknowledged: QoS 1 and 2.
+fn acknowledged(settings: &Settings) -> bool {
+    settings.publishers > 0 && settings.qos > 0
+}
+
+fn count(n: u64) -> String {
+    thousands(n as f64)
+}
+
+/// "3 publishers", "1 publisher".
+pub fn plural(n: u64, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        n => format!("{} {what}s", count(n)),
+    }
+}
+
+/// "p50 0.123  p90 ...  max 4.5 ms", each figure as the JSON writes it.
+fn percentiles(ms: &Percentiles) -> String {
+    let as_json = |x: f64| serde_json::Value::from(x).to_string();
+    let mut parts: Vec<String> = ms
+        .named()
+        .iter()
+        .map(|(name, value)| format!("{name} {}", as_json(*value)))
+        .collect();
+    parts.push(format!("max {} ms", as_json(ms.max)));
+    parts.join("  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::bench::report::tests::{parse, WRITTEN};
+
+    fn printed(report: &Report) -> String {
+        let mut out = Vec::new();
+        print(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn reports_an_earlier_mqtk_wrote_print_as_it_printed_them() {
+        for (name, json, text) in WRITTEN {
+            assert_eq!(printed(&parse(json)), text, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_shard_says_which_and_a_merge_how_many() {
+        let (_, shard, _) = WRITTEN.iter().find(|w| w.0 == "shard1").unwrap();
+        let first = printed(&parse(shard));
+        assert!(
+            first.starts_with("mqtk bench pubsub (shard 1/2): "),
+            "{first}"
+        );
+        let (_, merged, _) = WRITTEN.iter().find(|w| w.0 == "merged").unwrap();
+        let first = printed(&parse(merged));
+        assert!(
+            first.starts_with("mqtk bench pubsub (2 shards merged): "),
+            "{first}"
+        );
+    }
+}
