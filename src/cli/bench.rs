@@ -218,29 +218,19 @@ pub struct BenchArgs {
     pub connection: ConnectionArgs,
 }
 
-/// A duration as people write it: `250ms`, `1.5s`, `2m`, `1h`, or bare seconds.
+/// A duration as people write it: `250ms`, `1.5s`, `2m`, `1h30m`, or bare
+/// seconds, which jiff's friendly format (that reads the rest) leaves out.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("expected a duration such as 500ms, 10s or 2m, got {text:?}"))?;
-    let seconds = match unit {
-        "" | "s" => value,
-        "ms" => value / 1e3,
-        "us" | "µs" => value / 1e6,
-        "m" | "min" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => {
-            return Err(format!(
-                "unknown unit {unit:?} in {text:?}: use ms, s, m or h"
-            ))
+    let expected = || format!("expected a duration such as 500ms, 10s or 2m, got {text:?}");
+    let duration = match text.parse::<f64>() {
+        Ok(seconds) => Duration::try_from_secs_f64(seconds).map_err(|_| expected())?,
+        Err(_) => {
+            let duration: jiff::SignedDuration = text.parse().map_err(|_| expected())?;
+            Duration::try_from(duration).map_err(|_| expected())?
         }
     };
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is out of range"))
+    Ok(duration)
 }
 
 /// `I/N` with I below N: which of N shards this is.
@@ -330,7 +320,10 @@ mod tests {
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10us"), Ok(Duration::from_micros(10)));
         assert!(parse_duration("2 weeks").is_err());
+        assert!(parse_duration("nan").is_err());
         assert!(parse_duration("s").is_err());
         assert!(parse_duration("-1s").is_err());
     }

@@ -1,6 +1,13 @@
 //! Topic and client id templates, as emqtt-bench writes them: `%i` the
 //! client's index, `%c` its client id, `%u` its username, `%s` the message's
 //! sequence number, `%rand_N` a number from 1 to N drawn for each message.
+//!
+//! They are not `sub -F`'s format language ([`crate::output::Template`]),
+//! though both start with `%`: `-F` also reads printf flags, `\` escapes and
+//! `@` times, which would change what a topic such as `a@b` or `plant\7`
+//! means, and each language has letters of its own (`%u` a username here, `%U`
+//! a Unix time there). One engine would have to switch all of that per use;
+//! two small parsers say each what they take.
 
 use std::fmt::Write as _;
 
