@@ -5,8 +5,10 @@
 use std::fmt::{self, Write as _};
 
 use crate::client::{
-    ClientError, HttpStatus, Shortfall, TlsCause, TlsSetupError, Trusted, WebSocketFailure,
+    Client, ClientError, HttpStatus, Options, Shortfall, TlsCause, TlsSetupError, Trusted,
+    WebSocketFailure,
 };
+use crate::codec::Protocol;
 
 /// A client error as users read it: its words, with the flags that bear on it.
 pub struct Said<'a>(pub &'a ClientError);
@@ -117,6 +119,23 @@ pub fn error_line(error: &anyhow::Error) -> String {
         };
     }
     line
+}
+
+/// Connects as `options` say; a broker that refuses the pinned protocol
+/// version gets a hint at the flag that pinned it.
+pub async fn connect(options: &Options) -> anyhow::Result<Client> {
+    match Client::connect(options).await {
+        Ok(client) => Ok(client),
+        Err(e) if options.protocol.is_some() && e.is_unsupported_version() => {
+            let other = match options.protocol {
+                Some(Protocol::V5) => "3.1.1",
+                _ => "5",
+            };
+            let hint = format!("leave -V out or use -V {other}");
+            Err(Hinted { error: e, hint }.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

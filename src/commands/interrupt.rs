@@ -1,5 +1,7 @@
 //! Ctrl-C, as the commands listen for it.
 
+use std::fmt;
+
 use anyhow::Context as _;
 
 /// Ctrl-C, noticed from the moment this listener is made until the command
@@ -28,3 +30,16 @@ impl Interrupt {
         self.signal.recv().await;
     }
 }
+
+/// A second Ctrl-C: the command stopped at once, with nothing more to say
+/// (exit code 130).
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("interrupted again: stopped without the report")
+    }
+}
+
+impl std::error::Error for Interrupted {}
