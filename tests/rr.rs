@@ -15,6 +15,7 @@
 mod common;
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -56,9 +57,9 @@ fn v311_brokers() -> Vec<Broker> {
     list
 }
 
-/// Starts `mqtk respond -d ARGS` (a command after `--` in ARGS) with `env` set, and returns
-/// once its trace shows the SUBACK.
-fn respond_with_env(broker: &Broker, env: &[(&str, &Path)], args: &[&str]) -> Running {
+/// `mqtk respond -d ARGS` (a command after `--` in ARGS) against `broker` with `env` set, not
+/// started yet, and what to call it in failures.
+fn responder(broker: &Broker, env: &[(&str, &Path)], args: &[&str]) -> (Command, String) {
     let mut command = mqtk();
     command
         .arg("respond")
@@ -67,9 +68,19 @@ fn respond_with_env(broker: &Broker, env: &[(&str, &Path)], args: &[&str]) -> Ru
         .args(args)
         .envs(env.iter().copied());
     let what = format!("{}: mqtk respond -d {}", broker.name, args.join(" "));
+    (command, what)
+}
+
+/// Starts a [`responder`] and returns once its trace shows the SUBACK.
+fn start_responder((mut command, what): (Command, String)) -> Running {
     let mut running = spawn(&what, &mut command, None);
     running.wait_for_stderr("received SUBACK", READY);
     running
+}
+
+/// Starts `mqtk respond -d ARGS` with `env` set, and returns once it is subscribed.
+fn respond_with_env(broker: &Broker, env: &[(&str, &Path)], args: &[&str]) -> Running {
+    start_responder(responder(broker, env, args))
 }
 
 /// [`respond_with_env`] without environment variables.
@@ -812,22 +823,33 @@ fn a_qos_1_request_is_acknowledged_only_after_its_answer_is_acknowledged() {
 // ---------------------------------------------------------------------------------------------
 // Ctrl-C
 
+/// Ctrl-C in a terminal sends SIGINT to the whole foreground process group: to respond and to
+/// the command it runs. Here respond leads a process group of its own, which the test signals
+/// as a terminal would, once the command runs.
 #[test]
 fn ctrl_c_finishes_the_request_in_hand() {
     for_each_broker(&v5_brokers(), |broker| {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let gate = dir.path().join("gate");
         let topic = unique_topic("rr-ctrl-c");
-        let mut responder = respond_with_env(
+        let (mut command, what) = responder(
             broker,
             &[("GATE", &gate)],
             &["-t", &topic, "-q", "1", "--", "sh", "-c", GATED],
         );
+        command.process_group(0);
+        let mut responder = start_responder((command, what));
         let args = ["-t", &topic, "-q", "1", "-m", "slow", "-W", "25"];
         let what = described(broker, &args);
         let asker = start_rr(broker, &args);
         responder.wait_for_stderr("received PUBLISH", READY);
-        responder.interrupt();
+        responder.wait_for_stderr("start slow", READY);
+        let group = format!("-{}", responder.pid());
+        let status = Command::new("kill")
+            .args(["-INT", "--", &group])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "{}: kill -INT -- {group}", broker.name);
         responder.wait_for_stderr("answering the 1 requests in hand, then ending", READY);
         open(&gate);
 
