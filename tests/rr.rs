@@ -1,10 +1,10 @@
 //! `mqtk rr` and `mqtk respond` against real brokers: a request and its answer between the two
 //! under MQTT 5 and 3.1.1 (with and without `--correlate-json`), a stray response with another
 //! correlation ignored, `-W`, `--latency` and `--repeat`; respond's command (its environment,
-//! `--jobs`, `--timeout`, a failing command, one that cannot be run), Ctrl-C while a request is
-//! in hand, the order of the answer and the request's acknowledgement (a scripted peer), and
-//! both against mosquitto's clients (mosquitto_rr; a responder of mosquitto_sub and
-//! mosquitto_pub).
+//! `--jobs`, `--timeout`, a failing command, one that cannot be run), its own answers not taken
+//! for requests, Ctrl-C while a request is in hand, the order of the answer and the request's
+//! acknowledgement (a scripted peer), and both against mosquitto's clients (mosquitto_rr; a
+//! responder of mosquitto_sub and mosquitto_pub).
 //!
 //! A responder is ready once its `-d` trace shows the SUBACK; a scripted responder made of
 //! `mqtk sub` is ready the same way, and `rr` has subscribed to its response topic by the time
@@ -555,6 +555,47 @@ fn the_command_gets_the_payload_and_the_request_in_its_environment() {
     });
 }
 
+/// A responder whose filter covers the response topic does not take its own answers for
+/// requests: under MQTT 5 it subscribes with No Local. On mosquitto: rumqttd 0.20 reads No
+/// Local but delivers a client's own messages to it all the same. (The scripted peer below
+/// checks the option's bit in the SUBSCRIBE.)
+#[test]
+fn respond_does_not_take_its_own_answers_for_requests() {
+    let Some(broker) = mosquitto() else {
+        common::skip("mosquitto is not installed (rumqttd does not honour No Local)");
+        return;
+    };
+    let base = unique_topic("rr-own");
+    let filter = format!("{base}/#");
+    // -C 2: with its first answer taken for the second request, it would take no more.
+    let responder = respond(&broker, &["-t", &filter, "-m", "pong", "-C", "2"]);
+    let topic = format!("{base}/req");
+    let reply = format!("{base}/reply");
+    for _ in 0..2 {
+        let args = [
+            "-t",
+            &topic,
+            "-e",
+            &reply,
+            "-m",
+            "ping",
+            "-W",
+            ANSWER_WITHIN,
+        ];
+        let what = described(&broker, &args);
+        let got = rr(&broker, &args);
+        got.assert_code(0, &what);
+        assert_eq!(got.stdout(), "pong\n", "{what}");
+    }
+    let responder = responder.finish();
+    responder.assert_code(0, &format!("respond -t {filter}"));
+    assert!(
+        !responder.stderr.contains("names no response topic"),
+        "{}",
+        responder.stderr
+    );
+}
+
 /// A slow request, then a fast one, to a responder running `--jobs JOBS` of [`GATED`]; the
 /// responder's `start`/`end` lines once both are answered.
 fn slow_then_fast(broker: &Broker, jobs: &str) -> Vec<String> {
@@ -742,7 +783,16 @@ fn a_qos_1_request_is_acknowledged_only_after_its_answer_is_acknowledged() {
         assert_eq!(connect[8], 5, "protocol level 5");
         s.write_all(&CONNACK_V5).expect("send CONNACK");
         let subscribe = read_packet(&mut s);
-        assert_eq!(subscribe[0], 0x82, "SUBSCRIBE: {subscribe:02x?}");
+        assert!(subscribe.len() > 3, "a short packet: {subscribe:02x?}");
+        #[rustfmt::skip]
+        let expected = [
+            0x82, 0x09,                             // SUBSCRIBE, remaining length 9
+            subscribe[2], subscribe[3],             // the responder's packet id
+            0x00,                                   // no properties
+            0x00, 0x03, b'r', b'e', b'q',           // filter "req"
+            0x05,                                   // QoS 1, No Local
+        ];
+        assert_eq!(subscribe, expected, "the SUBSCRIBE");
         // SUBACK for its packet id, no properties, QoS 1 granted.
         s.write_all(&[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x01])
             .expect("send SUBACK");
