@@ -72,6 +72,10 @@ async fn run(
             Stdio::inherit()
         })
         .kill_on_drop(true);
+    // Ctrl-C in a terminal signals the whole foreground process group: in a group of its
+    // own, the command finishes the request in hand, as respond does.
+    #[cfg(unix)]
+    command.process_group(0);
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => return Answer::Nothing(format!("the command could not start: {e}")),

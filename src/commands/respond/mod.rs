@@ -27,6 +27,7 @@ use super::reconnect::{self, Policy};
 use super::{check_topic_filter, client_options, qos, usage, Interrupt, Lifecycle};
 use crate::cli::{exit, RespondArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
+use crate::codec::topic::is_shared;
 use crate::codec::{Properties, Publish, QoS, Subscription};
 use crate::output::Template;
 use job::{find_program, Answer, Answerer};
@@ -123,6 +124,9 @@ fn plan(args: RespondArgs) -> anyhow::Result<RespondPlan> {
         .map(|filter| Subscription {
             filter: filter.clone(),
             qos: qos(args.qos),
+            // Its own answers are no requests, where a filter covers their topic (MQTT 5;
+            // No Local is a protocol error on a shared subscription, and 3.1.1 has none).
+            no_local: !is_shared(filter),
             ..Subscription::default()
         })
         .collect();
