@@ -596,6 +596,53 @@ fn respond_does_not_take_its_own_answers_for_requests() {
     );
 }
 
+/// MQTT 3.1.1 has no No Local: a filter that covers the response topics brings respond its own
+/// answers, which it must know rather than answer (on `.../reply/reply`, and so on for ever).
+#[test]
+fn respond_knows_its_own_answers_under_mqtt_311() {
+    let broker = rumqttd_v311();
+    let base = unique_topic("rr-own-311");
+    let filter = format!("{base}/#");
+    let responder = respond(
+        &broker,
+        &[
+            "-t",
+            &filter,
+            "--response-topic",
+            "%t/reply",
+            "-m",
+            "pong",
+            "-C",
+            "2",
+        ],
+    );
+    let topic = format!("{base}/req");
+    let reply = format!("{topic}/reply");
+    for _ in 0..2 {
+        let args = [
+            "-t",
+            &topic,
+            "-e",
+            &reply,
+            "-m",
+            "ping",
+            "-W",
+            ANSWER_WITHIN,
+        ];
+        let what = described(&broker, &args);
+        let got = rr(&broker, &args);
+        got.assert_code(0, &what);
+        assert_eq!(got.stdout(), "pong\n", "{what}");
+    }
+    let responder = responder.finish();
+    responder.assert_code(0, &format!("respond -t {filter} under MQTT 3.1.1"));
+    assert!(
+        !responder.stderr.contains("reply/reply"),
+        "an answer was answered: {}",
+        responder.stderr
+    );
+}
+
 /// A slow request, then a fast one, to a responder running `--jobs JOBS` of [`GATED`]; the
 /// responder's `start`/`end` lines once both are answered.
 fn slow_then_fast(broker: &Broker, jobs: &str) -> Vec<String> {
@@ -900,7 +947,7 @@ fn ctrl_c_finishes_the_request_in_hand() {
             .status()
             .expect("run kill");
         assert!(status.success(), "{}: kill -INT -- {group}", broker.name);
-        responder.wait_for_stderr("answering the 1 requests in hand, then ending", READY);
+        responder.wait_for_stderr("answering the 1 request in hand, then ending", READY);
         open(&gate);
 
         let got = asker.finish();

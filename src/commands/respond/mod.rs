@@ -28,13 +28,16 @@ use super::{check_topic_filter, client_options, qos, usage, Interrupt, Lifecycle
 use crate::cli::{exit, RespondArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::topic::is_shared;
-use crate::codec::{Properties, Publish, QoS, Subscription};
+use crate::codec::{ByteString, Properties, Publish, QoS, Subscription};
 use crate::output::Template;
 use job::{find_program, Answer, Answerer};
 
 /// The most requests waiting for a job at once; QoS 0 requests beyond are
 /// dropped (and counted), QoS 1/2 ones are left to the broker to send again.
 const MAX_WAITING: usize = 10_000;
+
+/// How many answers are remembered to know them if they come back.
+const RECENT_ANSWERS: usize = 1024;
 
 /// What `mqtk respond` will do, resolved from its arguments.
 struct RespondPlan {
@@ -77,6 +80,7 @@ pub async fn run(args: RespondArgs) -> anyhow::Result<u8> {
         stopping: false,
         dropped: 0,
         unanswerable: 0,
+        recent_answers: VecDeque::new(),
     };
     responder.serve(&mut interrupt).await?;
     plan.lifecycle.end(responder.client, &plan.options).await?;
@@ -193,6 +197,8 @@ struct Responder<'a> {
     dropped: u64,
     /// Requests that named no response topic, with no --response-topic.
     unanswerable: u64,
+    /// The last answers sent, to know them when they come back as requests.
+    recent_answers: VecDeque<(ByteString, Bytes)>,
 }
 
 impl Responder<'_> {
@@ -219,7 +225,8 @@ impl Responder<'_> {
                     self.stopping = true;
                     let in_hand = self.waiting.len() + self.running + self.unsettled.len();
                     if in_hand > 0 {
-                        say(format_args!("answering the {in_hand} requests in hand, then ending"));
+                        let s = if in_hand == 1 { "" } else { "s" };
+                        say(format_args!("answering the {in_hand} request{s} in hand, then ending"));
                     }
                 }
             }
@@ -257,6 +264,9 @@ impl Responder<'_> {
 
     /// Queues a request for a job, unless no more are taken.
     fn take(&mut self, request: Publish) -> Result<(), ClientError> {
+        if self.is_own_answer(&request) {
+            return self.client.ack(&request);
+        }
         if self.stopping {
             // Left unacknowledged: with a session, the broker sends it again
             // to the next responder on this client identifier.
@@ -279,6 +289,16 @@ impl Responder<'_> {
             self.stopping = true;
         }
         Ok(())
+    }
+
+    /// Whether `message` is one of our answers come back: MQTT 3.1.1 has no
+    /// No Local, so a filter that covers the response topics brings them.
+    fn is_own_answer(&mut self, message: &Publish) -> bool {
+        let sent = self
+            .recent_answers
+            .iter()
+            .position(|(topic, payload)| *topic == message.topic && *payload == message.payload);
+        sent.map(|at| self.recent_answers.remove(at)).is_some()
     }
 
     /// Starts jobs for waiting requests while fewer than --jobs run.
@@ -346,6 +366,11 @@ impl Responder<'_> {
             return Ok(self.client.ack(&request)?);
         };
         let response = self.response(&request, topic, payload);
+        if self.recent_answers.len() == RECENT_ANSWERS {
+            self.recent_answers.pop_front();
+        }
+        self.recent_answers
+            .push_back((response.topic.clone(), response.payload.clone()));
         let qos = response.qos;
         let packet_id = self.client.publish(response).await?;
         if qos == QoS::AtMostOnce {
