@@ -52,6 +52,9 @@ pub fn client_options_with_topic(
     let protocol = protocol(connection);
     let resume = session.is_some_and(|s| s.disable_clean_start);
     let client_id = client_id(connection, protocol, resume)?;
+    if protocol.is_some_and(|p| !p.is_v5()) && session.is_some_and(|s| s.session_expiry.is_some()) {
+        return usage("-x (the session expiry) needs MQTT 5: leave -V out or use -V 5");
+    }
     let session_expiry = session.and_then(|s| s.session_expiry.or(resume.then_some(u32::MAX)));
     let connect_timeout = connect_timeout(connection)?;
     let (username, password) = credentials(connection, url.as_ref(), protocol)?;
@@ -364,6 +367,18 @@ mod tests {
         assert!(
             Cli::try_parse_from(["mqtk", "sub", "-t", "a", "--no-tls", "--cafile", "x"]).is_err()
         );
+    }
+
+    #[test]
+    fn a_session_expiry_needs_mqtt_5() {
+        let error = resolve(&["-x", "60", "-V", "3.1.1"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("-x (the session expiry) needs MQTT 5"),
+            "{error}"
+        );
+        assert_eq!(resolve(&["-x", "60"]).unwrap().0.session_expiry, Some(60));
     }
 
     #[test]
