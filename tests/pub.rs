@@ -656,16 +656,6 @@ fn no_matching_subscribers_is_a_note_and_fails_only_when_asked() {
     heard.assert_code(0, "--require-subscribers with a subscriber");
     assert!(!heard.stderr.contains("subscriber"), "{}", heard.stderr);
     subscriber.finish().assert_code(0, "the subscriber");
-    let expected = [
-        "-t",
-        &topic,
-        "-m",
-        "x",
-        "-q",
-        "1",
-        "--expect-reason",
-        "0x10",
-    ];
     let subscriber = subscribe(&broker, &["-t", &topic, "-C", "1", "-W", "20"]);
     let unexpected = publish_with_input(&broker, &expected, None);
     unexpected.assert_code(1, "--expect-reason 0x10 with a subscriber");

@@ -571,22 +571,7 @@ fn respond_does_not_take_its_own_answers_for_requests() {
     let responder = respond(&broker, &["-t", &filter, "-m", "pong", "-C", "2"]);
     let topic = format!("{base}/req");
     let reply = format!("{base}/reply");
-    for _ in 0..2 {
-        let args = [
-            "-t",
-            &topic,
-            "-e",
-            &reply,
-            "-m",
-            "ping",
-            "-W",
-            ANSWER_WITHIN,
-        ];
-        let what = described(&broker, &args);
-        let got = rr(&broker, &args);
-        got.assert_code(0, &what);
-        assert_eq!(got.stdout(), "pong\n", "{what}");
-    }
+    ask_for_pong_twice(&broker, &topic, &reply);
     let responder = responder.finish();
     responder.assert_code(0, &format!("respond -t {filter}"));
     assert!(
@@ -594,6 +579,17 @@ fn respond_does_not_take_its_own_answers_for_requests() {
         "{}",
         responder.stderr
     );
+}
+
+/// Asks twice on `topic` for an answer on `reply`, which must be "pong" each time.
+fn ask_for_pong_twice(broker: &Broker, topic: &str, reply: &str) {
+    for _ in 0..2 {
+        let args = ["-t", topic, "-e", reply, "-m", "ping", "-W", ANSWER_WITHIN];
+        let what = described(broker, &args);
+        let got = rr(broker, &args);
+        got.assert_code(0, &what);
+        assert_eq!(got.stdout(), "pong\n", "{what}");
+    }
 }
 
 /// MQTT 3.1.1 has no No Local: a filter that covers the response topics brings respond its own
@@ -618,22 +614,7 @@ fn respond_knows_its_own_answers_under_mqtt_311() {
     );
     let topic = format!("{base}/req");
     let reply = format!("{topic}/reply");
-    for _ in 0..2 {
-        let args = [
-            "-t",
-            &topic,
-            "-e",
-            &reply,
-            "-m",
-            "ping",
-            "-W",
-            ANSWER_WITHIN,
-        ];
-        let what = described(&broker, &args);
-        let got = rr(&broker, &args);
-        got.assert_code(0, &what);
-        assert_eq!(got.stdout(), "pong\n", "{what}");
-    }
+    ask_for_pong_twice(&broker, &topic, &reply);
     let responder = responder.finish();
     responder.assert_code(0, &format!("respond -t {filter} under MQTT 3.1.1"));
     assert!(
