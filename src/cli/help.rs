@@ -181,6 +181,20 @@ macro_rules! format_help {
     };
 }
 
+/// The end of the help of a command that prints messages as `sub` does: the -F
+/// reference, the closed-pipe exit code, and the variables of colour and time.
+macro_rules! printed_messages_help {
+    () => {
+        concat!(
+            format_help!(), // its text ends with a newline
+            "\n",
+            exit_codes_help!(concat!("141  ", closed_pipe_exit_code!())),
+            "\n\n",
+            environment_help!(no_color_environment!(), tz_environment!())
+        )
+    };
+}
+
 pub(super) const PUB_LONG_HELP: &str = concat!(
     pub_examples!(),
     "\n\n",
@@ -192,11 +206,7 @@ pub(super) const PUB_LONG_HELP: &str = concat!(
 pub(super) const SUB_LONG_HELP: &str = concat!(
     sub_examples!(),
     "\n\n",
-    format_help!(), // its text ends with a newline
-    "\n",
-    exit_codes_help!(concat!("141  ", closed_pipe_exit_code!())),
-    "\n\n",
-    environment_help!(no_color_environment!(), tz_environment!())
+    printed_messages_help!()
 );
 
 macro_rules! will_examples {
@@ -238,11 +248,7 @@ pub(super) const RR_LONG_HELP: &str = concat!(
     "\n\n",
     rr_notes_help!(),
     "\n\n",
-    format_help!(), // its text ends with a newline
-    "\n",
-    exit_codes_help!(concat!("141  ", closed_pipe_exit_code!())),
-    "\n\n",
-    environment_help!(no_color_environment!(), tz_environment!())
+    printed_messages_help!()
 );
 
 pub(super) const RESPOND_LONG_HELP: &str = concat!(
