@@ -592,6 +592,43 @@ fn ask_for_pong_twice(broker: &Broker, topic: &str, reply: &str) {
     }
 }
 
+/// Without -V, against a broker that speaks only MQTT 3.1.1: rr falls back, says that the first
+/// message on the response topic is the answer, and takes it.
+#[test]
+fn rr_falls_back_to_mqtt_311_and_takes_the_first_message() {
+    let v311 = rumqttd_v311();
+    let unpinned = Broker {
+        version: Version::Both,
+        ..v311.clone()
+    };
+    let topic = unique_topic("rr-fallback");
+    let reply = format!("{topic}/reply");
+    let responder = respond(
+        &v311,
+        &["-t", &topic, "-e", &reply, "-m", "pong", "-C", "1"],
+    );
+    let args = [
+        "-t",
+        &topic,
+        "-e",
+        &reply,
+        "-m",
+        "ping",
+        "-W",
+        ANSWER_WITHIN,
+    ];
+    let what = described(&unpinned, &args);
+    let got = rr(&unpinned, &args);
+    got.assert_code(0, &what);
+    assert_eq!(got.stdout(), "pong\n", "{what}");
+    assert!(
+        got.stderr.contains("MQTT 3.1.1 has no correlation data"),
+        "{what}: {}",
+        got.stderr
+    );
+    responder.finish().assert_code(0, "respond -C 1");
+}
+
 /// MQTT 3.1.1 has no No Local: a filter that covers the response topics brings respond its own
 /// answers, which it must know rather than answer (on `.../reply/reply`, and so on for ever).
 #[test]
@@ -809,6 +846,11 @@ fn a_qos_1_request_is_acknowledged_only_after_its_answer_is_acknowledged() {
         let connect = read_packet(&mut s);
         assert_eq!(connect[0], 0x10, "CONNECT first: {connect:02x?}");
         assert_eq!(connect[8], 5, "protocol level 5");
+        // Receive Maximum (0x21) 16: with --jobs 1 the broker sends 16 requests ahead, no more.
+        assert!(
+            connect.windows(3).any(|w| w == [0x21, 0x00, 0x10]),
+            "Receive Maximum 16 in the CONNECT: {connect:02x?}"
+        );
         s.write_all(&CONNACK_V5).expect("send CONNACK");
         let subscribe = read_packet(&mut s);
         assert!(subscribe.len() > 3, "a short packet: {subscribe:02x?}");

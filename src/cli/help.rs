@@ -203,11 +203,7 @@ pub(super) const PUB_LONG_HELP: &str = concat!(
     environment_help!()
 );
 
-pub(super) const SUB_LONG_HELP: &str = concat!(
-    sub_examples!(),
-    "\n\n",
-    printed_messages_help!()
-);
+pub(super) const SUB_LONG_HELP: &str = concat!(sub_examples!(), "\n\n", printed_messages_help!());
 
 macro_rules! will_examples {
     () => {

@@ -60,6 +60,10 @@ pub struct Options {
     /// acknowledging and then dropping QoS 2 messages beyond it), and
     /// mosquitto_pub keeps to 20 too.
     pub v311_in_flight: u16,
+    /// MQTT 5: the most QoS 1/2 messages the broker may send us before we
+    /// acknowledge one (Receive Maximum); `None` for the protocol's 65,535.
+    /// A client that acknowledges only after slow work bounds its backlog so.
+    pub receive_maximum: Option<u16>,
 }
 
 impl Default for Options {
@@ -85,6 +89,7 @@ impl Default for Options {
             topic_alias_maximum: 0,
             max_in_flight: 1024,
             v311_in_flight: 20,
+            receive_maximum: None,
         }
     }
 }
@@ -97,6 +102,7 @@ pub(super) fn connect_packet(options: &Options, protocol: Protocol) -> Connect {
         PropertyValues {
             session_expiry_interval: options.session_expiry.filter(|&s| s > 0),
             topic_alias_maximum: Some(options.topic_alias_maximum).filter(|&m| m > 0),
+            receive_maximum: options.receive_maximum.filter(|&m| m > 0),
             user_properties: options.user_properties.clone(),
             ..PropertyValues::default()
         }

@@ -32,9 +32,14 @@ use crate::codec::{ByteString, Properties, Publish, QoS, Subscription};
 use crate::output::Template;
 use job::{find_program, Answer, Answerer};
 
-/// The most requests waiting for a job at once; QoS 0 requests beyond are
-/// dropped (and counted), QoS 1/2 ones are left to the broker to send again.
+/// The most QoS 0 requests waiting for a job at once; those beyond are
+/// dropped (and counted).
 const MAX_WAITING: usize = 10_000;
+
+/// The QoS 1/2 requests the broker may send ahead of the jobs, per job: a
+/// backlog short enough to hold, long enough that no job waits for the
+/// broker (MQTT 5's Receive Maximum).
+const REQUESTS_AHEAD_PER_JOB: usize = 16;
 
 /// How many answers are remembered to know them if they come back.
 const RECENT_ANSWERS: usize = 1024;
@@ -135,6 +140,8 @@ fn plan(args: RespondArgs) -> anyhow::Result<RespondPlan> {
         })
         .collect();
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
+    let ahead = (args.jobs as usize * REQUESTS_AHEAD_PER_JOB).min(usize::from(u16::MAX));
+    options.receive_maximum = Some(ahead as u16);
     Ok(RespondPlan {
         options,
         subscriptions,
@@ -272,16 +279,16 @@ impl Responder<'_> {
             // to the next responder on this client identifier.
             return Ok(());
         }
-        if self.waiting.len() >= MAX_WAITING {
-            if request.qos == QoS::AtMostOnce {
-                self.dropped += 1;
-                if self.dropped == 1 {
-                    say(format_args!(
-                        "{MAX_WAITING} requests are waiting: QoS 0 requests beyond are dropped"
-                    ));
-                }
+        // QoS 1/2 requests are bounded by the Receive Maximum (MQTT 5) or the
+        // broker's in-flight window (3.1.1); QoS 0 ones only here.
+        if request.qos == QoS::AtMostOnce && self.waiting.len() >= MAX_WAITING {
+            self.dropped += 1;
+            if self.dropped == 1 {
+                say(format_args!(
+                    "{MAX_WAITING} requests are waiting: QoS 0 requests beyond are dropped"
+                ));
             }
-            return Ok(());
+            return self.client.ack(&request);
         }
         self.taken += 1;
         self.waiting.push_back(request);
