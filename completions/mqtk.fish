@@ -96,6 +96,14 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-delay -d 'Seconds
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l receive-maximum -d 'The most QoS 1/2 messages the broker may send before one is acknowledged' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l maximum-packet-size -d 'The largest packet the broker may send, in bytes; a larger one ends the connection (0x95)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l topic-alias-maximum -d 'How many topic aliases the broker may use towards us' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d 'Send an empty message'
@@ -111,6 +119,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l tls -d 'Use TLS, verif
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l request-response-information -d 'Ask the broker for Response Information (a topic prefix for responses) in its CONNACK'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s t -l topic -d 'Topic filter to subscribe to (repeatable; + and # wildcards)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s q -l qos -d 'Maximum QoS of the subscriptions: 0, 1 or 2' -r
@@ -170,6 +179,14 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-delay -d 'Seconds
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l receive-maximum -d 'The most QoS 1/2 messages the broker may send before one is acknowledged' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l maximum-packet-size -d 'The largest packet the broker may send, in bytes; a larger one ends the connection (0x95)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l topic-alias-maximum -d 'How many topic aliases the broker may use towards us' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-local -d 'Do not receive our own messages (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s E -l exit-after-subscribe -d 'Exit once the subscriptions are acknowledged'
@@ -192,6 +209,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l tls -d 'Use TLS, verif
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l request-response-information -d 'Ask the broker for Response Information (a topic prefix for responses) in its CONNACK'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s t -l topic -d 'Topic to send the request to (or the path of an -L URL)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s q -l qos -d 'QoS of the request and of the subscription to the response topic: 0, 1 or 2' -r
@@ -258,6 +276,14 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-delay -d 'Seconds 
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l receive-maximum -d 'The most QoS 1/2 messages the broker may send before one is acknowledged' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l maximum-packet-size -d 'The largest packet the broker may send, in bytes; a larger one ends the connection (0x95)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l topic-alias-maximum -d 'How many topic aliases the broker may use towards us' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s l -l stdin-line -d 'Send each line of stdin as a message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s n -l null-message -d 'Send an empty message'
@@ -276,6 +302,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l tls -d 'Use TLS, verify
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l request-response-information -d 'Ask the broker for Response Information (a topic prefix for responses) in its CONNACK'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s t -l topic -d 'Topic filter to take requests from (repeatable; + and # wildcards)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s q -l qos -d 'QoS of the subscriptions: 0, 1 or 2 (an answer goes at its request\'s QoS)' -r
@@ -331,6 +358,14 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-delay -d 'Sec
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l receive-maximum -d 'The most QoS 1/2 messages the broker may send before one is acknowledged' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l maximum-packet-size -d 'The largest packet the broker may send, in bytes; a larger one ends the connection (0x95)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l topic-alias-maximum -d 'How many topic aliases the broker may use towards us' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l answer-stderr -d 'Answer with the command\'s stderr when it fails, instead of nothing'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
@@ -342,6 +377,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l tls -d 'Use TLS, v
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l request-response-information -d 'Ask the broker for Response Information (a topic prefix for responses) in its CONNACK'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l end -d 'How the device connection ends' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
 disconnect-with-will\t'DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)'
@@ -384,6 +420,14 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l will-delay -d 'Second
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l receive-maximum -d 'The most QoS 1/2 messages the broker may send before one is acknowledged' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l maximum-packet-size -d 'The largest packet the broker may send, in bytes; a larger one ends the connection (0x95)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l topic-alias-maximum -d 'How many topic aliases the broker may use towards us' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l json -d 'Print the whole result as one JSON object'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
@@ -392,6 +436,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l tls -d 'Use TLS, veri
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l request-response-information -d 'Ask the broker for Response Information (a topic prefix for responses) in its CONNACK'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s c -l count -d 'Stop after COUNT round trips [default: until Ctrl-C]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s i -l interval -d 'Seconds between round trips; fractions allowed' -r
@@ -442,6 +487,14 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-delay -d 'Second
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l receive-maximum -d 'The most QoS 1/2 messages the broker may send before one is acknowledged' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l maximum-packet-size -d 'The largest packet the broker may send, in bytes; a larger one ends the connection (0x95)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l topic-alias-maximum -d 'How many topic aliases the broker may use towards us' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l id -d 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l publish -d 'Time a message through the broker instead: published to a topic of its own, received back'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l info -d 'Print what the broker said in CONNACK, one item a line, and the TLS details, then ping'
@@ -456,6 +509,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l tls -d 'Use TLS, veri
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l request-response-information -d 'Ask the broker for Response Information (a topic prefix for responses) in its CONNACK'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s c -l clients -d 'Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s S -l subscribers -d 'Subscribing connections beside the publishers (pubsub) [default: as many as -c]' -r
@@ -513,6 +567,14 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_sub
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l receive-maximum -d 'The most QoS 1/2 messages the broker may send before one is acknowledged' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l maximum-packet-size -d 'The largest packet the broker may send, in bytes; a larger one ends the connection (0x95)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l topic-alias-maximum -d 'How many topic aliases the broker may use towards us' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s i -l id -d 'Client identifier template, with %i the connection\'s index [default: mqtk-bench- random characters -%i]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]' -r
@@ -523,6 +585,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_sub
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l request-response-information -d 'Ask the broker for Response Information (a topic prefix for responses) in its CONNACK'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l debug -d 'Print every packet sent and received on stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l disable-clean-start -d 'Resume each connection\'s session instead of starting clean (fix the ids with -i)'

@@ -918,3 +918,105 @@ fn a_takeover_by_our_own_late_connect_is_ridden_out() {
         "{err}"
     );
 }
+
+#[test]
+fn the_mqtt5_connection_options_go_into_the_connect() {
+    let (tx, rx) = mpsc::channel();
+    let peer = FakePeer::start(move |mut s| {
+        tx.send(read_packet(&mut s)).expect("hand the CONNECT over");
+        send(&mut s, &CONNACK_V5);
+        read_packet(&mut s); // PUBLISH
+        let _ = common::try_read_packet(&mut s); // DISCONNECT
+    });
+    let output = run(
+        &peer,
+        &[
+            "pub",
+            "-t",
+            "t",
+            "-m",
+            "x",
+            "--receive-maximum",
+            "7",
+            "--maximum-packet-size",
+            "1000",
+            "--topic-alias-maximum",
+            "3",
+            "--request-response-information",
+            "--request-problem-information",
+            "false",
+            "--connect-user-property",
+            "k=v",
+            "--auth-method",
+            "JWT",
+            "--auth-data",
+            "tok",
+        ],
+    );
+    peer.join();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let connect = rx.recv().expect("the CONNECT");
+    #[rustfmt::skip]
+    let properties: [&[u8]; 8] = [
+        &[0x21, 0x00, 0x07],                         // Receive Maximum 7
+        &[0x27, 0x00, 0x00, 0x03, 0xE8],             // Maximum Packet Size 1000
+        &[0x22, 0x00, 0x03],                         // Topic Alias Maximum 3
+        &[0x19, 0x01],                               // Request Response Information
+        &[0x17, 0x00],                               // Request Problem Information: no
+        &[0x26, 0x00, 0x01, b'k', 0x00, 0x01, b'v'], // User Property k=v
+        &[0x15, 0x00, 0x03, b'J', b'W', b'T'],       // Authentication Method "JWT"
+        &[0x16, 0x00, 0x03, b't', b'o', b'k'],       // Authentication Data "tok"
+    ];
+    for property in properties {
+        assert!(
+            connect.windows(property.len()).any(|w| w == property),
+            "{property:02x?} in the CONNECT {connect:02x?}"
+        );
+    }
+}
+
+#[test]
+fn a_packet_over_our_maximum_packet_size_ends_the_connection_with_0x95() {
+    let (tx, rx) = mpsc::channel();
+    let peer = FakePeer::start(move |mut s| {
+        read_packet(&mut s);
+        send(&mut s, &CONNACK_V5);
+        let subscribe = read_packet(&mut s);
+        // SUBACK for its packet id, no properties, QoS 0 granted.
+        send(
+            &mut s,
+            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x00],
+        );
+        // A QoS 0 PUBLISH of 3 + 1 + 1 + 45 = 50 bytes: topic "t", no properties.
+        let mut publish = vec![0x30, 48, 0x00, 0x01, b't', 0x00];
+        publish.extend([b'x'; 42]);
+        send(&mut s, &publish);
+        tx.send(common::try_read_packet(&mut s))
+            .expect("hand the answer over");
+    });
+    let output = run(
+        &peer,
+        &[
+            "sub",
+            "-t",
+            "t",
+            "--maximum-packet-size",
+            "32",
+            "--no-reconnect",
+        ],
+    );
+    peer.join();
+    let answer = rx
+        .recv()
+        .expect("what the client sent")
+        .expect("a readable answer")
+        .expect("a packet before the close");
+    assert_eq!(answer[0], 0xE0, "a DISCONNECT: {answer:02x?}");
+    assert_eq!(answer[2], 0x95, "packet too large: {answer:02x?}");
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("exceeds the maximum packet size of 32 bytes"),
+        "{err}"
+    );
+}

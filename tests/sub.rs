@@ -622,6 +622,50 @@ fn a_lower_qos_granted_than_asked_is_a_note() {
     }
 }
 
+/// The maximum packet size both ways against mosquitto: its `max_packet_size` refuses our
+/// large message before it is sent, and our --maximum-packet-size keeps its large one away.
+#[test]
+fn the_maximum_packet_size_holds_both_ways() {
+    let Some(own) = OwnMosquitto::start_with("max_packet_size 100\n") else {
+        return common::skip("mosquitto is not installed");
+    };
+    let broker = own.broker();
+    let topic = unique_topic("packet-size");
+    let large = "y".repeat(200);
+    let refused = publish_with_input(&broker, &["-t", &topic, "-m", &large], None);
+    refused.assert_code(1, "a 200-byte message into max_packet_size 100");
+    assert!(
+        refused
+            .stderr
+            .contains("exceeds the broker's maximum packet size of 100 bytes"),
+        "{}",
+        refused.stderr
+    );
+    let sub = subscribe(
+        &broker,
+        &[
+            "-t",
+            &topic,
+            "--maximum-packet-size",
+            "64",
+            "-C",
+            "1",
+            "-W",
+            "20",
+        ],
+    );
+    // About 80 bytes with the topic: under the broker's 100, over our 64.
+    publish_ok(&broker, &["-t", &topic, "-m", &"z".repeat(40)]);
+    publish_ok(&broker, &["-t", &topic, "-m", "small"]);
+    let got = sub.finish();
+    got.assert_code(0, "sub --maximum-packet-size 64");
+    assert_eq!(
+        got.stdout(),
+        "small\n",
+        "the 80-byte message stayed with the broker"
+    );
+}
+
 #[test]
 fn sub_reconnects_when_the_broker_restarts() {
     let Some(mut own) = OwnMosquitto::start() else {

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::codec::MAX_PACKET_SIZE;
+
 /// Where the broker is and how to talk to it; shared by every subcommand.
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Connection")]
@@ -104,9 +106,49 @@ pub struct ConnectionArgs {
     #[command(flatten)]
     pub will: WillArgs,
 
+    #[command(flatten)]
+    pub mqtt5: ConnectPropertyArgs,
+
     /// Print help
     #[arg(long, action = clap::ArgAction::Help, help_heading = None)]
     pub help: Option<bool>,
+}
+
+/// What the CONNECT asks of the broker, in MQTT 5 (dropped under 3.1.1).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "MQTT 5 connection")]
+pub struct ConnectPropertyArgs {
+    /// The most QoS 1/2 messages the broker may send before one is acknowledged
+    #[arg(long = "receive-maximum", value_name = "COUNT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub receive_maximum: Option<u16>,
+
+    /// The largest packet the broker may send, in bytes; a larger one ends the connection (0x95)
+    #[arg(long = "maximum-packet-size", value_name = "BYTES", value_parser = clap::value_parser!(u32).range(2..=(MAX_PACKET_SIZE as i64)))]
+    pub maximum_packet_size: Option<u32>,
+
+    /// How many topic aliases the broker may use towards us
+    #[arg(long = "topic-alias-maximum", value_name = "COUNT")]
+    pub topic_alias_maximum: Option<u16>,
+
+    /// Ask the broker for Response Information (a topic prefix for responses) in its CONNACK
+    #[arg(long = "request-response-information")]
+    pub request_response_information: bool,
+
+    /// Whether the broker may send reason strings and user properties with errors [default: true]
+    #[arg(long = "request-problem-information", value_name = "BOOL")]
+    pub request_problem_information: Option<bool>,
+
+    /// User property of the CONNECT, as key=value (repeatable)
+    #[arg(long = "connect-user-property", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub connect_user_properties: Vec<(String, String)>,
+
+    /// Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)
+    #[arg(long = "auth-method", value_name = "METHOD")]
+    pub auth_method: Option<String>,
+
+    /// Authentication data sent with --auth-method
+    #[arg(long = "auth-data", value_name = "DATA", requires = "auth_method")]
+    pub auth_data: Option<String>,
 }
 
 /// TLS: on with --tls, an mqtts:// URL, -p 8883 or any of the options that

@@ -83,8 +83,8 @@ pub use bench::{parse_duration, BenchArgs, BenchCommand, BenchMergeArgs, Scenari
 pub use broker::BrokerArgs;
 use connection::qos_parser;
 pub use connection::{
-    ConnectionArgs, End, EndingArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion,
-    ReconnectArgs, SessionArgs, StatusArgs, TlsArgs, TlsVersionArg, WillArgs,
+    ConnectPropertyArgs, ConnectionArgs, End, EndingArgs, MessagePropertyArgs, PayloadFormat,
+    ProtocolVersion, ReconnectArgs, SessionArgs, StatusArgs, TlsArgs, TlsVersionArg, WillArgs,
 };
 use help::{
     BENCH_LONG_HELP, BROKER_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP, RESPOND_LONG_HELP,

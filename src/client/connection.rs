@@ -54,6 +54,12 @@ impl Connection {
         }
     }
 
+    /// Refuses incoming packets over `max` bytes, as a CONNECT's Maximum
+    /// Packet Size told the broker.
+    pub fn limit_incoming(&mut self, max: usize) {
+        self.max_incoming = max;
+    }
+
     /// When bytes last arrived from the broker (or when the connection opened).
     pub fn last_read(&self) -> Instant {
         self.last_read

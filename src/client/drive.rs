@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{Client, ClientError, Event};
-use crate::codec::{Disconnect, Packet, Properties, ReasonCode};
+use crate::codec::{self, Disconnect, Packet, Properties, ReasonCode};
 
 /// How long a DISCONNECT that reports a protocol error may take to leave.
 const FAREWELL: Duration = Duration::from_millis(250);
@@ -78,6 +78,9 @@ impl Client {
     /// DISCONNECT that names a malformed packet or a protocol error.
     fn fail(&mut self, error: ClientError) {
         let reason = match &error {
+            ClientError::Malformed(codec::Error::PacketTooLarge { .. }) => {
+                ReasonCode::PACKET_TOO_LARGE
+            }
             ClientError::Malformed(_) => ReasonCode::MALFORMED_PACKET,
             ClientError::Protocol(_) => ReasonCode::PROTOCOL_ERROR,
             _ => ReasonCode::SUCCESS,

@@ -84,6 +84,9 @@ async fn open(
     }
     let connect_sent = Instant::now();
     let mut conn = Connection::new(transport, protocol, trace);
+    if let Some(max) = options.maximum_packet_size.filter(|_| protocol.is_v5()) {
+        conn.limit_incoming(max as usize);
+    }
     let connack = tokio::time::timeout(connack_wait, exchange(&mut conn, options, protocol))
         .await
         .map_err(|_| ClientError::NoConnAck {

@@ -64,6 +64,17 @@ pub struct Options {
     /// acknowledge one (Receive Maximum); `None` for the protocol's 65,535.
     /// A client that acknowledges only after slow work bounds its backlog so.
     pub receive_maximum: Option<u16>,
+    /// MQTT 5: the largest packet the broker may send us; a larger one ends
+    /// the connection with DISCONNECT 0x95.
+    pub maximum_packet_size: Option<u32>,
+    /// MQTT 5: ask for Response Information in the CONNACK.
+    pub request_response_information: bool,
+    /// MQTT 5: whether the broker may add reason strings and user properties
+    /// to failures; `None` leaves the protocol's default (yes).
+    pub request_problem_information: Option<bool>,
+    /// MQTT 5: a single-step authentication method and its data, as the
+    /// CONNECT carries them.
+    pub authentication: Option<(String, Option<Bytes>)>,
 }
 
 impl Default for Options {
@@ -90,6 +101,10 @@ impl Default for Options {
             max_in_flight: 1024,
             v311_in_flight: 20,
             receive_maximum: None,
+            maximum_packet_size: None,
+            request_response_information: false,
+            request_problem_information: None,
+            authentication: None,
         }
     }
 }
@@ -103,6 +118,11 @@ pub(super) fn connect_packet(options: &Options, protocol: Protocol) -> Connect {
             session_expiry_interval: options.session_expiry.filter(|&s| s > 0),
             topic_alias_maximum: Some(options.topic_alias_maximum).filter(|&m| m > 0),
             receive_maximum: options.receive_maximum.filter(|&m| m > 0),
+            maximum_packet_size: options.maximum_packet_size,
+            request_response_information: options.request_response_information.then_some(true),
+            request_problem_information: options.request_problem_information,
+            authentication_method: options.authentication.as_ref().map(|(m, _)| m.clone()),
+            authentication_data: options.authentication.as_ref().and_then(|(_, d)| d.clone()),
             user_properties: options.user_properties.clone(),
             ..PropertyValues::default()
         }

@@ -11,8 +11,8 @@ use bytes::Bytes;
 use super::notices::{self, warn};
 use super::{check_topic_name, qos, usage};
 use crate::cli::{
-    ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion, SessionArgs, TlsArgs,
-    TlsVersionArg,
+    ConnectPropertyArgs, ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion,
+    SessionArgs, TlsArgs, TlsVersionArg,
 };
 use crate::client::{
     BrokerUrl, Options, Proxy, Route, Scheme, TlsOptions, TlsVersion, WebSocketOptions,
@@ -58,7 +58,7 @@ pub fn client_options_with_topic(
     let session_expiry = session.and_then(|s| s.session_expiry.or(resume.then_some(u32::MAX)));
     let connect_timeout = connect_timeout(connection)?;
     let (username, password) = credentials(connection, url.as_ref(), protocol)?;
-    let options = Options {
+    let mut options = Options {
         host,
         port,
         route,
@@ -76,7 +76,38 @@ pub fn client_options_with_topic(
         notices: notices::printed(),
         ..Options::default()
     };
+    connect_properties(&mut options, &connection.mqtt5)?;
     Ok((options, url.and_then(|u| u.topic)))
+}
+
+/// The MQTT 5 CONNECT properties asked for; a usage error under -V 3.1.1,
+/// which has none.
+fn connect_properties(options: &mut Options, args: &ConnectPropertyArgs) -> anyhow::Result<()> {
+    let asked = args.receive_maximum.is_some()
+        || args.maximum_packet_size.is_some()
+        || args.topic_alias_maximum.is_some()
+        || args.request_response_information
+        || args.request_problem_information.is_some()
+        || !args.connect_user_properties.is_empty()
+        || args.auth_method.is_some();
+    if asked && options.protocol.is_some_and(|p| !p.is_v5()) {
+        return usage("the MQTT 5 connection options need MQTT 5: leave -V out or use -V 5");
+    }
+    if let Some(receive_maximum) = args.receive_maximum {
+        options.receive_maximum = Some(receive_maximum);
+    }
+    options.maximum_packet_size = args.maximum_packet_size;
+    if let Some(aliases) = args.topic_alias_maximum {
+        options.topic_alias_maximum = aliases;
+    }
+    options.request_response_information = args.request_response_information;
+    options.request_problem_information = args.request_problem_information;
+    options.user_properties = args.connect_user_properties.clone();
+    options.authentication = args.auth_method.clone().map(|method| {
+        let data = args.auth_data.clone().map(Bytes::from);
+        (method, data)
+    });
+    Ok(())
 }
 
 /// `-L URL`, parsed; a password in it is visible in ps, and the user is told.

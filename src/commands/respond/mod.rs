@@ -141,7 +141,7 @@ fn plan(args: RespondArgs) -> anyhow::Result<RespondPlan> {
         .collect();
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
     let ahead = (args.jobs as usize * REQUESTS_AHEAD_PER_JOB).min(usize::from(u16::MAX));
-    options.receive_maximum = Some(ahead as u16);
+    options.receive_maximum.get_or_insert(ahead as u16);
     Ok(RespondPlan {
         options,
         subscriptions,
