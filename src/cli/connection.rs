@@ -2,6 +2,10 @@
 //! is and how to reach it (TLS, WebSocket, proxy), the will, the session,
 //! reconnecting, the ending and `--status`, and MQTT 5 message properties.
 
+// The doc comments here are clap's help texts, where `[...]` marks what is
+// optional, not a link.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};

@@ -257,7 +257,7 @@ impl Client {
     /// order, and incoming QoS 2 messages are not delivered twice. When it did
     /// not, the session starts anew and the unfinished messages are handed
     /// back, for the caller to publish again as new ones, or not; so they are
-    /// when the broker closed [`FRUITLESS_RESUMES`] connections in a row that
+    /// when the broker closed `FRUITLESS_RESUMES` connections in a row that
     /// resumed the session before acknowledging anything.
     pub async fn reconnect(&mut self, options: &Options) -> Result<Resumption, ClientError> {
         let protocol = self.protocol();

@@ -6,7 +6,7 @@
 //! a message on the response topic with another correlation is not taken for
 //! the answer. MQTT 3.1.1 has no properties: there the first message on the
 //! response topic is the answer, unless `--correlate-json` puts the
-//! correlation in a field of a JSON payload (see [`super::correlation`]).
+//! correlation in a field of a JSON payload (see `correlation`).
 //!
 //! Each response is printed as `sub` prints a message and acknowledged only
 //! then. `--repeat` asks again after each answer and ends with a summary of

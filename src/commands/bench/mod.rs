@@ -6,22 +6,22 @@
 //! on, and a report the whole of it at the end.
 //!
 //! Layout:
-//! - [`plan`]: the flags turned into a plan, every check and default; topic
-//!   and client id templates in [`template`].
-//! - [`run`]: the run: connect everything (subscribers subscribed), start
+//! - `plan`: the flags turned into a plan, every check and default; topic
+//!   and client id templates in `template`.
+//! - `run`: the run: connect everything (subscribers subscribed), start
 //!   all publishers at one instant, stop them at the deadline, count or
 //!   Ctrl-C, let the subscribers drain what is still on its way.
-//! - [`connection`]: one connection task, from connecting to its end, in its
-//!   role; [`connect`] sets it up, paces connecting, and reconnects it.
-//! - [`publisher`] (paced by [`schedule`], its payloads led by a [`header`])
-//!   and [`subscriber`]: the hot loops.
-//! - [`stats`]: the live counters, the buffers of samples, loss and order per
-//!   publisher; [`histograms`]: a set of HDR histograms per thread that
-//!   records, added up at the end; [`live`] the display, [`metrics`] --metrics.
-//! - [`outcome`]: what each connection did, added up; [`finish`] makes the
-//!   [`report`] of a run from it, which [`summary`] prints and `--json`
-//!   writes; [`merge`] adds reports up (`mqtk bench merge`).
-//! - [`limits`]: what the machine allows, checked before connecting.
+//! - `connection`: one connection task, from connecting to its end, in its
+//!   role; `connect` sets it up, paces connecting, and reconnects it.
+//! - `publisher` (paced by `schedule`, its payloads led by a `header`)
+//!   and `subscriber`: the hot loops.
+//! - `stats`: the live counters, the buffers of samples, loss and order per
+//!   publisher; `histograms`: a set of HDR histograms per thread that
+//!   records, added up at the end; `live` the display, `metrics` --metrics.
+//! - `outcome`: what each connection did, added up; `finish` makes the
+//!   `report` of a run from it, which `summary` prints and `--json`
+//!   writes; `merge` adds reports up (`mqtk bench merge`).
+//! - `limits`: what the machine allows, checked before connecting.
 
 mod connect;
 mod connection;

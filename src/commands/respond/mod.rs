@@ -4,7 +4,7 @@
 //! request's Response Topic (or on `--response-topic`, a `-F` format of the
 //! request, where it names none: always under MQTT 3.1.1), with its
 //! Correlation Data (or, with `--correlate-json`, its JSON field) and at its
-//! QoS. The answer is `-m`'s text or what a command prints (see [`job`]).
+//! QoS. The answer is `-m`'s text or what a command prints (see `job`).
 //!
 //! A QoS 1/2 request is acknowledged only once its answer is out: QoS 0
 //! answers written, QoS 1/2 answers acknowledged by the broker. A responder
