@@ -59,6 +59,12 @@ fn send(stream: &mut TcpStream, bytes: &[u8]) {
     stream.write_all(bytes).expect("fake peer write");
 }
 
+/// Reads a SUBSCRIBE and grants `qos` in a SUBACK for its packet id, without properties.
+fn grant_subscription(stream: &mut TcpStream, qos: u8) {
+    let subscribe = read_packet(stream);
+    send(stream, &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, qos]);
+}
+
 #[test]
 fn pub_sends_the_connect_and_publish_its_flags_describe() {
     let peer = FakePeer::start(|mut s| {
@@ -452,13 +458,9 @@ fn no_pingresp_within_the_keep_alive_is_a_lost_connection() {
     let peer = FakePeer::start(move |mut s| {
         read_packet(&mut s);
         send(&mut s, &CONNACK_V5);
-        let subscribe = read_packet(&mut s);
         // SUBACK for the same packet id, QoS 0 granted, no properties: the last the client
         // hears from the peer.
-        send(
-            &mut s,
-            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x00],
-        );
+        grant_subscription(&mut s, 0);
         let last_heard = Instant::now();
         assert_eq!(read_packet(&mut s), [0xC0, 0x00], "a PINGREQ");
         assert_closed(&mut s); // no PINGRESP: the client gives up
@@ -489,12 +491,8 @@ fn pingreq_follows_the_last_packet_sent_by_one_keep_alive() {
     let peer = FakePeer::start(|mut s| {
         read_packet(&mut s);
         send(&mut s, &CONNACK_V5);
-        let subscribe = read_packet(&mut s);
         // SUBACK, QoS 1 granted
-        send(
-            &mut s,
-            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x01],
-        );
+        grant_subscription(&mut s, 1);
         // 2.4 s of QoS 1 messages, each answered by a PUBACK: longer than two keep alives.
         // Timed from before the last PUBLISH went out: the client cannot have heard it, nor sent
         // its PUBACK, any earlier, however slow a busy machine makes this thread.
@@ -535,11 +533,7 @@ fn the_server_keep_alive_replaces_ours() {
         read_packet(&mut s);
         // CONNACK success, properties: server keep alive 1 s
         send(&mut s, &[0x20, 0x06, 0x00, 0x00, 0x03, 0x13, 0x00, 0x01]);
-        let subscribe = read_packet(&mut s);
-        send(
-            &mut s,
-            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x00],
-        );
+        grant_subscription(&mut s, 0);
         let waited = Instant::now();
         assert_eq!(read_packet(&mut s), [0xC0, 0x00], "a PINGREQ");
         assert!(waited.elapsed() < Duration::from_secs(5));
@@ -561,11 +555,7 @@ fn a_topic_alias_the_client_never_allowed_is_a_protocol_error() {
         // CONNECT properties: none, so no Topic Alias Maximum was offered
         assert_eq!(connect[12], 0x00, "empty CONNECT properties");
         send(&mut s, &CONNACK_V5);
-        let subscribe = read_packet(&mut s);
-        send(
-            &mut s,
-            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x00],
-        );
+        grant_subscription(&mut s, 0);
         #[rustfmt::skip]
         send(&mut s, &[
             0x30, 0x0A,                                  // PUBLISH QoS 0, remaining length 10
@@ -981,12 +971,8 @@ fn a_packet_over_our_maximum_packet_size_ends_the_connection_with_0x95() {
     let peer = FakePeer::start(move |mut s| {
         read_packet(&mut s);
         send(&mut s, &CONNACK_V5);
-        let subscribe = read_packet(&mut s);
         // SUBACK for its packet id, no properties, QoS 0 granted.
-        send(
-            &mut s,
-            &[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x00],
-        );
+        grant_subscription(&mut s, 0);
         // A QoS 0 PUBLISH of 3 + 1 + 1 + 45 = 50 bytes: topic "t", no properties.
         let mut publish = vec![0x30, 48, 0x00, 0x01, b't', 0x00];
         publish.extend([b'x'; 42]);
