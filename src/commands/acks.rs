@@ -1,10 +1,13 @@
-//! What a script asked of the broker's answers to its QoS 1/2 messages
-//! (PUBACK, PUBREC): by default an error code fails and "no matching
-//! subscribers" (0x10) is a note; `--require-subscribers` makes 0x10 fail, and
-//! `--expect-reason` names the codes that succeed, whatever they are.
+//! The broker's answers, judged. To QoS 1/2 messages (PUBACK, PUBREC): by
+//! default an error code fails and "no matching subscribers" (0x10) is a note;
+//! `--require-subscribers` makes 0x10 fail, and `--expect-reason` names the
+//! codes that succeed, whatever they are. To subscriptions (SUBACK): each
+//! refusal is a line, a lower QoS a note, and none granted a failure.
 
 use crate::cli::AckArgs;
-use crate::codec::ReasonCode;
+use crate::client::verdict;
+use crate::codec::{Protocol, ReasonCode, SubAck, Subscription};
+use crate::commands::notices::say;
 
 /// The rule the acknowledgements are judged by.
 #[derive(Debug, Clone, Default)]
@@ -85,6 +88,43 @@ impl AckRule {
             "was refused by the broker".to_string()
         }
     }
+}
+
+/// Says on stderr which subscriptions the SUBACK refused, and, with
+/// `note_lower`, where it granted a lower QoS than asked (messages then come
+/// at the QoS granted: a broker's `max_qos`); fails when it granted none.
+pub fn check_suback(
+    protocol: Protocol,
+    subscriptions: &[Subscription],
+    suback: &SubAck,
+    note_lower: bool,
+) -> anyhow::Result<()> {
+    let mut granted = 0;
+    for (subscription, reason) in subscriptions.iter().zip(&suback.reasons) {
+        if reason.is_error() {
+            // MQTT 3.1.1 has one failure code, which says no more than "refused".
+            let detail = match protocol {
+                Protocol::V5 => verdict(*reason, suback.properties.reason_string.as_deref()),
+                _ => "refused".to_string(),
+            };
+            say(format_args!(
+                "subscription to {:?} refused: {detail}",
+                subscription.filter
+            ));
+            continue;
+        }
+        granted += 1;
+        if note_lower && reason.0 < subscription.qos as u8 {
+            say(format_args!(
+                "note: the broker granted QoS {} for {:?}, not the QoS {} asked",
+                reason.0, subscription.filter, subscription.qos as u8
+            ));
+        }
+    }
+    if granted == 0 {
+        anyhow::bail!("the broker granted none of the subscriptions");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -30,7 +30,7 @@ pub mod rr;
 pub mod subscribe;
 pub mod will;
 
-pub use acks::{AckRule, AckVerdict};
+pub use acks::{check_suback, AckRule, AckVerdict};
 pub use checks::{check_topic_filter, check_topic_name, qos, require_v5, usage, UsageError};
 use hints::Hinted;
 pub use hints::{connect, error_line, Said};

@@ -27,8 +27,8 @@ use super::ping::Stats;
 use super::publish::{source, Source};
 use super::subscribe::printer;
 use super::{
-    check_topic_name, client_options_with_topic, message_properties, qos, random_suffix,
-    require_v5, usage, AckRule, AckVerdict, Interrupt, Lifecycle,
+    check_suback, check_topic_name, client_options_with_topic, message_properties, qos,
+    random_suffix, require_v5, usage, AckRule, AckVerdict, Interrupt, Lifecycle,
 };
 use crate::cli::{exit, RrArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
@@ -184,17 +184,9 @@ async fn subscribe(client: &mut Client, plan: &RrPlan) -> anyhow::Result<()> {
         ..Subscription::default()
     };
     let suback = client
-        .subscribe(vec![subscription], Properties::default())
+        .subscribe(vec![subscription.clone()], Properties::default())
         .await?;
-    match suback.reasons.first() {
-        Some(reason) if !reason.is_error() => Ok(()),
-        Some(reason) => anyhow::bail!(
-            "subscription to the response topic {:?} refused: {}",
-            plan.response_topic,
-            verdict(*reason, suback.properties.reason_string.as_deref())
-        ),
-        None => anyhow::bail!("the broker answered the subscription with no reason code"),
-    }
+    check_suback(client.protocol(), &[subscription], &suback, true)
 }
 
 /// The requests of one run, and what came of them.

@@ -13,14 +13,12 @@ use anyhow::bail;
 use tokio::time::Instant;
 
 use super::{
-    check_topic_filter, client_options_with_topic, qos, reconnect, require_v5, usage, Interrupt,
-    Lifecycle,
+    check_suback, check_topic_filter, client_options_with_topic, qos, reconnect, require_v5, usage,
+    Interrupt, Lifecycle,
 };
 use crate::cli::{exit, ColorChoice, OutputArgs, SubArgs};
-use crate::client::{verdict, Client, ClientError, Event, Options};
-use crate::codec::{
-    topic, ByteString, Properties, Protocol, Publish, QoS, RetainHandling, Subscription,
-};
+use crate::client::{Client, ClientError, Event, Options};
+use crate::codec::{topic, ByteString, Properties, Publish, QoS, RetainHandling, Subscription};
 use crate::output::{Printer, Style, Template, View, Watch};
 
 /// The most messages printed between two flushes of stdout.
@@ -270,37 +268,7 @@ async fn subscribe(client: &mut Client, plan: &SubPlan, first: bool) -> anyhow::
     let suback = client
         .subscribe(plan.subscriptions.clone(), properties)
         .await?;
-    let mut granted = 0;
-    for (subscription, reason) in plan.subscriptions.iter().zip(&suback.reasons) {
-        if reason.is_error() {
-            // MQTT 3.1.1 has one failure code, which says no more than "refused".
-            let detail = match client.protocol() {
-                Protocol::V5 => verdict(*reason, suback.properties.reason_string.as_deref()),
-                _ => "refused".to_string(),
-            };
-            let _ = writeln!(
-                io::stderr(),
-                "mqtk: subscription to {:?} refused: {detail}",
-                subscription.filter
-            );
-        } else {
-            granted += 1;
-            // Granted, but lower: messages arrive at the QoS granted (a broker's max_qos).
-            if first && reason.0 < subscription.qos as u8 {
-                let _ = writeln!(
-                    io::stderr(),
-                    "mqtk: note: the broker granted QoS {} for {:?}, not the QoS {} asked",
-                    reason.0,
-                    subscription.filter,
-                    subscription.qos as u8
-                );
-            }
-        }
-    }
-    if granted == 0 {
-        bail!("the broker granted none of the subscriptions");
-    }
-    Ok(())
+    check_suback(client.protocol(), &plan.subscriptions, &suback, first)
 }
 
 /// Where the messages go: stdout, as the view shows them.

@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 use super::correlation::{json_field, with_json_field};
 use super::notices::say;
 use super::reconnect::{self, Policy};
-use super::{check_topic_filter, client_options, qos, usage, Interrupt, Lifecycle};
+use super::{check_suback, check_topic_filter, client_options, qos, usage, Interrupt, Lifecycle};
 use crate::cli::{exit, RespondArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::topic::is_shared;
@@ -160,22 +160,7 @@ async fn subscribe(client: &mut Client, plan: &RespondPlan) -> anyhow::Result<()
     let suback = client
         .subscribe(plan.subscriptions.clone(), Properties::default())
         .await?;
-    let mut granted = 0;
-    for (subscription, reason) in plan.subscriptions.iter().zip(&suback.reasons) {
-        if reason.is_error() {
-            say(format_args!(
-                "subscription to {:?} refused: {}",
-                subscription.filter,
-                verdict(*reason, suback.properties.reason_string.as_deref())
-            ));
-        } else {
-            granted += 1;
-        }
-    }
-    if granted == 0 {
-        anyhow::bail!("the broker granted none of the subscriptions");
-    }
-    Ok(())
+    check_suback(client.protocol(), &plan.subscriptions, &suback, true)
 }
 
 /// A request whose job has finished, and where its answer goes.
