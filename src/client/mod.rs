@@ -11,6 +11,7 @@
 //!   [`ConnectTimes`], [`Resumption`]); connecting, and connecting again
 //! - `publish`: sending messages, within the broker's limits and window
 //! - `requests`: SUBSCRIBE and UNSUBSCRIBE awaited, acknowledgements, PINGREQ
+//! - `scram`: the client's side of SCRAM-SHA-1/256/512, for enhanced authentication
 //! - `drive`: the one task that moves bytes and hands out events
 //! - `incoming`: what each packet from the broker does
 //! - `keep_alive`: when to ping, and when silence means the connection is lost
@@ -44,6 +45,7 @@ mod options;
 mod publish;
 mod redirect;
 mod requests;
+pub mod scram;
 mod session;
 mod trace;
 mod transport;
