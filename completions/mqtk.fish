@@ -102,7 +102,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l topic-alias-maximum -d
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message'
@@ -185,7 +185,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l topic-alias-maximum -d
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-local -d 'Do not receive our own messages (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
@@ -282,7 +282,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l topic-alias-maximum -d 
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s l -l stdin-line -d 'Send each line of stdin as a message'
@@ -364,7 +364,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l topic-alias-maximu
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l answer-stderr -d 'Answer with the command\'s stderr when it fails, instead of nothing'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
@@ -426,7 +426,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l topic-alias-maximum -
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l json -d 'Print the whole result as one JSON object'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
@@ -493,7 +493,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l topic-alias-maximum -
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l id -d 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l publish -d 'Time a message through the broker instead: published to a topic of its own, received back'
@@ -573,7 +573,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_sub
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
 false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l auth-method -d 'Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s i -l id -d 'Client identifier template, with %i the connection\'s index [default: mqtk-bench- random characters -%i]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l id-prefix -d 'Client identifier prefix, completed with random characters' -r

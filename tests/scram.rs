@@ -3,17 +3,15 @@
 //! does and sign the exchange, for SCRAM-SHA-1, SCRAM-SHA-256 and SCRAM-SHA-512. No SCRAM
 //! broker can be installed here (EMQX is the one that speaks it); this is the oracle.
 
-// Of the harness, the program lookup and the skip alone (no broker here), of which only part.
-#[allow(dead_code)]
-#[path = "common/programs.rs"]
-mod programs;
-#[allow(dead_code)]
-#[path = "common/skip.rs"]
-mod skip;
+mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Duration;
 
+use common::run::{spawn, Finished};
+use common::{mqtk, programs, read_packet, skip, FakePeer};
 use mqtk::client::scram::{nonce, Mechanism, ScramClient, ScramError};
 
 /// The server: reads the client's first message, answers with its own, reads the client's
@@ -43,39 +41,59 @@ verdict = "v=" + base64.b64encode(hmac.new(server_key, auth.encode(), h).digest(
 print(verdict if ok else "e=invalid-proof", flush=True)
 "#;
 
+/// The Python server of one exchange, spoken to a line at a time.
+struct Server {
+    process: Child,
+    to: ChildStdin,
+    from: BufReader<ChildStdout>,
+}
+
+impl Server {
+    /// Starts a server for `hash` (hashlib's name), or skips the test without python3.
+    fn start(hash: &str) -> Option<Server> {
+        let Some(python) = programs::find_program("python3") else {
+            skip("python3 is not installed: no SCRAM server to check against");
+            return None;
+        };
+        let mut process = Command::new(python)
+            .args(["-c", SERVER, hash])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the Python SCRAM server");
+        let to = process.stdin.take().expect("its stdin");
+        let from = BufReader::new(process.stdout.take().expect("its stdout"));
+        Some(Server { process, to, from })
+    }
+
+    /// Sends one of the client's messages and returns the server's answer.
+    fn answer(&mut self, message: &[u8]) -> Vec<u8> {
+        self.to.write_all(message).expect("write to the server");
+        self.to.write_all(b"\n").expect("write to the server");
+        let mut line = String::new();
+        self.from.read_line(&mut line).expect("read the server");
+        line.trim_end().as_bytes().to_vec()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
 /// Runs one exchange of `mechanism` with `password` against the Python server: the client's
 /// verdict on the server's final message.
 fn exchange(mechanism: Mechanism, hash: &str, password: &[u8]) -> Option<Result<(), ScramError>> {
-    let Some(python) = programs::find_program("python3") else {
-        skip::skip("python3 is not installed: no SCRAM server to check against");
-        return None;
-    };
-    let mut server = Command::new(python)
-        .args(["-c", SERVER, hash])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the Python SCRAM server");
-    let mut to_server = server.stdin.take().expect("its stdin");
-    let mut from_server = BufReader::new(server.stdout.take().expect("its stdout"));
-    let mut line = String::new();
+    let mut server = Server::start(hash)?;
     let mut client = ScramClient::new(mechanism, "user", password, &nonce());
-    to_server
-        .write_all(&client.client_first())
-        .expect("send client-first");
-    to_server.write_all(b"\n").expect("send client-first");
-    from_server.read_line(&mut line).expect("read server-first");
+    let server_first = server.answer(&client.client_first());
     let client_final = client
-        .client_final(line.trim_end().as_bytes())
+        .client_final(&server_first)
         .expect("a server-first the client takes");
-    to_server
-        .write_all(&client_final)
-        .expect("send client-final");
-    to_server.write_all(b"\n").expect("send client-final");
-    line.clear();
-    from_server.read_line(&mut line).expect("read server-final");
-    assert!(server.wait().expect("the server ends").success());
-    Some(client.verify_server_final(line.trim_end().as_bytes()))
+    let server_final = server.answer(&client_final);
+    Some(client.verify_server_final(&server_final))
 }
 
 #[test]
@@ -98,4 +116,139 @@ fn a_wrong_password_is_refused_by_the_server() {
         return;
     };
     assert_eq!(verdict, Err(ScramError::Refused("invalid-proof".into())));
+}
+
+/// A packet: `first` byte, the remaining length, `body`.
+fn packet(first: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![first];
+    let mut length = body.len();
+    loop {
+        let byte = (length % 128) as u8;
+        length /= 128;
+        out.push(if length > 0 { byte | 0x80 } else { byte });
+        if length == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// A property of a string or binary value: its identifier, a two-byte length, the bytes.
+fn property(id: u8, value: &[u8]) -> Vec<u8> {
+    let mut out = vec![id, (value.len() >> 8) as u8, value.len() as u8];
+    out.extend_from_slice(value);
+    out
+}
+
+/// The value of the first string or binary property `id` in `packet` that starts with `start`.
+fn find_property<'a>(packet: &'a [u8], id: u8, start: &[u8]) -> &'a [u8] {
+    let at = (3..packet.len())
+        .find(|&i| packet[i - 3] == id && packet[i..].starts_with(start))
+        .unwrap_or_else(|| panic!("property {id:#04x} starting {start:?} in {packet:02x?}"));
+    let len = usize::from(packet[at - 2]) << 8 | usize::from(packet[at - 1]);
+    &packet[at..at + len]
+}
+
+/// What the scripted broker does after the client's final message.
+enum Ending {
+    /// CONNACK success with the server's final message.
+    Verified,
+    /// CONNACK success with a signature that is not the server's.
+    WrongSignature,
+}
+
+/// Plays an MQTT 5 broker that authenticates with SCRAM-SHA-256 through the Python server,
+/// and runs `mqtk pub` against it with `password`.
+fn pub_against_scram_peer(password: &str, ending: Ending) -> Option<Finished> {
+    let mut server = Server::start("sha256")?;
+    let peer = FakePeer::start(move |mut s: TcpStream| {
+        let connect = read_packet(&mut s);
+        let method = find_property(&connect, 0x15, b"SCRAM");
+        assert_eq!(method, b"SCRAM-SHA-256");
+        let flags = connect[connect.windows(4).position(|w| w == b"MQTT").unwrap() + 5];
+        assert_eq!(
+            flags & 0x40,
+            0,
+            "no password in the CONNECT: {connect:02x?}"
+        );
+        let server_first = server.answer(find_property(&connect, 0x16, b"n,,"));
+        // AUTH: continue authentication (0x18), the method and the server's first message.
+        let mut properties = property(0x15, b"SCRAM-SHA-256");
+        properties.extend(property(0x16, &server_first));
+        let mut body = vec![0x18, properties.len() as u8];
+        body.extend(properties);
+        s.write_all(&packet(0xF0, &body)).expect("send AUTH");
+        let auth = read_packet(&mut s);
+        assert_eq!(&auth[..1], [0xF0], "an AUTH: {auth:02x?}");
+        let server_final = server.answer(find_property(&auth, 0x16, b"c=biws"));
+        let server_final = match ending {
+            Ending::Verified => server_final,
+            Ending::WrongSignature => b"v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_vec(),
+        };
+        if server_final.starts_with(b"e=") {
+            // A refused proof: CONNACK "bad user name or password" (0x86), no properties.
+            s.write_all(&[0x20, 0x03, 0x00, 0x86, 0x00])
+                .expect("send CONNACK");
+            return;
+        }
+        let properties = property(0x16, &server_final);
+        let mut body = vec![0x00, 0x00, properties.len() as u8];
+        body.extend(properties);
+        s.write_all(&packet(0x20, &body)).expect("send CONNACK");
+        while common::try_read_packet(&mut s).is_ok_and(|p| p.is_some()) {}
+    });
+    let mut command = mqtk();
+    command.arg("pub").args(peer.args()).args([
+        "-t",
+        "t",
+        "-m",
+        "x",
+        "--auth-method",
+        "SCRAM-SHA-256",
+        "-u",
+        "user",
+        "-P",
+        password,
+    ]);
+    let got = spawn("mqtk pub --auth-method SCRAM-SHA-256", &mut command, None)
+        .finish_within(Duration::from_secs(20));
+    peer.join();
+    Some(got)
+}
+
+#[test]
+fn pub_authenticates_with_scram_and_checks_the_broker() {
+    let Some(got) = pub_against_scram_peer("pencil", Ending::Verified) else {
+        return;
+    };
+    got.assert_code(0, "the right password, a verified broker");
+}
+
+#[test]
+fn a_broker_that_cannot_prove_the_password_is_refused_with_exit_4() {
+    let Some(got) = pub_against_scram_peer("pencil", Ending::WrongSignature) else {
+        return;
+    };
+    got.assert_code(4, "a wrong server signature");
+    assert!(
+        got.stderr.contains(
+            "authentication with SCRAM-SHA-256 failed: the server could not prove it knows the password"
+        ),
+        "{}",
+        got.stderr
+    );
+}
+
+#[test]
+fn a_wrong_password_is_refused_by_the_broker_with_exit_4() {
+    let Some(got) = pub_against_scram_peer("crayon", Ending::Verified) else {
+        return;
+    };
+    got.assert_code(4, "a wrong password");
+    assert!(
+        got.stderr.contains("bad user name or password"),
+        "{}",
+        got.stderr
+    );
 }

@@ -146,7 +146,7 @@ pub struct ConnectPropertyArgs {
     #[arg(long = "connect-user-property", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub connect_user_properties: Vec<(String, String)>,
 
-    /// Authentication method, for a broker that reads a single-step method from the CONNECT (e.g. a JWT)
+    /// Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)
     #[arg(long = "auth-method", value_name = "METHOD")]
     pub auth_method: Option<String>,
 

@@ -46,6 +46,13 @@ pub enum ClientError {
         /// MQTT 5: the broker to use instead (0x9C, 0x9D).
         server_reference: Option<String>,
     },
+    /// Enhanced authentication (SCRAM) failed: the broker's messages were
+    /// wrong, or it could not prove it knows the password.
+    #[error("authentication with {method} failed: {cause}")]
+    AuthFailed {
+        method: &'static str,
+        cause: super::scram::ScramError,
+    },
     #[error("the broker closed the connection")]
     Closed,
     #[error("the broker disconnected: {}{}", verdict(*reason, reason_string.as_deref()), why(*reason, server_reference.as_deref()))]

@@ -12,7 +12,10 @@ use super::session::Session;
 use super::trace::Trace;
 use super::transport::{Opened, Transport};
 use super::{BrokerLimits, ClientError, ConnectTimes, Options, Violation};
-use crate::codec::{self, ConnAck, Packet, Protocol, QoS};
+use bytes::Bytes;
+
+use super::scram::{self, Mechanism, ScramClient, ScramError};
+use crate::codec::{self, Auth, ConnAck, Packet, PropertyValues, Protocol, QoS, ReasonCode};
 
 /// How long an MQTT 5 CONNECT may go unanswered, when no version was pinned,
 /// before MQTT 3.1.1 is tried: some 3.1.1 brokers ignore a version 5 CONNECT.
@@ -115,21 +118,83 @@ async fn exchange(
     options: &Options,
     protocol: Protocol,
 ) -> Result<ConnAck, ClientError> {
-    conn.queue(&Packet::Connect(Box::new(connect_packet(
-        options, protocol,
-    ))))?;
+    let mut connect = connect_packet(options, protocol);
+    let mut scram = protocol.is_v5().then(|| scram_exchange(options)).flatten();
+    if let Some(scram) = &scram {
+        // The password proves itself in the exchange; it is never sent.
+        connect.password = None;
+        connect.properties.authentication_data = Some(Bytes::from(scram.client_first()));
+    }
+    conn.queue(&Packet::Connect(Box::new(connect)))?;
     conn.flush().await?;
     loop {
         if let Some(packet) = conn.decode().map_err(|e| refusal_in_311(e, protocol))? {
-            return match packet {
-                Packet::ConnAck(connack) => Ok(connack),
-                other => Err(ClientError::Protocol(Violation::BeforeConnAck {
-                    packet: other.name(),
-                })),
-            };
+            match (packet, scram.as_mut()) {
+                (Packet::ConnAck(connack), Some(scram)) if !connack.reason.is_error() => {
+                    let server_final = connack.properties.authentication_data.clone();
+                    scram
+                        .verify_server_final(server_final.as_deref().unwrap_or_default())
+                        .map_err(|cause| auth_failed(options, cause))?;
+                    return Ok(connack);
+                }
+                (Packet::ConnAck(connack), _) => return Ok(connack),
+                (Packet::Auth(auth), Some(scram))
+                    if auth.reason == ReasonCode::CONTINUE_AUTHENTICATION =>
+                {
+                    let server_first = auth.properties.authentication_data.clone();
+                    let client_final = scram
+                        .client_final(server_first.as_deref().unwrap_or_default())
+                        .map_err(|cause| auth_failed(options, cause))?;
+                    conn.queue(&Packet::Auth(continue_with(scram, client_final)))?;
+                    conn.flush().await?;
+                }
+                (other, _) => {
+                    return Err(ClientError::Protocol(Violation::BeforeConnAck {
+                        packet: other.name(),
+                    }))
+                }
+            }
+            continue;
         }
         conn.transfer(false).await?;
     }
+}
+
+/// A SCRAM exchange, when the authentication method is SCRAM and there is a
+/// user name and password to prove.
+fn scram_exchange(options: &Options) -> Option<ScramClient> {
+    let (method, _) = options.authentication.as_ref()?;
+    let mechanism = Mechanism::from_name(method)?;
+    let username = options.username.as_deref().unwrap_or_default();
+    let password = options.password.as_deref().unwrap_or_default();
+    Some(ScramClient::new(
+        mechanism,
+        username,
+        password,
+        &scram::nonce(),
+    ))
+}
+
+/// The AUTH that goes on with `scram`'s next message.
+fn continue_with(scram: &ScramClient, data: Vec<u8>) -> Auth {
+    Auth {
+        reason: ReasonCode::CONTINUE_AUTHENTICATION,
+        properties: PropertyValues {
+            authentication_method: Some(scram.mechanism().name().to_string()),
+            authentication_data: Some(Bytes::from(data)),
+            ..PropertyValues::default()
+        }
+        .into(),
+    }
+}
+
+fn auth_failed(options: &Options, cause: ScramError) -> ClientError {
+    let method = options
+        .authentication
+        .as_ref()
+        .and_then(|(method, _)| Mechanism::from_name(method))
+        .map_or("SCRAM", Mechanism::name);
+    ClientError::AuthFailed { method, cause }
 }
 
 /// What the TLS handshake and the WebSocket upgrade agreed on, and how long

@@ -117,6 +117,11 @@ impl ScramClient {
         }
     }
 
+    /// The mechanism of this exchange.
+    pub fn mechanism(&self) -> Mechanism {
+        self.mechanism
+    }
+
     /// The client's first message: the CONNECT's Authentication Data.
     pub fn client_first(&self) -> Vec<u8> {
         format!("{GS2_HEADER}{}", self.client_first_bare).into_bytes()

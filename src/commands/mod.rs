@@ -74,6 +74,7 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
                 ClientError::Refused { .. }
                 | ClientError::TooManyRedirects { .. }
                 | ClientError::VersionRefused { .. }
+                | ClientError::AuthFailed { .. }
                 | ClientError::TlsRefused { .. }
                 | ClientError::WebSocketRefused { .. } => Some(exit::REFUSED),
                 _ => None,
