@@ -252,3 +252,32 @@ fn a_wrong_password_is_refused_by_the_broker_with_exit_4() {
         got.stderr
     );
 }
+
+#[test]
+fn an_auth_with_an_unexpected_reason_is_a_protocol_error() {
+    let peer = FakePeer::start(|mut s: TcpStream| {
+        read_packet(&mut s);
+        // AUTH "re-authenticate" (0x19) where "continue authentication" (0x18) belongs.
+        s.write_all(&[0xF0, 0x02, 0x19, 0x00]).expect("send AUTH");
+        // The client closes the connection, before any CONNACK.
+        while common::try_read_packet(&mut s).is_ok_and(|p| p.is_some()) {}
+    });
+    let mut command = mqtk();
+    command.arg("pub").args(peer.args()).args([
+        "-t",
+        "t",
+        "-m",
+        "x",
+        "--auth-method",
+        "SCRAM-SHA-512",
+        "-u",
+        "user",
+        "-P",
+        "pencil",
+    ]);
+    let got = spawn("mqtk pub --auth-method SCRAM-SHA-512", &mut command, None)
+        .finish_within(Duration::from_secs(20));
+    peer.join();
+    got.assert_code(1, "an AUTH 0x19 during the exchange");
+    assert!(got.stderr.contains("AUTH before CONNACK"), "{}", got.stderr);
+}
