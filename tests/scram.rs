@@ -118,6 +118,18 @@ fn a_wrong_password_is_refused_by_the_server() {
     assert_eq!(verdict, Err(ScramError::Refused("invalid-proof".into())));
 }
 
+/// Runs `mqtk pub` against `peer`, authenticating as "user" with `method` and `password`.
+fn pub_with_scram(peer: &FakePeer, method: &str, password: &str) -> Finished {
+    let mut command = mqtk();
+    command
+        .arg("pub")
+        .args(peer.args())
+        .args(["-t", "t", "-m", "x"]);
+    command.args(["--auth-method", method, "-u", "user", "-P", password]);
+    let what = format!("mqtk pub --auth-method {method}");
+    spawn(&what, &mut command, None).finish_within(Duration::from_secs(20))
+}
+
 /// A packet: `first` byte, the remaining length, `body`.
 fn packet(first: u8, body: &[u8]) -> Vec<u8> {
     let mut out = vec![first];
@@ -198,21 +210,7 @@ fn pub_against_scram_peer(password: &str, ending: Ending) -> Option<Finished> {
         s.write_all(&packet(0x20, &body)).expect("send CONNACK");
         while common::try_read_packet(&mut s).is_ok_and(|p| p.is_some()) {}
     });
-    let mut command = mqtk();
-    command.arg("pub").args(peer.args()).args([
-        "-t",
-        "t",
-        "-m",
-        "x",
-        "--auth-method",
-        "SCRAM-SHA-256",
-        "-u",
-        "user",
-        "-P",
-        password,
-    ]);
-    let got = spawn("mqtk pub --auth-method SCRAM-SHA-256", &mut command, None)
-        .finish_within(Duration::from_secs(20));
+    let got = pub_with_scram(&peer, "SCRAM-SHA-256", password);
     peer.join();
     Some(got)
 }
@@ -262,21 +260,7 @@ fn an_auth_with_an_unexpected_reason_is_a_protocol_error() {
         // The client closes the connection, before any CONNACK.
         while common::try_read_packet(&mut s).is_ok_and(|p| p.is_some()) {}
     });
-    let mut command = mqtk();
-    command.arg("pub").args(peer.args()).args([
-        "-t",
-        "t",
-        "-m",
-        "x",
-        "--auth-method",
-        "SCRAM-SHA-512",
-        "-u",
-        "user",
-        "-P",
-        "pencil",
-    ]);
-    let got = spawn("mqtk pub --auth-method SCRAM-SHA-512", &mut command, None)
-        .finish_within(Duration::from_secs(20));
+    let got = pub_with_scram(&peer, "SCRAM-SHA-512", "pencil");
     peer.join();
     got.assert_code(1, "an AUTH 0x19 during the exchange");
     assert!(got.stderr.contains("AUTH before CONNACK"), "{}", got.stderr);
