@@ -97,7 +97,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench)
-            opts="-c -S -t -T -R -I -s -q -r -d -n -h -p -L -V -k -u -P -i -x --clients --subscribers --topic --filter --rate --interval --size --qos --retain --inflight --duration --count --warmup --connect-rate --connect-retries --reconnect --threads --ifaddr --churn --embedded --shard --start-at --report-interval --json --metrics --max-loss --max-p99 --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --keepalive --connect-timeout --username --pw --pw-file --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --help --id --id-prefix --debug --disable-clean-start --session-expiry pubsub pub sub conn merge"
+            opts="-c -S -t -T -R -I -s -q -r -d -n -h -p -L -V -k -u -P -i -x --clients --subscribers --topic --filter --rate --interval --size --qos --retain --inflight --duration --count --warmup --connect-rate --connect-retries --reconnect --threads --ifaddr --churn --embedded --shard --start-at --report-interval --json --metrics --max-loss --max-p99 --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --keepalive --connect-timeout --username --pw --pw-file --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --id --id-prefix --debug --disable-clean-start --session-expiry pubsub pub sub conn merge"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -411,6 +411,10 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --reauth-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -641,7 +645,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__ping)
-            opts="-c -i -W -q -s -v -h -p -L -V -I -k -u -P -d --count --interval --timeout --publish --qos --size --info --verbose --json --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --help --id"
+            opts="-c -i -W -q -s -v -h -p -L -V -I -k -u -P -d --count --interval --timeout --publish --qos --size --info --verbose --json --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --id"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -891,6 +895,10 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --reauth-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -903,7 +911,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__pub)
-            opts="-t -m -f -s -l -n -q -r -e -c -x -h -p -L -V -i -I -k -u -P -d --topic --message --file --stdin-file --stdin-line --null-message --qos --retain --repeat --repeat-delay --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --no-reconnect --reconnect-retries --connect-retries --max-queued --require-subscribers --expect-reason --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --help"
+            opts="-t -m -f -s -l -n -q -r -e -c -x -h -p -L -V -i -I -k -u -P -d --topic --message --file --stdin-file --stdin-line --null-message --qos --retain --repeat --repeat-delay --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --no-reconnect --reconnect-retries --connect-retries --max-queued --require-subscribers --expect-reason --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1205,6 +1213,10 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --reauth-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1213,7 +1225,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__respond)
-            opts="-t -q -e -C -m -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --response-topic --correlate-json --count --message --jobs --timeout --answer-stderr --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --help"
+            opts="-t -q -e -C -m -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --response-topic --correlate-json --count --message --jobs --timeout --answer-stderr --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1491,6 +1503,10 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --reauth-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1499,7 +1515,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__rr)
-            opts="-t -q -m -f -s -l -n -e -C -W -v -N -F -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --correlate-json --repeat --repeat-delay --message --file --stdin-file --stdin-line --null-message --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --require-subscribers --expect-reason --count --timeout --latency --verbose --no-newline --format --json --pretty --color --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --help"
+            opts="-t -q -m -f -s -l -n -e -C -W -v -N -F -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --correlate-json --repeat --repeat-delay --message --file --stdin-file --stdin-line --null-message --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --require-subscribers --expect-reason --count --timeout --latency --verbose --no-newline --format --json --pretty --color --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1821,6 +1837,10 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --reauth-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1829,7 +1849,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__sub)
-            opts="-t -q -T -U -E -C -W -R -v -N -F -w -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --verbose --no-newline --format --json --pretty --color --watch --message-rate --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --help"
+            opts="-t -q -T -U -E -C -W -R -v -N -F -w -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --verbose --no-newline --format --json --pretty --color --watch --message-rate --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2123,6 +2143,10 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --reauth-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2131,7 +2155,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__will)
-            opts="-c -x -h -p -L -V -i -I -k -u -P -d --end --wait --json --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --help"
+            opts="-c -x -h -p -L -V -i -I -k -u -P -d --end --wait --json --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2334,6 +2358,10 @@ _mqtk() {
                     return 0
                     ;;
                 --auth-data)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reauth-every)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -104,6 +104,7 @@ false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l auth-data -d 'Authentication data sent with --auth-method' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d 'Send an empty message'
@@ -187,6 +188,7 @@ false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l auth-data -d 'Authentication data sent with --auth-method' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-local -d 'Do not receive our own messages (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s E -l exit-after-subscribe -d 'Exit once the subscriptions are acknowledged'
@@ -284,6 +286,7 @@ false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l auth-data -d 'Authentication data sent with --auth-method' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s l -l stdin-line -d 'Send each line of stdin as a message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s n -l null-message -d 'Send an empty message'
@@ -366,6 +369,7 @@ false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l auth-data -d 'Authentication data sent with --auth-method' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l answer-stderr -d 'Answer with the command\'s stderr when it fails, instead of nothing'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
@@ -428,6 +432,7 @@ false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l auth-data -d 'Authentication data sent with --auth-method' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l json -d 'Print the whole result as one JSON object'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
@@ -495,6 +500,7 @@ false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l auth-data -d 'Authentication data sent with --auth-method' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l id -d 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l publish -d 'Time a message through the broker instead: published to a topic of its own, received back'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l info -d 'Print what the broker said in CONNACK, one item a line, and the TLS details, then ping'
@@ -575,6 +581,7 @@ false\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l auth-data -d 'Authentication data sent with --auth-method' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s i -l id -d 'Client identifier template, with %i the connection\'s index [default: mqtk-bench- random characters -%i]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]' -r

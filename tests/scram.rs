@@ -162,6 +162,31 @@ fn find_property<'a>(packet: &'a [u8], id: u8, start: &[u8]) -> &'a [u8] {
     &packet[at..at + len]
 }
 
+/// An AUTH of SCRAM-SHA-256 with `reason` and `data`.
+fn auth_packet(reason: u8, data: &[u8]) -> Vec<u8> {
+    let mut properties = property(0x15, b"SCRAM-SHA-256");
+    properties.extend(property(0x16, data));
+    let mut body = vec![reason, properties.len() as u8];
+    body.extend(properties);
+    packet(0xF0, &body)
+}
+
+/// The broker's side of one exchange after the client's first message: the server's first
+/// message in an AUTH 0x18, the client's proof read from its AUTH 0x18, and the server's
+/// final message (or `e=...`) returned.
+fn challenge(s: &mut TcpStream, server: &mut Server, client_first: &[u8]) -> Vec<u8> {
+    let server_first = server.answer(client_first);
+    s.write_all(&auth_packet(0x18, &server_first))
+        .expect("send AUTH");
+    let auth = read_packet(s);
+    assert_eq!(
+        &auth[..3],
+        [0xF0, auth[1], 0x18],
+        "an AUTH 0x18: {auth:02x?}"
+    );
+    server.answer(find_property(&auth, 0x16, b"c=biws"))
+}
+
 /// What the scripted broker does after the client's final message.
 enum Ending {
     /// CONNACK success with the server's final message.
@@ -184,16 +209,7 @@ fn pub_against_scram_peer(password: &str, ending: Ending) -> Option<Finished> {
             0,
             "no password in the CONNECT: {connect:02x?}"
         );
-        let server_first = server.answer(find_property(&connect, 0x16, b"n,,"));
-        // AUTH: continue authentication (0x18), the method and the server's first message.
-        let mut properties = property(0x15, b"SCRAM-SHA-256");
-        properties.extend(property(0x16, &server_first));
-        let mut body = vec![0x18, properties.len() as u8];
-        body.extend(properties);
-        s.write_all(&packet(0xF0, &body)).expect("send AUTH");
-        let auth = read_packet(&mut s);
-        assert_eq!(&auth[..1], [0xF0], "an AUTH: {auth:02x?}");
-        let server_final = server.answer(find_property(&auth, 0x16, b"c=biws"));
+        let server_final = challenge(&mut s, &mut server, find_property(&connect, 0x16, b"n,,"));
         let server_final = match ending {
             Ending::Verified => server_final,
             Ending::WrongSignature => b"v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_vec(),
@@ -213,6 +229,82 @@ fn pub_against_scram_peer(password: &str, ending: Ending) -> Option<Finished> {
     let got = pub_with_scram(&peer, "SCRAM-SHA-256", password);
     peer.join();
     Some(got)
+}
+
+/// `mqtk sub --reauth-every 0.3s` against a scripted broker that authenticates the connection
+/// and then two re-authentications (AUTH 0x19, 0x18 both ways, 0x00), each through a Python
+/// server of its own; `wrong_second` signs the second with a signature that is not the server's.
+fn sub_reauthenticating(wrong_second: bool) -> Option<(Finished, u32)> {
+    let mut first = Server::start("sha256")?;
+    let (rounds_tx, rounds_rx) = std::sync::mpsc::channel();
+    let peer = FakePeer::start(move |mut s: TcpStream| {
+        let connect = read_packet(&mut s);
+        let server_final = challenge(&mut s, &mut first, find_property(&connect, 0x16, b"n,,"));
+        let properties = property(0x16, &server_final);
+        let mut body = vec![0x00, 0x00, properties.len() as u8];
+        body.extend(properties);
+        s.write_all(&packet(0x20, &body)).expect("send CONNACK");
+        let subscribe = read_packet(&mut s);
+        s.write_all(&[0x90, 0x04, subscribe[2], subscribe[3], 0x00, 0x00])
+            .expect("send SUBACK");
+        for round in 1..=2 {
+            let auth = read_packet(&mut s);
+            assert_eq!(&auth[..3], [0xF0, auth[1], 0x19], "AUTH 0x19: {auth:02x?}");
+            let mut server = Server::start("sha256").expect("python3, found before");
+            let mut server_final =
+                challenge(&mut s, &mut server, find_property(&auth, 0x16, b"n,,"));
+            if wrong_second && round == 2 {
+                server_final = b"v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".to_vec();
+            }
+            s.write_all(&auth_packet(0x00, &server_final))
+                .expect("send AUTH success");
+            rounds_tx.send(round).expect("count the round");
+        }
+        while common::try_read_packet(&mut s).is_ok_and(|p| p.is_some()) {}
+    });
+    let mut command = mqtk();
+    command
+        .arg("sub")
+        .args(peer.args())
+        .args(["-t", "t", "-W", "3"]);
+    command.args([
+        "--auth-method",
+        "SCRAM-SHA-256",
+        "-u",
+        "user",
+        "-P",
+        "pencil",
+    ]);
+    command.args(["--reauth-every", "0.3s", "--no-reconnect"]);
+    let got = spawn("mqtk sub --reauth-every 0.3s", &mut command, None)
+        .finish_within(Duration::from_secs(20));
+    peer.join();
+    Some((got, rounds_rx.try_iter().last().unwrap_or(0)))
+}
+
+#[test]
+fn sub_proves_the_password_again_and_checks_the_broker_each_time() {
+    let Some((got, rounds)) = sub_reauthenticating(false) else {
+        return;
+    };
+    assert_eq!(rounds, 2, "two re-authentications: {}", got.stderr);
+    got.assert_code(1, "sub -W 3 with re-authentication every 0.3 s");
+    assert!(got.stderr.contains("timed out after 3s"), "{}", got.stderr);
+}
+
+#[test]
+fn a_re_authentication_the_broker_cannot_sign_ends_the_connection_with_exit_4() {
+    let Some((got, rounds)) = sub_reauthenticating(true) else {
+        return;
+    };
+    assert_eq!(rounds, 2, "{}", got.stderr);
+    got.assert_code(4, "a wrong signature at the second re-authentication");
+    assert!(
+        got.stderr
+            .contains("authentication with SCRAM-SHA-256 failed: the server could not prove"),
+        "{}",
+        got.stderr
+    );
 }
 
 #[test]

@@ -153,6 +153,10 @@ pub struct ConnectPropertyArgs {
     /// Authentication data sent with --auth-method
     #[arg(long = "auth-data", value_name = "DATA", requires = "auth_method")]
     pub auth_data: Option<String>,
+
+    /// With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h
+    #[arg(long = "reauth-every", value_name = "DURATION", value_parser = super::parse_duration, requires = "auth_method")]
+    pub reauth_every: Option<std::time::Duration>,
 }
 
 /// TLS: on with --tls, an mqtts:// URL, -p 8883 or any of the options that

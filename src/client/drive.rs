@@ -100,7 +100,11 @@ impl Client {
         if let Some(packet) = self.conn.decode()? {
             return self.handle(packet);
         }
-        let Some(deadline) = self.keep_alive_deadline() else {
+        let deadline = [self.keep_alive_deadline(), self.reauth_deadline()]
+            .into_iter()
+            .flatten()
+            .min();
+        let Some(deadline) = deadline else {
             return self.conn.transfer(until_written).await;
         };
         let timer = self
@@ -111,7 +115,10 @@ impl Client {
         }
         tokio::select! {
             result = self.conn.transfer(until_written) => result,
-            _ = timer.as_mut() => self.keep_alive(),
+            _ = timer.as_mut() => {
+                self.keep_alive()?;
+                self.reauthenticate_if_due()
+            }
         }
     }
 

@@ -38,12 +38,12 @@ impl Client {
                 Ok(())
             }
             Packet::Disconnect(disconnect) => Err(self.on_disconnect(disconnect)),
+            Packet::Auth(auth) => self.on_auth(auth),
             other @ (Packet::Connect(_)
             | Packet::ConnAck(_)
             | Packet::Subscribe(_)
             | Packet::Unsubscribe(_)
-            | Packet::PingReq
-            | Packet::Auth(_)) => Err(ClientError::Protocol(Violation::Unexpected {
+            | Packet::PingReq) => Err(ClientError::Protocol(Violation::Unexpected {
                 packet: other.name(),
             })),
         }

@@ -12,6 +12,7 @@
 //! - `publish`: sending messages, within the broker's limits and window
 //! - `requests`: SUBSCRIBE and UNSUBSCRIBE awaited, acknowledgements, PINGREQ
 //! - `scram`: the client's side of SCRAM-SHA-1/256/512, for enhanced authentication
+//! - `reauth`: SCRAM re-authentication on a live connection
 //! - `drive`: the one task that moves bytes and hands out events
 //! - `incoming`: what each packet from the broker does
 //! - `keep_alive`: when to ping, and when silence means the connection is lost
@@ -43,6 +44,7 @@ mod keep_alive;
 mod notice;
 mod options;
 mod publish;
+mod reauth;
 mod redirect;
 mod requests;
 pub mod scram;
@@ -203,6 +205,8 @@ pub struct Client {
     /// The most events ever queued at once, to show the queue stays bounded.
     peak_queued_events: usize,
     times: ConnectTimes,
+    /// SCRAM re-authentication, when asked for.
+    reauth: Option<reauth::Reauth>,
 }
 
 impl Client {
@@ -220,6 +224,7 @@ impl Client {
         ) = establish(options).await?;
         let limits = broker_limits(options, &connack);
         let session = new_session(options, &limits, conn.protocol());
+        let conn_v5 = conn.protocol().is_v5();
         let client_id = connack
             .properties
             .assigned_client_identifier
@@ -246,6 +251,7 @@ impl Client {
             response_timeout: options.response_timeout,
             failure: None,
             peak_queued_events: 0,
+            reauth: reauth::Reauth::new(options, conn_v5),
             times,
         })
     }
@@ -322,6 +328,7 @@ impl Client {
         self.qos0_queued = 0;
         self.qos0_before_ping = 0;
         self.qos0_confirmed = 0;
+        self.reauth = reauth::Reauth::new(&options, self.protocol().is_v5());
         for packet in &resend {
             self.send(packet)?;
             resumption.resent += usize::from(matches!(packet, Packet::Publish(_)));

@@ -75,6 +75,8 @@ pub struct Options {
     /// MQTT 5: a single-step authentication method and its data, as the
     /// CONNECT carries them.
     pub authentication: Option<(String, Option<Bytes>)>,
+    /// MQTT 5 with a SCRAM method: prove the password again this often.
+    pub reauthenticate_every: Option<Duration>,
 }
 
 impl Default for Options {
@@ -105,6 +107,7 @@ impl Default for Options {
             request_response_information: false,
             request_problem_information: None,
             authentication: None,
+            reauthenticate_every: None,
         }
     }
 }

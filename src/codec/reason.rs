@@ -17,6 +17,7 @@ impl ReasonCode {
     pub const DISCONNECT_WITH_WILL: ReasonCode = ReasonCode(0x04);
     pub const NO_MATCHING_SUBSCRIBERS: ReasonCode = ReasonCode(0x10);
     pub const CONTINUE_AUTHENTICATION: ReasonCode = ReasonCode(0x18);
+    pub const RE_AUTHENTICATE: ReasonCode = ReasonCode(0x19);
     pub const UNSPECIFIED_ERROR: ReasonCode = ReasonCode(0x80);
     pub const MALFORMED_PACKET: ReasonCode = ReasonCode(0x81);
     pub const PROTOCOL_ERROR: ReasonCode = ReasonCode(0x82);

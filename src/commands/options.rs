@@ -14,6 +14,7 @@ use crate::cli::{
     ConnectPropertyArgs, ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion,
     SessionArgs, TlsArgs, TlsVersionArg,
 };
+use crate::client::scram::Mechanism;
 use crate::client::{
     BrokerUrl, Options, Proxy, Route, Scheme, TlsOptions, TlsVersion, WebSocketOptions,
     DEFAULT_WEBSOCKET_PATH,
@@ -89,7 +90,8 @@ fn connect_properties(options: &mut Options, args: &ConnectPropertyArgs) -> anyh
         || args.request_response_information
         || args.request_problem_information.is_some()
         || !args.connect_user_properties.is_empty()
-        || args.auth_method.is_some();
+        || args.auth_method.is_some()
+        || args.reauth_every.is_some();
     if asked && options.protocol.is_some_and(|p| !p.is_v5()) {
         return usage("the MQTT 5 connection options need MQTT 5: leave -V out or use -V 5");
     }
@@ -107,6 +109,16 @@ fn connect_properties(options: &mut Options, args: &ConnectPropertyArgs) -> anyh
         let data = args.auth_data.clone().map(Bytes::from);
         (method, data)
     });
+    if args.reauth_every.is_some() {
+        let scram = args.auth_method.as_deref().and_then(Mechanism::from_name);
+        if scram.is_none() {
+            return usage("--reauth-every needs a SCRAM --auth-method (SCRAM-SHA-256, ...)");
+        }
+        if args.reauth_every.is_some_and(|every| every.is_zero()) {
+            return usage("--reauth-every must be longer than zero");
+        }
+    }
+    options.reauthenticate_every = args.reauth_every;
     Ok(())
 }
 
