@@ -175,7 +175,7 @@ pub fn apply_tables(
     for (table, settings) in tables {
         let for_command = table.ends_with(&format!(".{command}"));
         for setting in settings {
-            let Some(values) = resolve(&cli, sub, file, setting, for_command)? else {
+            let Some(values) = resolve(&cli, sub, file, setting, for_command, false)? else {
                 continue;
             };
             let (id, values) = values;
@@ -228,7 +228,7 @@ pub fn check(cli: &Command, file: &ConfigFile) -> Result<usize, ConfigError> {
                 .iter()
                 .find(|sub| find_arg(sub, &setting.key).is_some())
                 .unwrap_or(&subs[0]);
-            resolve(cli, sub, file, setting, command.is_some())?;
+            resolve(cli, sub, file, setting, command.is_some(), true)?;
             count += 1;
         }
     }
@@ -265,6 +265,7 @@ fn resolve(
     file: &ConfigFile,
     setting: &Setting,
     for_command: bool,
+    checking: bool,
 ) -> Result<Option<(String, Vec<OsString>)>, ConfigError> {
     let error = |message: String| ConfigError::at(&file.path, Some(setting.line), message);
     let key = setting.key.as_str();
@@ -307,7 +308,8 @@ fn resolve(
         }
         _ => return Err(error(format!("'{key}' cannot be set in the file"))),
     };
-    let values = if key == "pw-env" {
+    // `config check` checks the file, not the environment it runs in.
+    let values = if key == "pw-env" && !checking {
         let [name] = values.as_slice() else {
             return Err(error("'pw-env' takes the name of a variable".to_string()));
         };
