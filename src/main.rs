@@ -22,9 +22,21 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::USAGE);
         }
     };
-    let parsed = command
-        .try_get_matches_from(&args)
-        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let parsed = command.try_get_matches_from(&args).and_then(|matches| {
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        // -h on the command line wins over a profile's url, as a flag should.
+        if let (Some((_, sub)), Some(connection)) =
+            (matches.subcommand(), cli.command.connection_mut())
+        {
+            for id in config::superseded(sub) {
+                match id {
+                    "url" => connection.url = None,
+                    _ => connection.unix = None,
+                }
+            }
+        }
+        Ok(cli)
+    });
     let cli = match parsed {
         Ok(cli) => cli,
         // --help and --version print to stdout and exit 0, and a bare `mqtk`

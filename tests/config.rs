@@ -272,3 +272,18 @@ fn a_profile_is_all_pub_sub_ping_and_bench_need_to_reach_the_broker() {
         output.assert_code(0, &what("bench"));
     });
 }
+
+#[test]
+fn host_and_port_on_the_command_line_win_over_a_profiles_url() {
+    let broker = common::rumqttd_v5();
+    let closed = common::HeldPort::closed();
+    let (_dir, path) = config_file(&format!(
+        "[profiles.elsewhere]\nurl = \"mqtt://127.0.0.1:{}\"\n",
+        closed.port()
+    ));
+    let mut args = vec!["ping", "--profile", "elsewhere", "-c", "1"];
+    let broker_args = broker.args();
+    args.extend(broker_args.iter().map(String::as_str));
+    let output = run(&mut mqtk_with(&path, &args), "ping -h -p over a url");
+    output.assert_code(0, "ping -h -p over a profile's url");
+}

@@ -95,6 +95,7 @@ fn show_settings(
         return usage("config show: no command");
     };
     let sub = cli.find_subcommand(&target).expect("the command exists");
+    let superseded = config::superseded(matches);
     match &file {
         Some(file) => writeln!(out, "# {}", file.path.display())?,
         None => writeln!(out, "# no configuration file")?,
@@ -106,6 +107,7 @@ fn show_settings(
         let id = arg.get_id().as_str();
         let Some(long) = arg.get_long() else { continue };
         if matches!(id, "help" | "config" | "profile")
+            || superseded.contains(&id)
             || shared
                 .as_ref()
                 .is_some_and(|s| !s.iter().any(|l| l == long))

@@ -199,6 +199,35 @@ pub fn apply_tables(
     Ok((cli, applied))
 }
 
+/// The ways to name the broker: a flag for one of them wins over the file's
+/// setting of another (`-h` over a profile's `url`).
+const WHERE: [&str; 4] = ["host", "port", "url", "unix"];
+
+/// The broker options the file set (`url`, `unix`) that a flag or variable
+/// for another way to name the broker supersedes, by argument id.
+pub fn superseded(matches: &clap::ArgMatches) -> Vec<&'static str> {
+    use clap::parser::ValueSource;
+    let given = |id: &str| {
+        matches!(
+            matches
+                .try_get_raw(id)
+                .ok()
+                .flatten()
+                .and(matches.value_source(id)),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        )
+    };
+    let from_file = |id: &str| matches.value_source(id) == Some(ValueSource::DefaultValue);
+    let mut superseded = Vec::new();
+    for id in ["url", "unix"] {
+        let other_given = WHERE.iter().any(|other| *other != id && given(other));
+        if from_file(id) && other_given {
+            superseded.push(id);
+        }
+    }
+    superseded
+}
+
 /// Checks every table of `file` against `cli`'s subcommands, as `config check` does.
 pub fn check(cli: &Command, file: &ConfigFile) -> Result<usize, ConfigError> {
     let mut count = 0;
