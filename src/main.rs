@@ -15,28 +15,35 @@ fn main() -> ExitCode {
     // The profile's settings become the options' defaults before clap parses,
     // so that a variable and a flag win over them.
     let selection = Selection::scan(&args);
-    let command = match config::prepare(Cli::command(), &selection) {
-        Ok((command, _)) => command,
+    let prepared =
+        config::prepare(Cli::command(), &selection, &[]).and_then(|(command, applied)| {
+            let matches = command.clone().try_get_matches_from(&args);
+            let superseded = match (&matches, &selection.command) {
+                (Ok(matches), Some(name)) => {
+                    match (matches.subcommand(), command.find_subcommand(name)) {
+                        (Some((_, sub_matches)), Some(sub)) => {
+                            config::superseded(sub, sub_matches, &applied)
+                        }
+                        _ => Vec::new(),
+                    }
+                }
+                _ => Vec::new(),
+            };
+            if superseded.is_empty() {
+                return Ok(matches);
+            }
+            // Parse again without the file's settings that a flag overrode.
+            let (command, _) = config::prepare(Cli::command(), &selection, &superseded)?;
+            Ok(command.try_get_matches_from(&args))
+        });
+    let matches = match prepared {
+        Ok(matches) => matches,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "mqtk: {e}");
             return ExitCode::from(exit::USAGE);
         }
     };
-    let parsed = command.try_get_matches_from(&args).and_then(|matches| {
-        let mut cli = Cli::from_arg_matches(&matches)?;
-        // -h on the command line wins over a profile's url, as a flag should.
-        if let (Some((_, sub)), Some(connection)) =
-            (matches.subcommand(), cli.command.connection_mut())
-        {
-            for id in config::superseded(sub) {
-                match id {
-                    "url" => connection.url = None,
-                    _ => connection.unix = None,
-                }
-            }
-        }
-        Ok(cli)
-    });
+    let parsed = matches.and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
         Ok(cli) => cli,
         // --help and --version print to stdout and exit 0, and a bare `mqtk`

@@ -287,3 +287,37 @@ fn host_and_port_on_the_command_line_win_over_a_profiles_url() {
     let output = run(&mut mqtk_with(&path, &args), "ping -h -p over a url");
     output.assert_code(0, "ping -h -p over a profile's url");
 }
+
+#[test]
+fn a_profile_may_hold_the_topic_and_message_and_a_flag_of_their_group_replaces_them() {
+    let broker = common::rumqttd_v5();
+    let topic = unique_topic("profile-message");
+    let (_dir, path) = config_file(&format!(
+        "[profiles.b]\nhost = \"{}\"\nport = {}\n\n[profiles.b.pub]\ntopic = \"{topic}\"\nmessage = \"from-file\"\n",
+        broker.host, broker.port
+    ));
+    let mut sub = mqtk_with(
+        &path,
+        &["sub", "--profile", "b", "-d", "-C", "2", "-t", &topic],
+    );
+    let mut subscriber = spawn("sub --profile b", &mut sub, None);
+    subscriber.wait_for_stderr("received SUBACK", common::TIMEOUT);
+    // -t and -m from the file: the whole command is `mqtk pub --profile b`.
+    let output = run(
+        &mut mqtk_with(&path, &["pub", "--profile", "b"]),
+        "pub --profile b",
+    );
+    output.assert_code(0, "pub --profile b");
+    // -l is one of -m, -f, -s, -l and -n: the file's -m gives way to it.
+    let mut publish = mqtk_with(&path, &["pub", "--profile", "b", "-l"]);
+    let output = spawn(
+        "pub --profile b -l",
+        &mut publish,
+        Some(b"from-stdin\n".to_vec()),
+    )
+    .finish();
+    output.assert_code(0, "pub --profile b -l");
+    let output = subscriber.finish();
+    output.assert_code(0, "sub -C 2");
+    assert_eq!(output.stdout(), "from-file\nfrom-stdin\n");
+}

@@ -319,22 +319,6 @@ pub enum Command {
     GenerateDocs(GenerateDocsArgs),
 }
 
-impl Command {
-    /// The connection options of a command that connects.
-    pub fn connection_mut(&mut self) -> Option<&mut ConnectionArgs> {
-        match self {
-            Command::Pub(args) => Some(&mut args.connection),
-            Command::Sub(args) => Some(&mut args.connection),
-            Command::Rr(args) => Some(&mut args.connection),
-            Command::Respond(args) => Some(&mut args.connection),
-            Command::Ping(args) => Some(&mut args.connection),
-            Command::Will(args) => Some(&mut args.connection),
-            Command::Bench(args) => Some(&mut args.connection),
-            Command::Broker(_) | Command::Config(_) | Command::GenerateDocs(_) => None,
-        }
-    }
-}
-
 /// Arguments of the hidden `mqtk generate-docs`.
 #[derive(Debug, Args)]
 pub struct GenerateDocsArgs {

@@ -79,7 +79,8 @@ fn show_settings(
             let tables = file
                 .tables_for(selection.profile.as_deref(), &name)
                 .or_else(|e| usage(e.to_string()))?;
-            config::apply_tables(cli, file, &tables, &target).or_else(|e| usage(e.to_string()))?
+            config::apply_tables(cli, file, &tables, &target, &[])
+                .or_else(|e| usage(e.to_string()))?
         }
         None => (cli, Applied::new()),
     };
@@ -95,7 +96,7 @@ fn show_settings(
         return usage("config show: no command");
     };
     let sub = cli.find_subcommand(&target).expect("the command exists");
-    let superseded = config::superseded(matches);
+    let superseded = config::superseded(sub, matches, &applied);
     match &file {
         Some(file) => writeln!(out, "# {}", file.path.display())?,
         None => writeln!(out, "# no configuration file")?,
@@ -107,7 +108,7 @@ fn show_settings(
         let id = arg.get_id().as_str();
         let Some(long) = arg.get_long() else { continue };
         if matches!(id, "help" | "config" | "profile")
-            || superseded.contains(&id)
+            || superseded.iter().any(|s| s == id)
             || shared
                 .as_ref()
                 .is_some_and(|s| !s.iter().any(|l| l == long))

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use clap::builder::ValueHint;
+use clap::builder::{Resettable, ValueHint};
 use clap::{Arg, ArgAction, Command};
 
 pub use file::{ConfigError, ConfigFile, Setting, SettingValue, SettingsTable};
@@ -133,7 +133,12 @@ pub type Applied = HashMap<String, Origin>;
 
 /// The command line with the file's settings for the subcommand `selection`
 /// names, when it is one that connects; unchanged otherwise.
-pub fn prepare(cli: Command, selection: &Selection) -> Result<(Command, Applied), ConfigError> {
+/// Settings whose argument id is in `except` are left out.
+pub fn prepare(
+    cli: Command,
+    selection: &Selection,
+    except: &[String],
+) -> Result<(Command, Applied), ConfigError> {
     let Some(name) = &selection.command else {
         return Ok((cli, Applied::new()));
     };
@@ -141,7 +146,10 @@ pub fn prepare(cli: Command, selection: &Selection) -> Result<(Command, Applied)
         return Ok((cli, Applied::new()));
     }
     match selection.read()? {
-        Some(file) => apply(cli, &file, selection.profile.as_deref(), name),
+        Some(file) => {
+            let tables = file.tables_for(selection.profile.as_deref(), name)?;
+            apply_tables(cli, &file, &tables, name, except)
+        }
         None => Ok((cli, Applied::new())),
     }
 }
@@ -157,15 +165,17 @@ pub fn apply(
     command: &str,
 ) -> Result<(Command, Applied), ConfigError> {
     let tables = file.tables_for(profile, command)?;
-    apply_tables(cli, file, &tables, command)
+    apply_tables(cli, file, &tables, command, &[])
 }
 
-/// Puts the settings of `tables` on the subcommand `command` of `cli`.
+/// Puts the settings of `tables` on the subcommand `command` of `cli`, but
+/// those of the argument ids in `except`.
 pub fn apply_tables(
     mut cli: Command,
     file: &ConfigFile,
     tables: &[(String, Vec<Setting>)],
     command: &str,
+    except: &[String],
 ) -> Result<(Command, Applied), ConfigError> {
     let Some(sub) = cli.find_subcommand(command) else {
         return Ok((cli, Applied::new()));
@@ -179,6 +189,9 @@ pub fn apply_tables(
                 continue;
             };
             let (id, values) = values;
+            if except.contains(&id) {
+                continue;
+            }
             applied.insert(
                 id.clone(),
                 Origin {
@@ -190,42 +203,81 @@ pub fn apply_tables(
         }
     }
     let name = sub.get_name().to_string();
+    // What the file sets need not be typed: a required option, or one of a
+    // required group, is there.
+    let groups: Vec<String> = sub
+        .get_groups()
+        .filter(|group| group.is_required_set())
+        .filter(|group| group.get_args().any(|id| applied.contains_key(id.as_str())))
+        .map(|group| group.get_id().to_string())
+        .collect();
+    // The topic is required unless a URL is given (whose path may be the
+    // topic): a URL from the file counts, and the command checks the rest.
+    let topic = sub
+        .get_arguments()
+        .find(|arg| arg.get_long() == Some("topic"))
+        .filter(|_| applied.contains_key("url"))
+        .map(|arg| arg.get_id().to_string());
     cli = cli.mut_subcommand(name, |mut sub| {
         for (id, values) in defaults {
-            sub = sub.mut_arg(id, |arg| arg.default_values(values));
+            sub = sub.mut_arg(id, |arg| {
+                arg.default_values(values)
+                    .required(false)
+                    .required_unless_present(Resettable::Reset)
+            });
+        }
+        if let Some(topic) = topic {
+            sub = sub.mut_arg(topic, |arg| arg.required_unless_present(Resettable::Reset));
+        }
+        for id in groups {
+            sub = sub.mut_group(id, |group| group.required(false));
         }
         sub
     });
     Ok((cli, applied))
 }
 
-/// The ways to name the broker: a flag for one of them wins over the file's
-/// setting of another (`-h` over a profile's `url`).
-const WHERE: [&str; 4] = ["host", "port", "url", "unix"];
-
-/// The broker options the file set (`url`, `unix`) that a flag or variable
-/// for another way to name the broker supersedes, by argument id.
-pub fn superseded(matches: &clap::ArgMatches) -> Vec<&'static str> {
+/// The arguments the file set that an argument given on the command line or
+/// in the environment conflicts with (`-h` and a profile's `url`, `-l` and a
+/// profile's `message`): the file's setting gives way, as a default does.
+pub fn superseded(sub: &Command, matches: &clap::ArgMatches, applied: &Applied) -> Vec<String> {
     use clap::parser::ValueSource;
-    let given = |id: &str| {
-        matches!(
-            matches
-                .try_get_raw(id)
-                .ok()
-                .flatten()
-                .and(matches.value_source(id)),
-            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-        )
-    };
-    let from_file = |id: &str| matches.value_source(id) == Some(ValueSource::DefaultValue);
-    let mut superseded = Vec::new();
-    for id in ["url", "unix"] {
-        let other_given = WHERE.iter().any(|other| *other != id && given(other));
-        if from_file(id) && other_given {
-            superseded.push(id);
-        }
-    }
+    let given: Vec<&Arg> = sub
+        .get_arguments()
+        .filter(|arg| {
+            matches!(
+                matches.value_source(arg.get_id().as_str()),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            )
+        })
+        .collect();
+    let mut superseded: Vec<String> = sub
+        .get_arguments()
+        .filter(|arg| applied.contains_key(arg.get_id().as_str()))
+        .filter(|arg| {
+            matches.value_source(arg.get_id().as_str()) == Some(ValueSource::DefaultValue)
+        })
+        .filter(|arg| given.iter().any(|other| conflict(sub, arg, other)))
+        .map(|arg| arg.get_id().to_string())
+        .collect();
+    superseded.sort();
     superseded
+}
+
+/// Whether `a` and `b` may not be given together.
+fn conflict(sub: &Command, a: &Arg, b: &Arg) -> bool {
+    let names = |x: &Arg, y: &Arg| {
+        sub.get_arg_conflicts_with(x)
+            .iter()
+            .any(|c| c.get_id() == y.get_id())
+    };
+    let one_of = sub.get_groups().any(|group| {
+        let members: Vec<_> = group.get_args().collect();
+        !group.clone().is_multiple()
+            && members.contains(&a.get_id())
+            && members.contains(&b.get_id())
+    });
+    names(a, b) || names(b, a) || one_of
 }
 
 /// Checks every table of `file` against `cli`'s subcommands, as `config check` does.
