@@ -458,3 +458,90 @@ fn first_line(rendered: &str) -> String {
     let first = first.split_whitespace().collect::<Vec<_>>().join(" ");
     first.strip_prefix("error: ").unwrap_or(&first).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command as Cmd};
+    use clap::{CommandFactory, FromArgMatches};
+
+    fn file(text: &str) -> ConfigFile {
+        ConfigFile::parse(Path::new("/etc/mqtk/config.toml"), text, true).unwrap()
+    }
+
+    fn parse_sub(file: &ConfigFile, profile: Option<&str>, args: &[&str]) -> crate::cli::SubArgs {
+        let (command, _) = apply(Cli::command(), file, profile, "sub").unwrap();
+        let argv = [&["mqtk", "sub"], args].concat();
+        let matches = command.try_get_matches_from(argv).unwrap();
+        match Cli::from_arg_matches(&matches).unwrap().command {
+            Cmd::Sub(args) => args,
+            _ => panic!("not sub"),
+        }
+    }
+
+    #[test]
+    fn the_file_sets_defaults_that_flags_override() {
+        let file = file(
+            "[default]\nkeepalive = 30\n[profiles.p]\nhost = \"b\"\ntopic = [\"a\", \"b/#\"]\n[profiles.p.sub]\nqos = 2\n",
+        );
+        let args = parse_sub(&file, Some("p"), &["-k", "5"]);
+        assert_eq!(args.connection.keepalive, 5);
+        assert_eq!(args.connection.host, "b");
+        assert_eq!(args.topics, ["a", "b/#"]);
+        assert_eq!(args.qos, 2);
+        let args = parse_sub(&file, None, &["-t", "x"]);
+        assert_eq!(args.connection.keepalive, 30);
+        assert_eq!(args.connection.host, "localhost");
+    }
+
+    #[test]
+    fn path_options_start_at_the_files_folder() {
+        let file = file("[default]\ncafile = \"ca.pem\"\nws-path = \"mqtt\"\n");
+        let args = parse_sub(&file, None, &["-t", "x"]);
+        assert_eq!(
+            args.connection.tls.cafile.as_deref(),
+            Some(Path::new("/etc/mqtk/ca.pem"))
+        );
+        assert_eq!(args.connection.ws_path.as_deref(), Some("mqtt"));
+    }
+
+    #[test]
+    fn a_key_for_another_command_is_skipped_and_an_unknown_one_refused() {
+        let (_, applied) = apply(
+            Cli::command(),
+            &file("[default]\nretain = true\n"),
+            None,
+            "sub",
+        )
+        .unwrap();
+        assert!(applied.is_empty());
+        let error = apply(
+            Cli::command(),
+            &file("[default.sub]\nretain = true\n"),
+            None,
+            "sub",
+        )
+        .unwrap_err();
+        assert_eq!(error.line, Some(2));
+    }
+
+    #[test]
+    fn the_scan_finds_config_profile_and_command_before_clap() {
+        let args: Vec<OsString> = [
+            "mqtk",
+            "--profile=prod",
+            "sub",
+            "--config",
+            "c.toml",
+            "-t",
+            "a",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        let selection = Selection::scan(&args);
+        assert_eq!(selection.profile.as_deref(), Some("prod"));
+        assert_eq!(selection.config.as_deref(), Some(Path::new("c.toml")));
+        assert_eq!(selection.command.as_deref(), Some("sub"));
+    }
+}
