@@ -104,6 +104,9 @@ fn show_settings(
     if let Some(profile) = &selection.profile {
         writeln!(out, "# profile {profile}")?;
     }
+    // A URL names the broker: the default host is then not used.
+    let url_given = matches.value_source("url").is_some() && !superseded.iter().any(|s| s == "url");
+    let mut rows: Vec<(String, String, String)> = Vec::new();
     for arg in sub.get_arguments() {
         let id = arg.get_id().as_str();
         let Some(long) = arg.get_long() else { continue };
@@ -125,7 +128,7 @@ fn show_settings(
         let is_flag = matches!(arg.get_action(), ArgAction::SetTrue | ArgAction::SetFalse);
         if source == ValueSource::DefaultValue
             && !applied.contains_key(id)
-            && (is_flag || values.is_empty())
+            && (is_flag || values.is_empty() || (url_given && id == "host"))
         {
             continue;
         }
@@ -145,7 +148,13 @@ fn show_settings(
                 None => "default".to_string(),
             },
         };
-        writeln!(out, "{long:<24} {value:<32} {origin}")?;
+        rows.push((long.to_string(), value, origin));
+    }
+    let width =
+        |pick: fn(&(String, String, String)) -> usize| rows.iter().map(pick).max().unwrap_or(0);
+    let (long_width, value_width) = (width(|r| r.0.len()), width(|r| r.1.chars().count()));
+    for (long, value, origin) in rows {
+        writeln!(out, "{long:<long_width$}  {value:<value_width$}  {origin}")?;
     }
     Ok(())
 }
