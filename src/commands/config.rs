@@ -179,11 +179,12 @@ fn shared_options(cli: &clap::Command, connecting: &[String]) -> Vec<String> {
 }
 
 /// A value as `config show` prints it: passwords masked, also in a URL or a
-/// SOCKS5 proxy, and the values of WebSocket headers (often an authorization).
+/// SOCKS5 proxy, and the authentication data and the values of WebSocket
+/// headers (often a token).
 fn mask(long: &str, value: &str) -> String {
     const MASK: &str = "********";
     match long {
-        "pw" => MASK.to_string(),
+        "pw" | "auth-data" => MASK.to_string(),
         "ws-header" => match value.split_once(':') {
             Some((name, _)) => format!("{name}: {MASK}"),
             None => MASK.to_string(),
@@ -220,6 +221,7 @@ mod tests {
         );
         assert_eq!(mask("url", "mqtt://me@broker"), "mqtt://me@broker");
         assert_eq!(mask("pw", "secret"), "********");
+        assert_eq!(mask("auth-data", "jwt"), "********");
         assert_eq!(
             mask("ws-header", "Authorization: Bearer x"),
             "Authorization: ********"
