@@ -21,6 +21,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'mqtk' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print the version')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -32,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Measure how the broker answers: connect time, round trips, what it offers')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a broker: many connections, a target rate, loss and latency')
             [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Profiles: show the settings a command would use, print the file''s path, check the file')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -111,6 +114,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--auth-method', '--auth-method', [CompletionResultType]::ParameterName, 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)')
             [CompletionResult]::new('--auth-data', '--auth-data', [CompletionResultType]::ParameterName, 'Authentication data sent with --auth-method')
             [CompletionResult]::new('--reauth-every', '--reauth-every', [CompletionResultType]::ParameterName, 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Read stdin to its end and send it as one message')
             [CompletionResult]::new('--stdin-file', '--stdin-file', [CompletionResultType]::ParameterName, 'Read stdin to its end and send it as one message')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Send each line of stdin as a message')
@@ -210,6 +215,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--auth-method', '--auth-method', [CompletionResultType]::ParameterName, 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)')
             [CompletionResult]::new('--auth-data', '--auth-data', [CompletionResultType]::ParameterName, 'Authentication data sent with --auth-method')
             [CompletionResult]::new('--reauth-every', '--reauth-every', [CompletionResultType]::ParameterName, 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
             [CompletionResult]::new('--no-local', '--no-local', [CompletionResultType]::ParameterName, 'Do not receive our own messages (MQTT 5)')
             [CompletionResult]::new('--retain-as-published', '--retain-as-published', [CompletionResultType]::ParameterName, 'Keep the retain flag as published (MQTT 5)')
             [CompletionResult]::new('-E', '-E ', [CompletionResultType]::ParameterName, 'Exit once the subscriptions are acknowledged')
@@ -324,6 +331,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--auth-method', '--auth-method', [CompletionResultType]::ParameterName, 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)')
             [CompletionResult]::new('--auth-data', '--auth-data', [CompletionResultType]::ParameterName, 'Authentication data sent with --auth-method')
             [CompletionResult]::new('--reauth-every', '--reauth-every', [CompletionResultType]::ParameterName, 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'Read stdin to its end and send it as one message')
             [CompletionResult]::new('--stdin-file', '--stdin-file', [CompletionResultType]::ParameterName, 'Read stdin to its end and send it as one message')
             [CompletionResult]::new('-l', '-l', [CompletionResultType]::ParameterName, 'Send each line of stdin as a message')
@@ -423,6 +432,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--auth-method', '--auth-method', [CompletionResultType]::ParameterName, 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)')
             [CompletionResult]::new('--auth-data', '--auth-data', [CompletionResultType]::ParameterName, 'Authentication data sent with --auth-method')
             [CompletionResult]::new('--reauth-every', '--reauth-every', [CompletionResultType]::ParameterName, 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
             [CompletionResult]::new('--answer-stderr', '--answer-stderr', [CompletionResultType]::ParameterName, 'Answer with the command''s stderr when it fails, instead of nothing')
             [CompletionResult]::new('--no-disconnect', '--no-disconnect', [CompletionResultType]::ParameterName, 'Same as --end close: no DISCONNECT, so the broker publishes the will')
             [CompletionResult]::new('--disconnect-with-will', '--disconnect-with-will', [CompletionResultType]::ParameterName, 'Same as --end disconnect-with-will (MQTT 5)')
@@ -492,6 +503,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--auth-method', '--auth-method', [CompletionResultType]::ParameterName, 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)')
             [CompletionResult]::new('--auth-data', '--auth-data', [CompletionResultType]::ParameterName, 'Authentication data sent with --auth-method')
             [CompletionResult]::new('--reauth-every', '--reauth-every', [CompletionResultType]::ParameterName, 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the whole result as one JSON object')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Resume the session instead of starting clean (needs a fixed -i)')
             [CompletionResult]::new('--disable-clean-start', '--disable-clean-start', [CompletionResultType]::ParameterName, 'Resume the session instead of starting clean (needs a fixed -i)')
@@ -570,6 +583,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--auth-data', '--auth-data', [CompletionResultType]::ParameterName, 'Authentication data sent with --auth-method')
             [CompletionResult]::new('--reauth-every', '--reauth-every', [CompletionResultType]::ParameterName, 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
             [CompletionResult]::new('--publish', '--publish', [CompletionResultType]::ParameterName, 'Time a message through the broker instead: published to a topic of its own, received back')
             [CompletionResult]::new('--info', '--info', [CompletionResultType]::ParameterName, 'Print what the broker said in CONNACK, one item a line, and the TLS details, then ping')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print the TLS details: version, cipher suite, ALPN, and the broker''s certificates (subject, issuer, names, expiry), with a warning for one that expires within 30 days')
@@ -673,6 +688,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--id-prefix', '--id-prefix', [CompletionResultType]::ParameterName, 'Client identifier prefix, completed with random characters')
             [CompletionResult]::new('-x', '-x', [CompletionResultType]::ParameterName, 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]')
             [CompletionResult]::new('--session-expiry', '--session-expiry', [CompletionResultType]::ParameterName, 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Retain the messages')
             [CompletionResult]::new('--retain', '--retain', [CompletionResultType]::ParameterName, 'Retain the messages')
             [CompletionResult]::new('--embedded', '--embedded', [CompletionResultType]::ParameterName, 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]')
@@ -690,6 +707,8 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
         }
         'mqtk;bench;merge' {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Write the merged report as JSON to FILE, or to stdout with -')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
@@ -698,7 +717,60 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mqtk;config' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the settings a command would use and where each came from (default, file, environment, flag), secrets masked')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the path of the configuration file that would be read')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the configuration file: every table, key, type and value; exit 2 at the first mistake')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mqtk;config;show' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqtk;config;path' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqtk;config;check' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mqtk;config;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the settings a command would use and where each came from (default, file, environment, flag), secrets masked')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the path of the configuration file that would be read')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the configuration file: every table, key, type and value; exit 2 at the first mistake')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mqtk;config;help;show' {
+            break
+        }
+        'mqtk;config;help;path' {
+            break
+        }
+        'mqtk;config;help;check' {
+            break
+        }
+        'mqtk;config;help;help' {
             break
         }
         'mqtk;help' {
@@ -710,6 +782,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             [CompletionResult]::new('ping', 'ping', [CompletionResultType]::ParameterValue, 'Measure how the broker answers: connect time, round trips, what it offers')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a broker: many connections, a target rate, loss and latency')
             [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Profiles: show the settings a command would use, print the file''s path, check the file')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -739,6 +812,21 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             break
         }
         'mqtk;help;broker' {
+            break
+        }
+        'mqtk;help;config' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the settings a command would use and where each came from (default, file, environment, flag), secrets masked')
+            [CompletionResult]::new('path', 'path', [CompletionResultType]::ParameterValue, 'Print the path of the configuration file that would be read')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check the configuration file: every table, key, type and value; exit 2 at the first mistake')
+            break
+        }
+        'mqtk;help;config;show' {
+            break
+        }
+        'mqtk;help;config;path' {
+            break
+        }
+        'mqtk;help;config;check' {
             break
         }
         'mqtk;help;help' {

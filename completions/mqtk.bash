@@ -22,6 +22,9 @@ _mqtk() {
             mqtk,broker)
                 cmd="mqtk__subcmd__broker"
                 ;;
+            mqtk,config)
+                cmd="mqtk__subcmd__config"
+                ;;
             mqtk,help)
                 cmd="mqtk__subcmd__help"
                 ;;
@@ -46,11 +49,38 @@ _mqtk() {
             mqtk__subcmd__bench,merge)
                 cmd="mqtk__subcmd__bench__subcmd__merge"
                 ;;
+            mqtk__subcmd__config,check)
+                cmd="mqtk__subcmd__config__subcmd__check"
+                ;;
+            mqtk__subcmd__config,help)
+                cmd="mqtk__subcmd__config__subcmd__help"
+                ;;
+            mqtk__subcmd__config,path)
+                cmd="mqtk__subcmd__config__subcmd__path"
+                ;;
+            mqtk__subcmd__config,show)
+                cmd="mqtk__subcmd__config__subcmd__show"
+                ;;
+            mqtk__subcmd__config__subcmd__help,check)
+                cmd="mqtk__subcmd__config__subcmd__help__subcmd__check"
+                ;;
+            mqtk__subcmd__config__subcmd__help,help)
+                cmd="mqtk__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            mqtk__subcmd__config__subcmd__help,path)
+                cmd="mqtk__subcmd__config__subcmd__help__subcmd__path"
+                ;;
+            mqtk__subcmd__config__subcmd__help,show)
+                cmd="mqtk__subcmd__config__subcmd__help__subcmd__show"
+                ;;
             mqtk__subcmd__help,bench)
                 cmd="mqtk__subcmd__help__subcmd__bench"
                 ;;
             mqtk__subcmd__help,broker)
                 cmd="mqtk__subcmd__help__subcmd__broker"
+                ;;
+            mqtk__subcmd__help,config)
+                cmd="mqtk__subcmd__help__subcmd__config"
                 ;;
             mqtk__subcmd__help,help)
                 cmd="mqtk__subcmd__help__subcmd__help"
@@ -76,6 +106,15 @@ _mqtk() {
             mqtk__subcmd__help__subcmd__bench,merge)
                 cmd="mqtk__subcmd__help__subcmd__bench__subcmd__merge"
                 ;;
+            mqtk__subcmd__help__subcmd__config,check)
+                cmd="mqtk__subcmd__help__subcmd__config__subcmd__check"
+                ;;
+            mqtk__subcmd__help__subcmd__config,path)
+                cmd="mqtk__subcmd__help__subcmd__config__subcmd__path"
+                ;;
+            mqtk__subcmd__help__subcmd__config,show)
+                cmd="mqtk__subcmd__help__subcmd__config__subcmd__show"
+                ;;
             *)
                 ;;
         esac
@@ -83,12 +122,20 @@ _mqtk() {
 
     case "${cmd}" in
         mqtk)
-            opts="-h --version --help pub sub rr respond will ping bench broker help"
+            opts="-h --config --profile --version --help pub sub rr respond will ping bench broker config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -97,7 +144,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench)
-            opts="-c -S -t -T -R -I -s -q -r -d -n -h -p -L -V -k -u -P -i -x --clients --subscribers --topic --filter --rate --interval --size --qos --retain --inflight --duration --count --warmup --connect-rate --connect-retries --reconnect --threads --ifaddr --churn --embedded --shard --start-at --report-interval --json --metrics --max-loss --max-p99 --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --keepalive --connect-timeout --username --pw --pw-file --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --id --id-prefix --debug --disable-clean-start --session-expiry pubsub pub sub conn merge"
+            opts="-c -S -t -T -R -I -s -q -r -d -n -h -p -L -V -k -u -P -i -x --clients --subscribers --topic --filter --rate --interval --size --qos --retain --inflight --duration --count --warmup --connect-rate --connect-retries --reconnect --threads --ifaddr --churn --embedded --shard --start-at --report-interval --json --metrics --max-loss --max-p99 --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --keepalive --connect-timeout --username --pw --pw-file --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --id --id-prefix --debug --disable-clean-start --session-expiry --config --profile pubsub pub sub conn merge"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,6 +482,14 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -443,13 +498,21 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench__subcmd__merge)
-            opts="--json --help"
+            opts="--json --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --json)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -461,7 +524,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__broker)
-            opts="-h -p --host --port --help"
+            opts="-h -p --host --port --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -483,6 +546,172 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__config)
+            opts="-h --config --profile --help show path check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__config__subcmd__check)
+            opts="-h --config --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__config__subcmd__help)
+            opts="show path check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__config__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__config__subcmd__help__subcmd__path)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__config__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__config__subcmd__path)
+            opts="-h --config --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__config__subcmd__show)
+            opts="-h --config --profile --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -491,7 +720,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__help)
-            opts="pub sub rr respond will ping bench broker help"
+            opts="pub sub rr respond will ping bench broker config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -535,6 +764,62 @@ _mqtk() {
         mqtk__subcmd__help__subcmd__broker)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__help__subcmd__config)
+            opts="show path check"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__help__subcmd__config__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__help__subcmd__config__subcmd__path)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mqtk__subcmd__help__subcmd__config__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -645,7 +930,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__ping)
-            opts="-c -i -W -q -s -v -h -p -L -V -I -k -u -P -d --count --interval --timeout --publish --qos --size --info --verbose --json --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --id"
+            opts="-c -i -W -q -s -v -h -p -L -V -I -k -u -P -d --count --interval --timeout --publish --qos --size --info --verbose --json --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --id --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -903,6 +1188,14 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -911,7 +1204,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__pub)
-            opts="-t -m -f -s -l -n -q -r -e -c -x -h -p -L -V -i -I -k -u -P -d --topic --message --file --stdin-file --stdin-line --null-message --qos --retain --repeat --repeat-delay --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --no-reconnect --reconnect-retries --connect-retries --max-queued --require-subscribers --expect-reason --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help"
+            opts="-t -m -f -s -l -n -q -r -e -c -x -h -p -L -V -i -I -k -u -P -d --topic --message --file --stdin-file --stdin-line --null-message --qos --retain --repeat --repeat-delay --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --no-reconnect --reconnect-retries --connect-retries --max-queued --require-subscribers --expect-reason --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1217,6 +1510,14 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1225,7 +1526,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__respond)
-            opts="-t -q -e -C -m -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --response-topic --correlate-json --count --message --jobs --timeout --answer-stderr --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help"
+            opts="-t -q -e -C -m -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --response-topic --correlate-json --count --message --jobs --timeout --answer-stderr --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1507,6 +1808,14 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1515,7 +1824,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__rr)
-            opts="-t -q -m -f -s -l -n -e -C -W -v -N -F -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --correlate-json --repeat --repeat-delay --message --file --stdin-file --stdin-line --null-message --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --require-subscribers --expect-reason --count --timeout --latency --verbose --no-newline --format --json --pretty --color --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help"
+            opts="-t -q -m -f -s -l -n -e -C -W -v -N -F -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --correlate-json --repeat --repeat-delay --message --file --stdin-file --stdin-line --null-message --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --require-subscribers --expect-reason --count --timeout --latency --verbose --no-newline --format --json --pretty --color --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1841,6 +2150,14 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1849,7 +2166,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__sub)
-            opts="-t -q -T -U -E -C -W -R -v -N -F -w -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --verbose --no-newline --format --json --pretty --color --watch --message-rate --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help"
+            opts="-t -q -T -U -E -C -W -R -v -N -F -w -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --verbose --no-newline --format --json --pretty --color --watch --message-rate --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2147,6 +2464,14 @@ _mqtk() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2155,7 +2480,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__will)
-            opts="-c -x -h -p -L -V -i -I -k -u -P -d --end --wait --json --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help"
+            opts="-c -x -h -p -L -V -i -I -k -u -P -d --end --wait --json --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2362,6 +2687,14 @@ _mqtk() {
                     return 0
                     ;;
                 --reauth-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -18,6 +18,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
     }
     var completions = [
         &'mqtk'= {
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
             cand --version 'Print the version'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -29,6 +31,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand ping 'Measure how the broker answers: connect time, round trips, what it offers'
             cand bench 'Load-test a broker: many connections, a target rate, loss and latency'
             cand broker 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
+            cand config 'Profiles: show the settings a command would use, print the file''s path, check the file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;pub'= {
@@ -107,6 +110,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --auth-method 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)'
             cand --auth-data 'Authentication data sent with --auth-method'
             cand --reauth-every 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h'
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
             cand -s 'Read stdin to its end and send it as one message'
             cand --stdin-file 'Read stdin to its end and send it as one message'
             cand -l 'Send each line of stdin as a message'
@@ -205,6 +210,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --auth-method 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)'
             cand --auth-data 'Authentication data sent with --auth-method'
             cand --reauth-every 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h'
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
             cand --no-local 'Do not receive our own messages (MQTT 5)'
             cand --retain-as-published 'Keep the retain flag as published (MQTT 5)'
             cand -E 'Exit once the subscriptions are acknowledged'
@@ -318,6 +325,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --auth-method 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)'
             cand --auth-data 'Authentication data sent with --auth-method'
             cand --reauth-every 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h'
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
             cand -s 'Read stdin to its end and send it as one message'
             cand --stdin-file 'Read stdin to its end and send it as one message'
             cand -l 'Send each line of stdin as a message'
@@ -416,6 +425,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --auth-method 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)'
             cand --auth-data 'Authentication data sent with --auth-method'
             cand --reauth-every 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h'
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
             cand --answer-stderr 'Answer with the command''s stderr when it fails, instead of nothing'
             cand --no-disconnect 'Same as --end close: no DISCONNECT, so the broker publishes the will'
             cand --disconnect-with-will 'Same as --end disconnect-with-will (MQTT 5)'
@@ -484,6 +495,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --auth-method 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)'
             cand --auth-data 'Authentication data sent with --auth-method'
             cand --reauth-every 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h'
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
             cand --json 'Print the whole result as one JSON object'
             cand -c 'Resume the session instead of starting clean (needs a fixed -i)'
             cand --disable-clean-start 'Resume the session instead of starting clean (needs a fixed -i)'
@@ -561,6 +574,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --auth-data 'Authentication data sent with --auth-method'
             cand --reauth-every 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h'
             cand --id 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]'
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
             cand --publish 'Time a message through the broker instead: published to a topic of its own, received back'
             cand --info 'Print what the broker said in CONNACK, one item a line, and the TLS details, then ping'
             cand -v 'Print the TLS details: version, cipher suite, ALPN, and the broker''s certificates (subject, issuer, names, expiry), with a warning for one that expires within 30 days'
@@ -663,6 +678,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --id-prefix 'Client identifier prefix, completed with random characters'
             cand -x 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]'
             cand --session-expiry 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]'
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
             cand -r 'Retain the messages'
             cand --retain 'Retain the messages'
             cand --embedded 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]'
@@ -679,6 +696,8 @@ set edit:completion:arg-completer[mqtk] = {|@words|
         }
         &'mqtk;bench;merge'= {
             cand --json 'Write the merged report as JSON to FILE, or to stdout with -'
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
             cand --help 'Print help'
         }
         &'mqtk;broker'= {
@@ -686,7 +705,51 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --host 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface'
             cand -p 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports'
             cand --port 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports'
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
             cand --help 'Print help'
+        }
+        &'mqtk;config'= {
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand show 'Print the settings a command would use and where each came from (default, file, environment, flag), secrets masked'
+            cand path 'Print the path of the configuration file that would be read'
+            cand check 'Check the configuration file: every table, key, type and value; exit 2 at the first mistake'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mqtk;config;show'= {
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqtk;config;path'= {
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqtk;config;check'= {
+            cand --config 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]'
+            cand --profile 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mqtk;config;help'= {
+            cand show 'Print the settings a command would use and where each came from (default, file, environment, flag), secrets masked'
+            cand path 'Print the path of the configuration file that would be read'
+            cand check 'Check the configuration file: every table, key, type and value; exit 2 at the first mistake'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mqtk;config;help;show'= {
+        }
+        &'mqtk;config;help;path'= {
+        }
+        &'mqtk;config;help;check'= {
+        }
+        &'mqtk;config;help;help'= {
         }
         &'mqtk;help'= {
             cand pub 'Publish messages: one, a file, or stdin whole or line by line'
@@ -697,6 +760,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand ping 'Measure how the broker answers: connect time, round trips, what it offers'
             cand bench 'Load-test a broker: many connections, a target rate, loss and latency'
             cand broker 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
+            cand config 'Profiles: show the settings a command would use, print the file''s path, check the file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mqtk;help;pub'= {
@@ -717,6 +781,17 @@ set edit:completion:arg-completer[mqtk] = {|@words|
         &'mqtk;help;bench;merge'= {
         }
         &'mqtk;help;broker'= {
+        }
+        &'mqtk;help;config'= {
+            cand show 'Print the settings a command would use and where each came from (default, file, environment, flag), secrets masked'
+            cand path 'Print the path of the configuration file that would be read'
+            cand check 'Check the configuration file: every table, key, type and value; exit 2 at the first mistake'
+        }
+        &'mqtk;help;config;show'= {
+        }
+        &'mqtk;help;config;path'= {
+        }
+        &'mqtk;help;config;check'= {
         }
         &'mqtk;help;help'= {
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mqtk_global_optspecs
-    string join \n version h/help
+    string join \n config= profile= version h/help
 end
 
 function __fish_mqtk_needs_command
@@ -24,6 +24,8 @@ function __fish_mqtk_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c mqtk -n "__fish_mqtk_needs_command" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_needs_command" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_needs_command" -l version -d 'Print the version'
 complete -c mqtk -n "__fish_mqtk_needs_command" -s h -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
@@ -34,6 +36,7 @@ complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "will" -d 'Test a last wil
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "config" -d 'Profiles: show the settings a command would use, print the file\'s path, check the file'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s t -l topic -d 'Topic to publish to (or the path of an -L URL)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s m -l message -d 'The message payload' -r
@@ -105,6 +108,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l connect-user-property 
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s l -l stdin-line -d 'Send each line of stdin as a message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d 'Send an empty message'
@@ -189,6 +194,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l connect-user-property 
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-local -d 'Do not receive our own messages (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retain-as-published -d 'Keep the retain flag as published (MQTT 5)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s E -l exit-after-subscribe -d 'Exit once the subscriptions are acknowledged'
@@ -287,6 +294,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l connect-user-property -
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s l -l stdin-line -d 'Send each line of stdin as a message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s n -l null-message -d 'Send an empty message'
@@ -370,6 +379,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l connect-user-prope
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l answer-stderr -d 'Answer with the command\'s stderr when it fails, instead of nothing'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
@@ -433,6 +444,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l connect-user-property
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l json -d 'Print the whole result as one JSON object'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand will" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
@@ -502,6 +515,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l auth-method -d 'Authe
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l auth-data -d 'Authentication data sent with --auth-method' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l id -d 'Client identifier, --id only (-i is the interval) [default: mqtk- and random characters]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l publish -d 'Time a message through the broker instead: published to a topic of its own, received back'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l info -d 'Print what the broker said in CONNACK, one item a line, and the TLS details, then ping'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -s v -l verbose -d 'Print the TLS details: version, cipher suite, ALPN, and the broker\'s certificates (subject, issuer, names, expiry), with a warning for one that expires within 30 days'
@@ -585,6 +600,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_sub
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s i -l id -d 'Client identifier template, with %i the connection\'s index [default: mqtk-bench- random characters -%i]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with --disable-clean-start]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s r -l retain -d 'Retain the messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l embedded -d 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
@@ -598,17 +615,45 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_sub
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l disable-clean-start -d 'Resume each connection\'s session instead of starting clean (fix the ids with -i)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -a "merge" -d 'Combine the JSON reports of shards that ran together into one report'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l json -d 'Write the merged report as JSON to FILE, or to stdout with -' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and __fish_seen_subcommand_from merge" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s h -l host -d 'Address to listen on: a name or an IP address, 0.0.0.0 (or ::) for every interface' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -s p -l port -d 'Port of the MQTT 3.1.1 listener; MQTT 5 listens on the next one; 0 for two free ports' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand broker" -l help -d 'Print help'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "rr" -d 'Send a request and wait for its response, as mosquitto_rr does'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "respond" -d 'Answer requests: run a command for each, or answer with a fixed text'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and not __fish_seen_subcommand_from show path check help" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and not __fish_seen_subcommand_from show path check help" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and not __fish_seen_subcommand_from show path check help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and not __fish_seen_subcommand_from show path check help" -f -a "show" -d 'Print the settings a command would use and where each came from (default, file, environment, flag), secrets masked'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and not __fish_seen_subcommand_from show path check help" -f -a "path" -d 'Print the path of the configuration file that would be read'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and not __fish_seen_subcommand_from show path check help" -f -a "check" -d 'Check the configuration file: every table, key, type and value; exit 2 at the first mistake'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and not __fish_seen_subcommand_from show path check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from path" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from check" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the settings a command would use and where each came from (default, file, environment, flag), secrets masked'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the path of the configuration file that would be read'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the configuration file: every table, key, type and value; exit 2 at the first mistake'
+complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker config help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker config help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker config help" -f -a "rr" -d 'Send a request and wait for its response, as mosquitto_rr does'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker config help" -f -a "respond" -d 'Answer requests: run a command for each, or answer with a fixed text'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker config help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker config help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker config help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker config help" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker config help" -f -a "config" -d 'Profiles: show the settings a command would use, print the file\'s path, check the file'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub rr respond will ping bench broker config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "merge" -d 'Combine the JSON reports of shards that ran together into one report'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the settings a command would use and where each came from (default, file, environment, flag), secrets masked'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the path of the configuration file that would be read'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Check the configuration file: every table, key, type and value; exit 2 at the first mistake'

@@ -9,6 +9,7 @@
 //!   completions rendered from it (`cli::docs`)
 //! - [`commands`]: one module per subcommand; they speak to the client, never to bytes, and
 //!   put its errors and notices into the lines users read, with the flags that bear on them
+//! - [`config`]: profiles, the TOML file whose settings become the options' defaults
 //! - [`output`]: how a received message is printed
 //! - `broker`: an MQTT broker in the process (rumqttd), for `mqtk broker`; the `broker`
 //!   feature, on by default
@@ -19,4 +20,5 @@ pub mod cli;
 pub mod client;
 pub mod codec;
 pub mod commands;
+pub mod config;
 pub mod output;

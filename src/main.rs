@@ -4,13 +4,47 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use mqtk::cli::{exit, Cli, Command};
 use mqtk::commands;
+use mqtk::config::{self, Selection};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<_> = std::env::args_os().collect();
+    // The profile's settings become the options' defaults before clap parses,
+    // so that a variable and a flag win over them.
+    let selection = Selection::scan(&args);
+    let prepared =
+        config::prepare(Cli::command(), &selection, &[]).and_then(|(command, applied)| {
+            let matches = command.clone().try_get_matches_from(&args);
+            let superseded = match (&matches, &selection.command) {
+                (Ok(matches), Some(name)) => {
+                    match (matches.subcommand(), command.find_subcommand(name)) {
+                        (Some((_, sub_matches)), Some(sub)) => {
+                            config::superseded(sub, sub_matches, &applied)
+                        }
+                        _ => Vec::new(),
+                    }
+                }
+                _ => Vec::new(),
+            };
+            if superseded.is_empty() {
+                return Ok(matches);
+            }
+            // Parse again without the file's settings that a flag overrode.
+            let (command, _) = config::prepare(Cli::command(), &selection, &superseded)?;
+            Ok(command.try_get_matches_from(&args))
+        });
+    let matches = match prepared {
+        Ok(matches) => matches,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "mqtk: {e}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let parsed = matches.and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         // --help and --version print to stdout and exit 0, and a bare `mqtk`
         // shows the help (exit 2), as clap does.
@@ -56,6 +90,7 @@ fn main() -> ExitCode {
             Command::Will(args) => commands::will::run(args).await,
             Command::Bench(args) => commands::bench::run(args).await,
             Command::Broker(args) => commands::broker::run(args).await,
+            Command::Config(args) => commands::config::run(&args, &selection),
             Command::GenerateDocs(args) => mqtk::cli::docs::run(&args),
         }
     });

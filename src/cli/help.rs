@@ -14,6 +14,8 @@ macro_rules! environment_help {
     ($($extra:expr),*) => {
         concat!(
             "Environment:
+  MQTK_CONFIG    the configuration file, when --config is not given
+  MQTK_PROFILE   the profile, when --profile is not given
   MQTK_PASSWORD  password, when neither -P nor --pw-file is given"
             $(, "\n  ", $extra)*
         )
@@ -390,4 +392,29 @@ pub(super) const BROKER_LONG_HELP: &str = concat!(
     "\n\n",
     "Environment:
   mqtk broker reads no environment variables."
+);
+
+/// The closing text of `mqtk config` and its subcommands.
+pub(super) const CONFIG_LONG_HELP: &str = concat!(
+    "Examples:
+  A profile in ~/.config/mqtk/config.toml:
+    [profiles.prod]
+    url = \"mqtts://broker.example.com\"
+    cafile = \"certs/ca.pem\"      # beside the file
+    username = \"ops\"
+    pw-env = \"PROD_PASSWORD\"
+    [profiles.prod.sub]
+    qos = 1
+  then the whole command is:
+    mqtk sub --profile prod -t 'house/#'
+  What sub would use with it, and where each value comes from:
+    mqtk config show --profile prod sub
+  Which file is read, and whether it is right:
+    mqtk config path
+    mqtk config check
+
+",
+    exit_codes_help!(),
+    "\n\n",
+    environment_help!()
 );

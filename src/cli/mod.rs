@@ -8,8 +8,8 @@
 //! - `mod.rs`: [`Cli`], [`Command`] and the exit codes
 //! - `connection`: the argument groups the connecting commands share
 //!   (connection, TLS, will, session, reconnect, ending, status, properties)
-//! - `publish`, `subscribe`, `ping`, `will`, `bench`, `broker`: one command's
-//!   arguments each
+//! - `publish`, `subscribe`, `ping`, `will`, `bench`, `broker`, `config`: one
+//!   command's arguments each
 //! - `help`: the examples, notes and tables shown after `--help`'s options
 //! - [`docs`]: the man pages and shell completions rendered from [`Cli`]
 
@@ -70,6 +70,7 @@ mod help;
 
 mod bench;
 mod broker;
+mod config;
 mod connection;
 pub mod docs;
 mod ping;
@@ -81,14 +82,15 @@ mod will;
 
 pub use bench::{parse_duration, BenchArgs, BenchCommand, BenchMergeArgs, Scenario};
 pub use broker::BrokerArgs;
+pub use config::{ConfigAction, ConfigArgs, ConfigShowArgs};
 use connection::qos_parser;
 pub use connection::{
     ConnectPropertyArgs, ConnectionArgs, End, EndingArgs, MessagePropertyArgs, PayloadFormat,
     ProtocolVersion, ReconnectArgs, SessionArgs, StatusArgs, TlsArgs, TlsVersionArg, WillArgs,
 };
 use help::{
-    BENCH_LONG_HELP, BROKER_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP, RESPOND_LONG_HELP,
-    RR_LONG_HELP, SUB_LONG_HELP, WILL_LONG_HELP,
+    BENCH_LONG_HELP, BROKER_LONG_HELP, CONFIG_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP,
+    RESPOND_LONG_HELP, RR_LONG_HELP, SUB_LONG_HELP, WILL_LONG_HELP,
 };
 pub use ping::PingArgs;
 pub use publish::{AckArgs, MessageSource, PubArgs};
@@ -121,6 +123,26 @@ pub use will::WillTestArgs;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "MQTK_CONFIG",
+        help_heading = "Profile"
+    )]
+    pub config: Option<PathBuf>,
+
+    /// Take the settings of [profiles.NAME] in the configuration file (flags and variables win)
+    #[arg(
+        long,
+        global = true,
+        value_name = "NAME",
+        env = "MQTK_PROFILE",
+        help_heading = "Profile"
+    )]
+    pub profile: Option<String>,
 
     /// Print the version
     #[arg(long, action = clap::ArgAction::Version)]
@@ -281,6 +303,17 @@ pub enum Command {
         after_long_help = BROKER_LONG_HELP,
     )]
     Broker(BrokerArgs),
+    /// Profiles: show the settings a command would use, print the file's path, check the file
+    ///
+    /// The configuration file is TOML: a [default] table for every command,
+    /// [profiles.NAME] tables chosen with --profile, and tables for one
+    /// command inside either ([profiles.NAME.sub]). Keys are the long names
+    /// of the options; the password goes in pw-file, pw-env (a variable's
+    /// name) or, in a file only its owner may read, password. Relative paths
+    /// start at the file's folder. A flag wins over an environment variable,
+    /// which wins over the file, which wins over the built-in default.
+    #[command(after_help = EXIT_CODES, after_long_help = CONFIG_LONG_HELP)]
+    Config(ConfigArgs),
     /// Write the shell completions and man pages (for packagers and the docs test)
     #[command(name = "generate-docs", hide = true)]
     GenerateDocs(GenerateDocsArgs),

@@ -15,6 +15,7 @@ mod acks;
 pub mod bench;
 pub mod broker;
 mod checks;
+pub mod config;
 mod correlation;
 mod hints;
 mod interrupt;

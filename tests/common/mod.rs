@@ -279,6 +279,11 @@ pub fn mqtk() -> Command {
             command.env_remove(name);
         }
     }
+    // Nor their profiles file: no [default] table of theirs applies here.
+    command.env(
+        "XDG_CONFIG_HOME",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/no-config-here"),
+    );
     command
 }
 
