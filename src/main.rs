@@ -15,37 +15,43 @@ fn main() -> ExitCode {
     // The profile's settings become the options' defaults before clap parses,
     // so that a variable and a flag win over them.
     let selection = Selection::scan(&args);
-    let prepared =
-        config::prepare(Cli::command(), &selection, &[]).and_then(|(command, applied)| {
-            let matches = command.clone().try_get_matches_from(&args);
-            let superseded = match (&matches, &selection.command) {
-                (Ok(matches), Some(name)) => {
-                    match (matches.subcommand(), command.find_subcommand(name)) {
-                        (Some((_, sub_matches)), Some(sub)) => {
-                            config::superseded(sub, sub_matches, &applied)
-                        }
-                        _ => Vec::new(),
-                    }
-                }
-                _ => Vec::new(),
-            };
-            if superseded.is_empty() {
-                return Ok(matches);
-            }
-            // Parse again without the file's settings that a flag overrode.
-            let (command, _) = config::prepare(Cli::command(), &selection, &superseded)?;
-            Ok(command.try_get_matches_from(&args))
-        });
-    let matches = match prepared {
+    let cli = match parse(&args, &selection) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let runtime = match runtime(&cli.command) {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return fail(
+                &anyhow::anyhow!("cannot start the async runtime: {e}"),
+                exit::FAILURE,
+            )
+        }
+    };
+    let result = runtime.block_on(run(cli.command, &selection));
+    // Do not wait for a blocked stdin read on the way out.
+    runtime.shutdown_background();
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            let code = commands::exit_code(&error);
+            fail(&error, code)
+        }
+    }
+}
+
+/// The command line with the profile's settings beneath it; the exit code
+/// when it is wrong (or asks for help).
+fn parse(args: &[std::ffi::OsString], selection: &Selection) -> Result<Cli, ExitCode> {
+    let matches = match matches_with_profile(args, selection) {
         Ok(matches) => matches,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "mqtk: {e}");
-            return ExitCode::from(exit::USAGE);
+            return Err(ExitCode::from(exit::USAGE));
         }
     };
-    let parsed = matches.and_then(|matches| Cli::from_arg_matches(&matches));
-    let cli = match parsed {
-        Ok(cli) => cli,
+    match matches.and_then(|matches| Cli::from_arg_matches(&matches)) {
+        Ok(cli) => Ok(cli),
         // --help and --version print to stdout and exit 0, and a bare `mqtk`
         // shows the help (exit 2), as clap does.
         Err(e)
@@ -56,12 +62,37 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "mqtk: {}", one_line(&e));
-            return ExitCode::from(exit::USAGE);
+            Err(ExitCode::from(exit::USAGE))
         }
+    }
+}
+
+/// clap's matches with the profile's settings as defaults; parsed again
+/// without the settings a flag overrode (a flag's `-h` over a file's `url`).
+fn matches_with_profile(
+    args: &[std::ffi::OsString],
+    selection: &Selection,
+) -> anyhow::Result<Result<clap::ArgMatches, clap::Error>> {
+    let (command, applied) = config::prepare(Cli::command(), selection, &[])?;
+    let matches = command.clone().try_get_matches_from(args);
+    let superseded = match (&matches, &selection.command) {
+        (Ok(matches), Some(name)) => match (matches.subcommand(), command.find_subcommand(name)) {
+            (Some((_, sub_matches)), Some(sub)) => config::superseded(sub, sub_matches, &applied),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
     };
-    // One thread serves one connection best; bench spreads many over all cores,
-    // or over --threads.
-    let mut builder = match &cli.command {
+    if superseded.is_empty() {
+        return Ok(matches);
+    }
+    let (command, _) = config::prepare(Cli::command(), selection, &superseded)?;
+    Ok(command.try_get_matches_from(args))
+}
+
+/// One thread serves one connection best; bench spreads many over all
+/// cores, or over --threads.
+fn runtime(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match command {
         Command::Bench(args) => {
             let mut builder = tokio::runtime::Builder::new_multi_thread();
             if let Some(threads) = args.threads {
@@ -71,37 +102,22 @@ fn main() -> ExitCode {
         }
         _ => tokio::runtime::Builder::new_current_thread(),
     };
-    let runtime = match builder.enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            return fail(
-                &anyhow::anyhow!("cannot start the async runtime: {e}"),
-                exit::FAILURE,
-            )
-        }
-    };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Pub(args) => commands::publish::run(args).await,
-            Command::Sub(args) => commands::subscribe::run(args).await,
-            Command::Rr(args) => commands::rr::run(args).await,
-            Command::Respond(args) => commands::respond::run(args).await,
-            Command::Ping(args) => commands::ping::run(args).await,
-            Command::Will(args) => commands::will::run(args).await,
-            Command::Bench(args) => commands::bench::run(args).await,
-            Command::Broker(args) => commands::broker::run(args).await,
-            Command::Config(args) => commands::config::run(&args, &selection),
-            Command::GenerateDocs(args) => mqtk::cli::docs::run(&args),
-        }
-    });
-    // Do not wait for a blocked stdin read on the way out.
-    runtime.shutdown_background();
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(error) => {
-            let code = commands::exit_code(&error);
-            fail(&error, code)
-        }
+    builder.enable_all().build()
+}
+
+/// Runs the subcommand.
+async fn run(command: Command, selection: &Selection) -> anyhow::Result<u8> {
+    match command {
+        Command::Pub(args) => commands::publish::run(args).await,
+        Command::Sub(args) => commands::subscribe::run(args).await,
+        Command::Rr(args) => commands::rr::run(args).await,
+        Command::Respond(args) => commands::respond::run(args).await,
+        Command::Ping(args) => commands::ping::run(args).await,
+        Command::Will(args) => commands::will::run(args).await,
+        Command::Bench(args) => commands::bench::run(args).await,
+        Command::Broker(args) => commands::broker::run(args).await,
+        Command::Config(args) => commands::config::run(&args, selection),
+        Command::GenerateDocs(args) => mqtk::cli::docs::run(&args),
     }
 }
 

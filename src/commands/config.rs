@@ -53,25 +53,12 @@ fn show_settings(
     selection: &Selection,
 ) -> anyhow::Result<()> {
     let cli = Cli::command();
-    let connecting: Vec<String> = cli
-        .get_subcommands()
-        .filter(|sub| config::connects(sub))
-        .map(|sub| sub.get_name().to_string())
-        .collect();
     let (name, rest) = match words.split_first() {
         Some((name, rest)) => (name.to_string_lossy().into_owned(), rest),
         None => (String::new(), &[][..]),
     };
-    let target = if name.is_empty() {
-        connecting[0].clone()
-    } else if let Some(sub) = cli.find_subcommand(&name).filter(|s| config::connects(s)) {
-        sub.get_name().to_string()
-    } else {
-        return usage(format!(
-            "config show: '{name}' is not a command that connects (one of {})",
-            connecting.join(", ")
-        ));
-    };
+    let connecting = connecting_commands(&cli);
+    let target = target_command(&cli, &name, &connecting)?;
     let file = selection.read().or_else(|e| usage(e.to_string()))?;
     let (cli, applied) = match &file {
         Some(file) => {
@@ -84,7 +71,7 @@ fn show_settings(
         }
         None => (cli, Applied::new()),
     };
-    let shared: Option<Vec<String>> = name.is_empty().then(|| shared_options(&cli, &connecting));
+    let shared = name.is_empty().then(|| shared_options(&cli, &connecting));
     let mut argv = vec![OsString::from("mqtk"), OsString::from(&target)];
     argv.extend(rest.iter().cloned());
     let matches = cli
@@ -96,7 +83,6 @@ fn show_settings(
         return usage("config show: no command");
     };
     let sub = cli.find_subcommand(&target).expect("the command exists");
-    let superseded = config::superseded(sub, matches, &applied);
     match &file {
         Some(file) => writeln!(out, "# {}", file.path.display())?,
         None => writeln!(out, "# no configuration file")?,
@@ -104,54 +90,117 @@ fn show_settings(
     if let Some(profile) = &selection.profile {
         writeln!(out, "# profile {profile}")?;
     }
-    // A URL names the broker: the default host is then not used.
-    let url_given = matches.value_source("url").is_some() && !superseded.iter().any(|s| s == "url");
-    let mut rows: Vec<(String, String, String)> = Vec::new();
-    for arg in sub.get_arguments() {
+    let shown = Shown {
+        matches,
+        applied: &applied,
+        superseded: config::superseded(sub, matches, &applied),
+        shared,
+    };
+    let rows: Vec<Row> = sub
+        .get_arguments()
+        .filter_map(|arg| shown.row(arg))
+        .collect();
+    print_rows(out, &rows)
+}
+
+/// The commands that connect, whose settings a profile holds.
+fn connecting_commands(cli: &clap::Command) -> Vec<String> {
+    cli.get_subcommands()
+        .filter(|sub| config::connects(sub))
+        .map(|sub| sub.get_name().to_string())
+        .collect()
+}
+
+/// The command whose settings `config show NAME` shows: NAME, or the first
+/// connecting command for the options they all share.
+fn target_command(
+    cli: &clap::Command,
+    name: &str,
+    connecting: &[String],
+) -> anyhow::Result<String> {
+    if name.is_empty() {
+        return Ok(connecting[0].clone());
+    }
+    match cli.find_subcommand(name).filter(|s| config::connects(s)) {
+        Some(sub) => Ok(sub.get_name().to_string()),
+        None => usage(format!(
+            "config show: '{name}' is not a command that connects (one of {})",
+            connecting.join(", ")
+        )),
+    }
+}
+
+/// A setting as `config show` prints it: its long name, value and origin.
+type Row = (String, String, String);
+
+/// What decides which settings `config show` prints, and how.
+struct Shown<'a> {
+    matches: &'a clap::ArgMatches,
+    applied: &'a Applied,
+    /// The file's settings a flag overrode.
+    superseded: Vec<String>,
+    /// Without a command, the options every connecting command has.
+    shared: Option<Vec<String>>,
+}
+
+impl Shown<'_> {
+    /// The row of `arg`, unless it is not set, or set only by a default that
+    /// says nothing (a flag off, no value, the host when a URL names the broker).
+    fn row(&self, arg: &clap::Arg) -> Option<Row> {
         let id = arg.get_id().as_str();
-        let Some(long) = arg.get_long() else { continue };
-        if matches!(id, "help" | "config" | "profile")
-            || superseded.iter().any(|s| s == id)
-            || shared
+        let long = arg.get_long()?;
+        let hidden = matches!(id, "help" | "config" | "profile")
+            || self.superseded.iter().any(|s| s == id)
+            || self
+                .shared
                 .as_ref()
-                .is_some_and(|s| !s.iter().any(|l| l == long))
-        {
-            continue;
+                .is_some_and(|s| !s.iter().any(|l| l == long));
+        if hidden {
+            return None;
         }
-        let Some(source) = matches.value_source(id) else {
-            continue;
-        };
-        let Some(values) = matches.get_raw(id) else {
-            continue;
-        };
-        let values: Vec<String> = values.map(|v| v.to_string_lossy().into_owned()).collect();
+        let source = self.matches.value_source(id)?;
+        let values: Vec<String> = self
+            .matches
+            .get_raw(id)?
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        // A URL names the broker: the default host is then not used.
+        let url_given = self.matches.value_source("url").is_some()
+            && !self.superseded.iter().any(|s| s == "url");
         let is_flag = matches!(arg.get_action(), ArgAction::SetTrue | ArgAction::SetFalse);
         if source == ValueSource::DefaultValue
-            && !applied.contains_key(id)
+            && !self.applied.contains_key(id)
             && (is_flag || values.is_empty() || (url_given && id == "host"))
         {
-            continue;
+            return None;
         }
         let value = values
             .iter()
             .map(|v| mask(long, v))
             .collect::<Vec<_>>()
             .join(", ");
-        let origin = match source {
+        Some((long.to_string(), value, self.origin(arg, source)))
+    }
+
+    /// Where a value came from: a flag, the environment, the file, or the default.
+    fn origin(&self, arg: &clap::Arg, source: ValueSource) -> String {
+        match source {
             ValueSource::CommandLine => "flag".to_string(),
             ValueSource::EnvVariable => match arg.get_env() {
                 Some(var) => format!("environment ({})", var.to_string_lossy()),
                 None => "environment".to_string(),
             },
-            _ => match applied.get(id) {
+            _ => match self.applied.get(arg.get_id().as_str()) {
                 Some(origin) => format!("file ([{}], line {})", origin.table, origin.line),
                 None => "default".to_string(),
             },
-        };
-        rows.push((long.to_string(), value, origin));
+        }
     }
-    let width =
-        |pick: fn(&(String, String, String)) -> usize| rows.iter().map(pick).max().unwrap_or(0);
+}
+
+/// The rows in three aligned columns.
+fn print_rows(out: &mut impl Write, rows: &[Row]) -> anyhow::Result<()> {
+    let width = |pick: fn(&Row) -> usize| rows.iter().map(pick).max().unwrap_or(0);
     let (long_width, value_width) = (width(|r| r.0.len()), width(|r| r.1.chars().count()));
     for (long, value, origin) in rows {
         writeln!(out, "{long:<long_width$}  {value:<value_width$}  {origin}")?;
