@@ -371,24 +371,7 @@ fn resolve(
             file.path.display()
         )));
     }
-    let values: Vec<String> = match (&setting.value, arg.get_action()) {
-        (SettingValue::Bool(b), ArgAction::SetTrue) => vec![b.to_string()],
-        (SettingValue::Bool(b), ArgAction::SetFalse) => vec![(!b).to_string()],
-        (_, ArgAction::SetTrue | ArgAction::SetFalse) => {
-            return Err(error(format!("'{key}' is a flag: write true or false")))
-        }
-        (SettingValue::Bool(_), _) => {
-            return Err(error(format!("'{key}' takes a value, not true or false")))
-        }
-        (SettingValue::One(value), ArgAction::Set | ArgAction::Append | ArgAction::Count) => {
-            vec![value.clone()]
-        }
-        (SettingValue::Many(values), ArgAction::Append) => values.clone(),
-        (SettingValue::Many(_), ArgAction::Set) => {
-            return Err(error(format!("'{key}' takes one value, not an array")))
-        }
-        _ => return Err(error(format!("'{key}' cannot be set in the file"))),
-    };
+    let values = setting_values(&setting.value, arg, key).map_err(error)?;
     // `config check` checks the file, not the environment it runs in.
     let values = if key == "pw-env" && !checking {
         let [name] = values.as_slice() else {
@@ -401,20 +384,7 @@ fn resolve(
     } else {
         values
     };
-    let is_path = matches!(
-        arg.get_value_hint(),
-        ValueHint::AnyPath | ValueHint::FilePath | ValueHint::DirPath
-    );
-    let values: Vec<OsString> = values
-        .into_iter()
-        .map(|value| {
-            if is_path && Path::new(&value).is_relative() {
-                file.folder().join(&value).into_os_string()
-            } else {
-                OsString::from(value)
-            }
-        })
-        .collect();
+    let values = relative_to(file.folder(), arg, values);
     if arg.get_action().takes_values() {
         for value in &values {
             if let Err(e) = parse_alone(arg, value) {
@@ -429,6 +399,47 @@ fn resolve(
         }
     }
     Ok(Some((arg.get_id().to_string(), values)))
+}
+
+/// A setting's values as `arg` takes them: a flag's true or false, one
+/// value, or an array for a repeatable option.
+fn setting_values(value: &SettingValue, arg: &Arg, key: &str) -> Result<Vec<String>, String> {
+    Ok(match (value, arg.get_action()) {
+        (SettingValue::Bool(b), ArgAction::SetTrue) => vec![b.to_string()],
+        (SettingValue::Bool(b), ArgAction::SetFalse) => vec![(!b).to_string()],
+        (_, ArgAction::SetTrue | ArgAction::SetFalse) => {
+            return Err(format!("'{key}' is a flag: write true or false"))
+        }
+        (SettingValue::Bool(_), _) => {
+            return Err(format!("'{key}' takes a value, not true or false"))
+        }
+        (SettingValue::One(value), ArgAction::Set | ArgAction::Append | ArgAction::Count) => {
+            vec![value.clone()]
+        }
+        (SettingValue::Many(values), ArgAction::Append) => values.clone(),
+        (SettingValue::Many(_), ArgAction::Set) => {
+            return Err(format!("'{key}' takes one value, not an array"))
+        }
+        _ => return Err(format!("'{key}' cannot be set in the file")),
+    })
+}
+
+/// The values of a path-valued `arg`, relative ones taken from `folder`.
+fn relative_to(folder: &Path, arg: &Arg, values: Vec<String>) -> Vec<OsString> {
+    let is_path = matches!(
+        arg.get_value_hint(),
+        ValueHint::AnyPath | ValueHint::FilePath | ValueHint::DirPath
+    );
+    values
+        .into_iter()
+        .map(|value| {
+            if is_path && Path::new(&value).is_relative() {
+                folder.join(&value).into_os_string()
+            } else {
+                OsString::from(value)
+            }
+        })
+        .collect()
 }
 
 /// Parses `value` with `arg`'s parser alone, as `--LONG VALUE`.
