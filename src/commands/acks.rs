@@ -8,6 +8,7 @@ use crate::cli::AckArgs;
 use crate::client::verdict;
 use crate::codec::{Protocol, ReasonCode, SubAck, Subscription};
 use crate::commands::notices::say;
+use crate::commands::usage;
 
 /// The rule the acknowledgements are judged by.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +35,32 @@ impl AckRule {
             require_subscribers: args.require_subscribers,
             expected: args.expect_reason.iter().copied().map(ReasonCode).collect(),
         }
+    }
+
+    /// The rule for `what` ("message", "request") sent at `qos`: a usage
+    /// error when it asks of reason codes that QoS 0 or a pinned MQTT 3 has not.
+    pub fn checked(
+        args: &AckArgs,
+        qos: u8,
+        protocol: Option<Protocol>,
+        what: &str,
+    ) -> anyhow::Result<AckRule> {
+        let rule = AckRule::new(args);
+        if rule.reads_reason_codes() {
+            if qos == 0 {
+                return usage(format!(
+                    "--require-subscribers and --expect-reason need -q 1 or 2: a QoS 0 {what} \
+                     is not acknowledged"
+                ));
+            }
+            if protocol.is_some_and(|p| !p.is_v5()) {
+                return usage(
+                    "--require-subscribers and --expect-reason need MQTT 5: an MQTT 3 \
+                     acknowledgement has no reason code",
+                );
+            }
+        }
+        Ok(rule)
     }
 
     /// Whether the rule asks anything of the reason codes beyond the default,

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use anyhow::Context as _;
+use tokio::time::Instant;
 
 /// Ctrl-C, noticed from the moment this listener is made until the command
 /// ends, so that none is lost between two waits.
@@ -43,3 +44,12 @@ impl fmt::Display for Interrupted {
 }
 
 impl std::error::Error for Interrupted {}
+
+/// Waits until `deadline`, or forever when there is none: the other side of
+/// a `select!` with Ctrl-C and the broker.
+pub async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

@@ -32,10 +32,13 @@ pub mod subscribe;
 pub mod will;
 
 pub use acks::{check_suback, AckRule, AckVerdict};
-pub use checks::{check_topic_filter, check_topic_name, qos, require_v5, usage, UsageError};
+pub use checks::{
+    check_topic_filter, check_topic_name, non_negative_seconds, one_topic, positive_seconds, qos,
+    require_v5, usage, UsageError,
+};
 use hints::Hinted;
 pub use hints::{connect, error_line, Said};
-pub use interrupt::{Interrupt, Interrupted};
+pub use interrupt::{sleep_until, Interrupt, Interrupted};
 pub use json::json_ms;
 use lifecycle::{check_end, client_ending};
 pub use lifecycle::{take_over, Lifecycle};

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use bytes::Bytes;
 
 use super::notices::{self, warn};
+use super::positive_seconds;
 use super::{check_topic_name, qos, usage};
 use crate::cli::{
     ConnectPropertyArgs, ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion,
@@ -222,10 +223,8 @@ fn client_id(
 
 /// `--connect-timeout`, which also bounds the broker's answers.
 fn connect_timeout(connection: &ConnectionArgs) -> anyhow::Result<Duration> {
-    if !(connection.connect_timeout > 0.0 && connection.connect_timeout.is_finite()) {
-        return usage("--connect-timeout must be a positive number of seconds");
-    }
-    Ok(Duration::from_secs_f64(connection.connect_timeout))
+    let timeout = positive_seconds(Some(connection.connect_timeout), "--connect-timeout")?;
+    Ok(timeout.unwrap_or_default())
 }
 
 /// The user name (`-u`, or the URL's) and the password (`--pw-file`, `-P`,

@@ -37,7 +37,9 @@ use bytes::{BufMut, Bytes, BytesMut};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use super::reconnect::{self, Policy};
-use super::{check_topic_name, client_options, qos, random_suffix, usage, Interrupt, Lifecycle};
+use super::{
+    check_topic_name, client_options, qos, random_suffix, sleep_until, usage, Interrupt, Lifecycle,
+};
 use crate::cli::{exit, PingArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{Properties, Publish, QoS, ReasonCode, RetainHandling, Subscription};
@@ -551,13 +553,6 @@ fn payload(seq: u64, size: usize) -> Bytes {
     payload.put_u64(seq);
     payload.resize(size.max(SEQ_LEN), b'.');
     payload.freeze()
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
 }
 
 #[cfg(test)]

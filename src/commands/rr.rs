@@ -27,8 +27,9 @@ use super::ping::Stats;
 use super::publish::{source, Source};
 use super::subscribe::printer;
 use super::{
-    check_suback, check_topic_name, client_options_with_topic, message_properties, qos,
-    random_suffix, require_v5, usage, AckRule, AckVerdict, Interrupt, Lifecycle,
+    check_suback, check_topic_name, client_options_with_topic, message_properties,
+    non_negative_seconds, one_topic, positive_seconds, qos, random_suffix, require_v5, sleep_until,
+    usage, AckRule, AckVerdict, Interrupt, Lifecycle,
 };
 use crate::cli::{exit, RrArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
@@ -98,12 +99,7 @@ pub async fn run(args: RrArgs) -> anyhow::Result<u8> {
 async fn plan(args: RrArgs) -> anyhow::Result<RrPlan> {
     let (mut options, url_topic) =
         client_options_with_topic(&args.connection, Some(&args.session))?;
-    let topic = match (args.topic, url_topic) {
-        (Some(topic), None) | (None, Some(topic)) => topic,
-        (Some(_), Some(_)) => return usage("give the topic with -t or in the URL, not both"),
-        (None, None) => return usage("no request topic: give -t TOPIC"),
-    };
-    check_topic_name(&topic, "-t")?;
+    let topic = one_topic(args.topic, url_topic, "no request topic: give -t TOPIC")?;
     let mut properties = args.properties.clone();
     let response_topic = properties
         .response_topic
@@ -117,21 +113,9 @@ async fn plan(args: RrArgs) -> anyhow::Result<RrPlan> {
     {
         return usage("message properties and --correlation-data need MQTT 5 (-V 5)");
     }
-    if !(args.repeat_delay >= 0.0 && args.repeat_delay.is_finite()) {
-        return usage("--repeat-delay must be zero or more seconds");
-    }
-    let timeout = match args.timeout {
-        Some(t) if !(t > 0.0 && t.is_finite()) => {
-            return usage("-W must be a positive number of seconds")
-        }
-        t => t.map(Duration::from_secs_f64),
-    };
-    let ack_rule = AckRule::new(&args.acks);
-    if ack_rule.reads_reason_codes() && args.qos == 0 {
-        return usage(
-            "--require-subscribers and --expect-reason need -q 1 or 2: a QoS 0 request is not acknowledged",
-        );
-    }
+    let repeat_delay = non_negative_seconds(args.repeat_delay, "--repeat-delay")?;
+    let timeout = positive_seconds(args.timeout, "-W")?;
+    let ack_rule = AckRule::checked(&args.acks, args.qos, options.protocol, "request")?;
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
     Ok(RrPlan {
         options,
@@ -146,7 +130,7 @@ async fn plan(args: RrArgs) -> anyhow::Result<RrPlan> {
         correlation_data,
         source: source(&args.source).await?,
         repeat: args.repeat,
-        repeat_delay: Duration::from_secs_f64(args.repeat_delay),
+        repeat_delay,
         count: args.count,
         timeout,
         latency: args.latency,
@@ -431,12 +415,5 @@ impl<W: Write> Asker<'_, W> {
             text.push_str(&rtt.line());
         }
         text
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }

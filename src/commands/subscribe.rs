@@ -13,8 +13,8 @@ use anyhow::bail;
 use tokio::time::Instant;
 
 use super::{
-    check_suback, check_topic_filter, client_options_with_topic, qos, reconnect, require_v5, usage,
-    Interrupt, Lifecycle,
+    check_suback, check_topic_filter, client_options_with_topic, positive_seconds, qos, reconnect,
+    require_v5, sleep_until, usage, Interrupt, Lifecycle,
 };
 use crate::cli::{exit, ColorChoice, OutputArgs, SubArgs};
 use crate::client::{Client, ClientError, Event, Options};
@@ -126,13 +126,7 @@ fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
         );
     }
     check_filters(&args)?;
-    let timeout = match args.timeout {
-        Some(t) if !(t > 0.0 && t.is_finite()) => {
-            return usage("-W must be a positive number of seconds")
-        }
-        Some(t) => Some(Duration::from_secs_f64(t)),
-        None => None,
-    };
+    let timeout = positive_seconds(args.timeout, "-W")?;
     if args.count == Some(0) {
         return usage("-C must be at least 1");
     }
@@ -399,13 +393,6 @@ fn clear_retained(topic: ByteString) -> Publish {
         retain: true,
         topic,
         ..Publish::default()
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }
 

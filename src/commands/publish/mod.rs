@@ -25,8 +25,8 @@ use tokio::io::AsyncReadExt;
 
 use super::reconnect::{self, Policy};
 use super::{
-    check_topic_name, client_options_with_topic, message_properties, qos, require_v5, usage,
-    AckRule, Interrupt, Lifecycle,
+    client_options_with_topic, message_properties, non_negative_seconds, one_topic, qos,
+    require_v5, usage, AckRule, Interrupt, Lifecycle,
 };
 use crate::cli::{exit, End, MessageSource, PubArgs};
 use crate::client::Options;
@@ -137,31 +137,14 @@ pub(crate) async fn source(args: &MessageSource) -> anyhow::Result<Source> {
 async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
     let (mut options, url_topic) =
         client_options_with_topic(&args.connection, Some(&args.session))?;
-    let topic = match (args.topic, url_topic) {
-        (Some(topic), None) | (None, Some(topic)) => topic,
-        (Some(_), Some(_)) => return usage("give the topic with -t or in the URL, not both"),
-        (None, None) => {
-            return usage("no topic: give -t TOPIC or an mqtt:// URL with a path (a ws:// path is the WebSocket's)")
-        }
-    };
-    check_topic_name(&topic, "-t")?;
-    if !(args.repeat_delay >= 0.0 && args.repeat_delay.is_finite()) {
-        return usage("--repeat-delay must be zero or more seconds");
-    }
+    let topic = one_topic(
+        args.topic,
+        url_topic,
+        "no topic: give -t TOPIC or an mqtt:// URL with a path (a ws:// path is the WebSocket's)",
+    )?;
+    let repeat_delay = non_negative_seconds(args.repeat_delay, "--repeat-delay")?;
     let reconnect = Policy::new(&args.reconnect);
-    let ack_rule = AckRule::new(&args.acks);
-    if ack_rule.reads_reason_codes() {
-        if args.qos == 0 {
-            return usage(
-                "--require-subscribers and --expect-reason need -q 1 or 2: a QoS 0 message is not acknowledged",
-            );
-        }
-        if options.protocol.is_some_and(|p| !p.is_v5()) {
-            return usage(
-                "--require-subscribers and --expect-reason need MQTT 5: an MQTT 3 acknowledgement has no reason code",
-            );
-        }
-    }
+    let ack_rule = AckRule::checked(&args.acks, args.qos, options.protocol, "message")?;
     // A session that outlives the connection, for the QoS 1/2 messages in
     // flight, unless the user chose one, or an ending that leaves the session
     // behind on purpose.
@@ -193,7 +176,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
         },
         source,
         repeat: args.repeat,
-        repeat_delay: Duration::from_secs_f64(args.repeat_delay),
+        repeat_delay,
         lifecycle,
         reconnect,
         max_queued: args.max_queued as usize,

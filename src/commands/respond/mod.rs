@@ -16,7 +16,7 @@
 mod job;
 
 use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
@@ -24,7 +24,10 @@ use tokio::sync::mpsc;
 use super::correlation::{json_field, with_json_field};
 use super::notices::say;
 use super::reconnect::{self, Policy};
-use super::{check_suback, check_topic_filter, client_options, qos, usage, Interrupt, Lifecycle};
+use super::{
+    check_suback, check_topic_filter, client_options, positive_seconds, qos, usage, Interrupt,
+    Lifecycle,
+};
 use crate::cli::{exit, RespondArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::topic::is_shared;
@@ -105,12 +108,7 @@ fn plan(args: RespondArgs) -> anyhow::Result<RespondPlan> {
                     "the command {name:?} cannot be run: no such program"
                 ));
             };
-            let timeout = match args.timeout {
-                Some(t) if !(t > 0.0 && t.is_finite()) => {
-                    return usage("--timeout must be a positive number of seconds")
-                }
-                t => t.map(Duration::from_secs_f64),
-            };
+            let timeout = positive_seconds(args.timeout, "--timeout")?;
             Answerer::Command {
                 program,
                 args: rest.to_vec(),

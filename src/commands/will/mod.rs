@@ -18,7 +18,10 @@ use std::time::Duration;
 use anyhow::bail;
 use tokio::time::Instant;
 
-use super::{check_end, client_ending, client_options, connect, require_v5, take_over, usage};
+use super::{
+    check_end, client_ending, client_options, connect, positive_seconds, require_v5, take_over,
+    usage,
+};
 use crate::cli::{exit, End, WillTestArgs};
 use crate::client::{Client, Ending, Event, Options};
 use crate::codec::{Properties, Publish, QoS, RetainHandling, Subscription, Will};
@@ -95,13 +98,7 @@ fn plan(args: WillTestArgs) -> anyhow::Result<WillPlan> {
         return usage("mqtk will needs a will: --will-topic TOPIC (and --will-payload, ...)");
     };
     check_end(args.end, &device)?;
-    let wait = match args.wait {
-        Some(w) if !(w > 0.0 && w.is_finite()) => {
-            return usage("--wait must be a positive number of seconds")
-        }
-        Some(w) => Some(Duration::from_secs_f64(w)),
-        None => None,
-    };
+    let wait = positive_seconds(args.wait, "--wait")?;
     let observer = Options {
         client_id: format!("{}-observer", device.client_id),
         clean_start: true,
