@@ -73,8 +73,9 @@ fn matches_with_profile(
     args: &[std::ffi::OsString],
     selection: &Selection,
 ) -> anyhow::Result<Result<clap::ArgMatches, clap::Error>> {
-    let (command, applied) = config::prepare(Cli::command(), selection, &[])?;
-    let matches = command.clone().try_get_matches_from(args);
+    let (mut command, applied) = config::prepare(Cli::command(), selection, &[])?;
+    // Parsed in place: a copy of the whole command tree is start-up work for nothing.
+    let matches = command.try_get_matches_from_mut(args);
     let superseded = match (&matches, &selection.command) {
         (Ok(matches), Some(name)) => match (matches.subcommand(), command.find_subcommand(name)) {
             (Some((_, sub_matches)), Some(sub)) => config::superseded(sub, sub_matches, &applied),
