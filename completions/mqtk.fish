@@ -116,6 +116,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s n -l null-message -d '
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s r -l retain -d 'Ask the broker to retain the message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-topic-alias -d 'Send the topic in full in every message, never a topic alias in its place (used with -l and --repeat where the broker allows)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l require-subscribers -d 'Fail (exit 1) when the broker acknowledges a message that no subscriber matched (MQTT 5 reason 0x10)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
@@ -299,6 +300,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l profile -d 'Take the se
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s s -l stdin-file -d 'Read stdin to its end and send it as one message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s l -l stdin-line -d 'Send each line of stdin as a message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s n -l null-message -d 'Send an empty message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l no-topic-alias -d 'Send the topic in full in every message, never a topic alias in its place (used with -l and --repeat where the broker allows)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l require-subscribers -d 'Fail (exit 1) when the broker acknowledges a message that no subscriber matched (MQTT 5 reason 0x10)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l latency -d 'Print the time from request to response after each response'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s v -l verbose -d 'Print the topic before each payload'
@@ -603,6 +605,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_sub
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s r -l retain -d 'Retain the messages'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l no-topic-alias -d 'Send the topic in full in every message, never a topic alias in its place (used where the broker allows)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l embedded -d 'Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'

@@ -1006,3 +1006,120 @@ fn a_packet_over_our_maximum_packet_size_ends_the_connection_with_0x95() {
         "{err}"
     );
 }
+
+/// A QoS 1 PUBLISH as the peer reads it: DUP, topic, packet id, properties and payload
+/// (remaining length and property length under 128).
+struct ReadPublish {
+    dup: bool,
+    topic: String,
+    packet_id: [u8; 2],
+    properties: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+fn read_qos1_publish(stream: &mut TcpStream) -> ReadPublish {
+    let p = read_packet(stream);
+    assert_eq!(p[0] & 0xF6, 0x32, "a QoS 1 PUBLISH: {p:02x?}");
+    let topic_len = usize::from(u16::from_be_bytes([p[2], p[3]]));
+    let after_topic = 4 + topic_len;
+    let properties_len = usize::from(p[after_topic + 2]);
+    let properties_at = after_topic + 3;
+    ReadPublish {
+        dup: p[0] & 0x08 != 0,
+        topic: String::from_utf8(p[4..after_topic].to_vec()).expect("a UTF-8 topic"),
+        packet_id: [p[after_topic], p[after_topic + 1]],
+        properties: p[properties_at..properties_at + properties_len].to_vec(),
+        payload: p[properties_at + properties_len..].to_vec(),
+    }
+}
+
+fn puback(stream: &mut TcpStream, publish: &ReadPublish) {
+    send(
+        stream,
+        &[0x40, 0x02, publish.packet_id[0], publish.packet_id[1]],
+    );
+}
+
+/// `pub -l` names its topic in full with alias 1, then by the alias alone. After a lost
+/// connection the message sent again carries its whole topic (the broker forgot the alias),
+/// and the next new message sets the alias anew.
+#[test]
+fn a_repeated_topic_goes_by_its_alias_and_the_alias_is_set_again_after_a_reconnect() {
+    #[rustfmt::skip]
+    let connack = |session_present: u8| [
+        0x20, 0x09, session_present, 0x00,
+        0x06,                   // properties, 6 bytes
+        0x21, 0x00, 0x01,       // Receive Maximum 1: one message at a time
+        0x22, 0x00, 0x02,       // Topic Alias Maximum 2
+    ];
+    const ALIAS_1: [u8; 3] = [0x23, 0x00, 0x01];
+    let peer = FakePeer::start_many(2, move |index, mut s| {
+        read_packet(&mut s);
+        if index == 0 {
+            send(&mut s, &connack(0));
+            let first = read_qos1_publish(&mut s);
+            assert_eq!(
+                (&*first.topic, &*first.properties),
+                ("a/topic", &ALIAS_1[..])
+            );
+            assert_eq!(first.payload, b"one");
+            puback(&mut s, &first);
+            let second = read_qos1_publish(&mut s);
+            assert_eq!((&*second.topic, &*second.properties), ("", &ALIAS_1[..]));
+            assert_eq!(second.payload, b"two");
+            // Gone before the PUBACK.
+            return;
+        }
+        send(&mut s, &connack(1));
+        let resent = read_qos1_publish(&mut s);
+        assert!(resent.dup, "sent again with DUP");
+        assert_eq!((&*resent.topic, &*resent.properties), ("a/topic", &[][..]));
+        assert_eq!(resent.payload, b"two");
+        puback(&mut s, &resent);
+        let third = read_qos1_publish(&mut s);
+        assert_eq!(
+            (&*third.topic, &*third.properties),
+            ("a/topic", &ALIAS_1[..])
+        );
+        puback(&mut s, &third);
+        let fourth = read_qos1_publish(&mut s);
+        assert_eq!((&*fourth.topic, &*fourth.properties), ("", &ALIAS_1[..]));
+        assert_eq!(fourth.payload, b"four");
+        puback(&mut s, &fourth);
+        assert_eq!(read_packet(&mut s), DISCONNECT_ENDING_SESSION);
+    });
+    let output = run_with_input(
+        &peer,
+        &["pub", "-t", "a/topic", "-l", "-q", "1", "-V", "5"],
+        b"one\ntwo\nthree\nfour\n",
+    );
+    peer.join();
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+/// With `--no-topic-alias`, or a broker that allows none, every message names its topic.
+#[test]
+fn no_topic_alias_where_the_broker_or_the_user_says_none() {
+    #[rustfmt::skip]
+    const CONNACK_ALIASES: [u8; 8] = [0x20, 0x06, 0x00, 0x00, 0x03, 0x22, 0x00, 0x0A];
+    for (connack, flag) in [
+        (&CONNACK_ALIASES[..], Some("--no-topic-alias")),
+        (&CONNACK_V5[..], None),
+    ] {
+        let peer = FakePeer::start(move |mut s| {
+            read_packet(&mut s);
+            send(&mut s, connack);
+            for _ in 0..3 {
+                let publish = read_qos1_publish(&mut s);
+                assert_eq!((&*publish.topic, &*publish.properties), ("t", &[][..]));
+                puback(&mut s, &publish);
+            }
+            assert_eq!(read_packet(&mut s), DISCONNECT_ENDING_SESSION);
+        });
+        let mut args = vec!["pub", "-t", "t", "-m", "x", "--repeat", "3", "-q", "1"];
+        args.extend(flag);
+        let output = run(&peer, &args);
+        peer.join();
+        assert!(output.status.success(), "{flag:?}: {}", stderr(&output));
+    }
+}

@@ -558,6 +558,46 @@ fn repeat_sends_the_message_that_many_times() {
     });
 }
 
+/// `pub -l` names a repeated topic by an alias where the broker takes them (MQTT 5), and
+/// every message arrives under its whole topic all the same; under MQTT 3.1.1 none is used.
+#[test]
+fn lines_to_a_long_topic_go_by_its_alias_and_arrive_whole() {
+    for_each_broker(&brokers(), |broker| {
+        for qos in ["0", "1", "2"] {
+            let mut topic = unique_topic("alias");
+            topic.push_str(&"/x".repeat(30usize.saturating_sub(topic.len() / 2)));
+            let subscriber = subscribe(
+                broker,
+                &["-t", &topic, "-C", "5", "-W", "10", "-v", "-q", qos],
+            );
+            let lines = numbered_lines(5);
+            let published = publish_with_input(
+                broker,
+                &["-t", &topic, "-l", "-q", qos, "-d"],
+                Some(lines.clone()),
+            );
+            let what = format!("{}: pub -l -q {qos}", broker.name);
+            published.assert_code(0, &what);
+            let got = subscriber.finish();
+            got.assert_code(0, &format!("the subscriber of {what}"));
+            let expected: String = String::from_utf8(lines)
+                .expect("UTF-8 lines")
+                .lines()
+                .map(|line| format!("{topic} {line}\n"))
+                .collect();
+            assert_eq!(got.stdout(), expected, "{what}");
+            let aliased = published.stderr.matches(", alias 1, ").count();
+            let v5 = broker.version != common::Version::V311;
+            assert_eq!(
+                aliased,
+                if v5 { 4 } else { 0 },
+                "{what}: {}",
+                published.stderr
+            );
+        }
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Protocol version
 

@@ -129,6 +129,10 @@ pub struct BenchArgs {
     #[arg(short = 'r', long, help_heading = "Load")]
     pub retain: bool,
 
+    /// Send the topic in full in every message, never a topic alias in its place (used where the broker allows)
+    #[arg(long = "no-topic-alias", help_heading = "Load")]
+    pub no_topic_alias: bool,
+
     /// QoS 1/2 messages in flight per connection [default: the broker's Receive Maximum; 20 under MQTT 3.1.1]
     #[arg(long = "inflight", value_name = "N", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Load")]
     pub inflight: Option<u16>,

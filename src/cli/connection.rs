@@ -416,6 +416,10 @@ pub struct MessagePropertyArgs {
     /// Payload format indicator: bytes (0) or utf8 (1)
     #[arg(long = "payload-format", value_name = "FORMAT")]
     pub payload_format: Option<PayloadFormat>,
+
+    /// Send the topic in full in every message, never a topic alias in its place (used with -l and --repeat where the broker allows)
+    #[arg(long = "no-topic-alias")]
+    pub no_topic_alias: bool,
 }
 
 /// MQTT protocol versions, by the names mosquitto accepts too.

@@ -22,7 +22,7 @@ use super::buffer::{ReadBuffer, WriteBuffer};
 use super::trace::Trace;
 use super::transport::Transport;
 use super::ClientError;
-use crate::codec::{self, Packet, Protocol};
+use crate::codec::{self, Naming, Packet, Protocol, Publish};
 
 /// A transport with MQTT framing.
 pub struct Connection {
@@ -87,6 +87,17 @@ impl Connection {
             .map_err(ClientError::Encode)?;
         if let Some(trace) = &self.trace {
             trace.sent(packet);
+        }
+        Ok(())
+    }
+
+    /// Encodes a PUBLISH into the write buffer, its topic named as `naming`
+    /// says; nothing is sent yet.
+    pub fn queue_publish(&mut self, publish: &Publish, naming: Naming) -> Result<(), ClientError> {
+        codec::encode_publish(publish, naming, self.protocol, self.write.encode_into())
+            .map_err(ClientError::Encode)?;
+        if let Some(trace) = &self.trace {
+            trace.sent_publish(publish, naming);
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{Client, ClientError, Event};
-use crate::codec::{self, Disconnect, Packet, Properties, ReasonCode};
+use crate::codec::{self, Disconnect, Packet, Properties, Publish, ReasonCode};
 
 /// How long a DISCONNECT that reports a protocol error may take to leave.
 const FAREWELL: Duration = Duration::from_millis(250);
@@ -131,6 +131,16 @@ impl Client {
     /// Queues a packet to send; keep alive counts from now.
     pub(super) fn send(&mut self, packet: &Packet) -> Result<(), ClientError> {
         self.conn.queue(packet)?;
+        self.last_sent = Instant::now();
+        Ok(())
+    }
+
+    /// Queues a message to send, its topic named by an alias where one is
+    /// set or free.
+    pub(super) fn send_publish(&mut self, message: &Publish) -> Result<(), ClientError> {
+        let naming = self.aliases.naming(message);
+        self.conn.queue_publish(message, naming)?;
+        self.aliases.sent(message, naming);
         self.last_sent = Instant::now();
         Ok(())
     }

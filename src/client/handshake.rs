@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::aliases::OutgoingAliases;
 use super::connection::Connection;
 use super::notice::Warning;
 use super::options::connect_packet;
@@ -268,6 +269,13 @@ pub(super) fn broker_limits(options: &Options, connack: &ConnAck) -> BrokerLimit
         receive_maximum: props.receive_maximum.unwrap_or(u16::MAX),
         keep_alive: props.server_keep_alive.unwrap_or(options.keep_alive),
     }
+}
+
+/// The topic aliases of a new connection: none set, and as many to give as
+/// the broker's CONNACK allows, when the options ask for them.
+pub(super) fn outgoing_aliases(options: &Options, connack: &ConnAck) -> OutgoingAliases {
+    let maximum = connack.properties.topic_alias_maximum.unwrap_or(0);
+    OutgoingAliases::new(if options.alias_topics { maximum } else { 0 })
 }
 
 /// A session with nothing in flight yet.

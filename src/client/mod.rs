@@ -24,7 +24,8 @@
 //!   Unix socket; TLS and WebSocket on top)
 //! - `connection`: read and write buffers around the codec
 //! - `buffer`: those buffers, sized by the traffic: small while idle
-//! - `session`: packet ids, in-flight window, topic aliases; no I/O
+//! - `session`: packet ids, in-flight window, topic aliases from the broker; no I/O
+//! - `aliases`: topic aliases towards the broker; no I/O
 //! - `options`: what to connect to and how, and the CONNECT it makes
 //! - `error`: what can go wrong, with the values a caller needs to say it
 //! - `notice`: what the client tells the caller's sink: redirects, warnings
@@ -33,6 +34,7 @@
 //! The client knows no command-line flags and prints nothing: errors and
 //! notices are typed values, and the caller puts them into words for people.
 
+mod aliases;
 mod buffer;
 mod connection;
 mod drive;
@@ -59,10 +61,11 @@ use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
 use crate::codec::{ConnAck, Packet, Protocol, Publish, QoS, ReasonCode, SubAck, UnsubAck};
+use aliases::OutgoingAliases;
 use connection::Connection;
 pub use ending::silent_limit;
 pub use error::{verdict, ClientError, Disallowed, Violation};
-use handshake::{broker_limits, in_flight_window, new_session, Established};
+use handshake::{broker_limits, in_flight_window, new_session, outgoing_aliases, Established};
 pub use notice::{Notice, Notices, Warning};
 pub use options::Options;
 use redirect::establish;
@@ -165,6 +168,8 @@ pub struct Resumption {
 pub struct Client {
     conn: Connection,
     session: Session,
+    /// Topic aliases set on this connection.
+    aliases: OutgoingAliases,
     events: VecDeque<Event>,
     connack: ConnAck,
     limits: BrokerLimits,
@@ -231,6 +236,7 @@ impl Client {
             .clone()
             .unwrap_or_else(|| options.client_id.clone());
         Ok(Client {
+            aliases: outgoing_aliases(options, &connack),
             conn,
             session,
             events: VecDeque::new(),
@@ -319,6 +325,7 @@ impl Client {
         };
         self.resume_unproven = !resend.is_empty();
         self.conn = conn;
+        self.aliases = outgoing_aliases(&options, &connack);
         self.connack = connack;
         self.limits = limits;
         self.times = times;

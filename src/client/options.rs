@@ -52,6 +52,10 @@ pub struct Options {
     /// gives every topic under a wildcard subscription the same one), and a
     /// command-line client gains little from them.
     pub topic_alias_maximum: u16,
+    /// Name a repeated topic by a topic alias after its first message, as
+    /// many topics as the broker's CONNACK allows (MQTT 5). Off by default:
+    /// a client that sends one message gains nothing from it.
+    pub alias_topics: bool,
     /// The most QoS 1/2 publishes in flight at once, below the broker's
     /// Receive Maximum: each is kept until acknowledged, so this bounds memory.
     pub max_in_flight: u16,
@@ -100,6 +104,7 @@ impl Default for Options {
             notices: Notices::default(),
             user_properties: Vec::new(),
             topic_alias_maximum: 0,
+            alias_topics: false,
             max_in_flight: 1024,
             v311_in_flight: 20,
             receive_maximum: None,

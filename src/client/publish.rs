@@ -3,7 +3,7 @@
 //! awaited until the broker's verdict.
 
 use super::{Client, ClientError, Disallowed, Event};
-use crate::codec::{Packet, Publish, QoS, ReasonCode};
+use crate::codec::{Publish, QoS, ReasonCode};
 
 /// Queued bytes above which a publish waits for the socket before queueing more.
 const WRITE_HIGH_WATER: usize = 256 * 1024;
@@ -43,13 +43,10 @@ impl Client {
             self.session.number_publish(&mut message);
         }
         let packet_id = message.packet_id;
-        let packet = Packet::Publish(message);
-        self.send(&packet)?;
-        // The session keeps what it may have to send again.
-        if let Packet::Publish(message) = packet {
-            if message.qos != QoS::AtMostOnce {
-                self.session.keep_publish(message);
-            }
+        self.send_publish(&message)?;
+        // The session keeps what it may have to send again, its topic whole.
+        if message.qos != QoS::AtMostOnce {
+            self.session.keep_publish(message);
         }
         Ok(packet_id)
     }

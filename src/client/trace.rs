@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::notice::{Notice, Notices};
-use crate::codec::Packet;
+use crate::codec::{Naming, Packet, Publish};
 
 /// Tells packet summaries, and notes of the handshakes, to a sink.
 #[derive(Debug, Clone)]
@@ -18,6 +18,19 @@ impl Trace {
 
     pub fn sent(&self, packet: &Packet) {
         self.note(format!("sending {}", summary(packet)));
+    }
+
+    /// A PUBLISH sent named as `naming` says: its topic, and the alias for it.
+    pub fn sent_publish(&self, publish: &Publish, naming: Naming) {
+        let alias = match naming {
+            Naming::Topic => String::new(),
+            Naming::SetAlias(alias) => format!(", alias {alias} set"),
+            Naming::Alias(alias) => format!(", alias {alias}"),
+        };
+        self.note(format!(
+            "sending PUBLISH{}",
+            publish_summary(publish, &alias)
+        ));
     }
 
     pub fn received(&self, packet: &Packet) {
@@ -62,16 +75,14 @@ fn summary(packet: &Packet) -> String {
                 .as_ref()
                 .map_or(String::new(), |id| format!(", assigned id {id:?}"))
         ),
-        Packet::Publish(p) => write!(
-            s,
-            " (d{}, q{}, r{}, m{}, {:?}, {} bytes)",
-            u8::from(p.dup),
-            p.qos as u8,
-            u8::from(p.retain),
-            p.packet_id,
-            p.topic,
-            p.payload.len()
-        ),
+        Packet::Publish(p) => {
+            let alias = p
+                .properties
+                .topic_alias
+                .map_or(String::new(), |alias| format!(", alias {alias}"));
+            s.push_str(&publish_summary(p, &alias));
+            Ok(())
+        }
         Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
             write!(s, " (m{}, {})", a.packet_id, a.reason)
         }
@@ -94,4 +105,17 @@ fn summary(packet: &Packet) -> String {
         Packet::PingReq | Packet::PingResp => Ok(()),
     };
     s
+}
+
+/// A PUBLISH's fields, with what its topic alias did (`alias`, empty for none).
+fn publish_summary(p: &Publish, alias: &str) -> String {
+    format!(
+        " (d{}, q{}, r{}, m{}, {:?}{alias}, {} bytes)",
+        u8::from(p.dup),
+        p.qos as u8,
+        u8::from(p.retain),
+        p.packet_id,
+        p.topic,
+        p.payload.len()
+    )
 }

@@ -55,7 +55,7 @@ pub use bytestring::ByteString;
 pub use connect::{ConnAck, Connect, Will};
 pub use disconnect::{Auth, Disconnect};
 pub use properties::{Properties, PropertyValues};
-pub use publish::Publish;
+pub use publish::{Naming, Publish};
 pub use reason::ReasonCode;
 pub use subscribe::{RetainHandling, SubAck, Subscribe, Subscription, UnsubAck, Unsubscribe};
 
@@ -218,7 +218,7 @@ impl Packet {
         match self {
             Packet::Connect(c) => c.body_len(),
             Packet::ConnAck(c) => c.body_len(protocol),
-            Packet::Publish(p) => p.body_len(protocol),
+            Packet::Publish(p) => p.body_len(protocol, Naming::Topic),
             Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
                 a.body_len(protocol)
             }
@@ -457,20 +457,11 @@ fn decode_body(first: u8, body: Bytes, protocol: Protocol) -> Result<Packet, Err
 pub fn encode(packet: &Packet, protocol: Protocol, buf: &mut BytesMut) -> Result<(), Error> {
     validate_for_encoding(packet, protocol)?;
     let body_len = packet.body_len(protocol);
-    if body_len > MAX_REMAINING_LENGTH {
-        return Err(Error::PacketTooLarge {
-            size: 1 + 4 + body_len,
-            max: MAX_PACKET_SIZE,
-        });
-    }
-    buf.reserve(1 + 4 + body_len);
-    buf.extend_from_slice(&[packet.first_byte()]);
-    primitives::put_varint(buf, body_len as u32);
-    let start = buf.len();
+    let start = put_fixed_header(packet.first_byte(), body_len, buf)?;
     match packet {
         Packet::Connect(c) => c.encode(buf),
         Packet::ConnAck(c) => c.encode(buf, protocol),
-        Packet::Publish(p) => p.encode(buf, protocol),
+        Packet::Publish(p) => p.encode(buf, protocol, Naming::Topic),
         Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
             a.encode(buf, protocol)
         }
@@ -484,6 +475,40 @@ pub fn encode(packet: &Packet, protocol: Protocol, buf: &mut BytesMut) -> Result
     }
     debug_assert_eq!(buf.len() - start, body_len, "{} body length", packet.name());
     Ok(())
+}
+
+/// Appends a PUBLISH whose topic is named as `naming` says, a Topic Alias
+/// added to its properties where it has one: [`encode`] for a client that
+/// keeps the message itself as it was, to send again in full after a
+/// reconnect, when aliases are forgotten.
+pub fn encode_publish(
+    publish: &Publish,
+    naming: Naming,
+    protocol: Protocol,
+    buf: &mut BytesMut,
+) -> Result<(), Error> {
+    publish.validate(protocol)?;
+    naming.validate(publish, protocol)?;
+    let body_len = publish.body_len(protocol, naming);
+    let start = put_fixed_header(publish.first_byte(), body_len, buf)?;
+    publish.encode(buf, protocol, naming);
+    debug_assert_eq!(buf.len() - start, body_len, "PUBLISH body length");
+    Ok(())
+}
+
+/// Appends the fixed header of a packet whose body will be `body_len` bytes,
+/// with room reserved for the body; returns where the body starts.
+fn put_fixed_header(first_byte: u8, body_len: usize, buf: &mut BytesMut) -> Result<usize, Error> {
+    if body_len > MAX_REMAINING_LENGTH {
+        return Err(Error::PacketTooLarge {
+            size: 1 + 4 + body_len,
+            max: MAX_PACKET_SIZE,
+        });
+    }
+    buf.reserve(1 + 4 + body_len);
+    buf.extend_from_slice(&[first_byte]);
+    primitives::put_varint(buf, body_len as u32);
+    Ok(buf.len())
 }
 
 /// Everything that would make an encoded packet invalid, checked before any byte

@@ -420,16 +420,38 @@ impl Properties {
 
     /// Bytes the properties take on the wire, length prefix included.
     pub(crate) fn encoded_len(&self) -> usize {
-        let len = self.content_len();
-        varint_len(len) + len
+        self.encoded_len_with_alias(None)
     }
 
     /// Appends the property length and the properties.
     pub(crate) fn encode(&self, buf: &mut BytesMut) {
-        put_varint(buf, self.content_len() as u32);
+        self.encode_with_alias(None, buf)
+    }
+
+    /// [`encoded_len`](Self::encoded_len) with a Topic Alias that the values
+    /// do not hold: the client adds one as it writes, and the message it
+    /// keeps to send again stays as the caller made it.
+    pub(crate) fn encoded_len_with_alias(&self, alias: Option<u16>) -> usize {
+        let len = self.content_len() + alias.map_or(0, |_| TOPIC_ALIAS_LEN);
+        varint_len(len) + len
+    }
+
+    /// [`encode`](Self::encode) with a Topic Alias the values do not hold;
+    /// properties may come in any order [MQTT 5.0 §2.2.2.2].
+    pub(crate) fn encode_with_alias(&self, alias: Option<u16>, buf: &mut BytesMut) {
+        let extra = alias.map_or(0, |_| TOPIC_ALIAS_LEN);
+        put_varint(buf, (self.content_len() + extra) as u32);
+        if let Some(alias) = alias {
+            buf.put_u8(TOPIC_ALIAS_ID);
+            buf.put_u16(alias);
+        }
         self.write_content(buf);
     }
 }
+
+/// The Topic Alias property's identifier, and its size with its value.
+const TOPIC_ALIAS_ID: u8 = 0x23;
+const TOPIC_ALIAS_LEN: usize = 3;
 
 impl PropertyValues {
     /// Values the table's types allow but the specification does not.

@@ -30,6 +30,53 @@ pub struct Publish {
     pub payload: Bytes,
 }
 
+/// How a PUBLISH names its topic on the wire (MQTT 5.0 §3.3.2.3.4). Once a
+/// Topic Alias is set on a connection it stands for the topic, and later
+/// PUBLISH packets carry the two-byte alias instead of the whole name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Naming {
+    /// The topic name, as the message has it.
+    #[default]
+    Topic,
+    /// The topic name, and an alias that stands for it from now on.
+    SetAlias(u16),
+    /// The alias alone, set earlier on this connection.
+    Alias(u16),
+}
+
+impl Naming {
+    /// The alias the packet carries besides the message's own properties.
+    fn alias(self) -> Option<u16> {
+        match self {
+            Naming::Topic => None,
+            Naming::SetAlias(alias) | Naming::Alias(alias) => Some(alias),
+        }
+    }
+
+    /// An alias is MQTT 5's, never 0, and the only one in the packet.
+    pub(crate) fn validate(self, publish: &Publish, protocol: Protocol) -> Result<(), Error> {
+        let Some(alias) = self.alias() else {
+            return Ok(());
+        };
+        if !protocol.is_v5() {
+            return Err(Error::WrongProtocol {
+                packet: "a topic alias",
+                protocol,
+            });
+        }
+        if alias == 0 {
+            return Err(Error::InvalidPropertyValue {
+                name: "Topic Alias",
+                value: 0,
+            });
+        }
+        if publish.properties.topic_alias.is_some() {
+            return Err(Error::DuplicateProperty("Topic Alias"));
+        }
+        Ok(())
+    }
+}
+
 impl Publish {
     pub(crate) fn first_byte(&self) -> u8 {
         0x30 | u8::from(self.dup) << 3 | (self.qos as u8) << 1 | u8::from(self.retain)
@@ -77,27 +124,34 @@ impl Publish {
     /// The whole encoded size, without building the packet; the packet id's
     /// value does not change it.
     pub fn encoded_len(&self, protocol: Protocol) -> usize {
-        super::packet_len(self.body_len(protocol))
+        super::packet_len(self.body_len(protocol, Naming::Topic))
     }
 
-    pub(crate) fn body_len(&self, protocol: Protocol) -> usize {
-        let mut len = prefixed_len(self.topic.as_bytes()) + self.payload.len();
+    pub(crate) fn body_len(&self, protocol: Protocol, naming: Naming) -> usize {
+        let topic = match naming {
+            Naming::Alias(_) => 2,
+            _ => prefixed_len(self.topic.as_bytes()),
+        };
+        let mut len = topic + self.payload.len();
         if self.qos != QoS::AtMostOnce {
             len += 2;
         }
         if protocol.is_v5() {
-            len += self.properties.encoded_len();
+            len += self.properties.encoded_len_with_alias(naming.alias());
         }
         len
     }
 
-    pub(crate) fn encode(&self, buf: &mut BytesMut, protocol: Protocol) {
-        put_string(buf, &self.topic);
+    pub(crate) fn encode(&self, buf: &mut BytesMut, protocol: Protocol, naming: Naming) {
+        match naming {
+            Naming::Alias(_) => put_string(buf, ""),
+            _ => put_string(buf, &self.topic),
+        }
         if self.qos != QoS::AtMostOnce {
             buf.put_u16(self.packet_id);
         }
         if protocol.is_v5() {
-            self.properties.encode(buf);
+            self.properties.encode_with_alias(naming.alias(), buf);
         }
         buf.put_slice(&self.payload);
     }
@@ -118,7 +172,7 @@ fn check_topic(topic: &str, properties: &Properties, protocol: Protocol) -> Resu
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::{decode, encode, Packet, MAX_PACKET_SIZE};
+    use super::super::{decode, encode, encode_publish, Packet, MAX_PACKET_SIZE};
     use super::*;
     use crate::codec::PropertyValues;
 
@@ -198,6 +252,93 @@ mod tests {
             decode(&mut buf, Protocol::V5, MAX_PACKET_SIZE),
             Err(Error::EmptyTopicWithoutAlias)
         );
+    }
+
+    #[test]
+    fn a_topic_is_named_by_an_alias_added_as_it_is_encoded() {
+        let publish = Publish {
+            qos: QoS::AtLeastOnce,
+            topic: "a/b".into(),
+            packet_id: 1,
+            properties: PropertyValues {
+                content_type: Some("t".into()),
+                ..PropertyValues::default()
+            }
+            .into(),
+            payload: Bytes::from_static(b"x"),
+            ..Publish::default()
+        };
+        let encoded = |naming| {
+            let mut buf = BytesMut::new();
+            encode_publish(&publish, naming, Protocol::V5, &mut buf).map(|()| buf)
+        };
+        #[rustfmt::skip]
+        let set = [
+            0x32, 0x10,                   // PUBLISH QoS 1, remaining length 16
+            0x00, 0x03, b'a', b'/', b'b', // topic "a/b"
+            0x00, 0x01,                   // packet id 1
+            0x07,                         // properties, 7 bytes
+            0x23, 0x00, 0x05,             // topic alias 5, first
+            0x03, 0x00, 0x01, b't',       // the message's own content type
+            b'x',
+        ];
+        #[rustfmt::skip]
+        let used = [
+            0x32, 0x0D,                   // remaining length 13
+            0x00, 0x00,                   // empty topic
+            0x00, 0x01,
+            0x07,
+            0x23, 0x00, 0x05,
+            0x03, 0x00, 0x01, b't',
+            b'x',
+        ];
+        assert_eq!(encoded(Naming::SetAlias(5)).unwrap(), &set[..]);
+        assert_eq!(encoded(Naming::Alias(5)).unwrap(), &used[..]);
+        assert_eq!(
+            encoded(Naming::Topic).unwrap(),
+            encode_bytes(&Packet::Publish(publish.clone()), Protocol::V5)
+        );
+        // what the broker reads: the alias with the topic, then in its place
+        let Packet::Publish(first) = decode_one(&set, Protocol::V5).unwrap() else {
+            panic!("a PUBLISH")
+        };
+        assert_eq!(
+            (&*first.topic, first.properties.topic_alias),
+            ("a/b", Some(5))
+        );
+        let Packet::Publish(next) = decode_one(&used, Protocol::V5).unwrap() else {
+            panic!("a PUBLISH")
+        };
+        assert_eq!((&*next.topic, next.properties.topic_alias), ("", Some(5)));
+        assert_eq!(next.properties.content_type.as_deref(), Some("t"));
+
+        assert_eq!(
+            encoded(Naming::Alias(0)),
+            Err(Error::InvalidPropertyValue {
+                name: "Topic Alias",
+                value: 0
+            })
+        );
+        let mut own_alias = publish.clone();
+        own_alias.properties.topic_alias = Some(1);
+        assert_eq!(
+            encode_publish(
+                &own_alias,
+                Naming::SetAlias(2),
+                Protocol::V5,
+                &mut BytesMut::new()
+            ),
+            Err(Error::DuplicateProperty("Topic Alias"))
+        );
+        assert!(matches!(
+            encode_publish(
+                &publish,
+                Naming::Alias(1),
+                Protocol::V311,
+                &mut BytesMut::new()
+            ),
+            Err(Error::WrongProtocol { .. })
+        ));
     }
 
     #[test]

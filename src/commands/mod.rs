@@ -44,7 +44,7 @@ use lifecycle::{check_end, client_ending};
 pub use lifecycle::{take_over, Lifecycle};
 pub(crate) use notices::warn;
 pub(crate) use options::random_suffix;
-pub use options::{client_options, client_options_with_topic, message_properties};
+pub use options::{alias_topics, client_options, client_options_with_topic, message_properties};
 
 use crate::client::ClientError;
 

@@ -12,8 +12,8 @@ use super::notices::{self, warn};
 use super::positive_seconds;
 use super::{check_topic_name, qos, usage};
 use crate::cli::{
-    ConnectPropertyArgs, ConnectionArgs, MessagePropertyArgs, PayloadFormat, ProtocolVersion,
-    SessionArgs, TlsArgs, TlsVersionArg,
+    ConnectPropertyArgs, ConnectionArgs, MessagePropertyArgs, MessageSource, PayloadFormat,
+    ProtocolVersion, SessionArgs, TlsArgs, TlsVersionArg,
 };
 use crate::client::scram::Mechanism;
 use crate::client::{
@@ -328,6 +328,13 @@ fn will(connection: &ConnectionArgs, protocol: Option<Protocol>) -> anyhow::Resu
         retain: args.will_retain,
         properties,
     }))
+}
+
+/// Whether to name the topic by a topic alias after the first message: where
+/// messages repeat (`-l`, `--repeat`), unless `--no-topic-alias`. One message
+/// alone would only carry the alias's three bytes more.
+pub fn alias_topics(properties: &MessagePropertyArgs, source: &MessageSource, repeat: u64) -> bool {
+    !properties.no_topic_alias && (source.stdin_line || repeat > 1)
 }
 
 /// The MQTT 5 properties of a published message.

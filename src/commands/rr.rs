@@ -27,7 +27,7 @@ use super::ping::Stats;
 use super::publish::{source, Source};
 use super::subscribe::printer;
 use super::{
-    check_suback, check_topic_name, client_options_with_topic, message_properties,
+    alias_topics, check_suback, check_topic_name, client_options_with_topic, message_properties,
     non_negative_seconds, one_topic, positive_seconds, qos, random_suffix, require_v5, sleep_until,
     usage, AckRule, AckVerdict, Interrupt, Lifecycle,
 };
@@ -116,6 +116,7 @@ async fn plan(args: RrArgs) -> anyhow::Result<RrPlan> {
     let repeat_delay = non_negative_seconds(args.repeat_delay, "--repeat-delay")?;
     let timeout = positive_seconds(args.timeout, "-W")?;
     let ack_rule = AckRule::checked(&args.acks, args.qos, options.protocol, "request")?;
+    options.alias_topics = alias_topics(&args.properties, &args.source, args.repeat);
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
     Ok(RrPlan {
         options,

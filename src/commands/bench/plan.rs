@@ -360,6 +360,7 @@ fn connection_options(args: &BenchArgs) -> anyhow::Result<Options> {
         return usage("--ifaddr is for TCP connections without --proxy or --unix");
     }
     let mut options = client_options(&args.connection, None)?;
+    options.alias_topics = !args.no_topic_alias;
     // Each connection has an id of its own (from the template), so a
     // session can resume without one fixed -i.
     let resume = args.session.disable_clean_start;

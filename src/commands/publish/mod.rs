@@ -25,8 +25,8 @@ use tokio::io::AsyncReadExt;
 
 use super::reconnect::{self, Policy};
 use super::{
-    client_options_with_topic, message_properties, non_negative_seconds, one_topic, qos,
-    require_v5, usage, AckRule, Interrupt, Lifecycle,
+    alias_topics, client_options_with_topic, message_properties, non_negative_seconds, one_topic,
+    qos, require_v5, usage, AckRule, Interrupt, Lifecycle,
 };
 use crate::cli::{exit, End, MessageSource, PubArgs};
 use crate::client::Options;
@@ -159,6 +159,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
         options.session_expiry = Some(OUTAGE_SESSION_EXPIRY);
         options.expire_on_disconnect = true;
     }
+    options.alias_topics = alias_topics(&args.properties, &args.source, args.repeat);
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
     let source = source(&args.source).await?;
     let properties = message_properties(&args.properties)?;
