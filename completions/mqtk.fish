@@ -42,6 +42,10 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s t -l topic -d 'Topic t
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s m -l message -d 'The message payload' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s f -l file -d 'Send the contents of FILE as the message' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l encode -d 'The message (-m, -f, -s, each line with -l) is JSON, sent encoded as sparkplug, cbor or msgpack (json: compacted)' -r -f -a "sparkplug\t''
+json\t''
+cbor\t''
+msgpack\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat -d 'Publish the message this many times' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat-delay -d 'Seconds to wait between repeated messages' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l end -d 'How to end the connection, and with it what the broker does with the will' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
@@ -137,6 +141,11 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l subscription-id -d 'Su
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s C -l count -d 'Exit after COUNT messages' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s W -l timeout -d 'Exit with status 1 after SECONDS without the count reached' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s F -l format -d 'Print each message in FORMAT (see Format, below)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l decode -d 'Show payloads decoded into JSON: sparkplug, json, cbor or msgpack; auto decodes Sparkplug B under spBv1.0/ and CBOR or MessagePack where an MQTT 5 content type names them, and leaves the rest as sent' -r -f -a "auto\t'Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent'
+sparkplug\t'Sparkplug B (protobuf), by its topic namespace'
+json\t'JSON'
+cbor\t'CBOR (RFC 8949)'
+msgpack\t'MessagePack'"
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l color -d 'When to colour the output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -208,6 +217,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s N -l no-newline -d 'No
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l json -d 'One JSON object per message per line, its timestamp in UTC'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pretty -d 'Pretty-print a JSON payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s w -l watch -d 'One line per topic, its latest message rewritten in place: a live table (on a terminal)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l rebirth -d 'When a Sparkplug edge node\'s DATA has aliases no BIRTH named, ask it for a new BIRTH (an NCMD setting Node Control/Rebirth)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l message-rate -d 'Print how many messages arrived each second, one number a line, instead of the messages'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
@@ -239,6 +249,11 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l expect-reason -d 'Succe
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s C -l count -d 'Wait for COUNT responses to each request' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s W -l timeout -d 'Give up on a request after SECONDS without its responses (exit 1)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s F -l format -d 'Print each message in FORMAT (see Format, below)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l decode -d 'Show payloads decoded into JSON: sparkplug, json, cbor or msgpack; auto decodes Sparkplug B under spBv1.0/ and CBOR or MessagePack where an MQTT 5 content type names them, and leaves the rest as sent' -r -f -a "auto\t'Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent'
+sparkplug\t'Sparkplug B (protobuf), by its topic namespace'
+json\t'JSON'
+cbor\t'CBOR (RFC 8949)'
+msgpack\t'MessagePack'"
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l color -d 'When to colour the output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"

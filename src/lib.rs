@@ -11,6 +11,7 @@
 //!   put its errors and notices into the lines users read, with the flags that bear on them
 //! - [`config`]: profiles, the TOML file whose settings become the options' defaults
 //! - [`output`]: how a received message is printed
+//! - [`payload`]: payload formats (Sparkplug B, CBOR, MessagePack, ...) to JSON and back; no I/O
 //! - `broker`: an MQTT broker in the process (rumqttd), for `mqtk broker`; the `broker`
 //!   feature, on by default
 
@@ -22,3 +23,4 @@ pub mod codec;
 pub mod commands;
 pub mod config;
 pub mod output;
+pub mod payload;

@@ -61,7 +61,7 @@ fn stream_lines(broker: &Broker, qos: QoS, max_queued: usize) {
             connect_retries: 0,
         };
         let mut publisher = Publisher::new(client, template, &options, policy, max_queued);
-        let mut feed = Feed::lines(&input[..]);
+        let mut feed = Feed::lines(&input[..], None);
         publisher
             .publish_all(&mut feed)
             .await

@@ -32,6 +32,10 @@ pub struct PubArgs {
     #[arg(short = 'r', long, help_heading = "Message")]
     pub retain: bool,
 
+    /// The message (-m, -f, -s, each line with -l) is JSON, sent encoded as sparkplug, cbor or msgpack (json: compacted)
+    #[arg(long, value_name = "FORMAT", value_parser = encode_format(), help_heading = "Message")]
+    pub encode: Option<crate::payload::Format>,
+
     /// Publish the message this many times
     #[arg(long, value_name = "COUNT", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Message")]
     pub repeat: u64,
@@ -142,6 +146,14 @@ fn parse_ack_reason(text: &str) -> Result<u8, String> {
     }
 }
 
+/// `--encode`: every format but `auto`, which only decoding has.
+fn encode_format() -> impl clap::builder::TypedValueParser<Value = crate::payload::Format> {
+    use clap::builder::TypedValueParser as _;
+    use clap::ValueEnum as _;
+    clap::builder::PossibleValuesParser::new(["sparkplug", "json", "cbor", "msgpack"])
+        .map(|name| crate::payload::Format::from_str(&name, true).expect("a format's name"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_ack_reason;
@@ -157,3 +169,4 @@ mod tests {
         assert!(parse_ack_reason("x").is_err());
     }
 }
+

@@ -101,6 +101,10 @@ pub struct SubArgs {
     #[arg(short = 'w', long, conflicts_with = "json", help_heading = "Output")]
     pub watch: bool,
 
+    /// When a Sparkplug edge node's DATA has aliases no BIRTH named, ask it for a new BIRTH (an NCMD setting Node Control/Rebirth)
+    #[arg(long, help_heading = "Output")]
+    pub rebirth: bool,
+
     /// Print how many messages arrived each second, one number a line, instead of the messages
     #[arg(long = "message-rate", conflicts_with_all = ["watch", "verbose", "format", "json", "pretty"], help_heading = "Output")]
     pub message_rate: bool,
@@ -152,6 +156,15 @@ pub struct OutputArgs {
     /// Pretty-print a JSON payload
     #[arg(long, help_heading = "Output")]
     pub pretty: bool,
+
+    /// Show payloads decoded into JSON: sparkplug, json, cbor or msgpack; auto decodes Sparkplug B under spBv1.0/ and CBOR or MessagePack where an MQTT 5 content type names them, and leaves the rest as sent
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
+    pub decode: crate::payload::Format,
 
     /// When to colour the output
     #[arg(

@@ -23,6 +23,7 @@ mod json;
 mod lifecycle;
 mod notices;
 mod options;
+pub(crate) mod payloads;
 pub mod ping;
 pub mod publish;
 pub mod reconnect;

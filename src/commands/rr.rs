@@ -23,6 +23,7 @@ use tokio::time::Instant;
 
 use super::correlation::{with_json_field, Correlation};
 use super::notices::say;
+use super::payloads::decoded_text;
 use super::ping::Stats;
 use super::publish::{source, Source};
 use super::subscribe::printer;
@@ -35,6 +36,7 @@ use crate::cli::{exit, RrArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{Properties, Publish, Subscription};
 use crate::output::Printer;
+use crate::payload::{Decoder, Format};
 
 /// The prefix of the response topic `rr` makes up when -e is not given.
 pub const RESPONSE_TOPIC_PREFIX: &str = "mqtk/rr/";
@@ -55,6 +57,7 @@ struct RrPlan {
     timeout: Option<Duration>,
     latency: bool,
     printer: Printer,
+    decode: Format,
     lifecycle: Lifecycle,
     ack_rule: AckRule,
 }
@@ -90,6 +93,7 @@ pub async fn run(args: RrArgs) -> anyhow::Result<u8> {
         ignored: 0,
         unheard: 0,
         started: Instant::now(),
+        decoder: Decoder::new(plan.decode, false),
     };
     let code = asker.ask_all().await?;
     plan.lifecycle.end(client, &plan.options).await?;
@@ -136,6 +140,7 @@ async fn plan(args: RrArgs) -> anyhow::Result<RrPlan> {
         timeout,
         latency: args.latency,
         printer: printer(&args.output)?,
+        decode: args.output.decode,
         lifecycle,
         ack_rule,
     })
@@ -186,6 +191,8 @@ struct Asker<'a, W> {
     /// Requests no subscriber matched (0x10), noted once.
     unheard: u64,
     started: Instant,
+    /// --decode, for the responses.
+    decoder: Decoder,
 }
 
 impl<W: Write> Asker<'_, W> {
@@ -379,9 +386,13 @@ impl<W: Write> Asker<'_, W> {
 
     /// Writes a response, and its latency with --latency.
     fn show(&mut self, message: &Publish, rtt: Duration) -> io::Result<()> {
-        self.plan
-            .printer
-            .print(&mut self.out, message, SystemTime::now())?;
+        let decoded = decoded_text(&mut self.decoder, message, &mut Vec::new());
+        self.plan.printer.print(
+            &mut self.out,
+            message,
+            decoded.as_deref(),
+            SystemTime::now(),
+        )?;
         if self.plan.latency {
             writeln!(self.out, "latency: {:.3} ms", rtt.as_secs_f64() * 1e3)?;
         }

@@ -7,19 +7,20 @@
 //! buffer, and a person watching a quiet topic sees each message at once.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::bail;
 use tokio::time::Instant;
 
 use super::{
-    check_suback, check_topic_filter, client_options_with_topic, positive_seconds, qos, reconnect,
-    require_v5, sleep_until, usage, Interrupt, Lifecycle,
+    check_suback, check_topic_filter, client_options_with_topic, payloads::decoded_text,
+    positive_seconds, qos, reconnect, require_v5, sleep_until, usage, Interrupt, Lifecycle,
 };
 use crate::cli::{exit, ColorChoice, OutputArgs, SubArgs};
 use crate::client::{Client, ClientError, Event, Options};
 use crate::codec::{topic, ByteString, Properties, Publish, QoS, RetainHandling, Subscription};
 use crate::output::{Printer, Style, Template, View, Watch};
+use crate::payload::{sparkplug, Decoder, Format};
 
 /// The most messages printed between two flushes of stdout.
 const BATCH: usize = 4096;
@@ -47,6 +48,9 @@ struct SubPlan {
     remove_retained: bool,
     reconnect: reconnect::Policy,
     view: View,
+    /// --decode, unless only the rate is shown.
+    decode: Option<Format>,
+    rebirth: bool,
     lifecycle: Lifecycle,
 }
 
@@ -84,6 +88,8 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
     let mut screen = Screen {
         out: BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
         view: plan.view.clone(),
+        decoder: plan.decode.map(|format| Decoder::new(format, plan.rebirth)),
+        rebirths: Vec::new(),
         received: 0,
     };
     screen.view.start(&mut screen.out)?;
@@ -147,6 +153,8 @@ fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
         remove_retained: args.remove_retained,
         reconnect: reconnect::Policy::new(&args.reconnect),
         view,
+        decode: (!args.message_rate).then_some(args.output.decode),
+        rebirth: args.rebirth,
         lifecycle,
     })
 }
@@ -269,6 +277,9 @@ async fn subscribe(client: &mut Client, plan: &SubPlan, first: bool) -> anyhow::
 struct Screen<W> {
     out: W,
     view: View,
+    decoder: Option<Decoder>,
+    /// Sparkplug edge nodes to ask for a new BIRTH: their NCMD topics.
+    rebirths: Vec<String>,
     /// Messages shown so far, for -C.
     received: u64,
 }
@@ -325,9 +336,24 @@ async fn receive<W: Write>(
             }
         }
         batch.clear();
+        for ncmd in screen.rebirths.drain(..) {
+            client.publish(rebirth_request(ncmd)).await?;
+        }
         if let Some(stop) = stop {
             return Ok(stop);
         }
+    }
+}
+
+/// The NCMD that asks a Sparkplug edge node for a new BIRTH.
+fn rebirth_request(ncmd: String) -> Publish {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Publish {
+        topic: ncmd.into(),
+        payload: sparkplug::rebirth_request(now.as_millis() as u64).into(),
+        ..Publish::default()
     }
 }
 
@@ -354,7 +380,15 @@ impl<W: Write> Screen<W> {
             if hidden {
                 continue;
             }
-            if self.view.show(&mut self.out, message, now).is_err() {
+            let decoded = self
+                .decoder
+                .as_mut()
+                .and_then(|decoder| decoded_text(decoder, message, &mut self.rebirths));
+            if self
+                .view
+                .show(&mut self.out, message, decoded.as_deref(), now)
+                .is_err()
+            {
                 return (Some(SubEnd::ClosedPipe), i);
             }
             self.received += 1;

@@ -198,6 +198,7 @@ mod tests {
             .write(
                 &mut out,
                 &message("t", b""),
+                None,
                 &Clock::new(moment(secs), Some(zone)),
                 false,
             )

@@ -14,14 +14,15 @@ pub(super) fn write_field(
     out: &mut impl Write,
     spec: Spec,
     flags: &Flags,
-    message: &Publish,
+    (message, decoded): (&Publish, Option<&str>),
     clock: &Clock<'_>,
     pretty: bool,
 ) -> io::Result<()> {
     match spec {
         // A JSON object cut or padded would be no use to anyone: no flags.
-        Spec::JsonText => write_json_message(out, message, clock, false, pretty),
-        Spec::JsonEmbedded => write_json_message(out, message, clock, true, pretty),
+        Spec::JsonText => write_json_message(out, message, decoded, clock, false, pretty),
+        Spec::JsonEmbedded => write_json_message(out, message, decoded, clock, true, pretty),
+        Spec::Decoded => write_padded(out, decoded.unwrap_or("").as_bytes(), flags, false),
         Spec::HexLower | Spec::HexUpper => {
             write_hex_field(out, &message.payload, spec == Spec::HexUpper, flags)
         }
@@ -110,7 +111,7 @@ fn render<'a>(
         Spec::UserProperties => on_heap(|bytes| write_user_properties(bytes, message)),
         Spec::SubscriptionIds => on_heap(|bytes| write_subscription_ids(bytes, message)),
         // Written straight to the output by write_field, never rendered.
-        Spec::HexLower | Spec::HexUpper | Spec::JsonText | Spec::JsonEmbedded => {
+        Spec::HexLower | Spec::HexUpper | Spec::JsonText | Spec::JsonEmbedded | Spec::Decoded => {
             Rendered::Borrowed(b"")
         }
     }

@@ -81,6 +81,7 @@ pub(super) enum Spec {
     UserProperties,
     ResponseTopic,
     SubscriptionIds,
+    Decoded,
 }
 
 impl Spec {
@@ -108,6 +109,7 @@ impl Spec {
             'P' => Spec::UserProperties,
             'R' => Spec::ResponseTopic,
             'S' => Spec::SubscriptionIds,
+            'V' => Spec::Decoded,
             _ => return None,
         })
     }
@@ -211,7 +213,7 @@ impl Template {
         message: &Publish,
         at: std::time::SystemTime,
     ) -> io::Result<()> {
-        self.write(out, message, &Clock::new(at, None), false)
+        self.write(out, message, None, &Clock::new(at, None), false)
     }
 
     /// Writes one message in this format, without the trailing newline.
@@ -219,6 +221,7 @@ impl Template {
         &self,
         out: &mut impl Write,
         message: &Publish,
+        decoded: Option<&str>,
         clock: &Clock<'_>,
         pretty: bool,
     ) -> io::Result<()> {
@@ -226,7 +229,9 @@ impl Template {
             match part {
                 Part::Literal(bytes) => out.write_all(bytes)?,
                 Part::Time(spec) => clock.write_strftime(out, *spec)?,
-                Part::Field(spec, flags) => write_field(out, *spec, flags, message, clock, pretty)?,
+                Part::Field(spec, flags) => {
+                    write_field(out, *spec, flags, (message, decoded), clock, pretty)?
+                }
             }
         }
         Ok(())

@@ -23,16 +23,17 @@ use crate::codec::{Publish, QoS};
 pub(super) fn write_json_message(
     out: &mut impl Write,
     message: &Publish,
+    decoded: Option<&str>,
     clock: &Clock<'_>,
     embed: bool,
     pretty: bool,
 ) -> io::Result<()> {
     if pretty {
         let mut line = Vec::with_capacity(256 + message.payload.len());
-        write_json_line(&mut line, message, clock, embed)?;
+        write_json_line(&mut line, message, decoded, clock, embed)?;
         reformat_json(&line, true, out)
     } else {
-        write_json_line(out, message, clock, embed)
+        write_json_line(out, message, decoded, clock, embed)
     }
 }
 
@@ -40,6 +41,7 @@ pub(super) fn write_json_message(
 fn write_json_line(
     out: &mut impl Write,
     message: &Publish,
+    decoded: Option<&str>,
     clock: &Clock<'_>,
     embed: bool,
 ) -> io::Result<()> {
@@ -50,6 +52,9 @@ fn write_json_line(
         reformat_json(&message.payload, false, out)?;
     } else {
         write_json_bytes(out, "payload", &message.payload)?;
+    }
+    if let Some(json) = decoded {
+        write!(out, ",\"decoded\":{json}")?;
     }
     write!(
         out,

@@ -130,10 +130,18 @@ impl Printer {
         }
     }
 
-    /// Writes one message. `at` is when it was received.
-    pub fn print(&self, out: &mut impl Write, message: &Publish, at: SystemTime) -> io::Result<()> {
+    /// Writes one message, received at `at`; `decoded` is its payload as
+    /// JSON text when `--decode` made one, shown instead of the payload (and
+    /// beside it in JSON).
+    pub fn print(
+        &self,
+        out: &mut impl Write,
+        message: &Publish,
+        decoded: Option<&str>,
+        at: SystemTime,
+    ) -> io::Result<()> {
         match &self.style {
-            Style::Payload => self.write_payload(out, &message.payload)?,
+            Style::Payload => self.write_payload(out, &message.payload, decoded)?,
             Style::Verbose => {
                 // mosquitto_sub prints "topic (null)" for an empty payload, or
                 // nothing when told not to end lines.
@@ -149,16 +157,16 @@ impl Printer {
                     }
                 } else {
                     out.write_all(b" ")?;
-                    self.write_payload(out, &message.payload)?;
+                    self.write_payload(out, &message.payload, decoded)?;
                 }
             }
             Style::Json => {
                 let clock = Clock::new(at, self.zone.as_ref());
-                write_json_message(out, message, &clock, self.pretty, self.pretty)?
+                write_json_message(out, message, decoded, &clock, self.pretty, self.pretty)?
             }
             Style::Format(template) => {
                 let clock = Clock::new(at, self.zone.as_ref());
-                template.write(out, message, &clock, self.pretty)?
+                template.write(out, message, decoded, &clock, self.pretty)?
             }
         }
         if self.newline {
@@ -179,8 +187,20 @@ impl Printer {
         Ok(())
     }
 
-    /// The payload as it came, or re-indented with `--pretty` when it is JSON.
-    fn write_payload(&self, out: &mut impl Write, payload: &[u8]) -> io::Result<()> {
+    /// The payload as it came, or re-indented with `--pretty` when it is JSON;
+    /// its decoded JSON instead when there is one.
+    fn write_payload(
+        &self,
+        out: &mut impl Write,
+        payload: &[u8],
+        decoded: Option<&str>,
+    ) -> io::Result<()> {
+        if let Some(json) = decoded {
+            return match self.pretty {
+                true => reformat_json(json.as_bytes(), true, out),
+                false => out.write_all(json.as_bytes()),
+            };
+        }
         if self.pretty && is_json(payload) {
             reformat_json(payload, true, out)
         } else {
@@ -241,7 +261,7 @@ mod test_support {
         let mut printer = printer.clone();
         printer.zone.get_or_insert(TimeZone::UTC);
         let mut out = Vec::new();
-        printer.print(&mut out, message, at()).unwrap();
+        printer.print(&mut out, message, None, at()).unwrap();
         out
     }
 

@@ -35,11 +35,12 @@ impl View {
         &mut self,
         out: &mut impl Write,
         message: &Publish,
+        decoded: Option<&str>,
         at: SystemTime,
     ) -> io::Result<()> {
         match self {
-            View::Messages(printer) => printer.print(out, message, at),
-            View::Watch(watch) => watch.show(out, message, at),
+            View::Messages(printer) => printer.print(out, message, decoded, at),
+            View::Watch(watch) => watch.show(out, message, decoded, at),
             View::Rate { count } => {
                 *count += 1;
                 Ok(())
@@ -90,11 +91,17 @@ impl Watch {
         writeln!(out, "\x1b[2J\x1b[1;1H{}", self.header)
     }
 
-    fn show(&mut self, out: &mut impl Write, message: &Publish, at: SystemTime) -> io::Result<()> {
+    fn show(
+        &mut self,
+        out: &mut impl Write,
+        message: &Publish,
+        decoded: Option<&str>,
+        at: SystemTime,
+    ) -> io::Result<()> {
         let next = FIRST_ROW + self.rows.len();
         let row = *self.rows.entry(message.topic.clone()).or_insert(next);
         self.line.clear();
-        self.printer.print(&mut self.line, message, at)?;
+        self.printer.print(&mut self.line, message, decoded, at)?;
         let text = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
         // To the topic's row, the message, the rest of the old one erased,
         // then the cursor below the table, where the shell's prompt will go.
@@ -114,7 +121,7 @@ mod tests {
         let mut out = Vec::new();
         view.start(&mut out).unwrap();
         for (topic, payload) in topics {
-            view.show(&mut out, &message(topic, payload.as_bytes()), at())
+            view.show(&mut out, &message(topic, payload.as_bytes()), None, at())
                 .unwrap();
         }
         String::from_utf8(out).unwrap()

@@ -9,6 +9,9 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 
+use crate::commands::payloads::encoded;
+use crate::payload::Format;
+
 /// Room made in the stdin buffer before each read in line mode.
 const STDIN_CHUNK: usize = 64 * 1024;
 
@@ -29,6 +32,10 @@ pub enum Feed<R> {
         at_eof: bool,
         /// The most input ever held in `buf`, read and not yet queued.
         peak_buffered: usize,
+        /// `--encode`: each line is JSON, made into a payload of this format.
+        encode: Option<Format>,
+        /// Lines taken so far.
+        taken: u64,
     },
 }
 
@@ -45,13 +52,15 @@ impl Feed<tokio::io::Empty> {
 }
 
 impl<R: AsyncRead + Unpin> Feed<R> {
-    /// Each line of `input`.
-    pub fn lines(input: R) -> Self {
+    /// Each line of `input`, encoded from JSON into `encode` when given.
+    pub fn lines(input: R, encode: Option<Format>) -> Self {
         Feed::Lines {
             input,
             buf: BytesMut::with_capacity(STDIN_CHUNK),
             at_eof: false,
             peak_buffered: 0,
+            encode,
+            taken: 0,
         }
     }
 
@@ -79,8 +88,13 @@ impl<R: AsyncRead + Unpin> Feed<R> {
         }
     }
 
-    /// Moves the payloads that are ready into `queue`, until it holds `limit`.
-    pub(super) fn take_ready(&mut self, queue: &mut VecDeque<Bytes>, limit: usize) {
+    /// Moves the payloads that are ready into `queue`, until it holds `limit`;
+    /// fails at a line that does not encode.
+    pub(super) fn take_ready(
+        &mut self,
+        queue: &mut VecDeque<Bytes>,
+        limit: usize,
+    ) -> anyhow::Result<()> {
         match self {
             Feed::Repeat {
                 payload,
@@ -96,15 +110,26 @@ impl<R: AsyncRead + Unpin> Feed<R> {
                     }
                 }
             }
-            Feed::Lines { buf, at_eof, .. } => {
+            Feed::Lines {
+                buf,
+                at_eof,
+                encode,
+                taken,
+                ..
+            } => {
                 while queue.len() < limit {
-                    match next_line(buf, *at_eof) {
-                        Some(line) => queue.push_back(line),
-                        None => break,
-                    }
+                    let Some(line) = next_line(buf, *at_eof) else {
+                        break;
+                    };
+                    *taken += 1;
+                    queue.push_back(match encode {
+                        Some(format) => encoded(*format, &line, &format!("line {taken}"))?,
+                        None => line,
+                    });
                 }
             }
         }
+        Ok(())
     }
 
     /// Waits until more payloads may be ready: reads more input, or sleeps
@@ -124,6 +149,7 @@ impl<R: AsyncRead + Unpin> Feed<R> {
                 buf,
                 at_eof,
                 peak_buffered,
+                ..
             } => {
                 if memchr::memchr(b'\n', buf).is_some() {
                     return Ok(());
@@ -187,23 +213,23 @@ mod tests {
 
     #[test]
     fn a_feed_fills_the_queue_no_further_than_its_limit() {
-        let mut feed = Feed::lines(&b"a\nb\nc\n"[..]);
+        let mut feed = Feed::lines(&b"a\nb\nc\n"[..], None);
         if let Feed::Lines { buf, .. } = &mut feed {
             buf.extend_from_slice(b"a\nb\nc\n");
         }
         let mut queue = VecDeque::new();
-        feed.take_ready(&mut queue, 2);
+        feed.take_ready(&mut queue, 2).unwrap();
         assert_eq!(queue, ["a", "b"]);
         queue.clear();
-        feed.take_ready(&mut queue, 2);
+        feed.take_ready(&mut queue, 2).unwrap();
         assert_eq!(queue, ["c"]);
         let mut repeat = Feed::repeat(Bytes::from("x"), 5, Duration::ZERO);
         let mut queue = VecDeque::new();
-        repeat.take_ready(&mut queue, 3);
+        repeat.take_ready(&mut queue, 3).unwrap();
         assert_eq!(queue.len(), 3);
         assert!(!repeat.is_done());
         queue.clear();
-        repeat.take_ready(&mut queue, 3);
+        repeat.take_ready(&mut queue, 3).unwrap();
         assert_eq!(queue.len(), 2);
         assert!(repeat.is_done());
     }

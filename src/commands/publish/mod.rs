@@ -23,6 +23,7 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 
+use super::payloads::encoded;
 use super::reconnect::{self, Policy};
 use super::{
     alias_topics, client_options_with_topic, message_properties, non_negative_seconds, one_topic,
@@ -31,6 +32,7 @@ use super::{
 use crate::cli::{exit, End, MessageSource, PubArgs};
 use crate::client::Options;
 use crate::codec::Publish;
+use crate::payload::Format;
 
 mod feed;
 mod publisher;
@@ -60,6 +62,8 @@ struct PubPlan {
     options: Options,
     template: Publish,
     source: Source,
+    /// --encode, for each line of -l.
+    encode: Option<Format>,
     repeat: u64,
     repeat_delay: Duration,
     lifecycle: Lifecycle,
@@ -98,7 +102,7 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
             publisher.publish_all(&mut feed).await
         }
         Source::Lines => {
-            let mut feed = Feed::lines(tokio::io::stdin());
+            let mut feed = Feed::lines(tokio::io::stdin(), plan.encode);
             publisher.publish_all(&mut feed).await
         }
     };
@@ -161,7 +165,12 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
     }
     options.alias_topics = alias_topics(&args.properties, &args.source, args.repeat);
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
-    let source = source(&args.source).await?;
+    let source = match (source(&args.source).await?, args.encode) {
+        (Source::Message(payload), Some(format)) => {
+            Source::Message(encoded(format, &payload, "the message")?)
+        }
+        (source, _) => source,
+    };
     let properties = message_properties(&args.properties)?;
     if !properties.is_empty() && options.protocol.is_some_and(|p| !p.is_v5()) {
         return usage("message properties need MQTT 5 (-V 5)");
@@ -176,6 +185,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
             ..Publish::default()
         },
         source,
+        encode: args.encode,
         repeat: args.repeat,
         repeat_delay,
         lifecycle,

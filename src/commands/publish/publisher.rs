@@ -107,7 +107,7 @@ impl<'a> Publisher<'a> {
         feed: &mut Feed<R>,
     ) -> anyhow::Result<()> {
         loop {
-            feed.take_ready(&mut self.queue, self.max_queued);
+            feed.take_ready(&mut self.queue, self.max_queued)?;
             self.hand_over()?;
             let turn = if !(feed.is_done() && self.queue.is_empty() && self.again.is_empty()) {
                 self.turn(feed).await?
@@ -228,7 +228,7 @@ impl<'a> Publisher<'a> {
             let result = {
                 tokio::pin!(recovery);
                 loop {
-                    feed.take_ready(&mut self.queue, self.max_queued);
+                    feed.take_ready(&mut self.queue, self.max_queued)?;
                     let room = self.queue.len() < self.max_queued && !feed.is_done();
                     tokio::select! {
                         result = &mut recovery => break result,

@@ -151,7 +151,12 @@ impl Outcome<'_> {
 /// The message as `mqtk sub --json` prints it.
 fn message_json(message: &Publish) -> anyhow::Result<Value> {
     let mut line = Vec::new();
-    Printer::new(Style::Json, false, false, false).print(&mut line, message, SystemTime::now())?;
+    Printer::new(Style::Json, false, false, false).print(
+        &mut line,
+        message,
+        None,
+        SystemTime::now(),
+    )?;
     Ok(serde_json::from_slice(&line)?)
 }
 
