@@ -1204,7 +1204,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__pub)
-            opts="-t -m -f -s -l -n -q -r -e -c -x -h -p -L -V -i -I -k -u -P -d --topic --message --file --stdin-file --stdin-line --null-message --qos --retain --encode --repeat --repeat-delay --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --no-topic-alias --no-reconnect --reconnect-retries --connect-retries --max-queued --require-subscribers --expect-reason --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
+            opts="-t -m -f -s -l -n -q -r -e -c -x -h -p -L -V -i -I -k -u -P -d --topic --message --file --stdin-file --stdin-line --null-message --qos --retain --encode --repeat --repeat-delay --proto --proto-path --proto-message --avro-schema --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --no-topic-alias --no-reconnect --reconnect-retries --connect-retries --max-queued --require-subscribers --expect-reason --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1243,7 +1243,7 @@ _mqtk() {
                     return 0
                     ;;
                 --encode)
-                    COMPREPLY=($(compgen -W "sparkplug json cbor msgpack" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "sparkplug json cbor msgpack protobuf avro" -- "${cur}"))
                     return 0
                     ;;
                 --repeat)
@@ -1251,6 +1251,22 @@ _mqtk() {
                     return 0
                     ;;
                 --repeat-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --avro-schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1828,7 +1844,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__rr)
-            opts="-t -q -m -f -s -l -n -e -C -W -v -N -F -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --correlate-json --repeat --repeat-delay --message --file --stdin-file --stdin-line --null-message --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --no-topic-alias --require-subscribers --expect-reason --count --timeout --latency --verbose --no-newline --format --json --pretty --decode --color --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
+            opts="-t -q -m -f -s -l -n -e -C -W -v -N -F -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --correlate-json --repeat --repeat-delay --message --file --stdin-file --stdin-line --null-message --user-property --content-type --message-expiry --response-topic --correlation-data --payload-format --no-topic-alias --require-subscribers --expect-reason --count --timeout --latency --verbose --no-newline --format --json --pretty --decode --proto --proto-path --proto-message --avro-schema --color --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1935,7 +1951,23 @@ _mqtk() {
                     return 0
                     ;;
                 --decode)
-                    COMPREPLY=($(compgen -W "auto sparkplug json cbor msgpack" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto sparkplug json cbor msgpack protobuf avro" -- "${cur}"))
+                    return 0
+                    ;;
+                --proto)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --avro-schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -2174,7 +2206,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__sub)
-            opts="-t -q -T -U -E -C -W -R -v -N -F -w -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --verbose --no-newline --format --json --pretty --decode --color --watch --rebirth --message-rate --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
+            opts="-t -q -T -U -E -C -W -R -v -N -F -w -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --filter-out --unsubscribe --no-local --retain-as-published --retain-handling --subscription-id --exit-after-subscribe --count --timeout --no-retained --retained-only --remove-retained --verbose --no-newline --format --json --pretty --decode --proto --proto-path --proto-message --avro-schema --color --watch --rebirth --message-rate --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2245,7 +2277,23 @@ _mqtk() {
                     return 0
                     ;;
                 --decode)
-                    COMPREPLY=($(compgen -W "auto sparkplug json cbor msgpack" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto sparkplug json cbor msgpack protobuf avro" -- "${cur}"))
+                    return 0
+                    ;;
+                --proto)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --avro-schema)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --color)

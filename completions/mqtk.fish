@@ -42,12 +42,18 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s t -l topic -d 'Topic t
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s m -l message -d 'The message payload' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s f -l file -d 'Send the contents of FILE as the message' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -s q -l qos -d 'Quality of service: 0, 1 or 2' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l encode -d 'The message (-m, -f, -s, each line with -l) is JSON, sent encoded as sparkplug, cbor or msgpack (json: compacted)' -r -f -a "sparkplug\t''
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l encode -d 'The message (-m, -f, -s, each line with -l) is JSON, sent encoded as sparkplug, cbor, msgpack, protobuf or avro (json: compacted)' -r -f -a "sparkplug\t''
 json\t''
 cbor\t''
-msgpack\t''"
+msgpack\t''
+protobuf\t''
+avro\t''"
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat -d 'Publish the message this many times' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l repeat-delay -d 'Seconds to wait between repeated messages' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l proto -d 'A .proto file with the payloads\' message type (repeatable); with --proto-message' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l proto-path -d 'A folder where the .proto files\' imports are found (repeatable; their own folders are searched too)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l proto-message -d 'The payloads\' protobuf message type, e.g. acme.Reading (the package may be left out when the name is unique)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l avro-schema -d 'The payloads\' Avro schema, a JSON file' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand pub" -l end -d 'How to end the connection, and with it what the broker does with the will' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
 disconnect-with-will\t'DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)'
 close\t'Close the socket without DISCONNECT (TCP FIN)'
@@ -141,11 +147,17 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l subscription-id -d 'Su
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s C -l count -d 'Exit after COUNT messages' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s W -l timeout -d 'Exit with status 1 after SECONDS without the count reached' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s F -l format -d 'Print each message in FORMAT (see Format, below)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l decode -d 'Show payloads decoded into JSON: sparkplug, json, cbor or msgpack; auto decodes Sparkplug B under spBv1.0/ and CBOR or MessagePack where an MQTT 5 content type names them, and leaves the rest as sent' -r -f -a "auto\t'Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l decode -d 'Show payloads decoded into JSON: sparkplug, json, cbor, msgpack, protobuf or avro; auto decodes Sparkplug B under spBv1.0/ and the binary formats an MQTT 5 content type names, and leaves the rest as sent' -r -f -a "auto\t'Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent'
 sparkplug\t'Sparkplug B (protobuf), by its topic namespace'
 json\t'JSON'
 cbor\t'CBOR (RFC 8949)'
-msgpack\t'MessagePack'"
+msgpack\t'MessagePack'
+protobuf\t'Protobuf, with --proto FILE and --message TYPE'
+avro\t'Avro, a raw datum or single-object encoded, with --avro-schema FILE'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l proto -d 'A .proto file with the payloads\' message type (repeatable); with --proto-message' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l proto-path -d 'A folder where the .proto files\' imports are found (repeatable; their own folders are searched too)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l proto-message -d 'The payloads\' protobuf message type, e.g. acme.Reading (the package may be left out when the name is unique)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l avro-schema -d 'The payloads\' Avro schema, a JSON file' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l color -d 'When to colour the output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
@@ -249,11 +261,17 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l expect-reason -d 'Succe
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s C -l count -d 'Wait for COUNT responses to each request' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s W -l timeout -d 'Give up on a request after SECONDS without its responses (exit 1)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s F -l format -d 'Print each message in FORMAT (see Format, below)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l decode -d 'Show payloads decoded into JSON: sparkplug, json, cbor or msgpack; auto decodes Sparkplug B under spBv1.0/ and CBOR or MessagePack where an MQTT 5 content type names them, and leaves the rest as sent' -r -f -a "auto\t'Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l decode -d 'Show payloads decoded into JSON: sparkplug, json, cbor, msgpack, protobuf or avro; auto decodes Sparkplug B under spBv1.0/ and the binary formats an MQTT 5 content type names, and leaves the rest as sent' -r -f -a "auto\t'Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent'
 sparkplug\t'Sparkplug B (protobuf), by its topic namespace'
 json\t'JSON'
 cbor\t'CBOR (RFC 8949)'
-msgpack\t'MessagePack'"
+msgpack\t'MessagePack'
+protobuf\t'Protobuf, with --proto FILE and --message TYPE'
+avro\t'Avro, a raw datum or single-object encoded, with --avro-schema FILE'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l proto -d 'A .proto file with the payloads\' message type (repeatable); with --proto-message' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l proto-path -d 'A folder where the .proto files\' imports are found (repeatable; their own folders are searched too)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l proto-message -d 'The payloads\' protobuf message type, e.g. acme.Reading (the package may be left out when the name is unique)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l avro-schema -d 'The payloads\' Avro schema, a JSON file' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l color -d 'When to colour the output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"

@@ -356,3 +356,97 @@ fn input_that_does_not_encode_is_a_clear_error() {
         bad.stderr
     );
 }
+
+/// The schema options of tests/data/codecs/: reading.proto imports common/units.proto from
+/// the folder --proto-path names.
+fn schema_args() -> Vec<String> {
+    vec![
+        "--proto".into(),
+        fixture("proto/reading.proto"),
+        "--proto-path".into(),
+        fixture("proto"),
+        "--proto-message".into(),
+        "Reading".into(),
+        "--avro-schema".into(),
+        fixture("reading.avsc"),
+    ]
+}
+
+/// Protobuf written by Google's runtime from a schema read at run time, and Avro written by
+/// fastavro, raw and single-object encoded, decode to what their writers read; what
+/// `pub --encode` makes of the same JSON decodes back to it.
+#[test]
+fn protobuf_and_avro_with_schemas_read_at_run_time() {
+    let broker = rumqttd_v5();
+    let schemas = schema_args();
+    let schemas: Vec<&str> = schemas.iter().map(String::as_str).collect();
+    for (format, files) in [
+        ("protobuf", &["reading.pb"][..]),
+        ("avro", &["reading.avro", "reading-single.avro"][..]),
+    ] {
+        let topic = format!("codecs/{}", group());
+        let count = (files.len() + 1).to_string();
+        let mut args = vec![
+            "-t", &topic, "--json", "--decode", format, "-C", &count, "-W", "20",
+        ];
+        args.extend(&schemas);
+        let sub = subscribe(&broker, &args);
+        for file in files {
+            publish_file(&broker, &topic, file, &[]);
+        }
+        let input = expected(files[0]).to_string();
+        let mut args = vec!["-t", &topic, "--encode", format, "-m", &input, "-q", "1"];
+        args.extend(&schemas);
+        publish_ok(&broker, &args);
+        let got = sub.finish();
+        got.assert_code(0, format);
+        let decoded = decoded_lines(&got);
+        for (file, decoded) in files.iter().chain(&[files[0]]).zip(&decoded) {
+            assert_eq!(decoded, &expected(file), "{format}: {file}");
+        }
+    }
+}
+
+/// A format that needs a schema, without one, is a usage error before connecting.
+#[test]
+fn a_format_without_its_schema_is_a_usage_error() {
+    let broker = rumqttd_v5();
+    for (args, says) in [
+        (
+            &["--decode", "protobuf"][..],
+            "--decode protobuf needs --proto FILE and --proto-message TYPE",
+        ),
+        (
+            &["--decode", "avro"],
+            "--decode Avro needs --avro-schema FILE",
+        ),
+        (
+            &["--proto", "x.proto"],
+            "--proto needs --proto-message TYPE",
+        ),
+    ] {
+        let mut command = common::mqtk();
+        command
+            .arg("sub")
+            .args(broker.args())
+            .args(["-t", "x"])
+            .args(args);
+        let got = common::run::spawn("sub without a schema", &mut command, None).finish();
+        got.assert_code(2, &format!("{args:?}"));
+        assert!(got.stderr.contains(says), "{args:?}: {}", got.stderr);
+    }
+    let mut command = common::mqtk();
+    command.arg("sub").args(broker.args()).args([
+        "-t",
+        "x",
+        "--decode",
+        "protobuf",
+        "--proto",
+        &fixture("proto/reading.proto"),
+        "--proto-message",
+        "Nope",
+    ]);
+    let got = common::run::spawn("sub with an unknown message", &mut command, None).finish();
+    got.assert_code(2, "--proto-message Nope");
+    assert!(got.stderr.contains("no message \"Nope\""), "{}", got.stderr);
+}

@@ -422,6 +422,28 @@ pub struct MessagePropertyArgs {
     pub no_topic_alias: bool,
 }
 
+/// The schemas of the payload formats that need one, for `--decode` and
+/// `--encode`.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Payload schemas")]
+pub struct SchemaArgs {
+    /// A .proto file with the payloads' message type (repeatable); with --proto-message
+    #[arg(long = "proto", value_name = "FILE")]
+    pub proto: Vec<PathBuf>,
+
+    /// A folder where the .proto files' imports are found (repeatable; their own folders are searched too)
+    #[arg(long = "proto-path", value_name = "DIR", requires = "proto")]
+    pub proto_path: Vec<PathBuf>,
+
+    /// The payloads' protobuf message type, e.g. acme.Reading (the package may be left out when the name is unique)
+    #[arg(long = "proto-message", value_name = "TYPE", requires = "proto")]
+    pub proto_message: Option<String>,
+
+    /// The payloads' Avro schema, a JSON file
+    #[arg(long = "avro-schema", value_name = "FILE")]
+    pub avro_schema: Option<PathBuf>,
+}
+
 /// MQTT protocol versions, by the names mosquitto accepts too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProtocolVersion {

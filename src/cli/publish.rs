@@ -32,7 +32,7 @@ pub struct PubArgs {
     #[arg(short = 'r', long, help_heading = "Message")]
     pub retain: bool,
 
-    /// The message (-m, -f, -s, each line with -l) is JSON, sent encoded as sparkplug, cbor or msgpack (json: compacted)
+    /// The message (-m, -f, -s, each line with -l) is JSON, sent encoded as sparkplug, cbor, msgpack, protobuf or avro (json: compacted)
     #[arg(long, value_name = "FORMAT", value_parser = encode_format(), help_heading = "Message")]
     pub encode: Option<crate::payload::Format>,
 
@@ -48,6 +48,9 @@ pub struct PubArgs {
         help_heading = "Message"
     )]
     pub repeat_delay: f64,
+
+    #[command(flatten)]
+    pub schemas: super::SchemaArgs,
 
     #[command(flatten)]
     pub ending: EndingArgs,
@@ -150,8 +153,15 @@ fn parse_ack_reason(text: &str) -> Result<u8, String> {
 fn encode_format() -> impl clap::builder::TypedValueParser<Value = crate::payload::Format> {
     use clap::builder::TypedValueParser as _;
     use clap::ValueEnum as _;
-    clap::builder::PossibleValuesParser::new(["sparkplug", "json", "cbor", "msgpack"])
-        .map(|name| crate::payload::Format::from_str(&name, true).expect("a format's name"))
+    clap::builder::PossibleValuesParser::new([
+        "sparkplug",
+        "json",
+        "cbor",
+        "msgpack",
+        "protobuf",
+        "avro",
+    ])
+    .map(|name| crate::payload::Format::from_str(&name, true).expect("a format's name"))
 }
 
 #[cfg(test)]
@@ -169,4 +179,3 @@ mod tests {
         assert!(parse_ack_reason("x").is_err());
     }
 }
-

@@ -157,7 +157,7 @@ pub struct OutputArgs {
     #[arg(long, help_heading = "Output")]
     pub pretty: bool,
 
-    /// Show payloads decoded into JSON: sparkplug, json, cbor or msgpack; auto decodes Sparkplug B under spBv1.0/ and CBOR or MessagePack where an MQTT 5 content type names them, and leaves the rest as sent
+    /// Show payloads decoded into JSON: sparkplug, json, cbor, msgpack, protobuf or avro; auto decodes Sparkplug B under spBv1.0/ and the binary formats an MQTT 5 content type names, and leaves the rest as sent
     #[arg(
         long,
         value_name = "FORMAT",
@@ -165,6 +165,9 @@ pub struct OutputArgs {
         help_heading = "Output"
     )]
     pub decode: crate::payload::Format,
+
+    #[command(flatten)]
+    pub schemas: super::SchemaArgs,
 
     /// When to colour the output
     #[arg(

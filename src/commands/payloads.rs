@@ -7,8 +7,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use super::notices::warn;
+use super::usage;
+use crate::cli::SchemaArgs;
 use crate::codec::Publish;
-use crate::payload::{self, Decoder, Format};
+use crate::payload::{self, AvroSchema, Decoder, Format, ProtoMessage, Schemas};
 
 /// The payload's JSON text to show instead of the payload, if `decoder` made
 /// one. An edge node to ask for a new Sparkplug BIRTH goes into `rebirths`
@@ -27,14 +29,75 @@ pub fn decoded_text(
     decoded.value.map(|value| value.to_string())
 }
 
-/// `input` (JSON) encoded in `format`; `what` names it in the error, such as
-/// "line 3". Sparkplug payloads without a timestamp get the time now.
-pub fn encoded(format: Format, input: &[u8], what: &str) -> anyhow::Result<Bytes> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as u64;
-    payload::encode(format, input, now)
-        .map(Bytes::from)
-        .map_err(|why| anyhow::anyhow!("{what}: cannot encode it as {}: {why}", format.name()))
+/// `--encode`: a format, and the schema it may need.
+#[derive(Debug, Clone)]
+pub struct Encoding {
+    format: Format,
+    schemas: Schemas,
+}
+
+impl Encoding {
+    /// The encoding `--encode` asks for, its schema loaded; `None` without
+    /// `--encode`.
+    pub fn new(format: Option<Format>, args: &SchemaArgs) -> anyhow::Result<Option<Encoding>> {
+        let Some(format) = format else {
+            return Ok(None);
+        };
+        let schemas = schemas(format, args, "--encode")?;
+        Ok(Some(Encoding { format, schemas }))
+    }
+
+    /// `input` (JSON) encoded; `what` names it in the error, such as "line
+    /// 3". Sparkplug payloads without a timestamp get the time now.
+    pub fn encode(&self, input: &[u8], what: &str) -> anyhow::Result<Bytes> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as u64;
+        payload::encode(self.format, &self.schemas, input, now)
+            .map(Bytes::from)
+            .map_err(|why| {
+                anyhow::anyhow!("{what}: cannot encode it as {}: {why}", self.format.name())
+            })
+    }
+}
+
+/// The schemas the options give, loaded; a usage error when `format`
+/// (named by `flag`) needs one that is missing, or one does not load.
+pub fn schemas(format: Format, args: &SchemaArgs, flag: &str) -> anyhow::Result<Schemas> {
+    let mut schemas = Schemas::default();
+    match (&args.proto[..], &args.proto_message) {
+        ([], _) => {}
+        (_, None) => {
+            return usage("--proto needs --proto-message TYPE: the payloads' message type")
+        }
+        (files, Some(message)) => {
+            let loaded = ProtoMessage::load(files, &args.proto_path, message);
+            schemas.protobuf = Some(loaded.or_else(|why| usage(format!("--proto: {why}")))?);
+        }
+    }
+    if let Some(path) = &args.avro_schema {
+        let text = std::fs::read_to_string(path).or_else(|e| {
+            usage(format!(
+                "--avro-schema: cannot read {}: {e}",
+                path.display()
+            ))
+        })?;
+        let parsed = AvroSchema::parse(&text);
+        schemas.avro = Some(parsed.or_else(|why| {
+            usage(format!(
+                "--avro-schema: {} is not an Avro schema: {why}",
+                path.display()
+            ))
+        })?);
+    }
+    let missing = match format {
+        Format::Protobuf => schemas.protobuf.is_none(),
+        Format::Avro => schemas.avro.is_none(),
+        _ => false,
+    };
+    if let (true, Some(needs)) = (missing, format.needs()) {
+        return usage(format!("{flag} {} needs {needs}", format.name()));
+    }
+    Ok(schemas)
 }

@@ -26,7 +26,7 @@ use super::notices::say;
 use super::payloads::decoded_text;
 use super::ping::Stats;
 use super::publish::{source, Source};
-use super::subscribe::printer;
+use super::subscribe::{decode_schemas, printer};
 use super::{
     alias_topics, check_suback, check_topic_name, client_options_with_topic, message_properties,
     non_negative_seconds, one_topic, positive_seconds, qos, random_suffix, require_v5, sleep_until,
@@ -36,7 +36,7 @@ use crate::cli::{exit, RrArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{Properties, Publish, Subscription};
 use crate::output::Printer;
-use crate::payload::{Decoder, Format};
+use crate::payload::{Decoder, Format, Schemas};
 
 /// The prefix of the response topic `rr` makes up when -e is not given.
 pub const RESPONSE_TOPIC_PREFIX: &str = "mqtk/rr/";
@@ -58,6 +58,7 @@ struct RrPlan {
     latency: bool,
     printer: Printer,
     decode: Format,
+    schemas: Schemas,
     lifecycle: Lifecycle,
     ack_rule: AckRule,
 }
@@ -93,7 +94,7 @@ pub async fn run(args: RrArgs) -> anyhow::Result<u8> {
         ignored: 0,
         unheard: 0,
         started: Instant::now(),
-        decoder: Decoder::new(plan.decode, false),
+        decoder: Decoder::new(plan.decode, plan.schemas.clone(), false),
     };
     let code = asker.ask_all().await?;
     plan.lifecycle.end(client, &plan.options).await?;
@@ -141,6 +142,7 @@ async fn plan(args: RrArgs) -> anyhow::Result<RrPlan> {
         latency: args.latency,
         printer: printer(&args.output)?,
         decode: args.output.decode,
+        schemas: decode_schemas(&args.output)?,
         lifecycle,
         ack_rule,
     })

@@ -13,14 +13,15 @@ use anyhow::bail;
 use tokio::time::Instant;
 
 use super::{
-    check_suback, check_topic_filter, client_options_with_topic, payloads::decoded_text,
+    check_suback, check_topic_filter, client_options_with_topic,
+    payloads::{self, decoded_text},
     positive_seconds, qos, reconnect, require_v5, sleep_until, usage, Interrupt, Lifecycle,
 };
 use crate::cli::{exit, ColorChoice, OutputArgs, SubArgs};
 use crate::client::{Client, ClientError, Event, Options};
 use crate::codec::{topic, ByteString, Properties, Publish, QoS, RetainHandling, Subscription};
 use crate::output::{Printer, Style, Template, View, Watch};
-use crate::payload::{sparkplug, Decoder, Format};
+use crate::payload::{sparkplug, Decoder, Format, Schemas};
 
 /// The most messages printed between two flushes of stdout.
 const BATCH: usize = 4096;
@@ -48,8 +49,8 @@ struct SubPlan {
     remove_retained: bool,
     reconnect: reconnect::Policy,
     view: View,
-    /// --decode, unless only the rate is shown.
-    decode: Option<Format>,
+    /// --decode and its schemas, unless only the rate is shown.
+    decode: Option<(Format, Schemas)>,
     rebirth: bool,
     lifecycle: Lifecycle,
 }
@@ -88,7 +89,10 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
     let mut screen = Screen {
         out: BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
         view: plan.view.clone(),
-        decoder: plan.decode.map(|format| Decoder::new(format, plan.rebirth)),
+        decoder: plan
+            .decode
+            .clone()
+            .map(|(format, schemas)| Decoder::new(format, schemas, plan.rebirth)),
         rebirths: Vec::new(),
         received: 0,
     };
@@ -153,7 +157,10 @@ fn plan(mut args: SubArgs) -> anyhow::Result<SubPlan> {
         remove_retained: args.remove_retained,
         reconnect: reconnect::Policy::new(&args.reconnect),
         view,
-        decode: (!args.message_rate).then_some(args.output.decode),
+        decode: match args.message_rate {
+            true => None,
+            false => Some((args.output.decode, decode_schemas(&args.output)?)),
+        },
         rebirth: args.rebirth,
         lifecycle,
     })
@@ -207,6 +214,11 @@ pub(crate) fn printer(args: &OutputArgs) -> anyhow::Result<Printer> {
         color,
         args.pretty,
     ))
+}
+
+/// The schemas `--decode` may use, loaded.
+pub(crate) fn decode_schemas(args: &OutputArgs) -> anyhow::Result<Schemas> {
+    payloads::schemas(args.decode, &args.schemas, "--decode")
 }
 
 /// How messages are printed: -F, --json, -v, or the payload alone.

@@ -12,10 +12,16 @@
 //! - this file: [`Format`], [`Decoder`] and [`encode`]
 //! - `sparkplug`: Sparkplug B, with its session state
 //! - `cbor`, `msgpack`: the self-describing binary formats
+//! - `protobuf`, `avro`: the formats that need a schema, given at run time
 
+mod avro;
 mod cbor;
 mod msgpack;
+mod protobuf;
 pub mod sparkplug;
+
+pub use avro::AvroSchema;
+pub use protobuf::ProtoMessage;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Number, Value};
@@ -33,6 +39,10 @@ pub enum Format {
     Cbor,
     /// MessagePack
     Msgpack,
+    /// Protobuf, with --proto FILE and --message TYPE
+    Protobuf,
+    /// Avro, a raw datum or single-object encoded, with --avro-schema FILE
+    Avro,
 }
 
 impl Format {
@@ -44,6 +54,17 @@ impl Format {
             Format::Json => "JSON",
             Format::Cbor => "CBOR",
             Format::Msgpack => "MessagePack",
+            Format::Protobuf => "protobuf",
+            Format::Avro => "Avro",
+        }
+    }
+
+    /// The schema option this format needs, if any.
+    pub fn needs(self) -> Option<&'static str> {
+        match self {
+            Format::Protobuf => Some("--proto FILE and --proto-message TYPE"),
+            Format::Avro => Some("--avro-schema FILE"),
+            _ => None,
         }
     }
 
@@ -56,7 +77,31 @@ impl Format {
             "application/msgpack" | "application/x-msgpack" | "application/vnd.msgpack" => {
                 Some(Format::Msgpack)
             }
+            "application/protobuf"
+            | "application/x-protobuf"
+            | "application/vnd.google.protobuf" => Some(Format::Protobuf),
+            "application/avro" | "avro/binary" | "application/vnd.apache.avro+binary" => {
+                Some(Format::Avro)
+            }
             _ => None,
+        }
+    }
+}
+
+/// The schemas given for the formats that need one.
+#[derive(Debug, Clone, Default)]
+pub struct Schemas {
+    pub protobuf: Option<ProtoMessage>,
+    pub avro: Option<AvroSchema>,
+}
+
+impl Schemas {
+    /// Whether `format` can be read: it needs no schema, or has one.
+    fn has(&self, format: Format) -> bool {
+        match format {
+            Format::Protobuf => self.protobuf.is_some(),
+            Format::Avro => self.avro.is_some(),
+            _ => true,
         }
     }
 }
@@ -76,15 +121,18 @@ pub struct Decoded {
 #[derive(Debug)]
 pub struct Decoder {
     format: Format,
+    schemas: Schemas,
     sparkplug: sparkplug::Reader,
 }
 
 impl Decoder {
-    /// A decoder for `format`; `rebirth` asks Sparkplug edge nodes for a new
-    /// BIRTH when names are missing.
-    pub fn new(format: Format, rebirth: bool) -> Decoder {
+    /// A decoder for `format`, with the schemas it and `auto` may use;
+    /// `rebirth` asks Sparkplug edge nodes for a new BIRTH when names are
+    /// missing.
+    pub fn new(format: Format, schemas: Schemas, rebirth: bool) -> Decoder {
         Decoder {
             format,
+            schemas,
             sparkplug: sparkplug::Reader::new(rebirth),
         }
     }
@@ -95,8 +143,8 @@ impl Decoder {
         let format = match self.format {
             Format::Auto if sparkplug::is_sparkplug(topic) => Format::Sparkplug,
             Format::Auto => match content_type.and_then(Format::of_content_type) {
-                Some(format) => format,
-                None => return Decoded::default(),
+                Some(format) if self.schemas.has(format) => format,
+                _ => return Decoded::default(),
             },
             format => format,
         };
@@ -110,6 +158,8 @@ impl Decoder {
             Format::Json => serde_json::from_slice(payload).map_err(|e| format!("not JSON: {e}")),
             Format::Cbor => cbor::decode(payload),
             Format::Msgpack => msgpack::decode(payload),
+            Format::Protobuf => schema(&self.schemas.protobuf).and_then(|s| s.decode(payload)),
+            Format::Avro => schema(&self.schemas.avro).and_then(|s| s.decode(payload)),
             Format::Auto => unreachable!("auto chose a format above"),
         };
         match value {
@@ -123,9 +173,15 @@ impl Decoder {
     }
 }
 
-/// A payload in `format` from JSON text; `now_ms` stamps a Sparkplug
-/// payload that has no timestamp. `auto` leaves the text as it is.
-pub fn encode(format: Format, json: &[u8], now_ms: u64) -> Result<Vec<u8>, String> {
+/// A payload in `format` from JSON text, with the schema `schemas` holds
+/// for it; `now_ms` stamps a Sparkplug payload that has no timestamp.
+/// `auto` leaves the text as it is.
+pub fn encode(
+    format: Format,
+    schemas: &Schemas,
+    json: &[u8],
+    now_ms: u64,
+) -> Result<Vec<u8>, String> {
     if format == Format::Auto {
         return Ok(json.to_vec());
     }
@@ -136,8 +192,17 @@ pub fn encode(format: Format, json: &[u8], now_ms: u64) -> Result<Vec<u8>, Strin
         Format::Json => Ok(value.to_string().into_bytes()),
         Format::Cbor => cbor::encode(&value),
         Format::Msgpack => msgpack::encode(&value),
+        Format::Protobuf => schema(&schemas.protobuf)?.encode(&value),
+        Format::Avro => schema(&schemas.avro)?.encode(&value),
         Format::Auto => unreachable!("returned above"),
     }
+}
+
+/// The schema a format needs; the commands refuse the format without one.
+fn schema<T>(schema: &Option<T>) -> Result<&T, String> {
+    schema
+        .as_ref()
+        .ok_or_else(|| "no schema was given".to_string())
 }
 
 /// A float as a JSON number, or as text when JSON has none for it (NaN, the

@@ -9,8 +9,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 
-use crate::commands::payloads::encoded;
-use crate::payload::Format;
+use crate::commands::payloads::Encoding;
 
 /// Room made in the stdin buffer before each read in line mode.
 const STDIN_CHUNK: usize = 64 * 1024;
@@ -32,8 +31,8 @@ pub enum Feed<R> {
         at_eof: bool,
         /// The most input ever held in `buf`, read and not yet queued.
         peak_buffered: usize,
-        /// `--encode`: each line is JSON, made into a payload of this format.
-        encode: Option<Format>,
+        /// `--encode`: each line is JSON, made into a payload.
+        encode: Option<Encoding>,
         /// Lines taken so far.
         taken: u64,
     },
@@ -52,8 +51,8 @@ impl Feed<tokio::io::Empty> {
 }
 
 impl<R: AsyncRead + Unpin> Feed<R> {
-    /// Each line of `input`, encoded from JSON into `encode` when given.
-    pub fn lines(input: R, encode: Option<Format>) -> Self {
+    /// Each line of `input`, encoded from JSON when `encode` says.
+    pub fn lines(input: R, encode: Option<Encoding>) -> Self {
         Feed::Lines {
             input,
             buf: BytesMut::with_capacity(STDIN_CHUNK),
@@ -123,7 +122,7 @@ impl<R: AsyncRead + Unpin> Feed<R> {
                     };
                     *taken += 1;
                     queue.push_back(match encode {
-                        Some(format) => encoded(*format, &line, &format!("line {taken}"))?,
+                        Some(encoding) => encoding.encode(&line, &format!("line {taken}"))?,
                         None => line,
                     });
                 }

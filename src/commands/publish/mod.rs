@@ -23,7 +23,7 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 
-use super::payloads::encoded;
+use super::payloads::Encoding;
 use super::reconnect::{self, Policy};
 use super::{
     alias_topics, client_options_with_topic, message_properties, non_negative_seconds, one_topic,
@@ -32,7 +32,6 @@ use super::{
 use crate::cli::{exit, End, MessageSource, PubArgs};
 use crate::client::Options;
 use crate::codec::Publish;
-use crate::payload::Format;
 
 mod feed;
 mod publisher;
@@ -63,7 +62,7 @@ struct PubPlan {
     template: Publish,
     source: Source,
     /// --encode, for each line of -l.
-    encode: Option<Format>,
+    encode: Option<Encoding>,
     repeat: u64,
     repeat_delay: Duration,
     lifecycle: Lifecycle,
@@ -102,7 +101,7 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
             publisher.publish_all(&mut feed).await
         }
         Source::Lines => {
-            let mut feed = Feed::lines(tokio::io::stdin(), plan.encode);
+            let mut feed = Feed::lines(tokio::io::stdin(), plan.encode.clone());
             publisher.publish_all(&mut feed).await
         }
     };
@@ -165,9 +164,10 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
     }
     options.alias_topics = alias_topics(&args.properties, &args.source, args.repeat);
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
-    let source = match (source(&args.source).await?, args.encode) {
-        (Source::Message(payload), Some(format)) => {
-            Source::Message(encoded(format, &payload, "the message")?)
+    let encode = Encoding::new(args.encode, &args.schemas)?;
+    let source = match (source(&args.source).await?, &encode) {
+        (Source::Message(payload), Some(encoding)) => {
+            Source::Message(encoding.encode(&payload, "the message")?)
         }
         (source, _) => source,
     };
@@ -185,7 +185,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
             ..Publish::default()
         },
         source,
-        encode: args.encode,
+        encode,
         repeat: args.repeat,
         repeat_delay,
         lifecycle,

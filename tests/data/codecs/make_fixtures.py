@@ -1,12 +1,15 @@
 """Writes the payload fixtures of tests/codecs.rs with encoders that are not mqtk's.
 
-    python3 -m venv venv && venv/bin/pip install pysparkplug==0.6.1 cbor2==6.3.0 msgpack==1.2.4
+    python3 -m venv venv && venv/bin/pip install pysparkplug==0.6.1 cbor2==6.3.0 \
+        msgpack==1.2.4 grpcio-tools==1.85.4 fastavro==1.13.1
     venv/bin/python make_fixtures.py      (in this folder)
 
 Sparkplug B: pysparkplug's payload classes for the session (its own encoding of every
 datatype it supports: integers, floats, times, arrays), and the protobuf classes it ships
 (compiled from Eclipse Tahu's sparkplug_b.proto) for what it does not (DataSet, Template,
-PropertySet). CBOR and MessagePack: cbor2 and msgpack. Each fixture's expected JSON, as the
+PropertySet). CBOR and MessagePack: cbor2 and msgpack. Protobuf: proto/reading.proto compiled
+by grpcio-tools' protoc, the message written by Google's protobuf runtime. Avro: fastavro, a
+raw datum and a single-object encoding (0xC3 0x01, the schema's CRC-64-AVRO fingerprint). Each fixture's expected JSON, as the
 independent library reads its own payload back, goes in expected.json.
 """
 
@@ -241,6 +244,44 @@ write("state.json", json.dumps({"online": True, "timestamp": T0}).encode(), {"on
 document = {"id": 7, "name": "pump", "temps": [21.5, -3.25], "ok": True, "none": None, "big": 2**63}
 write("document.cbor", cbor2.dumps(dict(document, raw=b"\x01\x02")), dict(document, raw="AQI="))
 write("document.msgpack", msgpack.packb(dict(document, raw=b"\x01\x02"), use_bin_type=True), dict(document, raw="AQI="))
+
+# Protobuf: reading.proto through protoc, into a temporary folder.
+import os
+import sys
+import tempfile
+
+from grpc_tools import protoc
+
+with tempfile.TemporaryDirectory() as out:
+    code = protoc.main(["protoc", "-Iproto", "--python_out=" + out, "proto/reading.proto", "proto/common/units.proto"])
+    assert code == 0, "protoc failed"
+    sys.path.insert(0, out)
+    import reading_pb2
+    from common import units_pb2
+
+    reading = reading_pb2.Reading(
+        sensor="t-1", value=21.5, unit=units_pb2.CELSIUS, at_ms=T0, sequence=4294967295, ok=True,
+        raw=b"\x00\xff", history=[1.5, -0.25], location=reading_pb2.Location(site="north", floor=-2),
+        labels={"zone": "a"}, offset=-7,
+    )
+    write("reading.pb", reading.SerializeToString(), {
+        "sensor": "t-1", "value": 21.5, "unit": "CELSIUS", "at_ms": T0, "sequence": 4294967295,
+        "ok": True, "raw": "AP8=", "history": [1.5, -0.25],
+        "location": {"site": "north", "floor": -2}, "labels": {"zone": "a"}, "offset": -7,
+    })
+
+# Avro: a raw datum, and the same as a single object.
+import io
+import fastavro
+
+with open("reading.avsc") as f:
+    avro_schema = fastavro.parse_schema(json.load(f))
+record = {"sensor": "t-1", "value": 21.5, "count": 9007199254740993, "ok": True, "tags": ["a", "b"], "note": "hi"}
+datum = io.BytesIO()
+fastavro.schemaless_writer(datum, avro_schema, record)
+fingerprint = bytes.fromhex(fastavro.schema.fingerprint(fastavro.schema.to_parsing_canonical_form(avro_schema), "CRC-64-AVRO"))
+write("reading.avro", datum.getvalue(), record)
+write("reading-single.avro", b"\xc3\x01" + fingerprint + datum.getvalue(), record)
 
 for name, data in files.items():
     with open(name if "." in name else name + ".pb", "wb") as f:
