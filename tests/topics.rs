@@ -144,7 +144,7 @@ fn the_tree_counts_a_known_set_of_messages() {
         let what = format!("{}: topics", broker.name);
         let stdout = got.stdout();
         assert!(
-            stdout.starts_with(&format!("3 topics, 6 messages in ")),
+            stdout.starts_with("3 topics, 6 messages in "),
             "{what}:\n{stdout}"
         );
         let rows = tree_rows(&what, &stdout);

@@ -428,6 +428,26 @@ mod tests {
     }
 
     #[test]
+    fn topics_watches_hash_by_default_and_clears_only_what_clear_names() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["mqtk", "topics"], args].concat());
+        let Ok(Cli {
+            command: Command::Topics(args),
+            ..
+        }) = parse(&["-W", "5"])
+        else {
+            panic!("not topics")
+        };
+        assert!(args.topics.is_empty() && args.clear.is_empty());
+        assert_eq!((args.qos, args.timeout, args.settle), (2, Some(5.0), 1.0));
+        assert!(parse(&["--clear", "old/#", "--yes"]).is_ok());
+        // --yes says yes to --clear; -t and --clear would leave unclear what is deleted.
+        assert!(parse(&["--yes"]).is_err());
+        assert!(parse(&["-t", "a/#", "--clear", "old/#"]).is_err());
+        // The retained listing subscribes at QoS 0.
+        assert!(parse(&["--retained", "-q", "1"]).is_err());
+    }
+
+    #[test]
     fn a_message_source_is_required_and_unique() {
         assert!(Cli::try_parse_from(["mqtk", "pub", "-t", "a"]).is_err());
         assert!(Cli::try_parse_from(["mqtk", "pub", "-t", "a", "-m", "x", "-l"]).is_err());
