@@ -159,6 +159,7 @@ async fn watch(
     let mut table = Table::new(false);
     let live = !plan.json && io::stdout().is_terminal();
     let mut redraw = tokio::time::interval(REDRAW);
+    let mut first_frame = true;
     let lost = loop {
         let event = tokio::select! {
             event = client.next_event() => event,
@@ -166,9 +167,10 @@ async fn watch(
             _ = interrupt.recv() => break None,
             _ = redraw.tick(), if live => {
                 let watched = Watched { table: &table, filters: &plan.filters, seconds: started.elapsed().as_secs_f64() };
-                if draw_live(&watched).is_err() {
+                if draw_live(&watched, first_frame).is_err() {
                     return Ok(exit::CLOSED_PIPE);
                 }
+                first_frame = false;
                 continue;
             }
         };
@@ -228,16 +230,18 @@ fn handle(
     Ok(())
 }
 
-/// Draws the tree over the last one, from the top of the terminal, cut to its height.
-fn draw_live(watched: &Watched) -> io::Result<()> {
-    // The summary line, the header and the "more rows" line besides the rows.
-    let rows = terminal_rows().saturating_sub(3).max(1);
+/// Draws the tree over the last one (the first over a cleared screen), from
+/// the top of the terminal, cut to its height.
+fn draw_live(watched: &Watched, first: bool) -> io::Result<()> {
+    // Besides the rows: the summary, the header, the "more topics" line and
+    // the line the cursor ends on, which must not scroll the screen.
+    let rows = terminal_rows().saturating_sub(4).max(1);
     let mut frame = Vec::with_capacity(16 * 1024);
     render::write_tree(&mut frame, watched, Some(rows))?;
     let mut out = io::stdout().lock();
     // Cursor home, each line erased to its end, everything below it erased:
     // no flicker of a cleared screen.
-    out.write_all(b"\x1b[H")?;
+    out.write_all(if first { b"\x1b[H\x1b[2J" } else { b"\x1b[H" })?;
     for line in frame.split_inclusive(|&b| b == b'\n') {
         let text = line.strip_suffix(b"\n").unwrap_or(line);
         out.write_all(text)?;
@@ -386,7 +390,8 @@ async fn collect_retained(
 /// Publishes an empty retained message to each topic of `table`, at QoS 1
 /// unless the broker takes only QoS 0, and returns how many the broker
 /// acknowledged and how many it refused. Unsubscribes first, so that the
-/// empty messages do not come back.
+/// empty messages do not come back. The acknowledgements are counted as they
+/// come, so that no more of them wait than the broker's window holds.
 async fn clear_all(
     client: &mut Client,
     plan: &TopicsPlan,
@@ -394,6 +399,7 @@ async fn clear_all(
 ) -> anyhow::Result<(u64, u64)> {
     client.unsubscribe(plan.filters.clone()).await?;
     let qos = QoS::AtLeastOnce.min(client.limits().maximum_qos);
+    let mut tally = Tally::default();
     for (key, _) in table.iter() {
         client
             .publish(Publish {
@@ -403,26 +409,43 @@ async fn clear_all(
                 ..Publish::default()
             })
             .await?;
+        while let Some(event) = client.try_next_event() {
+            tally.count(client, event)?;
+        }
     }
     client.flush().await?;
     let total = table.len() as u64;
     if qos == QoS::AtMostOnce {
         return Ok((total, 0));
     }
-    let (mut cleared, mut refused) = (0, 0);
-    while cleared + refused < total {
-        let event = tokio::time::timeout(plan.options.response_timeout, client.next_event())
+    let after = plan.options.response_timeout;
+    while tally.cleared + tally.refused < total {
+        let event = tokio::time::timeout(after, client.next_event())
             .await
             .map_err(|_| ClientError::NoResponse {
                 packet: "PUBACK",
-                after: plan.options.response_timeout,
+                after,
             })??;
+        tally.count(client, event)?;
+    }
+    Ok((tally.cleared, tally.refused))
+}
+
+/// The broker's verdicts on the empty retained messages.
+#[derive(Debug, Default)]
+struct Tally {
+    cleared: u64,
+    refused: u64,
+}
+
+impl Tally {
+    fn count(&mut self, client: &mut Client, event: Event) -> Result<(), ClientError> {
         match event {
-            Event::Published { reason, .. } if reason.is_error() => refused += 1,
-            Event::Published { .. } => cleared += 1,
+            Event::Published { reason, .. } if reason.is_error() => self.refused += 1,
+            Event::Published { .. } => self.cleared += 1,
             Event::Message(message) => client.ack(&message)?,
             _ => {}
         }
+        Ok(())
     }
-    Ok((cleared, refused))
 }

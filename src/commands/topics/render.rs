@@ -56,10 +56,10 @@ struct Row<'a> {
 }
 
 /// Calls `row` for each row of the tree, in order: the levels not shown
-/// yet above a topic, then the topic.
+/// yet above a topic, then the topic; stops when `row` says `false`.
 fn visit_rows<'a>(
     table: &'a Table,
-    mut row: impl FnMut(Row<'a>) -> io::Result<()>,
+    mut row: impl FnMut(Row<'a>) -> io::Result<bool>,
 ) -> io::Result<()> {
     let mut previous: Vec<&str> = Vec::new();
     for (key, entry) in table.iter() {
@@ -72,17 +72,23 @@ fn visit_rows<'a>(
             .count()
             .min(last);
         for (depth, name) in levels.iter().enumerate().take(last).skip(shared) {
-            row(Row {
+            let above = Row {
                 depth,
                 name,
                 entry: None,
-            })?;
+            };
+            if !row(above)? {
+                return Ok(());
+            }
         }
-        row(Row {
+        let topic = Row {
             depth: last,
             name: levels[last],
             entry: Some(entry),
-        })?;
+        };
+        if !row(topic)? {
+            return Ok(());
+        }
         previous = levels;
     }
     Ok(())
@@ -95,7 +101,8 @@ fn quoted(filters: &[String]) -> String {
 }
 
 /// Writes the tree's summary line, its header and at most `limit` rows (all
-/// without one), then how many rows were left out.
+/// without one), then how many topics were left out. Only the rows written
+/// are visited: the live view costs what fits the screen.
 pub fn write_tree(out: &mut impl Write, watched: &Watched, limit: Option<usize>) -> io::Result<()> {
     let table = watched.table;
     writeln!(
@@ -110,13 +117,11 @@ pub fn write_tree(out: &mut impl Write, watched: &Watched, limit: Option<usize>)
     )?;
     let limit = limit.unwrap_or(usize::MAX);
     let mut width = "TOPIC".len();
-    let mut rows = 0usize;
+    let mut rows = 0;
     visit_rows(table, |row| {
-        if rows < limit {
-            width = width.max(2 * row.depth + printable(row.name).chars().count());
-        }
+        width = width.max(2 * row.depth + printable(row.name).chars().count());
         rows += 1;
-        Ok(())
+        Ok(rows < limit)
     })?;
     let width = width.min(MAX_TOPIC_WIDTH);
     writeln!(
@@ -124,19 +129,18 @@ pub fn write_tree(out: &mut impl Write, watched: &Watched, limit: Option<usize>)
         "{:width$}  {:>8}  {:>8}  {:>8}  {:5}  {:8}  LAST",
         "TOPIC", "MSGS", "RATE/S", "SIZE", "QOS", "RETAINED"
     )?;
-    let mut written = 0usize;
+    let (mut written, mut topics) = (0, 0);
     let mut name = String::new();
     visit_rows(table, |row| {
-        if written == limit {
-            return Ok(());
-        }
         written += 1;
         name.clear();
         name.push_str(&"  ".repeat(row.depth));
         name.push_str(&printable(row.name));
         let Some(entry) = row.entry else {
-            return writeln!(out, "{name}");
+            writeln!(out, "{name}")?;
+            return Ok(written < limit);
         };
+        topics += 1;
         let qos: Vec<String> = entry.qos_seen().map(|q| q.to_string()).collect();
         writeln!(
             out,
@@ -147,10 +151,11 @@ pub fn write_tree(out: &mut impl Write, watched: &Watched, limit: Option<usize>)
             qos.join(","),
             if entry.retained { "yes" } else { "" },
             local_time_of_day(entry.last_seen)
-        )
+        )?;
+        Ok(written < limit)
     })?;
-    if rows > written {
-        writeln!(out, "... and {} more rows", rows - written)?;
+    if table.len() > topics {
+        writeln!(out, "... and {} more topics", table.len() - topics)?;
     }
     Ok(())
 }
@@ -461,7 +466,7 @@ mod tests {
         let mut out = Vec::new();
         write_tree(&mut out, &watched, Some(2)).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.ends_with("... and 2 more rows\n"), "{text}");
+        assert!(text.ends_with("  b\n... and 2 more topics\n"), "{text}");
     }
 
     #[test]
