@@ -486,6 +486,70 @@ fn clear_with_yes_says_in_text_what_it_cleared() {
     });
 }
 
+/// Starts `mqtk topics -d -t PREFIX/#` without -W, and returns once it received one message
+/// on PREFIX/one.
+fn watch_until_told(broker: &Broker, prefix: &str) -> common::run::Running {
+    let filter = format!("{prefix}/#");
+    let mut args = vec!["topics".to_string()];
+    args.extend(broker.args());
+    args.extend(["-t".to_string(), filter, "-d".to_string()]);
+    let what = format!("{}: mqtk {}", broker.name, args.join(" "));
+    let mut watch = spawn(&what, mqtk().args(&args), None);
+    watch.wait_for_stderr("received SUBACK", SUBSCRIBED);
+    publish_ok(
+        broker,
+        &["-t", &format!("{prefix}/one"), "-m", "1", "-q", "1"],
+    );
+    watch.wait_for_stderr("received PUBLISH", SUBSCRIBED);
+    watch
+}
+
+#[test]
+fn ctrl_c_ends_the_watch_with_the_tree_and_status_0() {
+    for_each_broker(&brokers(), |broker| {
+        let prefix = unique_topic("topics-ctrl-c");
+        let watch = watch_until_told(broker, &prefix);
+        watch.interrupt();
+        let got = watch.finish();
+        let what = format!("{}: topics, then Ctrl-C", broker.name);
+        got.assert_code(0, &what);
+        assert!(
+            got.stdout().starts_with("1 topic, 1 message in "),
+            "{what}:\n{}",
+            got.stdout()
+        );
+        assert!(
+            got.stderr.contains("sending DISCONNECT"),
+            "{what}: {}",
+            got.stderr
+        );
+    });
+}
+
+#[test]
+fn a_lost_connection_prints_what_was_seen_and_exits_1() {
+    let Some(mut mosquitto) = OwnMosquitto::start() else {
+        return common::skip("mosquitto is not installed");
+    };
+    let broker = mosquitto.broker();
+    let prefix = unique_topic("topics-lost");
+    let watch = watch_until_told(&broker, &prefix);
+    mosquitto.kill();
+    let got = watch.finish();
+    got.assert_code(1, "topics, then the broker killed");
+    assert!(
+        got.stdout().starts_with("1 topic, 1 message in "),
+        "{}",
+        got.stdout()
+    );
+    let errors: Vec<&str> = got
+        .stderr
+        .lines()
+        .filter(|line| !line.starts_with("mqtk: sending ") && !line.starts_with("mqtk: received "))
+        .collect();
+    assert_eq!(errors.len(), 1, "one error line: {}", got.stderr);
+}
+
 /// Where the Debian package (and a build from source) puts mosquitto's dynamic security plugin.
 fn dynamic_security_plugin() -> Option<PathBuf> {
     [
