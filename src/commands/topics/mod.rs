@@ -292,7 +292,7 @@ async fn retained(
             say(format_args!(
                 "dry run: {} retained message{} would be cleared; add --yes to clear {}",
                 table.len(),
-                if table.len() == 1 { "" } else { "s" },
+                render::plural(table.len() as u64),
                 if table.len() == 1 { "it" } else { "them" },
             ));
         }

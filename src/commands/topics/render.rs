@@ -15,6 +15,7 @@
 //! Names are written with their control characters escaped, so that a
 //! topic cannot move the cursor of the live view.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -299,6 +300,10 @@ pub fn write_retained_json(out: &mut impl Write, retained: &Retained) -> io::Res
             serde_json::to_writer(&mut *out, clear.still_retained)?;
         }
     }
+    let still: HashSet<&str> = match &retained.clear {
+        Some(clear) => clear.still_retained.iter().map(String::as_str).collect(),
+        None => HashSet::new(),
+    };
     out.write_all(b",\"retained\":[")?;
     for (i, (key, entry)) in retained.table.iter().enumerate() {
         if i > 0 {
@@ -316,7 +321,7 @@ pub fn write_retained_json(out: &mut impl Write, retained: &Retained) -> io::Res
             .clear
             .as_ref()
             .filter(|clear| !clear.dry_run)
-            .map(|clear| !clear.still_retained.iter().any(|t| t == key.as_str()));
+            .map(|_| !still.contains(key.as_str()));
         let message = RetainedJson {
             topic: key.as_str(),
             size: entry.size,
@@ -383,15 +388,24 @@ fn printable(name: &str) -> String {
     text
 }
 
+/// A character as it is, or escaped when it is a control character: `\n`,
+/// `\t` and `\r`, the other ASCII ones as `\xNN` (as bytes that are not
+/// UTF-8 are), the rest as `\u{NN}`.
 fn push_printable(text: &mut String, c: char) {
-    if c.is_control() {
-        text.extend(c.escape_default());
-    } else {
-        text.push(c);
+    match c {
+        '\n' => text.push_str("\\n"),
+        '\t' => text.push_str("\\t"),
+        '\r' => text.push_str("\\r"),
+        _ if c.is_ascii_control() => {
+            let _ = write!(text, "\\x{:02x}", c as u32);
+        }
+        _ if c.is_control() => text.extend(c.escape_default()),
+        _ => text.push(c),
     }
 }
 
-fn plural(n: u64) -> &'static str {
+/// The `s` of a plural, for `n` things.
+pub(super) fn plural(n: u64) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -505,7 +519,7 @@ mod tests {
             true,
         );
         let entries: Vec<&Entry> = table.iter().map(|(_, e)| e).collect();
-        assert_eq!(preview_text(entries[0]), "\\xffa\\u{1b}");
+        assert_eq!(preview_text(entries[0]), "\\xffa\\x1b");
         // 64 bytes kept are 32 characters of two bytes each; more is cut.
         assert_eq!(preview_text(entries[1]), format!("{}...", "é".repeat(32)));
         assert_eq!(preview_text(entries[2]), "line\\none");
@@ -526,6 +540,6 @@ mod tests {
     #[test]
     fn an_empty_level_and_control_characters_are_shown_so_that_they_can_be_seen() {
         assert_eq!(printable(""), "\"\"");
-        assert_eq!(printable("a\u{1b}[2J"), "a\\u{1b}[2J");
+        assert_eq!(printable("a\u{1b}[2J\u{85}\t"), "a\\x1b[2J\\u{85}\\t");
     }
 }
