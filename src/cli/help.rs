@@ -207,6 +207,43 @@ pub(super) const PUB_LONG_HELP: &str = concat!(
 
 pub(super) const SUB_LONG_HELP: &str = concat!(sub_examples!(), "\n\n", printed_messages_help!());
 
+pub(super) const TOPICS_LONG_HELP: &str = concat!(
+    "Examples:
+  Which topics live on the broker, and how busy they are, over 10 seconds:
+    mqtk topics -h broker -W 10
+  One subtree, as JSON for a script:
+    mqtk topics -t 'house/#' -W 5 --json | jq '.topics[] | select(.retained)'
+  The retained messages, with the start of each payload:
+    mqtk topics --retained
+  What clearing a subtree's retained messages would delete, then delete them:
+    mqtk topics --clear 'old/#'
+    mqtk topics --clear 'old/#' --yes
+
+Notes:
+  The tree has a row for each topic level; a topic that received messages
+  shows MSGS (every message received, the retained one included), RATE/S (the
+  live messages per second while watching), SIZE (bytes of the last payload),
+  QOS (the QoS levels the messages came with: -q 2, the default, shows the QoS
+  they were published with), RETAINED (yes when a retained message came with
+  the subscription) and LAST (the local time of the last message).
+  # does not match the topics that begin with $: add -t '$SYS/#' for those.
+  Retained messages come first after subscribing. --retained and --clear
+  take them to be all there after --settle seconds without a message (1 by
+  default), at the first live message, or after -W; they subscribe at QoS 0.
+  --clear publishes an empty retained message (QoS 1) to each topic listed,
+  counts the broker's acknowledgements, then subscribes again: exit 0 when no
+  cleared topic delivers a retained message any more, 1 when one still does.
+  A lost connection prints what was seen so far, and exits 1.
+
+",
+    exit_codes_help!("4    also: the broker refused every subscription (not authorised, ...)"),
+    "\n\n",
+    environment_help!(
+        "TZ             the zone of the local times in the LAST column; unset, the zone
+                 /etc/localtime holds"
+    )
+);
+
 macro_rules! will_examples {
     () => {
         "Examples:

@@ -8,7 +8,7 @@
 //! - `mod.rs`: [`Cli`], [`Command`] and the exit codes
 //! - `connection`: the argument groups the connecting commands share
 //!   (connection, TLS, will, session, reconnect, ending, status, properties)
-//! - `publish`, `subscribe`, `ping`, `will`, `bench`, `broker`, `config`: one
+//! - `publish`, `subscribe`, `topics`, `ping`, `will`, `bench`, `broker`, `config`: one
 //!   command's arguments each
 //! - `help`: the examples, notes and tables shown after `--help`'s options
 //! - [`docs`]: the man pages and shell completions rendered from [`Cli`]
@@ -78,6 +78,7 @@ mod publish;
 mod respond;
 mod rr;
 mod subscribe;
+mod topics;
 mod will;
 
 pub use bench::{parse_duration, BenchArgs, BenchCommand, BenchMergeArgs, Scenario};
@@ -91,13 +92,14 @@ pub use connection::{
 };
 use help::{
     BENCH_LONG_HELP, BROKER_LONG_HELP, CONFIG_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP,
-    RESPOND_LONG_HELP, RR_LONG_HELP, SUB_LONG_HELP, WILL_LONG_HELP,
+    RESPOND_LONG_HELP, RR_LONG_HELP, SUB_LONG_HELP, TOPICS_LONG_HELP, WILL_LONG_HELP,
 };
 pub use ping::PingArgs;
 pub use publish::{AckArgs, MessageSource, PubArgs};
 pub use respond::RespondArgs;
 pub use rr::RrArgs;
 pub use subscribe::{ColorChoice, OutputArgs, SubArgs};
+pub use topics::TopicsArgs;
 pub use will::WillTestArgs;
 
 /// An MQTT command-line toolkit: publish, subscribe, and more
@@ -182,6 +184,27 @@ pub enum Command {
         after_long_help = SUB_LONG_HELP,
     )]
     Sub(SubArgs),
+    /// What is on the broker: its topics, how busy they are, what is retained
+    ///
+    /// Subscribes to -t (every topic, #, by default) for -W seconds or until
+    /// Ctrl-C and prints a tree of the topics seen: for each, the messages
+    /// received, the rate of live ones, the size of the last payload, the QoS
+    /// seen, whether a retained message came with the subscription, and when
+    /// the last message came. On a terminal the tree is redrawn in place as
+    /// messages arrive; otherwise only the final tree is printed. --json gives
+    /// the same as one JSON document.
+    ///
+    /// --retained lists the retained messages instead: topic, size and the
+    /// start of the payload. --clear FILTER deletes the retained messages
+    /// under FILTER with empty retained messages, then subscribes again to
+    /// check that they are gone; without --yes it only lists what it would
+    /// delete.
+    #[command(
+        disable_help_flag = true,
+        after_help = EXIT_CODES,
+        after_long_help = TOPICS_LONG_HELP,
+    )]
+    Topics(TopicsArgs),
     /// Send a request and wait for its response, as mosquitto_rr does
     ///
     /// mqtk rr subscribes to the response topic (-e, or one made up under
@@ -403,6 +426,26 @@ mod tests {
         assert_eq!(bounded.reconnect_retries, Some(3));
         assert_eq!(bounded.connect_retries, 2);
         assert!(parse(&["--no-reconnect", "--reconnect-retries", "3"]).is_err());
+    }
+
+    #[test]
+    fn topics_watches_hash_by_default_and_clears_only_what_clear_names() {
+        let parse = |args: &[&str]| Cli::try_parse_from([&["mqtk", "topics"], args].concat());
+        let Ok(Cli {
+            command: Command::Topics(args),
+            ..
+        }) = parse(&["-W", "5"])
+        else {
+            panic!("not topics")
+        };
+        assert!(args.topics.is_empty() && args.clear.is_empty());
+        assert_eq!((args.qos, args.timeout, args.settle), (2, Some(5.0), 1.0));
+        assert!(parse(&["--clear", "old/#", "--yes"]).is_ok());
+        // --yes says yes to --clear; -t and --clear would leave unclear what is deleted.
+        assert!(parse(&["--yes"]).is_err());
+        assert!(parse(&["-t", "a/#", "--clear", "old/#"]).is_err());
+        // The retained listing subscribes at QoS 0.
+        assert!(parse(&["--retained", "-q", "1"]).is_err());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! default an error code fails and "no matching subscribers" (0x10) is a note;
 //! `--require-subscribers` makes 0x10 fail, and `--expect-reason` names the
 //! codes that succeed, whatever they are. To subscriptions (SUBACK): each
-//! refusal is a line, a lower QoS a note, and none granted a failure.
+//! refusal is a line, a lower QoS a note, and none granted a failure (for
+//! `topics`, a refusal: exit code 4).
 
 use crate::cli::AckArgs;
 use crate::client::verdict;
@@ -129,14 +130,10 @@ pub fn check_suback(
     let mut granted = 0;
     for (subscription, reason) in subscriptions.iter().zip(&suback.reasons) {
         if reason.is_error() {
-            // MQTT 3.1.1 has one failure code, which says no more than "refused".
-            let detail = match protocol {
-                Protocol::V5 => verdict(*reason, suback.properties.reason_string.as_deref()),
-                _ => "refused".to_string(),
-            };
             say(format_args!(
-                "subscription to {:?} refused: {detail}",
-                subscription.filter
+                "subscription to {:?} refused: {}",
+                subscription.filter,
+                refusal(protocol, *reason, suback)
             ));
             continue;
         }
@@ -152,6 +149,64 @@ pub fn check_suback(
         anyhow::bail!("the broker granted none of the subscriptions");
     }
     Ok(())
+}
+
+/// Why the broker refused a subscription, in words.
+fn refusal(protocol: Protocol, reason: ReasonCode, suback: &SubAck) -> String {
+    // MQTT 3.1.1 has one failure code, which says no more than "refused".
+    match protocol {
+        Protocol::V5 => verdict(reason, suback.properties.reason_string.as_deref()),
+        _ => "refused".to_string(),
+    }
+}
+
+/// The broker refused every subscription of a SUBSCRIBE: exit code 4, as for
+/// a refused connection, for the commands that have nothing to do without one.
+#[derive(Debug)]
+pub struct SubscriptionRefused(String);
+
+impl std::fmt::Display for SubscriptionRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SubscriptionRefused {}
+
+/// As [`check_suback`], except that a SUBACK that refused every
+/// subscription is one [`SubscriptionRefused`] error, with each filter and
+/// why, and nothing said before it.
+pub fn require_suback(
+    protocol: Protocol,
+    subscriptions: &[Subscription],
+    suback: &SubAck,
+) -> anyhow::Result<()> {
+    if suback.reasons.iter().any(|reason| !reason.is_error()) {
+        return check_suback(protocol, subscriptions, suback, true);
+    }
+    let refused: Vec<String> = subscriptions
+        .iter()
+        .zip(&suback.reasons)
+        .map(|(subscription, reason)| match protocol {
+            Protocol::V5 => format!(
+                "{:?}: {}",
+                subscription.filter,
+                refusal(protocol, *reason, suback)
+            ),
+            // MQTT 3.1.1's one failure code gives no reason.
+            _ => format!("{:?}", subscription.filter),
+        })
+        .collect();
+    let what = if refused.len() == 1 {
+        "subscription to"
+    } else {
+        "subscriptions to"
+    };
+    Err(SubscriptionRefused(format!(
+        "the broker refused the {what} {}",
+        refused.join("; ")
+    ))
+    .into())
 }
 
 #[cfg(test)]

@@ -30,9 +30,10 @@ pub mod reconnect;
 pub mod respond;
 pub mod rr;
 pub mod subscribe;
+pub mod topics;
 pub mod will;
 
-pub use acks::{check_suback, AckRule, AckVerdict};
+pub use acks::{check_suback, require_suback, AckRule, AckVerdict, SubscriptionRefused};
 pub use checks::{
     check_topic_filter, check_topic_name, non_negative_seconds, one_topic, positive_seconds, qos,
     require_v5, usage, UsageError,
@@ -51,7 +52,7 @@ use crate::client::ClientError;
 
 /// The exit code for an error: 2 for a usage error, 3 when the broker could
 /// not be reached (or, for `mqtk broker`, could not listen), 4 when it
-/// refused us, 1 for everything else.
+/// refused us (or, for `mqtk topics`, every subscription), 1 for everything else.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
     use crate::cli::exit;
     error
@@ -62,6 +63,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
             }
             if cause.is::<Interrupted>() {
                 return Some(exit::INTERRUPTED);
+            }
+            if cause.is::<SubscriptionRefused>() {
+                return Some(exit::REFUSED);
             }
             #[cfg(feature = "broker")]
             if let Some(error) = cause.downcast_ref::<crate::broker::BrokerError>() {

@@ -61,6 +61,20 @@ pub use view::{View, Watch};
 use clock::Clock;
 use json::{is_json, reformat_json, write_json_message};
 
+/// `at` as the `--json` timestamps are written: UTC, to the microsecond.
+pub fn utc_timestamp(at: SystemTime) -> String {
+    let mut text = Vec::with_capacity(27);
+    let _ = Clock::new(at, None).write_utc_timestamp(&mut text);
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+/// The local time of day of `at`, `14:04:05`, in the zone of `-F`'s local times.
+pub fn local_time_of_day(at: SystemTime) -> String {
+    let mut text = Vec::with_capacity(8);
+    let _ = Clock::new(at, None).write_strftime(&mut text, b'T');
+    String::from_utf8_lossy(&text).into_owned()
+}
+
 /// How a message is printed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Style {
