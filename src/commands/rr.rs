@@ -34,7 +34,7 @@ use super::{
 use crate::cli::{exit, RrArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{Properties, Publish, Subscription};
-use crate::output::Printer;
+use crate::output::{Arrival, Printer};
 
 /// The prefix of the response topic `rr` makes up when -e is not given.
 pub const RESPONSE_TOPIC_PREFIX: &str = "mqtk/rr/";
@@ -381,7 +381,7 @@ impl<W: Write> Asker<'_, W> {
     fn show(&mut self, message: &Publish, rtt: Duration) -> io::Result<()> {
         self.plan
             .printer
-            .print(&mut self.out, message, SystemTime::now())?;
+            .print(&mut self.out, message, Arrival::at(SystemTime::now()))?;
         if self.plan.latency {
             writeln!(self.out, "latency: {:.3} ms", rtt.as_secs_f64() * 1e3)?;
         }

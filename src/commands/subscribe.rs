@@ -7,7 +7,7 @@
 //! buffer, and a person watching a quiet topic sees each message at once.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use anyhow::bail;
 use tokio::time::Instant;
@@ -19,7 +19,7 @@ use super::{
 use crate::cli::{exit, ColorChoice, OutputArgs, SubArgs};
 use crate::client::{Client, ClientError, Event, Options};
 use crate::codec::{topic, ByteString, Properties, Publish, QoS, RetainHandling, Subscription};
-use crate::output::{Printer, Style, Template, View, Watch};
+use crate::output::{Arrival, Printer, Style, Template, View, Watch};
 
 /// The most messages printed between two flushes of stdout.
 const BATCH: usize = 4096;
@@ -62,6 +62,8 @@ enum SubEnd {
 
 /// Runs `mqtk sub`.
 pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
+    // What --json's offset_s counts from.
+    let started = std::time::Instant::now();
     let plan = plan(args)?;
     // Listen for Ctrl-C from the start: one pressed while connecting must not
     // be lost, nor kill the process between two listeners.
@@ -85,6 +87,7 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
         out: BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
         view: plan.view.clone(),
         received: 0,
+        started,
     };
     screen.view.start(&mut screen.out)?;
     let deadline = plan.timeout.map(|t| Instant::now() + t);
@@ -271,6 +274,8 @@ struct Screen<W> {
     view: View,
     /// Messages shown so far, for -C.
     received: u64,
+    /// When `sub` started: each message's offset counts from here.
+    started: std::time::Instant,
 }
 
 /// Receives, prints and acknowledges messages until a stop condition.
@@ -341,7 +346,7 @@ impl<W: Write> Screen<W> {
     /// Shows a batch and flushes; says whether to stop and how many messages
     /// were handled (written out, or deliberately skipped).
     fn show_batch(&mut self, plan: &SubPlan, batch: &[Publish]) -> (Option<SubEnd>, usize) {
-        let now = SystemTime::now();
+        let now = Arrival::now(self.started);
         for (i, message) in batch.iter().enumerate() {
             if plan.retained_only && !message.retain {
                 return (self.flushed(SubEnd::Done), i);

@@ -3,12 +3,10 @@
 //! mosquitto 2.1's live table), or the number of messages each second
 //! (`--message-rate`).
 
+use super::{Arrival, Printer};
+use crate::codec::{ByteString, Publish};
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::time::SystemTime;
-
-use super::Printer;
-use crate::codec::{ByteString, Publish};
 
 /// How received messages reach the output.
 #[derive(Debug, Clone)]
@@ -31,12 +29,7 @@ impl View {
     }
 
     /// Shows one message received at `at`.
-    pub fn show(
-        &mut self,
-        out: &mut impl Write,
-        message: &Publish,
-        at: SystemTime,
-    ) -> io::Result<()> {
+    pub fn show(&mut self, out: &mut impl Write, message: &Publish, at: Arrival) -> io::Result<()> {
         match self {
             View::Messages(printer) => printer.print(out, message, at),
             View::Watch(watch) => watch.show(out, message, at),
@@ -90,7 +83,7 @@ impl Watch {
         writeln!(out, "\x1b[2J\x1b[1;1H{}", self.header)
     }
 
-    fn show(&mut self, out: &mut impl Write, message: &Publish, at: SystemTime) -> io::Result<()> {
+    fn show(&mut self, out: &mut impl Write, message: &Publish, at: Arrival) -> io::Result<()> {
         let next = FIRST_ROW + self.rows.len();
         let row = *self.rows.entry(message.topic.clone()).or_insert(next);
         self.line.clear();
@@ -114,8 +107,12 @@ mod tests {
         let mut out = Vec::new();
         view.start(&mut out).unwrap();
         for (topic, payload) in topics {
-            view.show(&mut out, &message(topic, payload.as_bytes()), at())
-                .unwrap();
+            view.show(
+                &mut out,
+                &message(topic, payload.as_bytes()),
+                Arrival::at(at()),
+            )
+            .unwrap();
         }
         String::from_utf8(out).unwrap()
     }

@@ -10,7 +10,7 @@ use super::WillPlan;
 use crate::cli::End;
 use crate::codec::{Protocol, Publish};
 use crate::commands::json_ms;
-use crate::output::{Printer, Style};
+use crate::output::{Arrival, Printer, Style};
 
 /// Prints what happened and the verdict: a few lines, or one JSON object.
 pub(super) fn report(
@@ -151,7 +151,11 @@ impl Outcome<'_> {
 /// The message as `mqtk sub --json` prints it.
 fn message_json(message: &Publish) -> anyhow::Result<Value> {
     let mut line = Vec::new();
-    Printer::new(Style::Json, false, false, false).print(&mut line, message, SystemTime::now())?;
+    Printer::new(Style::Json, false, false, false).print(
+        &mut line,
+        message,
+        Arrival::at(SystemTime::now()),
+    )?;
     Ok(serde_json::from_slice(&line)?)
 }
 
