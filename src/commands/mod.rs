@@ -26,6 +26,7 @@ mod options;
 pub mod ping;
 pub mod publish;
 pub mod reconnect;
+pub mod replay;
 pub mod respond;
 pub mod rr;
 pub mod subscribe;
@@ -50,7 +51,8 @@ use crate::client::ClientError;
 
 /// The exit code for an error: 2 for a usage error, 3 when the broker could
 /// not be reached (or, for `mqtk broker`, could not listen), 4 when it
-/// refused us, 1 for everything else.
+/// refused us, 65 for a line of `mqtk replay`'s input that is not a recorded
+/// message, 1 for everything else.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
     use crate::cli::exit;
     error
@@ -61,6 +63,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
             }
             if cause.is::<Interrupted>() {
                 return Some(exit::INTERRUPTED);
+            }
+            if cause.is::<replay::BadRecording>() {
+                return Some(exit::BAD_RECORDING);
             }
             #[cfg(feature = "broker")]
             if let Some(error) = cause.downcast_ref::<crate::broker::BrokerError>() {
