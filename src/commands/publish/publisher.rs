@@ -27,6 +27,8 @@ pub struct Publisher<'a> {
     /// Messages of a session the broker lost, to publish again (as new
     /// ones) before the queue.
     again: VecDeque<Publish>,
+    /// The QoS of the message handed over last.
+    last_qos: Option<QoS>,
     tally: Tally,
 }
 
@@ -55,6 +57,7 @@ impl<'a> Publisher<'a> {
             queue: VecDeque::new(),
             max_queued: max_queued.max(1),
             again: VecDeque::new(),
+            last_qos: None,
             tally: Tally::default(),
         }
     }
@@ -123,11 +126,21 @@ impl<'a> Publisher<'a> {
         self.again.front().or(self.queue.front()).map(|m| m.qos)
     }
 
+    /// Whether the next message, of `qos`, must wait for the ones in flight
+    /// to keep its place: a broker may pass a QoS 2 message on only at its
+    /// PUBREL (mosquitto does), and a QoS 0 or 1 message sent meanwhile would
+    /// overtake it. (A `pub` has one QoS, so this holds only `replay` back.)
+    fn waits_for_order(&self, qos: QoS) -> bool {
+        qos < QoS::ExactlyOnce
+            && self.last_qos == Some(QoS::ExactlyOnce)
+            && self.client.publishes_in_flight() > 0
+    }
+
     /// Hands the client every waiting message it can take at once, the
     /// messages of a lost session first.
     fn hand_over(&mut self) -> anyhow::Result<()> {
         while let Some(qos) = self.next_qos() {
-            if !self.client.can_queue(qos) {
+            if !self.client.can_queue(qos) || self.waits_for_order(qos) {
                 break;
             }
             let new = self.again.is_empty();
@@ -140,6 +153,7 @@ impl<'a> Publisher<'a> {
                 break;
             };
             self.client.queue_publish(message)?;
+            self.last_qos = Some(qos);
             if new {
                 self.tally.sent += 1;
                 if qos == QoS::AtMostOnce {
@@ -154,7 +168,7 @@ impl<'a> Publisher<'a> {
     /// Waits for the client (room to send, or an acknowledgement), for more
     /// input while the queue has room, or for Ctrl-C.
     async fn turn(&mut self, feed: &mut impl Messages) -> anyhow::Result<Turn> {
-        let next_qos = self.next_qos();
+        let next_qos = self.next_qos().filter(|&qos| !self.waits_for_order(qos));
         let room = self.queue.len() < self.max_queued && !feed.is_done();
         let client = &mut self.client;
         let tally = &mut self.tally;

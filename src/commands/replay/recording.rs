@@ -275,11 +275,12 @@ impl Recording {
         Ok(Some((message, due)))
     }
 
-    /// Begins the next pass: opens the file again, or stdin.
+    /// Begins the next pass: opens the file again, or stdin. Cancel safe:
+    /// the pass is taken off the list only once its input is open.
     async fn begin_pass(&mut self) -> anyhow::Result<()> {
-        let Some(pass) = self.passes.pop_front() else {
+        if self.passes.is_empty() {
             return Ok(());
-        };
+        }
         let input: Box<dyn AsyncRead + Unpin + Send> = match &self.path {
             Some(path) => Box::new(
                 tokio::fs::File::open(path)
@@ -287,6 +288,9 @@ impl Recording {
                     .with_context(|| format!("cannot read {}", path.display()))?,
             ),
             None => Box::new(tokio::io::stdin()),
+        };
+        let Some(pass) = self.passes.pop_front() else {
+            return Ok(());
         };
         self.pass = Some((
             pass,
