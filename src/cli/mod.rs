@@ -8,7 +8,7 @@
 //! - `mod.rs`: [`Cli`], [`Command`] and the exit codes
 //! - `connection`: the argument groups the connecting commands share
 //!   (connection, TLS, will, session, reconnect, ending, status, properties)
-//! - `publish`, `subscribe`, `ping`, `will`, `bench`, `broker`, `config`: one
+//! - `publish`, `subscribe`, `replay`, `ping`, `will`, `bench`, `broker`, `config`: one
 //!   command's arguments each
 //! - `help`: the examples, notes and tables shown after `--help`'s options
 //! - [`docs`]: the man pages and shell completions rendered from [`Cli`]
