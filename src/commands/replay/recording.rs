@@ -27,8 +27,9 @@ use crate::commands::publish::{next_line, Messages};
 /// Room made in the read buffer before each read.
 const CHUNK: usize = 64 * 1024;
 
-/// Where a due time too far ahead to count is put: a century on.
-const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+/// The furthest ahead a message is due (30 years, as tokio's own far
+/// future), so that a tiny --speed cannot overflow the clock.
+const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
 
 /// A line that is not a recorded message, with where it is.
 #[derive(Debug)]
@@ -76,6 +77,19 @@ struct Pacing {
 }
 
 impl Pacing {
+    /// Paced `speed` times as fast as recorded; nothing taken yet.
+    fn new(speed: f64) -> Pacing {
+        Pacing {
+            speed,
+            start: None,
+            base: 0.0,
+            clock: None,
+            first: None,
+            last: 0.0,
+            count: 0,
+        }
+    }
+
     /// When a message recorded at `seconds` on `clock` is due; `None`: now.
     fn due(&mut self, seconds: f64, clock: &'static str) -> Result<Option<Instant>, String> {
         match self.clock {
@@ -98,12 +112,10 @@ impl Pacing {
         // A message recorded before the first (files joined together) is
         // due at once.
         let elapsed = (self.base + seconds - first).max(0.0) / self.speed;
-        let after = Duration::try_from_secs_f64(elapsed).unwrap_or(FAR_FUTURE);
-        Ok(Some(
-            start
-                .checked_add(after)
-                .unwrap_or_else(|| start + FAR_FUTURE),
-        ))
+        let after = Duration::try_from_secs_f64(elapsed)
+            .unwrap_or(FAR_FUTURE)
+            .min(FAR_FUTURE);
+        Ok(Some(start + after))
     }
 
     /// A paced pass is over: the next one begins one mean gap after this
@@ -165,15 +177,7 @@ impl Recording {
             },
             path: (!stdin).then_some(path),
             topics,
-            pacing: Pacing {
-                speed,
-                start: None,
-                base: 0.0,
-                clock: None,
-                first: None,
-                last: 0.0,
-                count: 0,
-            },
+            pacing: Pacing::new(speed),
             passes: passes.into(),
             pass: None,
             next: None,
@@ -357,5 +361,59 @@ impl Messages for Recording {
             .with_context(|| format!("cannot read {}", self.name))?;
         reading.at_eof = read == 0;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// How long after the start a message recorded at `seconds` is due.
+    fn after_start(pacing: &mut Pacing, seconds: f64) -> Duration {
+        let due = pacing.due(seconds, "offset_s").unwrap().unwrap();
+        due - pacing.start.unwrap()
+    }
+
+    #[test]
+    fn a_message_is_due_at_the_start_plus_its_offset_from_the_first_over_the_speed() {
+        let mut pacing = Pacing::new(2.0);
+        assert_eq!(after_start(&mut pacing, 10.0), Duration::ZERO);
+        assert_eq!(after_start(&mut pacing, 14.0), Duration::from_secs(2));
+        assert_eq!(after_start(&mut pacing, 15.0), Duration::from_millis(2500));
+        // recorded before the first (files joined together): at once
+        assert_eq!(after_start(&mut pacing, 3.0), Duration::ZERO);
+        // no pauses at all
+        let mut unpaced = Pacing::new(0.0);
+        assert_eq!(unpaced.due(1.0, "offset_s"), Ok(None));
+        assert_eq!(unpaced.due(3600.0, "offset_s"), Ok(None));
+    }
+
+    #[test]
+    fn the_next_loop_begins_one_mean_gap_after_the_last_message() {
+        let mut pacing = Pacing::new(1.0);
+        for seconds in [10.0, 11.0, 12.0] {
+            after_start(&mut pacing, seconds);
+        }
+        pacing.end_pass();
+        assert_eq!(after_start(&mut pacing, 10.0), Duration::from_secs(3));
+        assert_eq!(after_start(&mut pacing, 11.0), Duration::from_secs(4));
+        assert_eq!(after_start(&mut pacing, 12.0), Duration::from_secs(5));
+        pacing.end_pass();
+        assert_eq!(after_start(&mut pacing, 10.0), Duration::from_secs(6));
+    }
+
+    #[test]
+    fn a_tiny_speed_cannot_overflow_the_clock() {
+        let mut pacing = Pacing::new(1e-300);
+        after_start(&mut pacing, 0.0);
+        assert_eq!(after_start(&mut pacing, 1.0), FAR_FUTURE);
+    }
+
+    #[test]
+    fn one_recording_is_timed_by_one_clock() {
+        let mut pacing = Pacing::new(1.0);
+        pacing.due(1.0, "offset_s").unwrap();
+        let error = pacing.due(1.7e9, "timestamp").unwrap_err();
+        assert!(error.contains("timed by timestamp where the lines before have offset_s"));
     }
 }
