@@ -31,6 +31,7 @@ complete -c mqtk -n "__fish_mqtk_needs_command" -s h -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "topics" -d 'What is on the broker: its topics, how busy they are, what is retained'
+complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "replay" -d 'Publish a recording of mqtk sub --json again, at its pace'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "rr" -d 'Send a request and wait for its response, as mosquitto_rr does'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "respond" -d 'Answer requests: run a command for each, or answer with a fixed text'
 complete -c mqtk -n "__fish_mqtk_needs_command" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
@@ -227,7 +228,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l retained-only -d 'Prin
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l remove-retained -d 'Clear each retained message received'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s v -l verbose -d 'Print the topic before each payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s N -l no-newline -d 'No newline after each message'
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l json -d 'One JSON object per message per line, its timestamp in UTC'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l json -d 'One JSON object per message per line, its timestamp in UTC: the recording mqtk replay reads'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l pretty -d 'Pretty-print a JSON payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s w -l watch -d 'One line per topic, its latest message rewritten in place: a live table (on a terminal)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l rebirth -d 'When a Sparkplug edge node\'s DATA has aliases no BIRTH named, ask it for a new BIRTH (an NCMD setting Node Control/Rebirth)'
@@ -304,6 +305,82 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l insecure -d 'Do not
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l will-retain -d 'Retain the will message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l request-response-information -d 'Ask the broker for Response Information (a topic prefix for responses) in its CONNACK'
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s t -l topic -d 'Replay only the messages whose recorded topic matches FILTER (repeatable; + and # wildcards)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l speed -d 'Pace: 2 replays twice as fast as recorded, 0.5 at half the pace, 0 as fast as the broker takes them' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l loop -d 'Replay the recording this many times, each pass after the last (not with -)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l topic-prefix -d 'Put PREFIX before every topic, as it is: --topic-prefix staging/ makes a/b staging/a/b' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l topic-rewrite -d 'Replace the leading topic levels FROM with TO: plant/1=test/1 makes plant/1/t test/1/t, not plant/10/t (repeatable; the first that applies)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l end -d 'How to end the connection, and with it what the broker does with the will' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'
+disconnect-with-will\t'DISCONNECT with reason 0x04: the broker publishes the will (MQTT 5)'
+close\t'Close the socket without DISCONNECT (TCP FIN)'
+reset\t'Reset the socket (TCP RST), as when a device\'s network vanishes'
+silent\t'Send nothing more, PINGREQ included, until the broker gives up after 1.5 x keep alive'
+takeover\t'Connect again with the same client identifier, which takes the session over'"
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l status -d 'Announce this client on TOPIC: retained online after connecting, offline at a clean exit, and offline as the will when it vanishes' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l status-online -d 'The online announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l status-offline -d 'The offline announcement' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l status-qos -d 'QoS of both announcements' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l reconnect-retries -d 'Give up after this many failed tries to reconnect in one outage [default: no limit]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l connect-retries -d 'Try the first connection this many more times when the broker cannot be reached' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l max-queued -d 'The most messages read ahead of the broker, while offline or waiting for acknowledgements; beyond, the input waits' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s x -l session-expiry -d 'Session expiry interval in seconds (MQTT 5) [default: 0, or forever with -c]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s h -l host -d 'Broker host name or address' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l unix -d 'Connect to the broker\'s Unix domain socket at PATH instead of host and port' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l ws-path -d 'The HTTP path of the WebSocket upgrade [default: /mqtt]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l ws-header -d 'An HTTP header for the WebSocket upgrade, as \'Name: value\', e.g. a broker\'s authorization (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l proxy -d 'Reach the broker through a SOCKS5 proxy: socks5h://[user:password@]host[:port] (the proxy resolves the broker\'s name) or socks5:// (mqtk does) [default port: 1080]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s V -l protocol-version -d 'MQTT version: 5, 3.1.1 or 3.1 [default: 5, falling back to 3.1.1]' -r -f -a "5\t''
+3.1.1\t''
+3.1\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s i -l id -d 'Client identifier; an empty one lets the broker assign it [default: mqtk- and random characters]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s I -l id-prefix -d 'Client identifier prefix, completed with random characters' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s k -l keepalive -d 'Keep alive in seconds; 0 disables it' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l connect-timeout -d 'Seconds to wait for the connection and for the broker to answer CONNECT, SUBSCRIBE, UNSUBSCRIBE' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s u -l username -d 'User name' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s P -l pw -d 'Password (visible to other users in ps: prefer --pw-file or MQTK_PASSWORD)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l pw-file -d 'Read the password from the first line of FILE' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l cafile -d 'Trust the CA certificates in FILE (PEM) instead of the system\'s' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l capath -d 'Trust the CA certificates in the PEM files of DIR instead of the system\'s' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l cert -d 'Client certificate chain (PEM), for brokers that ask for one; with --key' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l key -d 'Private key of --cert (PEM: PKCS#1, PKCS#8 or SEC1; RSA, ECDSA or Ed25519)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l tls-version -d 'The oldest TLS version to accept' -r -f -a "1.2\t''
+1.3\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l alpn -d 'ALPN protocol to offer, e.g. x-amzn-mqtt-ca for AWS IoT on port 443 (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l sni -d 'Server name to send (SNI) and verify, when it is not the host' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l tls-keylog -d 'Append the TLS session keys to FILE, for Wireshark (SSLKEYLOGFILE works too)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l will-topic -d 'Topic of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l will-payload -d 'Payload of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l will-qos -d 'QoS of the will message' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l will-delay -d 'Seconds the broker waits before publishing the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l will-message-expiry -d 'Message expiry interval of the will in seconds (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l will-content-type -d 'Content type of the will (MQTT 5)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l will-user-property -d 'User property of the will, as key=value (MQTT 5; repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l receive-maximum -d 'The most QoS 1/2 messages the broker may send before one is acknowledged' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l maximum-packet-size -d 'The largest packet the broker may send, in bytes; a larger one ends the connection (0x95)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l topic-alias-maximum -d 'How many topic aliases the broker may use towards us' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l request-problem-information -d 'Whether the broker may send reason strings and user properties with errors [default: true]' -r -f -a "true\t''
+false\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l connect-user-property -d 'User property of the CONNECT, as key=value (repeatable)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l auth-method -d 'Authentication method: SCRAM-SHA-1, SCRAM-SHA-256 or SCRAM-SHA-512 with -u and a password, or a single-step method a broker reads from the CONNECT (e.g. a JWT)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l auth-data -d 'Authentication data sent with --auth-method' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l reauth-every -d 'With a SCRAM --auth-method, prove the password again this often on a live connection, e.g. 1h' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l config -d 'The configuration file [default: $XDG_CONFIG_HOME/mqtk/config.toml, or ~/.config/mqtk/config.toml]' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l profile -d 'Take the settings of [profiles.NAME] in the configuration file (flags and variables win)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l retained-first -d 'First publish every retained message of the file, at once, then the others at their pace (not with -)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s c -l disable-clean-start -d 'Resume the session instead of starting clean (needs a fixed -i)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -s d -l debug -d 'Print every packet sent and received on stderr'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l no-tls -d 'No TLS, even on port 8883 (where TLS is otherwise assumed, as mosquitto 2.1 does)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l insecure -d 'Do not verify the broker\'s certificate at all (a warning says so every time)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l will-retain -d 'Retain the will message'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l request-response-information -d 'Ask the broker for Response Information (a topic prefix for responses) in its CONNACK'
+complete -c mqtk -n "__fish_mqtk_using_subcommand replay" -l help -d 'Print help'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s t -l topic -d 'Topic to send the request to (or the path of an -L URL)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s q -l qos -d 'QoS of the request and of the subscription to the response topic: 0, 1 or 2' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l correlate-json -d 'Match the response by this field of a JSON request and response, for MQTT 3.1.1 (see Notes)' -r
@@ -399,7 +476,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l require-subscribers -d 
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l latency -d 'Print the time from request to response after each response'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s v -l verbose -d 'Print the topic before each payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s N -l no-newline -d 'No newline after each message'
-complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l json -d 'One JSON object per message per line, its timestamp in UTC'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l json -d 'One JSON object per message per line, its timestamp in UTC: the recording mqtk replay reads'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l pretty -d 'Pretty-print a JSON payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l no-disconnect -d 'Same as --end close: no DISCONNECT, so the broker publishes the will'
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l disconnect-with-will -d 'Same as --end disconnect-with-will (MQTT 5)'
@@ -740,17 +817,18 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcom
 complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the path of the configuration file that would be read'
 complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the configuration file: every table, key, type and value; exit 2 at the first mistake'
 complete -c mqtk -n "__fish_mqtk_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "topics" -d 'What is on the broker: its topics, how busy they are, what is retained'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "rr" -d 'Send a request and wait for its response, as mosquitto_rr does'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "respond" -d 'Answer requests: run a command for each, or answer with a fixed text'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "config" -d 'Profiles: show the settings a command would use, print the file\'s path, check the file'
-complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics rr respond will ping bench broker config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "pub" -d 'Publish messages: one, a file, or stdin whole or line by line'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "sub" -d 'Subscribe to topics and print the messages that arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "topics" -d 'What is on the broker: its topics, how busy they are, what is retained'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "replay" -d 'Publish a recording of mqtk sub --json again, at its pace'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "rr" -d 'Send a request and wait for its response, as mosquitto_rr does'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "respond" -d 'Answer requests: run a command for each, or answer with a fixed text'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "will" -d 'Test a last will: end a connection on purpose and watch the will arrive'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "ping" -d 'Measure how the broker answers: connect time, round trips, what it offers'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "bench" -d 'Load-test a broker: many connections, a target rate, loss and latency'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "broker" -d 'Run an MQTT broker on this machine, for experiments (an embedded rumqttd)'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "config" -d 'Profiles: show the settings a command would use, print the file\'s path, check the file'
+complete -c mqtk -n "__fish_mqtk_using_subcommand help; and not __fish_seen_subcommand_from pub sub topics replay rr respond will ping bench broker config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from bench" -f -a "merge" -d 'Combine the JSON reports of shards that ran together into one report'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the settings a command would use and where each came from (default, file, environment, flag), secrets masked'
 complete -c mqtk -n "__fish_mqtk_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the path of the configuration file that would be read'

@@ -112,6 +112,7 @@ async fn run(command: Command, selection: &Selection) -> anyhow::Result<u8> {
         Command::Pub(args) => commands::publish::run(args).await,
         Command::Sub(args) => commands::subscribe::run(args).await,
         Command::Topics(args) => commands::topics::run(args).await,
+        Command::Replay(args) => commands::replay::run(args).await,
         Command::Rr(args) => commands::rr::run(args).await,
         Command::Respond(args) => commands::respond::run(args).await,
         Command::Ping(args) => commands::ping::run(args).await,

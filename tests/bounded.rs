@@ -60,8 +60,8 @@ fn stream_lines(broker: &Broker, qos: QoS, max_queued: usize) {
             retries: None,
             connect_retries: 0,
         };
-        let mut publisher = Publisher::new(client, template, &options, policy, max_queued);
-        let mut feed = Feed::lines(&input[..], None);
+        let mut publisher = Publisher::new(client, &options, policy, max_queued);
+        let mut feed = Feed::lines(template, &input[..], None);
         publisher
             .publish_all(&mut feed)
             .await

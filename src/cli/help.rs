@@ -29,6 +29,12 @@ macro_rules! interrupted_exit_code {
     };
 }
 
+macro_rules! bad_recording_exit_code {
+    () => {
+        "the input is not a recording, or a line of it is not a recorded message"
+    };
+}
+
 macro_rules! closed_pipe_exit_code {
     () => {
         "stdout was closed (mqtk sub ... | head -3), as for a process ended by SIGPIPE"
@@ -76,6 +82,51 @@ macro_rules! sub_examples {
     mqtk sub -t dev/1/status -C 1 -W 10
   Print in a format of your own, here the time, topic and payload:
     mqtk sub -t '#' -F '%I %t %p'"
+    };
+}
+
+macro_rules! replay_examples {
+    () => {
+        "Examples:
+  Record a day of a plant, every property and the QoS it was published at:
+    mqtk sub -t 'plant/#' -q 2 --json > day.jsonl
+  Replay it into a test broker ten times as fast:
+    mqtk replay day.jsonl -h test-broker --speed 10
+  Only the temperatures, as fast as the broker takes them, three times over:
+    mqtk replay day.jsonl -t 'plant/+/temperature' --speed 0 --loop 3
+  The retained state first, then the stream, under staging/:
+    mqtk replay day.jsonl --retained-first --topic-prefix staging/
+  Copy one broker's messages into another as they come:
+    mqtk sub -h one -t 'a/#' -q 1 --json | mqtk replay - -h other"
+    };
+}
+
+/// What `replay` takes from the recording, and how it paces it.
+macro_rules! replay_notes_help {
+    () => {
+        "Notes:
+  A recording is what mqtk sub --json writes: one JSON object a line (see the
+  README, \"The recording format\"). Each message keeps its topic, payload,
+  QoS, retain flag and properties: payload format, message expiry (as it was
+  left when recorded), content type, response topic, correlation data and user
+  properties. Packet ids, dup flags, subscription identifiers and topic aliases
+  belong to the recording's connection and are not replayed. Under MQTT 3.1.1
+  the properties are left out, and a line says so.
+  The first message goes out at once; each other one at the start plus its
+  offset_s from the first, divided by --speed (0: no pauses). Each loop
+  follows the last, one mean gap between two messages later.
+  -t and --topic-rewrite match the recorded topic; --topic-rewrite FROM=TO
+  replaces FROM when it is the topic's whole first levels, then --topic-prefix
+  is put before it. Response topics are not rewritten.
+  --retained-first publishes the messages recorded with the retain flag first,
+  in the order of the file (the last of a topic is the one a broker keeps),
+  then the others at their pace, retained ones left out. With - there is
+  nothing to read ahead: mqtk sub delivers the retained messages first anyway,
+  so --retained-first and --loop are refused.
+  A line that is not a recorded message ends the replay: the messages before it
+  are published, then one line names the file and line, and the exit code is
+  65. pub's -t, -m, -q and -r have no place here: each message brings its own,
+  and -t is a filter, as in sub."
     };
 }
 
@@ -274,6 +325,16 @@ pub(super) const WILL_LONG_HELP: &str = concat!(
   retained for a later subscriber.",
     "\n\n",
     exit_codes_help!(),
+    "\n\n",
+    environment_help!()
+);
+
+pub(super) const REPLAY_LONG_HELP: &str = concat!(
+    replay_examples!(),
+    "\n\n",
+    replay_notes_help!(),
+    "\n\n",
+    exit_codes_help!(concat!("65   ", bad_recording_exit_code!())),
     "\n\n",
     environment_help!()
 );

@@ -8,7 +8,7 @@
 //! - `mod.rs`: [`Cli`], [`Command`] and the exit codes
 //! - `connection`: the argument groups the connecting commands share
 //!   (connection, TLS, will, session, reconnect, ending, status, properties)
-//! - `publish`, `subscribe`, `topics`, `ping`, `will`, `bench`, `broker`, `config`: one
+//! - `publish`, `subscribe`, `topics`, `replay`, `ping`, `will`, `bench`, `broker`, `config`: one
 //!   command's arguments each
 //! - `help`: the examples, notes and tables shown after `--help`'s options
 //! - [`docs`]: the man pages and shell completions rendered from [`Cli`]
@@ -40,6 +40,10 @@ pub mod exit {
     pub const INTERRUPTED: u8 = 130;
     /// `sub`: stdout was closed, as for a process ended by SIGPIPE (128 + 13).
     pub const CLOSED_PIPE: u8 = 141;
+    /// `replay`: the input is not a recording, or has a line that is not a
+    /// recorded message: sysexits' EX_DATAERR, so that a script tells a bad
+    /// file from a broker that failed.
+    pub const BAD_RECORDING: u8 = 65;
 }
 
 /// The exit code table, as `--help`, the man pages and the README show it,
@@ -75,6 +79,7 @@ mod connection;
 pub mod docs;
 mod ping;
 mod publish;
+mod replay;
 mod respond;
 mod rr;
 mod subscribe;
@@ -92,10 +97,12 @@ pub use connection::{
 };
 use help::{
     BENCH_LONG_HELP, BROKER_LONG_HELP, CONFIG_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP,
-    RESPOND_LONG_HELP, RR_LONG_HELP, SUB_LONG_HELP, TOPICS_LONG_HELP, WILL_LONG_HELP,
+    REPLAY_LONG_HELP, RESPOND_LONG_HELP, RR_LONG_HELP, SUB_LONG_HELP, TOPICS_LONG_HELP,
+    WILL_LONG_HELP,
 };
 pub use ping::PingArgs;
 pub use publish::{AckArgs, MessageSource, PubArgs};
+pub use replay::ReplayArgs;
 pub use respond::RespondArgs;
 pub use rr::RrArgs;
 pub use subscribe::{ColorChoice, OutputArgs, SubArgs};
@@ -115,6 +122,7 @@ pub use will::WillTestArgs;
     after_help = EXIT_CODES,
     after_long_help = concat!(
         exit_codes_help!(
+            concat!("65   replay: ", bad_recording_exit_code!()),
             concat!("130  bench: ", interrupted_exit_code!()),
             concat!("141  sub, ping: ", closed_pipe_exit_code!())
         ),
@@ -205,6 +213,23 @@ pub enum Command {
         after_long_help = TOPICS_LONG_HELP,
     )]
     Topics(TopicsArgs),
+    /// Publish a recording of mqtk sub --json again, at its pace
+    ///
+    /// Each recorded message goes out with its topic, payload, QoS, retain
+    /// flag and MQTT 5 properties, at the pace it was recorded: each is due
+    /// at the start plus its recorded offset from the first (divided by
+    /// --speed), so a late message does not delay the rest. FILE - reads
+    /// stdin as it comes, so that mqtk sub --json | mqtk replay - copies one
+    /// broker's messages into another. -t replays a subset, --topic-prefix
+    /// and --topic-rewrite into another namespace. QoS 1 and 2 messages are
+    /// published as pub publishes them: none lost across a lost connection,
+    /// and exit 0 only once every one is acknowledged.
+    #[command(
+        disable_help_flag = true,
+        after_help = concat!(exit_codes_help!(concat!("65   ", bad_recording_exit_code!()))),
+        after_long_help = REPLAY_LONG_HELP,
+    )]
+    Replay(ReplayArgs),
     /// Send a request and wait for its response, as mosquitto_rr does
     ///
     /// mqtk rr subscribes to the response topic (-e, or one made up under

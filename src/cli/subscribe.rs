@@ -149,7 +149,7 @@ pub struct OutputArgs {
     #[arg(short = 'F', long = "format", value_name = "FORMAT", conflicts_with_all = ["verbose", "json"], help_heading = "Output")]
     pub format: Option<String>,
 
-    /// One JSON object per message per line, its timestamp in UTC
+    /// One JSON object per message per line, its timestamp in UTC: the recording mqtk replay reads
     #[arg(long, conflicts_with = "verbose", help_heading = "Output")]
     pub json: bool,
 

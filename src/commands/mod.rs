@@ -27,6 +27,7 @@ pub(crate) mod payloads;
 pub mod ping;
 pub mod publish;
 pub mod reconnect;
+pub mod replay;
 pub mod respond;
 pub mod rr;
 pub mod subscribe;
@@ -52,7 +53,8 @@ use crate::client::ClientError;
 
 /// The exit code for an error: 2 for a usage error, 3 when the broker could
 /// not be reached (or, for `mqtk broker`, could not listen), 4 when it
-/// refused us (or, for `mqtk topics`, every subscription), 1 for everything else.
+/// refused us (or, for `mqtk topics`, every subscription), 65 for a line of
+/// `mqtk replay`'s input that is not a recorded message, 1 for everything else.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
     use crate::cli::exit;
     error
@@ -66,6 +68,9 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
             }
             if cause.is::<SubscriptionRefused>() {
                 return Some(exit::REFUSED);
+            }
+            if cause.is::<replay::BadRecording>() {
+                return Some(exit::BAD_RECORDING);
             }
             #[cfg(feature = "broker")]
             if let Some(error) = cause.downcast_ref::<crate::broker::BrokerError>() {

@@ -35,7 +35,7 @@ use super::{
 use crate::cli::{exit, RrArgs};
 use crate::client::{verdict, Client, ClientError, Event, Options};
 use crate::codec::{Properties, Publish, Subscription};
-use crate::output::Printer;
+use crate::output::{Arrival, Printer};
 use crate::payload::{Decoder, Format, Schemas};
 
 /// The prefix of the response topic `rr` makes up when -e is not given.
@@ -393,7 +393,7 @@ impl<W: Write> Asker<'_, W> {
             &mut self.out,
             message,
             decoded.as_deref(),
-            SystemTime::now(),
+            Arrival::at(SystemTime::now()),
         )?;
         if self.plan.latency {
             writeln!(self.out, "latency: {:.3} ms", rtt.as_secs_f64() * 1e3)?;

@@ -20,7 +20,7 @@ use super::{
 use crate::cli::{exit, ColorChoice, OutputArgs, SubArgs};
 use crate::client::{Client, ClientError, Event, Options};
 use crate::codec::{topic, ByteString, Properties, Publish, QoS, RetainHandling, Subscription};
-use crate::output::{Printer, Style, Template, View, Watch};
+use crate::output::{Arrival, Printer, Style, Template, View, Watch};
 use crate::payload::{sparkplug, Decoder, Format, Schemas};
 
 /// The most messages printed between two flushes of stdout.
@@ -67,6 +67,8 @@ enum SubEnd {
 
 /// Runs `mqtk sub`.
 pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
+    // What --json's offset_s counts from.
+    let started = std::time::Instant::now();
     let plan = plan(args)?;
     // Listen for Ctrl-C from the start: one pressed while connecting must not
     // be lost, nor kill the process between two listeners.
@@ -95,6 +97,7 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
             .map(|(format, schemas)| Decoder::new(format, schemas, plan.rebirth)),
         rebirths: Vec::new(),
         received: 0,
+        started,
     };
     screen.view.start(&mut screen.out)?;
     let deadline = plan.timeout.map(|t| Instant::now() + t);
@@ -294,6 +297,8 @@ struct Screen<W> {
     rebirths: Vec<String>,
     /// Messages shown so far, for -C.
     received: u64,
+    /// When `sub` started: each message's offset counts from here.
+    started: std::time::Instant,
 }
 
 /// Receives, prints and acknowledges messages until a stop condition.
@@ -379,7 +384,7 @@ impl<W: Write> Screen<W> {
     /// Shows a batch and flushes; says whether to stop and how many messages
     /// were handled (written out, or deliberately skipped).
     fn show_batch(&mut self, plan: &SubPlan, batch: &[Publish]) -> (Option<SubEnd>, usize) {
-        let now = SystemTime::now();
+        let now = Arrival::now(self.started);
         for (i, message) in batch.iter().enumerate() {
             if plan.retained_only && !message.retain {
                 return (self.flushed(SubEnd::Done), i);

@@ -10,7 +10,7 @@
 use std::cell::OnceCell;
 use std::io::{self, Write};
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jiff::civil::DateTime;
 use jiff::fmt::strtime::{BrokenDownTime, Config, PosixCustom};
@@ -29,10 +29,39 @@ pub(super) fn local_time_zone() -> &'static TimeZone {
     LOCAL.get_or_init(|| TimeZone::try_system().unwrap_or(TimeZone::UTC))
 }
 
+/// When a message arrived: the wall clock, and for `mqtk sub` the time since
+/// it started, on the monotonic clock, which no adjustment of the wall clock
+/// moves (the `offset_s` a replay is paced by).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    pub at: SystemTime,
+    pub since_start: Option<Duration>,
+}
+
+impl Arrival {
+    /// Now, on both clocks, for a command that started at `start`.
+    pub fn now(start: Instant) -> Arrival {
+        Arrival {
+            at: SystemTime::now(),
+            since_start: Some(start.elapsed()),
+        }
+    }
+
+    /// `at` on the wall clock alone.
+    pub fn at(at: SystemTime) -> Arrival {
+        Arrival {
+            at,
+            since_start: None,
+        }
+    }
+}
+
 /// When a message arrived, and the zone its local time is shown in.
 #[derive(Debug)]
 pub(super) struct Clock<'z> {
     at: Timestamp,
+    /// Since the command started, when it counts (see [`Arrival`]).
+    since_start: Option<Duration>,
     /// `None` is the local zone, so that a printer that never shows local
     /// time never looks it up.
     zone: Option<&'z TimeZone>,
@@ -52,6 +81,12 @@ impl<'z> Clock<'z> {
     /// `at` in `zone`, or in the local zone when `None`. A moment outside
     /// the years -9999 to 9999 is taken as the nearest one inside.
     pub(super) fn new(at: SystemTime, zone: Option<&'z TimeZone>) -> Clock<'z> {
+        Clock::of(Arrival::at(at), zone)
+    }
+
+    /// The clock of `arrival`, local times in `zone` (see [`Clock::new`]).
+    pub(super) fn of(arrival: Arrival, zone: Option<&'z TimeZone>) -> Clock<'z> {
+        let at = arrival.at;
         let at = Timestamp::try_from(at).unwrap_or(if at < UNIX_EPOCH {
             Timestamp::MIN
         } else {
@@ -59,6 +94,7 @@ impl<'z> Clock<'z> {
         });
         Clock {
             at,
+            since_start: arrival.since_start,
             zone,
             local: OnceCell::new(),
         }
@@ -107,6 +143,11 @@ impl<'z> Clock<'z> {
     /// reads the same on every machine: `2025-11-25T13:04:05.123456Z`.
     pub(super) fn write_utc_timestamp(&self, out: &mut impl Write) -> io::Result<()> {
         write!(out, "{:.6}", self.at)
+    }
+
+    /// The time since the command started, when it counts.
+    pub(super) fn since_start(&self) -> Option<Duration> {
+        self.since_start
     }
 
     /// One strftime conversion as glibc writes it in the C locale, in the

@@ -17,6 +17,11 @@ use super::clock::Clock;
 use super::field::{pad, qos_number, write_subscription_ids};
 use crate::codec::{Publish, QoS};
 
+/// The version of the message object, its last field: a reader such as
+/// `mqtk replay` checks it. It changes only when a field changes its meaning
+/// or one a replay needs goes; fields may be added without a new version.
+pub const JSON_VERSION: u32 = 1;
+
 /// Writes the JSON object for a message (see [`Printer`](super::Printer));
 /// `embed` puts a JSON payload in as JSON; `pretty` spreads the object over
 /// indented lines.
@@ -65,6 +70,15 @@ fn write_json_line(
     )?;
     clock.write_utc_timestamp(out)?;
     out.write_all(b"\"")?;
+    if let Some(elapsed) = clock.since_start() {
+        // Seconds with microseconds, as the timestamp has them.
+        write!(
+            out,
+            ",\"offset_s\":{}.{:06}",
+            elapsed.as_secs(),
+            elapsed.subsec_micros()
+        )?;
+    }
     if message.qos != QoS::AtMostOnce {
         write!(out, ",\"packet_id\":{}", message.packet_id)?;
     }
@@ -106,7 +120,7 @@ fn write_json_line(
         }
         out.write_all(b"]")?;
     }
-    out.write_all(b"}")
+    write!(out, ",\"version\":{JSON_VERSION}}}")
 }
 
 /// A quoted, escaped JSON string.
@@ -288,9 +302,9 @@ mod tests {
 
     use super::*;
     use crate::output::test_support::{
-        formatted_text, formatted_text_in, message, print, printed, v5_message,
+        at, formatted_text, formatted_text_in, message, print, printed, v5_message,
     };
-    use crate::output::{Printer, Style, Template};
+    use crate::output::{Arrival, Printer, Style, Template};
 
     fn json_of(line: &str) -> Value {
         serde_json::from_str(line).unwrap()
@@ -302,9 +316,42 @@ mod tests {
             printed(Style::Json, &message("a/b", b"hello \"you\"")),
             concat!(
                 r#"{"topic":"a/b","payload":"hello \"you\"","qos":0,"retain":false,"dup":false,"#,
-                r#""timestamp":"2025-11-25T13:04:05.123456Z"}"#,
+                r#""timestamp":"2025-11-25T13:04:05.123456Z","version":1}"#,
                 "\n"
             )
+        );
+    }
+
+    #[test]
+    fn the_offset_since_the_start_follows_the_timestamp_when_it_counts() {
+        let printer = Printer::new(Style::Json, false, false, false);
+        let arrival = Arrival {
+            at: at(),
+            since_start: Some(std::time::Duration::new(12, 345_678_999)),
+        };
+        let mut line = Vec::new();
+        printer
+            .print(&mut line, &message("a/b", b"x"), None, arrival)
+            .unwrap();
+        let line = String::from_utf8(line).unwrap();
+        assert!(
+            line.contains(r#""timestamp":"2025-11-25T13:04:05.123456Z","offset_s":12.345678,"#),
+            "{line}"
+        );
+        assert_eq!(json_of(&line)["offset_s"], 12.345678);
+        assert!(line.ends_with(r#","version":1}"#), "{line}");
+        // sub's first messages arrive within a second of its start
+        let mut line = Vec::new();
+        let early = Arrival {
+            since_start: Some(std::time::Duration::from_micros(1_500)),
+            ..arrival
+        };
+        printer
+            .print(&mut line, &message("a/b", b"x"), None, early)
+            .unwrap();
+        assert_eq!(
+            json_of(std::str::from_utf8(&line).unwrap())["offset_s"],
+            0.0015
         );
     }
 
@@ -345,6 +392,7 @@ mod tests {
                 "subscription_identifiers": [3, 9],
                 "topic_alias": 4,
                 "user_properties": [["a", "1"], ["a", "2"]],
+                "version": 1,
             })
         );
         let order = [
@@ -363,6 +411,7 @@ mod tests {
             "subscription_identifiers",
             "topic_alias",
             "user_properties",
+            "version",
         ];
         let positions: Vec<usize> = order
             .iter()
@@ -429,7 +478,8 @@ mod tests {
       "k",
       "v"
     ]
-  ]
+  ],
+  "version": 1
 }
 "#
         );

@@ -55,7 +55,9 @@ mod format;
 mod json;
 mod view;
 
+pub use clock::Arrival;
 pub use format::{FormatError, Template};
+pub use json::JSON_VERSION;
 pub use view::{View, Watch};
 
 use clock::Clock;
@@ -102,6 +104,10 @@ pub enum Style {
 /// - `timestamp`: when the message arrived, with microseconds, always in UTC
 ///   (unlike `%I`, which is local time), so that it reads the same on every
 ///   machine: `"2025-11-25T13:04:05.123456Z"`
+/// - `offset_s`: when the message arrived in seconds since `mqtk sub`
+///   started, with microseconds, on the monotonic clock (which no change of
+///   the wall clock moves): what `mqtk replay` paces by; only where the
+///   command counts it ([`Arrival::since_start`])
 /// - `packet_id`, for QoS 1 and 2 only
 /// - `payload_format_indicator`: the number 0 or 1, as on the wire
 /// - `message_expiry_interval` (seconds), `content_type`, `response_topic`
@@ -111,6 +117,7 @@ pub enum Style {
 /// - `topic_alias`
 /// - `user_properties`: an array of `[key, value]` pairs in the order
 ///   received, since a key may repeat
+/// - `version`: [`JSON_VERSION`], the version of this format
 #[derive(Debug, Clone)]
 pub struct Printer {
     style: Style,
@@ -152,7 +159,7 @@ impl Printer {
         out: &mut impl Write,
         message: &Publish,
         decoded: Option<&str>,
-        at: SystemTime,
+        at: Arrival,
     ) -> io::Result<()> {
         match &self.style {
             Style::Payload => self.write_payload(out, &message.payload, decoded)?,
@@ -175,11 +182,11 @@ impl Printer {
                 }
             }
             Style::Json => {
-                let clock = Clock::new(at, self.zone.as_ref());
+                let clock = Clock::of(at, self.zone.as_ref());
                 write_json_message(out, message, decoded, &clock, self.pretty, self.pretty)?
             }
             Style::Format(template) => {
-                let clock = Clock::new(at, self.zone.as_ref());
+                let clock = Clock::of(at, self.zone.as_ref());
                 template.write(out, message, decoded, &clock, self.pretty)?
             }
         }
@@ -275,7 +282,9 @@ mod test_support {
         let mut printer = printer.clone();
         printer.zone.get_or_insert(TimeZone::UTC);
         let mut out = Vec::new();
-        printer.print(&mut out, message, None, at()).unwrap();
+        printer
+            .print(&mut out, message, None, super::Arrival::at(at()))
+            .unwrap();
         out
     }
 

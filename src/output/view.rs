@@ -3,12 +3,10 @@
 //! mosquitto 2.1's live table), or the number of messages each second
 //! (`--message-rate`).
 
+use super::{Arrival, Printer};
+use crate::codec::{ByteString, Publish};
 use std::collections::HashMap;
 use std::io::{self, Write};
-use std::time::SystemTime;
-
-use super::Printer;
-use crate::codec::{ByteString, Publish};
 
 /// How received messages reach the output.
 #[derive(Debug, Clone)]
@@ -36,7 +34,7 @@ impl View {
         out: &mut impl Write,
         message: &Publish,
         decoded: Option<&str>,
-        at: SystemTime,
+        at: Arrival,
     ) -> io::Result<()> {
         match self {
             View::Messages(printer) => printer.print(out, message, decoded, at),
@@ -96,7 +94,7 @@ impl Watch {
         out: &mut impl Write,
         message: &Publish,
         decoded: Option<&str>,
-        at: SystemTime,
+        at: Arrival,
     ) -> io::Result<()> {
         let next = FIRST_ROW + self.rows.len();
         let row = *self.rows.entry(message.topic.clone()).or_insert(next);
@@ -121,8 +119,13 @@ mod tests {
         let mut out = Vec::new();
         view.start(&mut out).unwrap();
         for (topic, payload) in topics {
-            view.show(&mut out, &message(topic, payload.as_bytes()), None, at())
-                .unwrap();
+            view.show(
+                &mut out,
+                &message(topic, payload.as_bytes()),
+                None,
+                Arrival::at(at()),
+            )
+            .unwrap();
         }
         String::from_utf8(out).unwrap()
     }

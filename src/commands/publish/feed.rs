@@ -1,7 +1,9 @@
-//! Where `pub`'s payloads come from: one payload repeated, or stdin's lines,
-//! read no faster than the queue has room.
+//! Where a publisher's messages come from ([`Messages`]), and `pub`'s source:
+//! one payload repeated, or stdin's lines, read no faster than the queue has
+//! room.
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -9,13 +11,44 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::time::Instant;
 
+use crate::codec::Publish;
 use crate::commands::payloads::Encoding;
 
 /// Room made in the stdin buffer before each read in line mode.
 const STDIN_CHUNK: usize = 64 * 1024;
 
+/// Where a [`Publisher`](super::Publisher)'s messages come from: `pub`'s
+/// [`Feed`], or `replay`'s recording. The publisher takes what is ready while
+/// its queue has room, and waits on the source only then, so a source is read
+/// no faster than the broker takes its messages.
+pub trait Messages {
+    /// Whether every message has been taken.
+    fn is_done(&self) -> bool;
+
+    /// Ends the input early (Ctrl-C): what was taken is still published.
+    fn end(&mut self);
+
+    /// Moves the messages that are ready into `queue`, until it holds
+    /// `limit`; fails at input that cannot become a message.
+    fn take_ready(&mut self, queue: &mut VecDeque<Publish>, limit: usize) -> anyhow::Result<()>;
+
+    /// Waits until more messages may be ready: reads more input, or sleeps
+    /// until the next one is due. Cancel safe.
+    fn wait(&mut self) -> impl Future<Output = anyhow::Result<()>>;
+}
+
+/// `pub`'s messages: copies of a template whose payloads come from [`Input`].
+pub struct Feed<R> {
+    template: Publish,
+    input: Input<R>,
+    /// `--encode`: each line is JSON, made into a payload.
+    encode: Option<Encoding>,
+    /// Lines taken so far, to name one that does not encode.
+    taken: u64,
+}
+
 /// Where the payloads come from, read only as fast as the queue has room.
-pub enum Feed<R> {
+enum Input<R> {
     /// One payload, `left` more times, `delay` apart.
     Repeat {
         payload: Bytes,
@@ -31,33 +64,38 @@ pub enum Feed<R> {
         at_eof: bool,
         /// The most input ever held in `buf`, read and not yet queued.
         peak_buffered: usize,
-        /// `--encode`: each line is JSON, made into a payload.
-        encode: Option<Encoding>,
-        /// Lines taken so far.
-        taken: u64,
     },
 }
 
 impl Feed<tokio::io::Empty> {
-    /// `payload`, `count` times, `delay` apart.
-    pub fn repeat(payload: Bytes, count: u64, delay: Duration) -> Self {
-        Feed::Repeat {
-            payload,
-            left: count,
-            delay,
-            next: Instant::now(),
+    /// `template` with `payload`, `count` times, `delay` apart.
+    pub fn repeat(template: Publish, payload: Bytes, count: u64, delay: Duration) -> Self {
+        Feed {
+            template,
+            input: Input::Repeat {
+                payload,
+                left: count,
+                delay,
+                next: Instant::now(),
+            },
+            encode: None,
+            taken: 0,
         }
     }
 }
 
 impl<R: AsyncRead + Unpin> Feed<R> {
-    /// Each line of `input`, encoded from JSON when `encode` says.
-    pub fn lines(input: R, encode: Option<Encoding>) -> Self {
-        Feed::Lines {
-            input,
-            buf: BytesMut::with_capacity(STDIN_CHUNK),
-            at_eof: false,
-            peak_buffered: 0,
+    /// `template` with each line of `input` as its payload, encoded from
+    /// JSON when `encode` says.
+    pub fn lines(template: Publish, input: R, encode: Option<Encoding>) -> Self {
+        Feed {
+            template,
+            input: Input::Lines {
+                input,
+                buf: BytesMut::with_capacity(STDIN_CHUNK),
+                at_eof: false,
+                peak_buffered: 0,
+            },
             encode,
             taken: 0,
         }
@@ -65,90 +103,86 @@ impl<R: AsyncRead + Unpin> Feed<R> {
 
     /// The most input held read but not yet queued at once, in bytes.
     pub fn peak_buffered(&self) -> usize {
-        match self {
-            Feed::Repeat { .. } => 0,
-            Feed::Lines { peak_buffered, .. } => *peak_buffered,
+        match &self.input {
+            Input::Repeat { .. } => 0,
+            Input::Lines { peak_buffered, .. } => *peak_buffered,
         }
     }
 
-    /// Whether every payload has been taken.
-    pub(super) fn is_done(&self) -> bool {
-        match self {
-            Feed::Repeat { left, .. } => *left == 0,
-            Feed::Lines { buf, at_eof, .. } => *at_eof && buf.is_empty(),
+    /// The template with `payload`.
+    fn message(&self, payload: Bytes) -> Publish {
+        Publish {
+            payload,
+            ..self.template.clone()
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin> Messages for Feed<R> {
+    fn is_done(&self) -> bool {
+        match &self.input {
+            Input::Repeat { left, .. } => *left == 0,
+            Input::Lines { buf, at_eof, .. } => *at_eof && buf.is_empty(),
         }
     }
 
-    /// Ends the input early (Ctrl-C): what was read is still published.
-    pub(super) fn end(&mut self) {
-        match self {
-            Feed::Repeat { left, .. } => *left = 0,
-            Feed::Lines { at_eof, .. } => *at_eof = true,
+    fn end(&mut self) {
+        match &mut self.input {
+            Input::Repeat { left, .. } => *left = 0,
+            Input::Lines { at_eof, .. } => *at_eof = true,
         }
     }
 
-    /// Moves the payloads that are ready into `queue`, until it holds `limit`;
-    /// fails at a line that does not encode.
-    pub(super) fn take_ready(
-        &mut self,
-        queue: &mut VecDeque<Bytes>,
-        limit: usize,
-    ) -> anyhow::Result<()> {
-        match self {
-            Feed::Repeat {
-                payload,
-                left,
-                delay,
-                next,
-            } => {
-                while *left > 0 && queue.len() < limit && *next <= Instant::now() {
-                    queue.push_back(payload.clone());
+    fn take_ready(&mut self, queue: &mut VecDeque<Publish>, limit: usize) -> anyhow::Result<()> {
+        while queue.len() < limit {
+            let payload = match &mut self.input {
+                Input::Repeat {
+                    payload,
+                    left,
+                    delay,
+                    next,
+                } => {
+                    if *left == 0 || *next > Instant::now() {
+                        break;
+                    }
                     *left -= 1;
                     if !delay.is_zero() {
                         *next = Instant::now() + *delay;
                     }
+                    payload.clone()
                 }
-            }
-            Feed::Lines {
-                buf,
-                at_eof,
-                encode,
-                taken,
-                ..
-            } => {
-                while queue.len() < limit {
-                    let Some(line) = next_line(buf, *at_eof) else {
-                        break;
-                    };
-                    *taken += 1;
-                    queue.push_back(match encode {
-                        Some(encoding) => encoding.encode(&line, &format!("line {taken}"))?,
-                        None => line,
-                    });
-                }
-            }
+                Input::Lines { buf, at_eof, .. } => match next_line(buf, *at_eof) {
+                    Some(line) => {
+                        self.taken += 1;
+                        match &self.encode {
+                            Some(encoding) => {
+                                encoding.encode(&line, &format!("line {}", self.taken))?
+                            }
+                            None => line,
+                        }
+                    }
+                    None => break,
+                },
+            };
+            queue.push_back(self.message(payload));
         }
         Ok(())
     }
 
-    /// Waits until more payloads may be ready: reads more input, or sleeps
-    /// until the next repeat is due. Cancel safe.
-    ///
     /// Input is read only once every whole line read before is taken, so
     /// that what waits in memory is the queue and one read, whatever the
     /// input: lines left in the buffer are ready at once.
-    pub(super) async fn wait(&mut self) -> anyhow::Result<()> {
-        match self {
-            Feed::Repeat { next, .. } => {
+    async fn wait(&mut self) -> anyhow::Result<()> {
+        match &mut self.input {
+            Input::Repeat { next, .. } => {
                 tokio::time::sleep_until(*next).await;
                 Ok(())
             }
-            Feed::Lines {
+            Input::Lines {
                 input,
                 buf,
                 at_eof,
                 peak_buffered,
-                ..
             } => {
                 if memchr::memchr(b'\n', buf).is_some() {
                     return Ok(());
@@ -165,7 +199,7 @@ impl<R: AsyncRead + Unpin> Feed<R> {
 
 /// Takes the next line off `buf`, without its `\n` or `\r\n`; at the end of
 /// input, the last line even without a newline.
-fn next_line(buf: &mut BytesMut, at_eof: bool) -> Option<Bytes> {
+pub(crate) fn next_line(buf: &mut BytesMut, at_eof: bool) -> Option<Bytes> {
     let line = match memchr::memchr(b'\n', buf) {
         Some(end) => {
             let mut line = buf.split_to(end + 1);
@@ -210,19 +244,29 @@ mod tests {
         assert_eq!(&buf[..], b"part");
     }
 
+    fn payloads(queue: &VecDeque<Publish>) -> Vec<&[u8]> {
+        queue.iter().map(|m| &m.payload[..]).collect()
+    }
+
     #[test]
     fn a_feed_fills_the_queue_no_further_than_its_limit() {
-        let mut feed = Feed::lines(&b"a\nb\nc\n"[..], None);
-        if let Feed::Lines { buf, .. } = &mut feed {
+        let template = Publish {
+            topic: "t".into(),
+            retain: true,
+            ..Publish::default()
+        };
+        let mut feed = Feed::lines(template.clone(), &b"a\nb\nc\n"[..], None);
+        if let Input::Lines { buf, .. } = &mut feed.input {
             buf.extend_from_slice(b"a\nb\nc\n");
         }
         let mut queue = VecDeque::new();
         feed.take_ready(&mut queue, 2).unwrap();
-        assert_eq!(queue, ["a", "b"]);
+        assert_eq!(payloads(&queue), [b"a", b"b"]);
+        assert!(queue.iter().all(|m| m.topic == "t" && m.retain));
         queue.clear();
         feed.take_ready(&mut queue, 2).unwrap();
-        assert_eq!(queue, ["c"]);
-        let mut repeat = Feed::repeat(Bytes::from("x"), 5, Duration::ZERO);
+        assert_eq!(payloads(&queue), [b"c"]);
+        let mut repeat = Feed::repeat(template, Bytes::from("x"), 5, Duration::ZERO);
         let mut queue = VecDeque::new();
         repeat.take_ready(&mut queue, 3).unwrap();
         assert_eq!(queue.len(), 3);

@@ -37,7 +37,8 @@ mod feed;
 mod publisher;
 mod tally;
 
-pub use feed::Feed;
+pub(crate) use feed::next_line;
+pub use feed::{Feed, Messages};
 pub use publisher::Publisher;
 pub use tally::Tally;
 
@@ -85,23 +86,26 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
     // Ctrl-C ends the input, as end of file does: what was read is still
     // published and acknowledged. Once the input has ended, it gives up.
     let interrupt = Interrupt::new()?;
-    let mut publisher = Publisher::new(
-        client,
-        plan.template.clone(),
-        &plan.options,
-        plan.reconnect,
-        plan.max_queued,
-    )
-    .with_lifecycle(&plan.lifecycle)
-    .with_ack_rule(plan.ack_rule.clone())
-    .with_interrupt(interrupt);
+    let mut publisher = Publisher::new(client, &plan.options, plan.reconnect, plan.max_queued)
+        .with_lifecycle(&plan.lifecycle)
+        .with_ack_rule(plan.ack_rule.clone())
+        .with_interrupt(interrupt);
     let result = match &plan.source {
         Source::Message(payload) => {
-            let mut feed = Feed::repeat(payload.clone(), plan.repeat, plan.repeat_delay);
+            let mut feed = Feed::repeat(
+                plan.template.clone(),
+                payload.clone(),
+                plan.repeat,
+                plan.repeat_delay,
+            );
             publisher.publish_all(&mut feed).await
         }
         Source::Lines => {
-            let mut feed = Feed::lines(tokio::io::stdin(), plan.encode.clone());
+            let mut feed = Feed::lines(
+                plan.template.clone(),
+                tokio::io::stdin(),
+                plan.encode.clone(),
+            );
             publisher.publish_all(&mut feed).await
         }
     };
@@ -113,6 +117,22 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
         .map_err(|e| tally.loss(e))?;
     tally.verdict()?;
     Ok(exit::SUCCESS)
+}
+
+/// Asks for a session that outlives the connection, for the QoS 1/2
+/// messages in flight (`qos12`: there may be some), unless the user chose
+/// one, or an ending that leaves the session behind on purpose.
+pub(crate) fn outlive_outages(options: &mut Options, reconnect: &Policy, end: End, qos12: bool) {
+    let ends_with_disconnect = matches!(end, End::Disconnect | End::DisconnectWithWill);
+    if reconnect.enabled
+        && qos12
+        && ends_with_disconnect
+        && options.session_expiry.is_none()
+        && options.clean_start
+    {
+        options.session_expiry = Some(OUTAGE_SESSION_EXPIRY);
+        options.expire_on_disconnect = true;
+    }
 }
 
 /// The payload of -m, -f, -s or -n, read now; or -l's promise of lines.
@@ -148,20 +168,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
     let repeat_delay = non_negative_seconds(args.repeat_delay, "--repeat-delay")?;
     let reconnect = Policy::new(&args.reconnect);
     let ack_rule = AckRule::checked(&args.acks, args.qos, options.protocol, "message")?;
-    // A session that outlives the connection, for the QoS 1/2 messages in
-    // flight, unless the user chose one, or an ending that leaves the session
-    // behind on purpose.
-    let ends_with_disconnect =
-        matches!(args.ending.end(), End::Disconnect | End::DisconnectWithWill);
-    if reconnect.enabled
-        && args.qos > 0
-        && ends_with_disconnect
-        && options.session_expiry.is_none()
-        && options.clean_start
-    {
-        options.session_expiry = Some(OUTAGE_SESSION_EXPIRY);
-        options.expire_on_disconnect = true;
-    }
+    outlive_outages(&mut options, &reconnect, args.ending.end(), args.qos > 0);
     options.alias_topics = alias_topics(&args.properties, &args.source, args.repeat);
     let lifecycle = Lifecycle::new(&args.ending, &args.status, &mut options)?;
     let encode = Encoding::new(args.encode, &args.schemas)?;

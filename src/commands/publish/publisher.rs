@@ -1,33 +1,34 @@
-//! The feed published through one client: queued, handed over as the
-//! in-flight window allows, and resumed or sent again after a lost connection.
+//! A source's messages published through one client: queued, handed over as
+//! the in-flight window allows, and resumed or sent again after a lost
+//! connection. `pub` and `replay` share it.
 
 use std::collections::VecDeque;
 
 use anyhow::bail;
-use bytes::Bytes;
-use tokio::io::AsyncRead;
 
-use super::{Feed, Tally};
+use super::{Messages, Tally};
 use crate::client::{Client, ClientError, Options};
 use crate::codec::{Publish, QoS};
 use crate::commands::notices::say;
 use crate::commands::reconnect::{self, Policy};
 use crate::commands::{AckRule, Interrupt, Lifecycle};
 
-/// Publishes a feed through one client, riding out lost connections.
+/// Publishes a source's messages through one client, riding out lost
+/// connections.
 pub struct Publisher<'a> {
     client: Client,
-    template: Publish,
     options: &'a Options,
     policy: Policy,
     lifecycle: Option<&'a Lifecycle>,
     interrupt: Option<Interrupt>,
-    /// Payloads read and not yet handed to the client.
-    queue: VecDeque<Bytes>,
+    /// Messages read and not yet handed to the client.
+    queue: VecDeque<Publish>,
     max_queued: usize,
     /// Messages of a session the broker lost, to publish again (as new
     /// ones) before the queue.
     again: VecDeque<Publish>,
+    /// The QoS of the message handed over last.
+    last_qos: Option<QoS>,
     tally: Tally,
 }
 
@@ -40,17 +41,15 @@ enum Turn {
 }
 
 impl<'a> Publisher<'a> {
-    /// A publisher of copies of `template`, whose payloads are the feed's.
+    /// A publisher through `client`, which `options` connected.
     pub fn new(
         client: Client,
-        template: Publish,
         options: &'a Options,
         policy: Policy,
         max_queued: usize,
     ) -> Publisher<'a> {
         Publisher {
             client,
-            template,
             options,
             policy,
             lifecycle: None,
@@ -58,24 +57,25 @@ impl<'a> Publisher<'a> {
             queue: VecDeque::new(),
             max_queued: max_queued.max(1),
             again: VecDeque::new(),
+            last_qos: None,
             tally: Tally::default(),
         }
     }
 
     /// Announces the client online (--status) after each reconnect.
-    pub(super) fn with_lifecycle(mut self, lifecycle: &'a Lifecycle) -> Self {
+    pub(crate) fn with_lifecycle(mut self, lifecycle: &'a Lifecycle) -> Self {
         self.lifecycle = Some(lifecycle);
         self
     }
 
     /// Judges the acknowledgements by `rule` (--require-subscribers, --expect-reason).
-    pub(super) fn with_ack_rule(mut self, rule: AckRule) -> Self {
+    pub(crate) fn with_ack_rule(mut self, rule: AckRule) -> Self {
         self.tally.rule = rule;
         self
     }
 
     /// Listens for Ctrl-C: the first ends the input, the next gives up.
-    pub(super) fn with_interrupt(mut self, interrupt: Interrupt) -> Self {
+    pub(crate) fn with_interrupt(mut self, interrupt: Interrupt) -> Self {
         self.interrupt = Some(interrupt);
         self
     }
@@ -86,26 +86,20 @@ impl<'a> Publisher<'a> {
         (self.client, self.tally)
     }
 
-    /// Publishes every payload of `feed`, in order, none dropped, and waits
+    /// Publishes every message of `feed`, in order, none dropped, and waits
     /// until every QoS 1/2 message is acknowledged.
     ///
-    /// Payloads are taken from large reads and queued together, so many
-    /// messages leave in one write; QoS 1/2 messages are pipelined through
-    /// the broker's in-flight window, and each acknowledgement is counted as
-    /// it arrives.
-    pub async fn publish_all<R: AsyncRead + Unpin>(
-        &mut self,
-        feed: &mut Feed<R>,
-    ) -> anyhow::Result<()> {
+    /// Messages are taken from large reads and queued together, so many
+    /// leave in one write; QoS 1/2 messages are pipelined through the
+    /// broker's in-flight window, and each acknowledgement is counted as it
+    /// arrives.
+    pub async fn publish_all(&mut self, feed: &mut impl Messages) -> anyhow::Result<()> {
         let published = self.publish_feed(feed).await;
         self.tally.input_ended = feed.is_done();
         published
     }
 
-    async fn publish_feed<R: AsyncRead + Unpin>(
-        &mut self,
-        feed: &mut Feed<R>,
-    ) -> anyhow::Result<()> {
+    async fn publish_feed(&mut self, feed: &mut impl Messages) -> anyhow::Result<()> {
         loop {
             feed.take_ready(&mut self.queue, self.max_queued)?;
             self.hand_over()?;
@@ -126,45 +120,60 @@ impl<'a> Publisher<'a> {
         }
     }
 
+    /// The QoS of the next message to hand over: the messages of a lost
+    /// session go first.
+    fn next_qos(&self) -> Option<QoS> {
+        self.again.front().or(self.queue.front()).map(|m| m.qos)
+    }
+
+    /// Whether the next message, of `qos`, must wait for the ones in flight
+    /// to keep its place: a broker may pass a QoS 2 message on only at its
+    /// PUBREL (mosquitto does), and a QoS 0 or 1 message sent meanwhile would
+    /// overtake it. (A `pub` has one QoS, so this holds only `replay` back.)
+    fn waits_for_order(&self, qos: QoS) -> bool {
+        qos < QoS::ExactlyOnce
+            && self.last_qos == Some(QoS::ExactlyOnce)
+            && self.client.publishes_in_flight() > 0
+    }
+
     /// Hands the client every waiting message it can take at once, the
     /// messages of a lost session first.
     fn hand_over(&mut self) -> anyhow::Result<()> {
-        let qos = self.template.qos;
-        while !self.again.is_empty() && self.client.can_queue(qos) {
-            if let Some(message) = self.again.pop_front() {
-                self.client.queue_publish(message)?;
+        while let Some(qos) = self.next_qos() {
+            if !self.client.can_queue(qos) || self.waits_for_order(qos) {
+                break;
             }
-        }
-        let mut new = 0;
-        while self.again.is_empty() && self.client.can_queue(qos) {
-            let Some(payload) = self.queue.pop_front() else {
+            let new = self.again.is_empty();
+            let waiting = if new {
+                &mut self.queue
+            } else {
+                &mut self.again
+            };
+            let Some(message) = waiting.pop_front() else {
                 break;
             };
-            let message = Publish {
-                payload,
-                ..self.template.clone()
-            };
             self.client.queue_publish(message)?;
-            new += 1;
-            if qos == QoS::AtMostOnce {
-                self.tally.accepted += 1;
+            self.last_qos = Some(qos);
+            if new {
+                self.tally.sent += 1;
+                if qos == QoS::AtMostOnce {
+                    self.tally.accepted += 1;
+                }
             }
         }
-        self.tally.sent += new;
         self.tally.record_arrived(&mut self.client);
         Ok(())
     }
 
     /// Waits for the client (room to send, or an acknowledgement), for more
     /// input while the queue has room, or for Ctrl-C.
-    async fn turn<R: AsyncRead + Unpin>(&mut self, feed: &mut Feed<R>) -> anyhow::Result<Turn> {
-        let qos = self.template.qos;
-        let waiting = !self.queue.is_empty() || !self.again.is_empty();
+    async fn turn(&mut self, feed: &mut impl Messages) -> anyhow::Result<Turn> {
+        let next_qos = self.next_qos().filter(|&qos| !self.waits_for_order(qos));
         let room = self.queue.len() < self.max_queued && !feed.is_done();
         let client = &mut self.client;
         let tally = &mut self.tally;
         let moved = async {
-            if waiting {
+            if let Some(qos) = next_qos {
                 client.ready(qos).await
             } else {
                 client.next_event().await.map(|event| tally.record(&event))
@@ -209,10 +218,10 @@ impl<'a> Publisher<'a> {
     /// Connects again after `cause`, reading input into the queue while it
     /// has room meanwhile; then resumes the session, or publishes again, as
     /// new messages, what a broker that lost the session had not confirmed.
-    async fn ride_out<R: AsyncRead + Unpin>(
+    async fn ride_out(
         &mut self,
         mut cause: ClientError,
-        feed: &mut Feed<R>,
+        feed: &mut impl Messages,
     ) -> anyhow::Result<()> {
         loop {
             self.tally.count_unconfirmed(&self.client);
@@ -275,7 +284,7 @@ impl<'a> Publisher<'a> {
 }
 
 /// Ctrl-C: ends the input, or gives up when the input has already ended.
-fn interrupted<R: AsyncRead + Unpin>(feed: &mut Feed<R>) -> anyhow::Result<()> {
+fn interrupted(feed: &mut impl Messages) -> anyhow::Result<()> {
     if feed.is_done() {
         bail!("interrupted while waiting for acknowledgements");
     }

@@ -76,7 +76,7 @@ impl Tally {
     }
 
     /// Puts a failure in terms of the messages it cost.
-    pub(super) fn loss(&self, error: anyhow::Error) -> anyhow::Error {
+    pub(crate) fn loss(&self, error: anyhow::Error) -> anyhow::Error {
         let lost = self.read - self.accepted;
         if lost > 0 {
             error.context(format!("{lost} of {} messages not acknowledged", self.read))
@@ -94,7 +94,7 @@ impl Tally {
     }
 
     /// Success, or what went wrong with the messages that were sent.
-    pub(super) fn verdict(&self) -> anyhow::Result<()> {
+    pub(crate) fn verdict(&self) -> anyhow::Result<()> {
         if self.no_subscribers > 0 && self.sent > 1 {
             say(format_args!(
                 "note: {} of {} messages matched no subscriber",

@@ -10,7 +10,7 @@ use super::WillPlan;
 use crate::cli::End;
 use crate::codec::{Protocol, Publish};
 use crate::commands::json_ms;
-use crate::output::{Printer, Style};
+use crate::output::{Arrival, Printer, Style};
 
 /// Prints what happened and the verdict: a few lines, or one JSON object.
 pub(super) fn report(
@@ -155,7 +155,7 @@ fn message_json(message: &Publish) -> anyhow::Result<Value> {
         &mut line,
         message,
         None,
-        SystemTime::now(),
+        Arrival::at(SystemTime::now()),
     )?;
     Ok(serde_json::from_slice(&line)?)
 }
