@@ -1860,7 +1860,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__respond)
-            opts="-t -q -e -C -m -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --response-topic --correlate-json --count --message --jobs --timeout --answer-stderr --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
+            opts="-t -q -e -C -m -c -x -h -p -L -V -i -I -k -u -P -d --topic --qos --response-topic --correlate-json --count --message --encode --proto --proto-path --proto-message --avro-schema --jobs --timeout --answer-stderr --end --no-disconnect --disconnect-with-will --status --status-online --status-offline --status-qos --no-reconnect --reconnect-retries --connect-retries --disable-clean-start --session-expiry --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --id --id-prefix --keepalive --connect-timeout --username --pw --pw-file --debug --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --config --profile"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1907,6 +1907,26 @@ _mqtk() {
                     return 0
                     ;;
                 -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encode)
+                    COMPREPLY=($(compgen -W "sparkplug json cbor msgpack protobuf avro" -- "${cur}"))
+                    return 0
+                    ;;
+                --proto)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --avro-schema)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2265,7 +2285,7 @@ _mqtk() {
                     return 0
                     ;;
                 --decode)
-                    COMPREPLY=($(compgen -W "auto sparkplug json cbor msgpack protobuf avro" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto raw sparkplug json cbor msgpack protobuf avro" -- "${cur}"))
                     return 0
                     ;;
                 --proto)
@@ -2591,7 +2611,7 @@ _mqtk() {
                     return 0
                     ;;
                 --decode)
-                    COMPREPLY=($(compgen -W "auto sparkplug json cbor msgpack protobuf avro" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto raw sparkplug json cbor msgpack protobuf avro" -- "${cur}"))
                     return 0
                     ;;
                 --proto)

@@ -149,7 +149,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l subscription-id -d 'Su
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s C -l count -d 'Exit after COUNT messages' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s W -l timeout -d 'Exit with status 1 after SECONDS without the count reached' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -s F -l format -d 'Print each message in FORMAT (see Format, below)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l decode -d 'Show payloads decoded into JSON: sparkplug, json, cbor, msgpack, protobuf or avro; auto decodes Sparkplug B under spBv1.0/ and the binary formats an MQTT 5 content type names, and leaves the rest as sent' -r -f -a "auto\t'Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent'
+complete -c mqtk -n "__fish_mqtk_using_subcommand sub" -l decode -d 'Show payloads decoded into JSON: sparkplug, json, cbor, msgpack, protobuf or avro; auto decodes Sparkplug B under spBv1.0/ and the binary formats an MQTT 5 content type names, and leaves the rest as sent; raw decodes nothing' -r -f -a "auto\t'Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent'
+raw\t'Nothing decoded: every payload as sent'
 sparkplug\t'Sparkplug B (protobuf), by its topic namespace'
 json\t'JSON'
 cbor\t'CBOR (RFC 8949)'
@@ -399,7 +400,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l expect-reason -d 'Succe
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s C -l count -d 'Wait for COUNT responses to each request' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s W -l timeout -d 'Give up on a request after SECONDS without its responses (exit 1)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -s F -l format -d 'Print each message in FORMAT (see Format, below)' -r
-complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l decode -d 'Show payloads decoded into JSON: sparkplug, json, cbor, msgpack, protobuf or avro; auto decodes Sparkplug B under spBv1.0/ and the binary formats an MQTT 5 content type names, and leaves the rest as sent' -r -f -a "auto\t'Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent'
+complete -c mqtk -n "__fish_mqtk_using_subcommand rr" -l decode -d 'Show payloads decoded into JSON: sparkplug, json, cbor, msgpack, protobuf or avro; auto decodes Sparkplug B under spBv1.0/ and the binary formats an MQTT 5 content type names, and leaves the rest as sent; raw decodes nothing' -r -f -a "auto\t'Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent'
+raw\t'Nothing decoded: every payload as sent'
 sparkplug\t'Sparkplug B (protobuf), by its topic namespace'
 json\t'JSON'
 cbor\t'CBOR (RFC 8949)'
@@ -495,6 +497,16 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s e -l response-topi
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l correlate-json -d 'Copy this field of a JSON request into the JSON answer, for MQTT 3.1.1 (see mqtk rr --help)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s C -l count -d 'End after COUNT requests, once they are answered' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -s m -l message -d 'Answer every request with MESSAGE instead of running a command' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l encode -d 'The answer (-m, or the command\'s output) is JSON, sent encoded as sparkplug, cbor, msgpack, protobuf or avro' -r -f -a "sparkplug\t''
+json\t''
+cbor\t''
+msgpack\t''
+protobuf\t''
+avro\t''"
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l proto -d 'A .proto file with the payloads\' message type (repeatable); with --proto-message' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l proto-path -d 'A folder where the .proto files\' imports are found (repeatable; their own folders are searched too)' -r -F
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l proto-message -d 'The payloads\' protobuf message type, e.g. acme.Reading (the package may be left out when the name is unique)' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l avro-schema -d 'The payloads\' Avro schema, a JSON file' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l jobs -d 'Run up to N commands at once (answers then go out as they finish)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l timeout -d 'Kill a command still running after SECONDS, and answer nothing' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand respond" -l end -d 'How to end the connection, and with it what the broker does with the will' -r -f -a "disconnect\t'DISCONNECT: the broker discards the will'

@@ -450,3 +450,58 @@ fn a_format_without_its_schema_is_a_usage_error() {
     got.assert_code(2, "--proto-message Nope");
     assert!(got.stderr.contains("no message \"Nope\""), "{}", got.stderr);
 }
+
+/// `respond --encode` answers in a format (the answer JSON, with the request's id put in by
+/// --correlate-json), and `rr --decode` shows the answer as JSON.
+#[test]
+fn respond_encodes_its_answers_and_rr_decodes_them() {
+    let broker = rumqttd_v5();
+    let topic = format!("codecs/{}/service", group());
+    let mut command = common::mqtk();
+    command.arg("respond").args(broker.args()).args([
+        "-d",
+        "-t",
+        &topic,
+        "--encode",
+        "msgpack",
+        "-m",
+        r#"{"ok":true}"#,
+        "-C",
+        "1",
+    ]);
+    let mut responder = common::run::spawn("respond --encode msgpack", &mut command, None);
+    responder.wait_for_stderr("received SUBACK", std::time::Duration::from_secs(10));
+    let mut command = common::mqtk();
+    command
+        .arg("rr")
+        .args(broker.args())
+        .args(["-t", &topic, "-m", "hi", "--decode", "msgpack", "-W", "20"]);
+    let got = common::run::spawn("rr --decode msgpack", &mut command, None).finish();
+    got.assert_code(0, "rr --decode msgpack");
+    assert_eq!(got.stdout(), "{\"ok\":true}\n");
+    responder.finish().assert_code(0, "respond -C 1");
+}
+
+/// `--decode raw` leaves even a Sparkplug payload as it came: the recording has no `decoded`.
+#[test]
+fn raw_decodes_nothing() {
+    let broker = rumqttd_v5();
+    let topic = format!("spBv1.0/{}/NBIRTH/edge", group());
+    let sub = subscribe(
+        &broker,
+        &[
+            "-t", &topic, "--decode", "raw", "--json", "-C", "1", "-W", "20",
+        ],
+    );
+    publish_file(&broker, &topic, "nbirth.pb", &[]);
+    let got = sub.finish();
+    got.assert_code(0, "sub --decode raw");
+    let line: Value = serde_json::from_str(got.stdout().trim()).unwrap();
+    assert!(line.get("decoded").is_none(), "{line}");
+    let raw = std::fs::read(fixture("nbirth.pb")).unwrap();
+    use base64::Engine as _;
+    assert_eq!(
+        line["payload"],
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    );
+}

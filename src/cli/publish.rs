@@ -150,7 +150,8 @@ fn parse_ack_reason(text: &str) -> Result<u8, String> {
 }
 
 /// `--encode`: every format but `auto`, which only decoding has.
-fn encode_format() -> impl clap::builder::TypedValueParser<Value = crate::payload::Format> {
+pub(super) fn encode_format() -> impl clap::builder::TypedValueParser<Value = crate::payload::Format>
+{
     use clap::builder::TypedValueParser as _;
     use clap::ValueEnum as _;
     clap::builder::PossibleValuesParser::new([

@@ -53,6 +53,13 @@ pub struct RespondArgs {
     )]
     pub message: Option<String>,
 
+    /// The answer (-m, or the command's output) is JSON, sent encoded as sparkplug, cbor, msgpack, protobuf or avro
+    #[arg(long, value_name = "FORMAT", value_parser = super::publish::encode_format(), help_heading = "Answers")]
+    pub encode: Option<crate::payload::Format>,
+
+    #[command(flatten)]
+    pub schemas: super::SchemaArgs,
+
     /// Run up to N commands at once (answers then go out as they finish)
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024), help_heading = "Answers")]
     pub jobs: u32,

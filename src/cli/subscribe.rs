@@ -157,7 +157,7 @@ pub struct OutputArgs {
     #[arg(long, help_heading = "Output")]
     pub pretty: bool,
 
-    /// Show payloads decoded into JSON: sparkplug, json, cbor, msgpack, protobuf or avro; auto decodes Sparkplug B under spBv1.0/ and the binary formats an MQTT 5 content type names, and leaves the rest as sent
+    /// Show payloads decoded into JSON: sparkplug, json, cbor, msgpack, protobuf or avro; auto decodes Sparkplug B under spBv1.0/ and the binary formats an MQTT 5 content type names, and leaves the rest as sent; raw decodes nothing
     #[arg(
         long,
         value_name = "FORMAT",

@@ -100,6 +100,7 @@ pub enum Style {
 ///   (standard alphabet, padded) followed by `"payload_encoding":"base64"`;
 ///   with `--pretty` (and always for `%J`) a payload that is JSON is embedded
 ///   as JSON, its keys kept in their order and its numbers as written
+/// - `decoded`: the payload decoded into JSON (`--decode`), when it was
 /// - `qos` (0, 1 or 2), `retain` and `dup` (booleans)
 /// - `timestamp`: when the message arrived, with microseconds, always in UTC
 ///   (unlike `%I`, which is local time), so that it reads the same on every

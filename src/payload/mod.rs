@@ -31,6 +31,8 @@ use serde_json::{Number, Value};
 pub enum Format {
     /// Sparkplug B under spBv1.0/, else CBOR or MessagePack as an MQTT 5 content type says, else the payload as sent
     Auto,
+    /// Nothing decoded: every payload as sent
+    Raw,
     /// Sparkplug B (protobuf), by its topic namespace
     Sparkplug,
     /// JSON
@@ -50,6 +52,7 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Auto => "auto",
+            Format::Raw => "raw",
             Format::Sparkplug => "Sparkplug B",
             Format::Json => "JSON",
             Format::Cbor => "CBOR",
@@ -146,6 +149,7 @@ impl Decoder {
                 Some(format) if self.schemas.has(format) => format,
                 _ => return Decoded::default(),
             },
+            Format::Raw => return Decoded::default(),
             format => format,
         };
         let mut decoded = Decoded::default();
@@ -160,7 +164,7 @@ impl Decoder {
             Format::Msgpack => msgpack::decode(payload),
             Format::Protobuf => schema(&self.schemas.protobuf).and_then(|s| s.decode(payload)),
             Format::Avro => schema(&self.schemas.avro).and_then(|s| s.decode(payload)),
-            Format::Auto => unreachable!("auto chose a format above"),
+            Format::Auto | Format::Raw => unreachable!("returned above"),
         };
         match value {
             Ok(value) => decoded.value = Some(value),
@@ -175,14 +179,14 @@ impl Decoder {
 
 /// A payload in `format` from JSON text, with the schema `schemas` holds
 /// for it; `now_ms` stamps a Sparkplug payload that has no timestamp.
-/// `auto` leaves the text as it is.
+/// `auto` and `raw` leave the text as it is.
 pub fn encode(
     format: Format,
     schemas: &Schemas,
     json: &[u8],
     now_ms: u64,
 ) -> Result<Vec<u8>, String> {
-    if format == Format::Auto {
+    if matches!(format, Format::Auto | Format::Raw) {
         return Ok(json.to_vec());
     }
     let value: Value =
@@ -194,7 +198,7 @@ pub fn encode(
         Format::Msgpack => msgpack::encode(&value),
         Format::Protobuf => schema(&schemas.protobuf)?.encode(&value),
         Format::Avro => schema(&schemas.avro)?.encode(&value),
-        Format::Auto => unreachable!("returned above"),
+        Format::Auto | Format::Raw => unreachable!("returned above"),
     }
 }
 

@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 
 use super::correlation::{json_field, with_json_field};
 use super::notices::say;
+use super::payloads::Encoding;
 use super::reconnect::{self, Policy};
 use super::{
     check_suback, check_topic_filter, client_options, positive_seconds, qos, usage, Interrupt,
@@ -54,6 +55,8 @@ struct RespondPlan {
     answerer: Answerer,
     response_topic: Option<Template>,
     correlate_json: Option<String>,
+    /// --encode, for the answers.
+    encode: Option<Encoding>,
     count: Option<u64>,
     jobs: usize,
     lifecycle: Lifecycle,
@@ -146,6 +149,7 @@ fn plan(args: RespondArgs) -> anyhow::Result<RespondPlan> {
         answerer,
         response_topic,
         correlate_json: args.correlate_json,
+        encode: Encoding::new(args.encode, &args.schemas)?,
         count: args.count,
         jobs: args.jobs as usize,
         lifecycle,
@@ -355,7 +359,17 @@ impl Responder<'_> {
             }
             return Ok(self.client.ack(&request)?);
         };
-        let response = self.response(&request, topic, payload);
+        let mut response = self.response(&request, topic, payload);
+        if let Some(encoding) = &self.plan.encode {
+            let what = format!("the answer to a request on {}", request.topic);
+            match encoding.encode(&response.payload, &what) {
+                Ok(encoded) => response.payload = encoded,
+                Err(error) => {
+                    say(format_args!("{error}; not answered"));
+                    return Ok(self.client.ack(&request)?);
+                }
+            }
+        }
         if self.recent_answers.len() == RECENT_ANSWERS {
             self.recent_answers.pop_front();
         }
