@@ -309,6 +309,21 @@ impl Recording {
     }
 }
 
+/// Sleeps until `due`, to a tenth of a millisecond or so. tokio's timers
+/// tick in whole milliseconds, so a message due between two ticks would go
+/// out up to one late: the last millisecond is slept on a blocking thread,
+/// which the kernel wakes within tens of microseconds. Cancel safe: a
+/// blocking sleep left behind only ends a little later.
+async fn sleep_precisely_until(due: Instant) {
+    if let Some(coarse) = due.checked_sub(Duration::from_millis(1)) {
+        tokio::time::sleep_until(coarse).await;
+    }
+    let rest = due.saturating_duration_since(Instant::now());
+    if !rest.is_zero() {
+        let _ = tokio::task::spawn_blocking(move || std::thread::sleep(rest)).await;
+    }
+}
+
 impl Messages for Recording {
     fn is_done(&self) -> bool {
         self.ended || (self.next.is_none() && self.pass.is_none() && self.passes.is_empty())
@@ -344,7 +359,7 @@ impl Messages for Recording {
     async fn wait(&mut self) -> anyhow::Result<()> {
         if let Some((_, due)) = &self.next {
             if let Some(due) = *due {
-                tokio::time::sleep_until(due).await;
+                sleep_precisely_until(due).await;
             }
             return Ok(());
         }
