@@ -444,6 +444,20 @@ pub struct SchemaArgs {
     pub avro_schema: Option<PathBuf>,
 }
 
+/// How far a publisher (`pub`, `replay`) reads its input ahead of the broker.
+#[derive(Debug, Args, Clone)]
+pub struct ReadAheadArgs {
+    /// The most messages read ahead of the broker, while offline or waiting for acknowledgements; beyond, the input waits
+    #[arg(
+        long = "max-queued",
+        value_name = "COUNT",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u32).range(1..),
+        help_heading = "Reconnect"
+    )]
+    pub max_queued: u32,
+}
+
 /// MQTT protocol versions, by the names mosquitto accepts too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProtocolVersion {

@@ -92,8 +92,8 @@ pub use config::{ConfigAction, ConfigArgs, ConfigShowArgs};
 use connection::qos_parser;
 pub use connection::{
     ConnectPropertyArgs, ConnectionArgs, End, EndingArgs, MessagePropertyArgs, PayloadFormat,
-    ProtocolVersion, ReconnectArgs, SchemaArgs, SessionArgs, StatusArgs, TlsArgs, TlsVersionArg,
-    WillArgs,
+    ProtocolVersion, ReadAheadArgs, ReconnectArgs, SchemaArgs, SessionArgs, StatusArgs, TlsArgs,
+    TlsVersionArg, WillArgs,
 };
 use help::{
     BENCH_LONG_HELP, BROKER_LONG_HELP, CONFIG_LONG_HELP, PING_LONG_HELP, PUB_LONG_HELP,

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{
-    qos_parser, ConnectionArgs, EndingArgs, MessagePropertyArgs, ReconnectArgs, SessionArgs,
-    StatusArgs,
+    qos_parser, ConnectionArgs, EndingArgs, MessagePropertyArgs, ReadAheadArgs, ReconnectArgs,
+    SessionArgs, StatusArgs,
 };
 
 /// Arguments of `mqtk pub`.
@@ -64,15 +64,8 @@ pub struct PubArgs {
     #[command(flatten)]
     pub reconnect: ReconnectArgs,
 
-    /// The most messages read ahead of the broker, while offline or waiting for acknowledgements; beyond, the input waits
-    #[arg(
-        long = "max-queued",
-        value_name = "COUNT",
-        default_value_t = 10_000,
-        value_parser = clap::value_parser!(u32).range(1..),
-        help_heading = "Reconnect"
-    )]
-    pub max_queued: u32,
+    #[command(flatten)]
+    pub read_ahead: ReadAheadArgs,
 
     #[command(flatten)]
     pub acks: AckArgs,

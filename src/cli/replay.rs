@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{ConnectionArgs, EndingArgs, ReconnectArgs, SessionArgs, StatusArgs};
+use super::{ConnectionArgs, EndingArgs, ReadAheadArgs, ReconnectArgs, SessionArgs, StatusArgs};
 
 /// Arguments of `mqtk replay`.
 #[derive(Debug, Args)]
@@ -56,15 +56,8 @@ pub struct ReplayArgs {
     #[command(flatten)]
     pub reconnect: ReconnectArgs,
 
-    /// The most messages read ahead of the broker, while offline or waiting for acknowledgements; beyond, the input waits
-    #[arg(
-        long = "max-queued",
-        value_name = "COUNT",
-        default_value_t = 10_000,
-        value_parser = clap::value_parser!(u32).range(1..),
-        help_heading = "Reconnect"
-    )]
-    pub max_queued: u32,
+    #[command(flatten)]
+    pub read_ahead: ReadAheadArgs,
 
     #[command(flatten)]
     pub session: SessionArgs,

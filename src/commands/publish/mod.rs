@@ -109,13 +109,9 @@ pub async fn run(args: PubArgs) -> anyhow::Result<u8> {
             publisher.publish_all(&mut feed).await
         }
     };
-    let (client, tally) = publisher.finish();
-    result.map_err(|e| tally.loss(e))?;
-    plan.lifecycle
-        .end(client, &plan.options)
-        .await
-        .map_err(|e| tally.loss(e))?;
-    tally.verdict()?;
+    publisher
+        .end(result, &plan.lifecycle, &plan.options)
+        .await?;
     Ok(exit::SUCCESS)
 }
 
@@ -197,7 +193,7 @@ async fn plan(args: PubArgs) -> anyhow::Result<PubPlan> {
         repeat_delay,
         lifecycle,
         reconnect,
-        max_queued: args.max_queued as usize,
+        max_queued: args.read_ahead.max_queued as usize,
         ack_rule,
     })
 }

@@ -80,6 +80,24 @@ impl<'a> Publisher<'a> {
         self
     }
 
+    /// Ends a run that went as `result` says: the connection as `lifecycle`
+    /// ends it, then the verdict on the acknowledgements. A failure says
+    /// what may have been lost.
+    pub(crate) async fn end(
+        self,
+        result: anyhow::Result<()>,
+        lifecycle: &Lifecycle,
+        options: &Options,
+    ) -> anyhow::Result<()> {
+        let (client, tally) = self.finish();
+        result.map_err(|e| tally.loss(e))?;
+        lifecycle
+            .end(client, options)
+            .await
+            .map_err(|e| tally.loss(e))?;
+        tally.verdict()
+    }
+
     /// The client and what became of the messages.
     pub fn finish(mut self) -> (Client, Tally) {
         self.tally.read = self.tally.sent + self.queue.len() as u64;

@@ -65,13 +65,9 @@ pub async fn run(args: ReplayArgs) -> anyhow::Result<u8> {
         .with_lifecycle(&plan.lifecycle)
         .with_interrupt(interrupt);
     let result = publisher.publish_all(&mut recording).await;
-    let (client, tally) = publisher.finish();
-    result.map_err(|e| tally.loss(e))?;
-    plan.lifecycle
-        .end(client, &plan.options)
-        .await
-        .map_err(|e| tally.loss(e))?;
-    tally.verdict()?;
+    publisher
+        .end(result, &plan.lifecycle, &plan.options)
+        .await?;
     match recording.failure() {
         Some(mut bad) => {
             bad.reason = format!(
@@ -131,7 +127,7 @@ fn plan(args: ReplayArgs) -> anyhow::Result<ReplayPlan> {
         },
         lifecycle,
         reconnect,
-        max_queued: args.max_queued as usize,
+        max_queued: args.read_ahead.max_queued as usize,
     })
 }
 
