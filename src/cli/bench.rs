@@ -195,6 +195,22 @@ pub struct BenchArgs {
     #[arg(long = "start-at", value_name = "TIME", value_parser = parse_time, help_heading = "Fleet")]
     pub start_at: Option<jiff::Timestamp>,
 
+    /// Search for the highest total rate the broker sustains: steps from -R (default 1,000 msg/s) doubling until one fails, then halving the gap, over the same connections; a step passes when p99 latency is within --target-p99, loss within --max-loss, and the broker keeps up
+    #[arg(long = "find-max", conflicts_with_all = ["interval", "count", "duration", "warmup", "shard", "start_at", "max_p99"], help_heading = "Search")]
+    pub find_max: bool,
+
+    /// --find-max: the 99th percentile latency a step may have, in milliseconds
+    #[arg(long = "target-p99", value_name = "MS", default_value_t = 50.0, requires = "find_max", value_parser = positive_ms, help_heading = "Search")]
+    pub target_p99: f64,
+
+    /// --find-max: how long each step's load lasts, its first fifth a settling time left out of its figures
+    #[arg(long = "step", value_name = "DURATION", default_value = "5s", requires = "find_max", value_parser = parse_duration, help_heading = "Search")]
+    pub step: Duration,
+
+    /// --find-max: the highest rate to try, in messages per second in all; a search that passes it ends there
+    #[arg(long = "max-rate", value_name = "MSG/S", requires = "find_max", value_parser = positive_rate, help_heading = "Search")]
+    pub max_rate: Option<f64>,
+
     /// Seconds between two progress lines when stderr is not a terminal
     #[arg(long = "report-interval", value_name = "DURATION", value_parser = parse_duration, default_value = "1s", help_heading = "Report")]
     pub report_interval: Duration,
@@ -261,6 +277,13 @@ fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
     text.parse().map_err(|e: jiff::Error| {
         format!("expected Unix seconds or an RFC 3339 time such as 2026-12-01T12:00:00Z: {e}")
     })
+}
+
+fn positive_ms(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(ms) if ms > 0.0 && ms.is_finite() => Ok(ms),
+        _ => Err(format!("expected a positive number of milliseconds, got {text:?}")),
+    }
 }
 
 fn positive_rate(text: &str) -> Result<f64, String> {

@@ -3,7 +3,7 @@
 //! holding, riding out lost connections with --reconnect, and what it did
 //! as an [`Outcome`].
 
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
@@ -17,7 +17,7 @@ use super::histograms::{Recorder, Series};
 use super::outcome::Outcome;
 use super::plan::{BenchPlan, Role};
 use super::publisher::{self, Identity};
-use super::schedule::{Schedule, StopCondition};
+use super::schedule::{Schedule, Step, StopCondition};
 use super::stats::{Live, Samples};
 use super::subscriber;
 use super::template::Filling;
@@ -40,6 +40,11 @@ pub struct Shared {
     pub stop_holding: CancellationToken,
     /// Where samples go: the histograms of the thread that takes them.
     pub recorder: Arc<Recorder>,
+    /// --find-max: the step publishers follow.
+    pub steps: watch::Sender<Step>,
+    /// Latency is sampled for messages due from then on (ns since the
+    /// epoch): the end of a step's settling time with --find-max.
+    pub latency_from_ns: AtomicU64,
 }
 
 impl Shared {
@@ -47,7 +52,8 @@ impl Shared {
     /// when the load starts.
     pub fn new(plan: BenchPlan) -> (Shared, watch::Sender<Option<Instant>>) {
         let (start, start_rx) = watch::channel(None);
-        let plan_metrics = plan.metrics.is_some();
+        let mut recorder = Recorder::new(plan.metrics.is_some());
+        recorder.immediate = plan.search.is_some();
         let shared = Shared {
             gate: Gate::new(plan.connect_rate),
             plan,
@@ -56,7 +62,9 @@ impl Shared {
             stop: CancellationToken::new(),
             stop_receiving: CancellationToken::new(),
             stop_holding: CancellationToken::new(),
-            recorder: Arc::new(Recorder::new(plan_metrics)),
+            recorder: Arc::new(recorder),
+            steps: watch::Sender::new(Step::default()),
+            latency_from_ns: AtomicU64::new(0),
         };
         (shared, start)
     }
@@ -183,7 +191,10 @@ impl Connection<'_> {
         let topic = (!plan.topic.varies_per_message()).then(|| plan.topic.filled(filling));
         self.outcome.topic = topic.clone();
         let pacing = (plan.pacing(index)).map(|(interval, offset)| (start + offset, interval));
-        let mut schedule = Schedule::new(pacing);
+        let mut schedule = match plan.search {
+            Some(_) => Schedule::stepped(shared.steps.subscribe(), index, plan.all.publishers),
+            None => Schedule::new(pacing),
+        };
         let stop = shared.deadline(start);
         let mut lateness = Samples::new(Series::Lateness, &shared.recorder);
         loop {
@@ -224,6 +235,7 @@ impl Connection<'_> {
                 &mut latency,
                 &shared.clock,
                 measured_from_ns,
+                &shared.latency_from_ns,
                 &mut self.outcome.received,
             ))
             .await;

@@ -12,6 +12,9 @@ use super::report::{
     Connections, EncodedHistograms, Figure, Generator, Messages, Pace, Percentiles, Report,
     Settings, Shard, Throughput, FORMAT_VERSION,
 };
+use super::live::thousands;
+use super::report::Search;
+use super::search;
 use super::summary::plural;
 use crate::cli::exit;
 use crate::commands::json_ms;
@@ -20,7 +23,11 @@ use crate::commands::json_ms;
 pub const LOST: &str = "lost: ";
 
 /// Share of the cores above which mqtk, not the broker, may be the limit.
-const SATURATED: f64 = 0.9;
+pub const SATURATED: f64 = 0.9;
+
+/// Subscribers that received this share of what the publishers sent per
+/// second, or less, fell behind: the broker queued.
+const FLOODED: f64 = 0.95;
 
 /// Lateness (99th percentile) past which the schedule was not kept.
 const LATE: Duration = Duration::from_millis(10);
@@ -49,24 +56,52 @@ pub struct Finished {
     timing: Timing,
     /// The cores mqtk could use: all of them, or --threads.
     cores: usize,
+    /// --find-max's search.
+    search: Option<Search>,
+}
+
+/// The cores mqtk can use for `plan`: all of them, or --threads.
+pub fn cores(plan: &BenchPlan) -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(plan.threads.map_or(usize::MAX, usize::from))
 }
 
 impl Finished {
     pub fn new(plan: BenchPlan, totals: Totals, histograms: Histograms, timing: Timing) -> Self {
         Finished {
-            cores: std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(plan.threads.map_or(usize::MAX, usize::from)),
+            cores: cores(&plan),
             plan,
             totals,
             histograms,
             timing,
+            search: None,
         }
+    }
+
+    /// The run was a search (--find-max), which found this.
+    pub fn with_search(mut self, search: Option<Search>) -> Self {
+        self.search = search;
+        self
     }
 
     /// Prints the report (and writes the JSON) and gives the exit code.
     pub fn finish(self) -> anyhow::Result<u8> {
         self.report().emit(self.plan.json.as_ref())?;
+        if let Some(line) = self.flooded() {
+            let _ = writeln!(std::io::stderr(), "mqtk bench: {line}");
+        }
+        if let Some(search) = &self.search {
+            // The answer is the search's; a connection lost fails it too.
+            let failed = self.lost_connections();
+            if let Some(line) = &failed {
+                let _ = writeln!(std::io::stderr(), "mqtk: {line}");
+            }
+            return Ok(match (search::answered(search), failed) {
+                (true, None) => exit::SUCCESS,
+                _ => exit::FAILURE,
+            });
+        }
         // One line, as for every error, however many gates failed.
         let failed = self.gates_failed();
         if failed.is_empty() {
@@ -94,6 +129,7 @@ impl Finished {
             messages: self.messages(),
             mqtk: env!("CARGO_PKG_VERSION").into(),
             scenario: self.plan.scenario.name().into(),
+            search: self.search.clone(),
             settings: settings(&self.plan),
             shards: None,
             started_ns: self.timing.started_ns,
@@ -203,7 +239,8 @@ impl Finished {
         }
         let lateness = &self.histograms.lateness;
         let late = Duration::from_nanos(lateness.value_at_percentile(99.0));
-        if !lateness.is_empty() && late > LATE {
+        // A search's steps say how late each was; some steps fail on purpose.
+        if !lateness.is_empty() && late > LATE && self.search.is_none() {
             warnings.push(format!(
                 "publishers fell behind their schedule (p99 {} ms late): the rate was not held; \
                  the broker's acknowledgements or mqtk's CPU held them back",
@@ -214,6 +251,28 @@ impl Finished {
             warnings.push("interrupted: the figures cover the run until Ctrl-C".into());
         }
         warnings
+    }
+
+    /// The line that names a flooded broker: a run without a rate whose
+    /// subscribers received (until the last arrival) a few percent less per
+    /// second than the publishers sent, deliveries per message counted.
+    pub fn flooded(&self) -> Option<String> {
+        let t = &self.totals;
+        if self.plan.pace != plan::Pace::Unpaced || self.search.is_some() || t.sent == 0 {
+            return None;
+        }
+        let fan_out = t.expected? as f64 / t.sent as f64;
+        let owed = self.per_second(measured(t.sent, t.sent_in_warmup)) * fan_out;
+        let received = self.received_per_second(t.received_measured);
+        (owed > 0.0 && received < owed * FLOODED).then(|| {
+            format!(
+                "the broker was the bottleneck: subscribers received {} msg/s of the {} msg/s \
+                 the publishers sent them, so the latency measures its queue; \
+                 try a rate below that with -R, or --find-max",
+                thousands(received),
+                thousands(owed)
+            )
+        })
     }
 
     /// The gates the run did not pass, each as one line. A connection lost

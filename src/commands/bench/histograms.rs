@@ -49,8 +49,14 @@ impl Histograms {
         }
     }
 
+    fn reset(&mut self) {
+        self.latency.reset();
+        self.connect.reset();
+        self.lateness.reset();
+    }
+
     /// Adds `other`'s counts to these.
-    fn add(&mut self, other: &Histograms) {
+    pub fn add(&mut self, other: &Histograms) {
         // Cannot fail: all are of histogram()'s bounds, so every value fits.
         let _ = self.latency.add(&other.latency);
         let _ = self.connect.add(&other.connect);
@@ -139,6 +145,9 @@ pub struct Recorder {
     run: u64,
     /// Whether latencies also go to --metrics' buckets.
     live_latency: bool,
+    /// Samples go to the histograms one by one, not in batches, so that a
+    /// step of --find-max can be told apart from the next.
+    pub immediate: bool,
     sets: Mutex<Vec<Arc<Mutex<ThreadSet>>>>,
 }
 
@@ -147,6 +156,7 @@ impl Recorder {
         Recorder {
             run: RUNS.fetch_add(1, Relaxed),
             live_latency,
+            immediate: false,
             sets: Mutex::default(),
         }
     }
@@ -180,6 +190,18 @@ impl Recorder {
         let mut all = Histograms::new();
         for set in lock(&self.sets).iter() {
             all.add(&lock(set).histograms);
+        }
+        all
+    }
+
+    /// Every thread's histograms, added up, and each thread's emptied: what
+    /// was recorded since the last take (--find-max's steps).
+    pub fn take(&self) -> Histograms {
+        let mut all = Histograms::new();
+        for set in lock(&self.sets).iter() {
+            let mut set = lock(set);
+            all.add(&set.histograms);
+            set.histograms.reset();
         }
         all
     }

@@ -65,6 +65,7 @@ pub fn merge(reports: &Named) -> anyhow::Result<Report> {
         messages: messages(reports),
         mqtk: env!("CARGO_PKG_VERSION").into(),
         scenario: reports[0].1.scenario.clone(),
+        search: None,
         settings: settings(reports),
         shards: Some(reports.iter().map(shard_row).collect()),
         started_ns,
@@ -87,6 +88,9 @@ fn check_alike(reports: &Named) -> anyhow::Result<()> {
         }
         if report.scenario != first.scenario {
             bail!("{name} and {first_name} are of different scenarios");
+        }
+        if report.search.is_some() {
+            bail!("{name} is the report of a search (--find-max), which is not a shard's");
         }
         let disagree = |(_, agree): &&(&str, Agree)| !agree(&report.settings, &first.settings);
         if let Some((setting, _)) = SHARED_SETTINGS.iter().find(disagree) {

@@ -21,6 +21,8 @@
 //! - `outcome`: what each connection did, added up; `finish` makes the
 //!   `report` of a run from it, which `summary` prints and `--json`
 //!   writes; `merge` adds reports up (`mqtk bench merge`).
+//! - `search`: --find-max, steps towards the highest rate the broker
+//!   sustains, over the connections of one run.
 //! - `limits`: what the machine allows, checked before connecting.
 
 mod connect;
@@ -38,6 +40,7 @@ mod publisher;
 mod report;
 mod run;
 mod schedule;
+mod search;
 mod stats;
 mod subscriber;
 mod summary;

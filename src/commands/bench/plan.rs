@@ -104,7 +104,28 @@ pub struct BenchPlan {
     /// Percent of deliveries that may be lost before the run fails.
     pub max_loss: Option<f64>,
     pub max_p99: Option<Duration>,
+    /// --find-max: the search for the highest rate that holds the objective.
+    pub search: Option<SearchPlan>,
 }
+
+/// What --find-max searches for, and how.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchPlan {
+    /// The first step's rate, in messages per second in all.
+    pub start_rate: f64,
+    /// The 99th percentile latency a step may have.
+    pub target_p99: Duration,
+    /// Percent of deliveries a step may lose.
+    pub max_loss: f64,
+    /// How long a step's load lasts, and the part at its start left out of its figures.
+    pub step: Duration,
+    pub settle: Duration,
+    /// The highest rate to try (--max-rate).
+    pub max_rate: Option<f64>,
+}
+
+/// --find-max's first rate, when -R does not give one.
+const SEARCH_START_RATE: f64 = 1_000.0;
 
 /// The default run length, when neither -d nor -n says.
 const DEFAULT_DURATION: Duration = Duration::from_secs(10);
@@ -173,6 +194,7 @@ impl BenchPlan {
             metrics: args.metrics,
             max_loss,
             max_p99,
+            search: search(args, this.publishers, max_loss)?,
         })
     }
 
@@ -318,6 +340,7 @@ fn templates(args: &BenchArgs, subscribers: u32) -> anyhow::Result<(Template, Te
 /// -R or -I; with neither, unpaced (or, --embedded, a rate it keeps up with).
 fn pace(args: &BenchArgs) -> Pace {
     match (args.rate, args.interval) {
+        _ if args.find_max => Pace::Rate(args.rate.unwrap_or(SEARCH_START_RATE)),
         (Some(rate), _) => Pace::Rate(rate),
         (None, Some(interval)) if interval.is_zero() => Pace::Unpaced,
         (None, Some(interval)) => Pace::Interval(interval),
@@ -329,12 +352,44 @@ fn pace(args: &BenchArgs) -> Pace {
 /// -d; 0 is until Ctrl-C, and so is -n without -d.
 fn duration(args: &BenchArgs) -> Option<Duration> {
     match (args.duration, args.count) {
+        // The search ends the load itself.
+        _ if args.find_max => None,
         (Some(d), _) if d.is_zero() => None,
         (Some(d), _) => Some(d),
         (None, Some(_)) => None,
         (None, None) if args.embedded => Some(EMBEDDED_DURATION),
         (None, None) => Some(DEFAULT_DURATION),
     }
+}
+
+/// --find-max's plan: a scenario with publishers, steps long enough to
+/// measure; loss within --max-loss, none unless said (at QoS 0 too: a step
+/// that drops is not sustained).
+fn search(
+    args: &BenchArgs,
+    publishers: u32,
+    max_loss: Option<f64>,
+) -> anyhow::Result<Option<SearchPlan>> {
+    if !args.find_max {
+        return Ok(None);
+    }
+    if publishers == 0 {
+        return usage("--find-max searches a publishing rate: the pub or pubsub scenario");
+    }
+    if args.max_rate.is_some_and(|max| max < args.rate.unwrap_or(SEARCH_START_RATE)) {
+        return usage("--max-rate is below the first step's rate (-R, default 1000)");
+    }
+    if args.step < Duration::from_millis(100) {
+        return usage("--step must be 100ms or longer");
+    }
+    Ok(Some(SearchPlan {
+        start_rate: args.rate.unwrap_or(SEARCH_START_RATE),
+        target_p99: Duration::from_secs_f64(args.target_p99 / 1e3),
+        max_loss: max_loss.unwrap_or(0.0),
+        step: args.step,
+        settle: args.step / 5,
+        max_rate: args.max_rate,
+    }))
 }
 
 /// --max-loss (no loss at QoS 1 and 2 unless said) and --max-p99.

@@ -101,12 +101,19 @@ pub async fn publish(
     let overdue = stop.wait_overdue();
     tokio::pin!(pace, overdue);
     loop {
+        let paused = schedule.follow();
         let now = Instant::now();
         let due = schedule.due();
         if stop.reached(schedule.sent(), due.unwrap_or(now), now) {
             break;
         }
         sending.take_acks();
+        if paused {
+            sending
+                .wait(None, overdue.as_mut(), schedule.changed())
+                .await?;
+            continue;
+        }
         let early = due.filter(|&due| due > now);
         let window_full = plan.qos != QoS::AtMostOnce && !sending.client.has_room();
         if early.is_some() || window_full {
@@ -114,7 +121,9 @@ pub async fn publish(
             let paced = early
                 .filter(|_| !window_full)
                 .map(|due| (pace.as_mut(), due));
-            sending.wait(paced, overdue.as_mut()).await?;
+            sending
+                .wait(paced, overdue.as_mut(), schedule.changed())
+                .await?;
             continue;
         }
         let due_at = due.unwrap_or(now);
@@ -175,12 +184,13 @@ impl<'a> Sending<'a> {
     }
 
     /// Writes what is queued, then waits for an acknowledgement, for the
-    /// next message's due time (`paced`: the timer and the time), or for the
-    /// publisher to be overdue.
+    /// next message's due time (`paced`: the timer and the time), for the
+    /// publisher to be overdue, or for a step of --find-max to change the pace.
     async fn wait(
         &mut self,
         paced: Option<(Pin<&mut Sleep>, Instant)>,
         overdue: Pin<&mut impl Future<Output = ()>>,
+        step_changed: impl Future<Output = ()>,
     ) -> Result<(), ClientError> {
         self.write_queued().await?;
         let due = async {
@@ -197,6 +207,7 @@ impl<'a> Sending<'a> {
             event = self.client.next_event() => count_ack(&event?, self.done, self.live),
             // Once overdue, `reached` ends the loop before this runs again.
             _ = overdue => {}
+            _ = step_changed => {}
         }
         Ok(())
     }

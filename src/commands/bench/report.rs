@@ -43,6 +43,9 @@ pub struct Report {
     /// The version of mqtk that wrote the report.
     pub mqtk: String,
     pub scenario: String,
+    /// --find-max: the search, step by step, and its answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<Search>,
     pub settings: Settings,
     /// A merged report's rows: each shard's own figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +54,54 @@ pub struct Report {
     pub started_ns: u64,
     pub throughput: Throughput,
     pub version: u32,
+}
+
+/// What --find-max found: the answer, why the search ended, every step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Search {
+    /// The highest rate that passed, in messages per second in all.
+    pub answer_per_s: Option<f64>,
+    /// Why the search ended: `broker` (its limit bracketed), `max-rate`
+    /// (passed at --max-rate), `mqtk` (the generator was the limit),
+    /// `no-step-passed`, `steps` (the most steps), `interrupted`.
+    pub ended_by: String,
+    /// The answer as the one line the summary ends with.
+    pub line: String,
+    pub max_loss_percent: f64,
+    pub settle_s: f64,
+    pub step_s: f64,
+    pub steps: Vec<SearchStep>,
+    pub target_p99_ms: f64,
+}
+
+/// One step of --find-max, measured apart: the counts over the whole step,
+/// the percentiles over its part after the settling time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchStep {
+    /// Messages not sent by the step's end, and (with subscribers) sent but
+    /// not yet received then.
+    pub backlog: u64,
+    /// The share of its cores mqtk kept busy during the step.
+    pub cpu_share: Option<f64>,
+    /// Messages the schedule had due in the step.
+    pub due: u64,
+    /// Deliveries the subscribers should have had; `None` without
+    /// subscribers, or when topics vary per message.
+    pub expected: Option<u64>,
+    /// How late publishers sent, after the settling time.
+    pub late_ms: Option<Percentiles>,
+    /// From the due time to the arrival, of the messages due after the
+    /// settling time; `None` without subscribers.
+    pub latency_ms: Option<Percentiles>,
+    pub loss_percent: Option<f64>,
+    pub lost: Option<u64>,
+    pub passed: bool,
+    /// The rate asked for, in messages per second in all.
+    pub rate: f64,
+    pub received: u64,
+    pub sent: u64,
+    /// `ok`, or what failed: `p99`, `loss`, `backlog`, `mqtk`.
+    pub verdict: String,
 }
 
 /// The load that was asked for (of this process, or of all merged shards).

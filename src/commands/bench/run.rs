@@ -16,7 +16,10 @@ use super::finish::{self, Finished, Timing};
 use super::live::Display;
 use super::metrics;
 use super::outcome::{Outcome, Totals};
-use super::plan::{BenchPlan, Role};
+use super::histograms::Histograms;
+use super::plan::{BenchPlan, Role, SearchPlan};
+use super::report::Search;
+use super::search::Searcher;
 use super::stats::{Live, Snapshot};
 use crate::commands::{Interrupt, Interrupted};
 
@@ -34,6 +37,10 @@ pub struct Bench {
     /// Each connection's live counters, in the order of the plan's connections.
     lives: Vec<Arc<Live>>,
 }
+
+/// What a search's run ends with: every connection's outcome, when
+/// publishing ended, and the search with the histograms its steps took.
+type Searched = (Vec<Outcome>, Instant, Option<(Search, Histograms)>);
 
 /// The connection tasks: those that send (publishers, idle connections) end
 /// first, then those that receive.
@@ -95,7 +102,13 @@ impl Bench {
         let connected = Instant::now();
         self.wait_for_start_at(&mut watch).await;
         let start = self.start_load(&mut watch);
-        let (outcomes, published) = self.load(&mut watch, tasks, start).await?;
+        let (outcomes, published, search) = match self.shared.plan.search {
+            Some(plan) => self.search(&mut watch, tasks, start, plan).await?,
+            None => {
+                let (outcomes, published) = self.load(&mut watch, tasks, start).await?;
+                (outcomes, published, None)
+            }
+        };
         let ended = Instant::now();
         watch.display.clear();
         if let Some(metrics) = metrics {
@@ -112,7 +125,7 @@ impl Bench {
                 .map(|(after, before)| after - before),
             interrupted: watch.interrupted,
         };
-        self.finished(outcomes, timing)
+        self.finished(outcomes, timing, search)
     }
 
     /// Serves --metrics, when asked to.
@@ -199,14 +212,53 @@ impl Bench {
         }
     }
 
+    /// --find-max: the search's steps over the connections, then their end,
+    /// as a load's: every connection's outcome, when publishing ended, and
+    /// the search with the histograms its steps took. A second Ctrl-C stops
+    /// waiting for the connections to end.
+    async fn search(
+        &self,
+        watch: &mut Watch,
+        tasks: Tasks,
+        start: Instant,
+        plan: SearchPlan,
+    ) -> anyhow::Result<Searched> {
+        let work = async {
+            let searched = Searcher::new(&self.shared, &self.lives, plan).run().await;
+            // The search is over: publishers end, subscribers drain.
+            self.shared.stop.cancel();
+            let (outcomes, published) =
+                run_to_the_end(&self.shared, &self.lives, tasks, start).await?;
+            Ok((outcomes, published, Some(searched)))
+        };
+        tokio::pin!(work);
+        loop {
+            let already_interrupted = watch.interrupted;
+            match watch.showing(&mut work).await {
+                Some(ended) => return ended,
+                None if already_interrupted => return Err(Interrupted.into()),
+                None => self.shared.cancel(),
+            }
+        }
+    }
+
     /// The run's outcome, once every connection task has ended (and with it
     /// every buffer of samples).
-    fn finished(self, outcomes: Vec<Outcome>, timing: Timing) -> anyhow::Result<Finished> {
+    fn finished(
+        self,
+        outcomes: Vec<Outcome>,
+        timing: Timing,
+        search: Option<(Search, Histograms)>,
+    ) -> anyhow::Result<Finished> {
         let shared = Arc::try_unwrap(self.shared)
             .map_err(|_| anyhow::anyhow!("a connection task outlived the run"))?;
-        let histograms = shared.recorder.histograms();
+        let mut histograms = shared.recorder.histograms();
+        let search = search.map(|(search, taken)| {
+            histograms.add(&taken);
+            search
+        });
         let totals = Totals::of(&shared.plan, &outcomes);
-        Ok(Finished::new(shared.plan, totals, histograms, timing))
+        Ok(Finished::new(shared.plan, totals, histograms, timing).with_search(search))
     }
 }
 

@@ -8,8 +8,28 @@
 
 use std::time::Duration;
 
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+/// A step of --find-max, as every publisher follows it: the load from
+/// `start` at `rate` messages per second in all; `None` between steps.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Step {
+    /// Counts the changes, so that a publisher sees each once.
+    pub generation: u64,
+    pub pace: Option<(Instant, f64)>,
+}
+
+/// A publisher's part in the steps: its place among the publishers.
+#[derive(Debug, Clone)]
+struct Stepping {
+    steps: watch::Receiver<Step>,
+    seen: u64,
+    index: u32,
+    publishers: u32,
+    paused: bool,
+}
 
 /// The due times of one publisher's messages.
 #[derive(Debug, Clone)]
@@ -17,21 +37,78 @@ pub struct Schedule {
     /// `None`: unpaced.
     pacing: Option<(Instant, Duration)>,
     sent: u64,
+    /// Messages scheduled before the pacing last changed.
+    before: u64,
+    stepping: Option<Stepping>,
 }
 
 impl Schedule {
     /// Paced from `first`, one message every `interval`; `None`: unpaced.
     pub fn new(pacing: Option<(Instant, Duration)>) -> Schedule {
-        Schedule { pacing, sent: 0 }
+        Schedule {
+            pacing,
+            sent: 0,
+            before: 0,
+            stepping: None,
+        }
+    }
+
+    /// Paced by the steps of --find-max: publisher `index` of `publishers`
+    /// takes its share of each step's rate, evenly spread; paused until the
+    /// first step.
+    pub fn stepped(steps: watch::Receiver<Step>, index: u32, publishers: u32) -> Schedule {
+        Schedule {
+            stepping: Some(Stepping {
+                steps,
+                seen: 0,
+                index,
+                publishers,
+                paused: true,
+            }),
+            ..Schedule::new(None)
+        }
+    }
+
+    /// Takes up a new step, if there is one; whether the load is paused
+    /// (between steps). What was due in a step and not sent by its end is
+    /// not sent: the step's backlog, which the search counts.
+    pub fn follow(&mut self) -> bool {
+        let Some(stepping) = &mut self.stepping else {
+            return false;
+        };
+        let step = *stepping.steps.borrow();
+        if step.generation != stepping.seen {
+            stepping.seen = step.generation;
+            stepping.paused = step.pace.is_none();
+            if let Some((start, rate)) = step.pace {
+                let offset = Duration::from_secs_f64(f64::from(stepping.index) / rate);
+                let interval = Duration::from_secs_f64(f64::from(stepping.publishers) / rate);
+                self.pacing = Some((start + offset, interval));
+                self.before = self.sent;
+            }
+        }
+        stepping.paused
+    }
+
+    /// Completes when the steps change; never without steps.
+    pub async fn changed(&mut self) {
+        let changed = match &mut self.stepping {
+            Some(stepping) => stepping.steps.changed().await.is_ok(),
+            None => false,
+        };
+        if !changed {
+            std::future::pending::<()>().await;
+        }
     }
 
     /// When the next message is due; `None` when unpaced (due now).
     pub fn due(&self) -> Option<Instant> {
         let (first, interval) = self.pacing?;
+        let k = self.sent - self.before;
         // u32 steps keep Duration's multiplication exact; beyond them, f64.
-        let offset = match u32::try_from(self.sent) {
+        let offset = match u32::try_from(k) {
             Ok(k) => interval.saturating_mul(k),
-            Err(_) => interval.mul_f64(self.sent as f64),
+            Err(_) => interval.mul_f64(k as f64),
         };
         Some(first + offset)
     }
@@ -126,5 +203,38 @@ mod tests {
         assert!(stop.reached(0, now, now + 2 * second));
         stop.cancel.cancel();
         assert!(stop.reached(0, now, now));
+    }
+
+    #[test]
+    fn a_stepped_schedule_waits_for_a_step_and_takes_up_each_new_rate() {
+        let (steps, receiver) = watch::channel(Step::default());
+        let mut schedule = Schedule::stepped(receiver, 1, 4);
+        assert!(schedule.follow(), "paused before the first step");
+        let start = Instant::now();
+        let second = Duration::from_secs(1);
+        steps.send_replace(Step {
+            generation: 1,
+            pace: Some((start, 400.0)),
+        });
+        assert!(!schedule.follow());
+        // Publisher 1 of 4 at 400 msg/s: 100 each, the first 2.5 ms in.
+        assert_eq!(schedule.due(), Some(start + Duration::from_micros(2500)));
+        schedule.advance();
+        assert_eq!(schedule.due(), Some(start + Duration::from_micros(12500)));
+        steps.send_replace(Step {
+            generation: 2,
+            pace: None,
+        });
+        assert!(schedule.follow());
+        steps.send_replace(Step {
+            generation: 3,
+            pace: Some((start + second, 800.0)),
+        });
+        assert!(!schedule.follow());
+        assert_eq!(
+            schedule.due(),
+            Some(start + second + Duration::from_micros(1250))
+        );
+        assert_eq!(schedule.sent(), 1);
     }
 }

@@ -97,7 +97,7 @@ impl<'a> Samples<'a> {
     pub fn record(&mut self, sample: Duration) {
         self.buffer
             .push(u64::try_from(sample.as_nanos()).unwrap_or(u64::MAX));
-        if self.buffer.len() == BATCH {
+        if self.buffer.len() >= BATCH || self.to.immediate {
             self.to.record(self.series, &self.buffer);
             self.buffer.clear();
         }

@@ -1,6 +1,8 @@
 //! One subscribing connection: reads each payload's header, tracks order per
 //! publisher, samples latency, acknowledges.
 
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
 use tokio_util::sync::CancellationToken;
 
 use super::header::{Clock, Header};
@@ -9,8 +11,10 @@ use crate::client::{Client, ClientError, Event};
 
 /// Receives until `stop` is cancelled. Latency is sampled for messages due,
 /// and rates count messages arriving, from `measured_from_ns` on (the end of
-/// the warm-up). Counts into `received`, which keeps what was counted when
+/// the warm-up); latency also from `latency_from_ns` on (a step of
+/// --find-max). Counts into `received`, which keeps what was counted when
 /// the connection fails.
+#[allow(clippy::too_many_arguments)]
 pub async fn receive(
     client: &mut Client,
     stop: &CancellationToken,
@@ -18,6 +22,7 @@ pub async fn receive(
     latency: &mut Samples<'_>,
     clock: &Clock,
     measured_from_ns: u64,
+    latency_from_ns: &AtomicU64,
     received: &mut Received,
 ) -> Result<(), ClientError> {
     let mut tally = Tally {
@@ -26,6 +31,7 @@ pub async fn receive(
         latency,
         clock,
         measured_from_ns,
+        latency_from_ns,
     };
     loop {
         // What one read brought is taken without waiting: one wait per read,
@@ -49,6 +55,7 @@ struct Tally<'a, 's> {
     latency: &'a mut Samples<'s>,
     clock: &'a Clock,
     measured_from_ns: u64,
+    latency_from_ns: &'a AtomicU64,
 }
 
 impl Tally<'_, '_> {
@@ -75,7 +82,8 @@ impl Tally<'_, '_> {
                     .entry(header.publisher)
                     .or_default()
                     .record(header.sequence);
-                if header.due_ns >= self.measured_from_ns {
+                let from = (self.measured_from_ns).max(self.latency_from_ns.load(Relaxed));
+                if header.due_ns >= from {
                     self.latency.record(std::time::Duration::from_nanos(
                         now_ns.saturating_sub(header.due_ns),
                     ));

@@ -4,17 +4,20 @@
 use std::io::{self, Write};
 
 use super::live::thousands;
-use super::report::{Generator, Pace, Percentiles, Report, Settings};
+use super::report::{Generator, Pace, Percentiles, Report, Search, Settings};
 
 /// Prints the summary of `report`.
 pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let settings = &report.settings;
+    let mut load = describe_load(settings);
+    if report.search.is_some() {
+        load = format!("{load}, --find-max from that rate");
+    }
     writeln!(
         out,
-        "mqtk bench {}{}: {}",
+        "mqtk bench {}{}: {load}",
         report.scenario,
         shards(report),
-        describe_load(settings)
     )?;
     print_time(report, out)?;
     print_connections(report, out)?;
@@ -25,7 +28,56 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
     if let Some(latency) = &report.latency_ms {
         row(out, "Latency", &percentiles(latency))?;
     }
-    print_generator(&report.generator, out)
+    print_generator(&report.generator, out)?;
+    match &report.search {
+        Some(search) => print_search(search, out),
+        None => Ok(()),
+    }
+}
+
+/// --find-max: the objective, a row per step, then the answer.
+fn print_search(search: &Search, out: &mut impl Write) -> io::Result<()> {
+    let objective = format!(
+        "p99 within {} ms, loss within {}%, the broker keeping up; steps of {:.2} s, \
+         the first {:.2} s of each settling",
+        search.target_p99_ms, search.max_loss_percent, search.step_s, search.settle_s
+    );
+    row(out, "Search", &objective)?;
+    // Without subscribers, the percentiles are the publishers' lateness.
+    let latency = if search.steps.iter().any(|s| s.latency_ms.is_some()) {
+        "latency"
+    } else {
+        "lateness"
+    };
+    writeln!(
+        out,
+        "  {:>12} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9}  verdict",
+        "rate msg/s", "sent msg/s", "p50 ms", "p99 ms", "p99.9 ms", "lost", "backlog"
+    )?;
+    for step in &search.steps {
+        let figures = step.latency_ms.as_ref().or(step.late_ms.as_ref());
+        let at = |f: fn(&Percentiles) -> f64| figures.map_or("-".into(), |p| f(p).to_string());
+        let lost = step.lost.map_or("-".into(), count);
+        writeln!(
+            out,
+            "  {:>12} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            thousands(step.rate),
+            thousands(step.sent as f64 / search.step_s),
+            at(|p| p.p50),
+            at(|p| p.p99),
+            at(|p| p.p99_9),
+            lost,
+            count(step.backlog),
+            step.verdict
+        )?;
+    }
+    if latency == "lateness" {
+        writeln!(
+            out,
+            "  (no subscribers: p50 to p99.9 are how late the publishers sent)"
+        )?;
+    }
+    writeln!(out, "{}", search.line)
 }
 
 /// One row of the table: a heading, then what it says.
