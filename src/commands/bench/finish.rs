@@ -29,6 +29,9 @@ pub const SATURATED: f64 = 0.9;
 /// second, or less, fell behind: the broker queued.
 const FLOODED: f64 = 0.95;
 
+/// ... and were still receiving this long after the publishers stopped.
+const FLOODED_TAIL: Duration = Duration::from_millis(100);
+
 /// Lateness (99th percentile) past which the schedule was not kept.
 const LATE: Duration = Duration::from_millis(10);
 
@@ -264,7 +267,10 @@ impl Finished {
         let fan_out = t.expected? as f64 / t.sent as f64;
         let owed = self.per_second(measured(t.sent, t.sent_in_warmup)) * fan_out;
         let received = self.received_per_second(t.received_measured);
-        (owed > 0.0 && received < owed * FLOODED).then(|| {
+        // The queue's tail after the publishers, not a short run's last message.
+        let receiving = t.last_arrival_ns.saturating_sub(self.timing.measured_from_ns);
+        let tail = Duration::from_nanos(receiving).saturating_sub(self.timing.measured);
+        (owed > 0.0 && received < owed * FLOODED && tail > FLOODED_TAIL).then(|| {
             format!(
                 "the broker was the bottleneck: subscribers received {} msg/s of the {} msg/s \
                  the publishers sent them, so the latency measures its queue; \
@@ -438,6 +444,23 @@ mod tests {
         let back: Report = serde_json::from_str(&json).unwrap();
         assert_eq!(back, report);
         assert_eq!(back.to_json().unwrap(), json);
+    }
+
+    #[test]
+    fn a_broker_is_named_flooded_when_subscribers_trail_unpaced_publishers() {
+        let flooded = |args: &str, arrival_s: f64| {
+            let mut run = finished(args, 0);
+            run.totals.received_measured = 100;
+            run.totals.last_arrival_ns = 1_000_000_000 + (arrival_s * 1e9) as u64;
+            run.flooded()
+        };
+        let line = flooded("-c 1", 2.0).unwrap();
+        assert!(
+            line.starts_with("the broker was the bottleneck: subscribers received 50 msg/s of the 100 msg/s"),
+            "{line}"
+        );
+        assert_eq!(flooded("-c 1", 1.02), None, "the last message's way");
+        assert_eq!(flooded("-c 1 -R 100", 2.0), None, "a paced run");
     }
 
     #[test]

@@ -102,6 +102,8 @@ pub struct SearchStep {
     pub sent: u64,
     /// `ok`, or what failed: `p99`, `loss`, `backlog`, `mqtk`.
     pub verdict: String,
+    /// How late mqtk's scheduler woke the search at the step's end.
+    pub woke_late_ms: f64,
 }
 
 /// The load that was asked for (of this process, or of all merged shards).

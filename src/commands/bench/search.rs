@@ -19,7 +19,9 @@
 //!   sent but not yet received are at most 2 % of the step's messages.
 //!
 //! mqtk checks itself: a step during which it kept its cores more than 90 %
-//! busy ends the search, as the limit found would be mqtk's.
+//! busy, or its scheduler ran late (the search's own timer woke at the step's
+//! end more than 100 ms or a tenth of the step late), ends the search, as
+//! the limit found would be mqtk's.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
@@ -49,6 +51,10 @@ const PRECISION: f64 = 1.05;
 
 /// A search halves a failing first rate down to this share of it, at most.
 const LOWEST: f64 = 1.0 / 16.0;
+
+/// How late the search may wake at a step's end (or a tenth of the step,
+/// when longer) before mqtk's scheduler counts as overloaded.
+const SCHEDULER_SLACK: Duration = Duration::from_millis(100);
 
 /// The most steps a search takes.
 const MAX_STEPS: usize = 30;
@@ -196,6 +202,8 @@ impl<'a> Searcher<'a> {
         // The settling time's samples are left out.
         self.histograms.add(&shared.recorder.take());
         self.sleep_until(end).await?;
+        // mqtk's own scheduler: how late this task woke at the step's end.
+        let woke_late = end.elapsed();
         let at_end = Snapshot::of(self.lives);
         let cpu = finish::cpu_time()
             .zip(cpu_before)
@@ -212,13 +220,15 @@ impl<'a> Searcher<'a> {
         let behind = self
             .expected(at_end.sent - before.sent)
             .map_or(0, |e| e.saturating_sub(at_end.received - before.received));
-        let due = due(rate, plan.all.publishers, self.search.step);
+        // Publishers go on until they hear that the step ended.
+        let due = due(rate, plan.all.publishers, wall);
         let lost = expected.map(|e| e.saturating_sub(received));
         let figures = Figures {
             due,
             backlog: due.saturating_sub(sent) + behind,
             loss_percent: expected.zip(lost).map(|(e, l)| percent(l, e)),
             cpu_share: cpu.map(|c| c.as_secs_f64() / wall.as_secs_f64() / self.cores as f64),
+            woke_late,
         };
         let latency = (plan.subscribers > 0).then(|| Percentiles::of(&taken.latency));
         let late = Percentiles::of(&taken.lateness);
@@ -242,12 +252,14 @@ impl<'a> Searcher<'a> {
             received,
             sent,
             verdict: verdict.into(),
+            woke_late_ms: json_ms(figures.woke_late),
         })
     }
 
     /// What a step's figures make of it: `ok` or what failed.
     fn verdict(&self, figures: &Figures, p99_ms: Option<f64>, publishers: u32) -> &'static str {
-        if figures.cpu_share.is_some_and(|share| share > SATURATED) {
+        let slack = (self.search.step / 10).max(SCHEDULER_SLACK);
+        if figures.cpu_share.is_some_and(|share| share > SATURATED) || figures.woke_late > slack {
             return "mqtk";
         }
         let target = json_ms(self.search.target_p99);
@@ -316,6 +328,7 @@ struct Figures {
     backlog: u64,
     loss_percent: Option<f64>,
     cpu_share: Option<f64>,
+    woke_late: Duration,
 }
 
 /// The next step's rate, or why the search ends: doubling from the first
@@ -494,11 +507,16 @@ fn answer_line(
     match ended {
         Ended::Mqtk => {
             let last = steps.last();
-            let share = last
-                .and_then(|s| s.cpu_share)
-                .map_or(String::new(), |share| {
-                    format!(" (it kept {:.0}% of {} busy)", share * 100.0, plural(cores as u64, "core"))
-                });
+            let share = match last.and_then(|s| s.cpu_share) {
+                Some(share) if share > SATURATED => format!(
+                    " (it kept {:.0}% of {} busy)",
+                    share * 100.0,
+                    plural(cores as u64, "core")
+                ),
+                _ => last.map_or(String::new(), |s| {
+                    format!(" (its scheduler ran {} ms late)", ms(s.woke_late_ms))
+                }),
+            };
             let rate = last.map_or(String::new(), |s| format!(" at {} msg/s", thousands(s.rate)));
             let so_far = match &sustained {
                 Some(line) => format!("; {line} so far"),

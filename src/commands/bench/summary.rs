@@ -51,8 +51,8 @@ fn print_search(search: &Search, out: &mut impl Write) -> io::Result<()> {
     };
     writeln!(
         out,
-        "  {:>12} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9}  verdict",
-        "rate msg/s", "sent msg/s", "p50 ms", "p99 ms", "p99.9 ms", "lost", "backlog"
+        "  {:>12} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5}  verdict",
+        "rate msg/s", "sent msg/s", "p50 ms", "p99 ms", "p99.9 ms", "lost", "backlog", "cpu"
     )?;
     for step in &search.steps {
         let figures = step.latency_ms.as_ref().or(step.late_ms.as_ref());
@@ -60,7 +60,7 @@ fn print_search(search: &Search, out: &mut impl Write) -> io::Result<()> {
         let lost = step.lost.map_or("-".into(), count);
         writeln!(
             out,
-            "  {:>12} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            "  {:>12} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5}  {}",
             thousands(step.rate),
             thousands(step.sent as f64 / search.step_s),
             at(|p| p.p50),
@@ -68,6 +68,8 @@ fn print_search(search: &Search, out: &mut impl Write) -> io::Result<()> {
             at(|p| p.p99_9),
             lost,
             count(step.backlog),
+            step.cpu_share
+                .map_or("-".into(), |share| format!("{:.0}%", share * 100.0)),
             step.verdict
         )?;
     }
