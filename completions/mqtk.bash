@@ -156,7 +156,7 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench)
-            opts="-c -S -t -T -R -I -s -q -r -d -n -h -p -L -V -k -u -P -i -x --clients --subscribers --topic --filter --rate --interval --size --qos --retain --no-topic-alias --inflight --duration --count --warmup --connect-rate --connect-retries --reconnect --threads --ifaddr --churn --embedded --shard --start-at --report-interval --json --metrics --max-loss --max-p99 --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --keepalive --connect-timeout --username --pw --pw-file --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --id --id-prefix --debug --disable-clean-start --session-expiry --config --profile pubsub pub sub conn merge"
+            opts="-c -S -t -T -R -I -s -q -r -d -n -h -p -L -V -k -u -P -i -x --clients --subscribers --topic --filter --rate --interval --size --qos --retain --no-topic-alias --inflight --duration --count --warmup --connect-rate --connect-retries --reconnect --threads --ifaddr --churn --embedded --shard --start-at --find-max --target-p99 --step --max-rate --report-interval --json --metrics --max-loss --max-p99 --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --keepalive --connect-timeout --username --pw --pw-file --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --id --id-prefix --debug --disable-clean-start --session-expiry --config --profile pubsub pub sub conn merge"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -279,6 +279,18 @@ _mqtk() {
                     return 0
                     ;;
                 --start-at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-p99)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -379,6 +379,8 @@ pub(super) const BENCH_LONG_HELP: &str = concat!(
     mqtk bench conn -c 10000 --connect-rate 2000 -k 300 -d 5m
   A CI gate: fail when a message is lost or p99 passes 20 ms:
     mqtk bench -q 1 -d 30s --max-p99 20 --json report.json
+  The highest rate with p99 within 50 ms and nothing lost, at QoS 1:
+    mqtk bench -c 100 -q 1 --find-max --target-p99 50
 
 Notes:
   As in emqtt-bench, -c is the number of clients, -d the duration, -I the
@@ -391,6 +393,9 @@ Notes:
   mosquitto delays small writes (Nagle) unless set_tcp_nodelay is true: at
   low rates, tens of milliseconds of latency are mosquitto waiting for a TCP
   acknowledgement.
+  --find-max exits 0 when it found the broker's limit (or passed at
+  --max-rate), 1 when no rate passed, when mqtk itself was the limit, or
+  when Ctrl-C ended the search.
 
 ",
     exit_codes_help!(concat!("130  ", interrupted_exit_code!())),
