@@ -67,8 +67,21 @@ fn find_max_answers_on_every_broker_with_every_step_in_the_report() {
         // Low rates and a lenient objective: a search that reaches its
         // --max-rate on any machine, and so always answers.
         let args = [
-            "-c", "2", "-t", &topic, "-q", "1", "--find-max", "--step", "300ms", "-R", "200",
-            "--max-rate", "800", "--target-p99", "2000",
+            "-c",
+            "2",
+            "-t",
+            &topic,
+            "-q",
+            "1",
+            "--find-max",
+            "--step",
+            "300ms",
+            "-R",
+            "200",
+            "--max-rate",
+            "800",
+            "--target-p99",
+            "2000",
         ];
         let (output, report) = bench(&broker.args(), &args);
         let what = format!("{}: bench --find-max", broker.name);
@@ -89,7 +102,10 @@ fn find_max_answers_on_every_broker_with_every_step_in_the_report() {
             assert!(step["latency_ms"]["p99.9"].is_number(), "{what}: {step:#}");
         }
         let line = search["line"].as_str().unwrap();
-        assert!(line.starts_with("sustainable: 800 msg/s (p99 "), "{what}: {line}");
+        assert!(
+            line.starts_with("sustainable: 800 msg/s (p99 "),
+            "{what}: {line}"
+        );
     });
 }
 
@@ -98,8 +114,18 @@ fn find_max_prints_the_table_of_steps_and_the_answer_last() {
     let broker = common::rumqttd_v5();
     let mut command = common::mqtk();
     command.args([
-        "bench", "-c", "1", "--find-max", "--step", "200ms", "-R", "100", "--max-rate", "200",
-        "--target-p99", "2000",
+        "bench",
+        "-c",
+        "1",
+        "--find-max",
+        "--step",
+        "200ms",
+        "-R",
+        "100",
+        "--max-rate",
+        "200",
+        "--target-p99",
+        "2000",
     ]);
     command.args(broker.args());
     let output = spawn("bench --find-max", &mut command, None).finish();
@@ -107,7 +133,9 @@ fn find_max_prints_the_table_of_steps_and_the_answer_last() {
     let stdout = output.stdout();
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(
-        lines.iter().any(|l| l.contains("rate msg/s") && l.contains("p99.9 ms")),
+        lines
+            .iter()
+            .any(|l| l.contains("rate msg/s") && l.contains("p99.9 ms")),
         "{stdout}"
     );
     assert!(
@@ -159,8 +187,20 @@ fn find_max_finds_a_brokers_rate_cap_within_15_percent() {
     let cap = 2_000.0;
     let peer = capped_broker(cap);
     let args = [
-        "pub", "-c", "1", "-q", "1", "--inflight", "10", "-V", "5", "--find-max", "--step",
-        "500ms", "-R", "500",
+        "pub",
+        "-c",
+        "1",
+        "-q",
+        "1",
+        "--inflight",
+        "10",
+        "-V",
+        "5",
+        "--find-max",
+        "--step",
+        "500ms",
+        "-R",
+        "500",
     ];
     let (output, report) = bench(&peer.args(), &args);
     output.assert_code(0, "bench pub --find-max against a capped broker");
@@ -194,7 +234,17 @@ fn a_saturated_generator_ends_the_search_as_mqtks_limit() {
         });
     });
     let args = [
-        "pub", "-c", "200", "--threads", "1", "-V", "5", "--find-max", "--step", "500ms", "-R",
+        "pub",
+        "-c",
+        "200",
+        "--threads",
+        "1",
+        "-V",
+        "5",
+        "--find-max",
+        "--step",
+        "500ms",
+        "-R",
         "10000000",
     ];
     let (output, report) = bench(&peer.args(), &args);
@@ -204,7 +254,10 @@ fn a_saturated_generator_ends_the_search_as_mqtks_limit() {
     assert_eq!(steps(&report).len(), 1, "{search:#}");
     assert_eq!(steps(&report)[0]["verdict"], "mqtk", "{search:#}");
     let line = search["line"].as_str().unwrap();
-    assert!(line.starts_with("mqtk was the limit at 10,000,000 msg/s"), "{line}");
+    assert!(
+        line.starts_with("mqtk was the limit at 10,000,000 msg/s"),
+        "{line}"
+    );
     assert!(line.contains("--shard"), "{line}");
     peer.join();
 }
@@ -242,7 +295,11 @@ fn a_broker_that_falls_behind_unpaced_publishers_is_named() {
     let forwarder = {
         let (subscriber, gone) = (subscriber.clone(), gone.clone());
         thread::spawn(move || {
-            let over = || gone.lock().unwrap().is_some_and(|at| at.elapsed().as_secs() >= 1);
+            let over = || {
+                gone.lock()
+                    .unwrap()
+                    .is_some_and(|at| at.elapsed().as_secs() >= 1)
+            };
             loop {
                 match queued.recv_timeout(Duration::from_millis(10)) {
                     Ok(packet) => {

@@ -282,7 +282,9 @@ fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
 fn positive_ms(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(ms) if ms > 0.0 && ms.is_finite() => Ok(ms),
-        _ => Err(format!("expected a positive number of milliseconds, got {text:?}")),
+        _ => Err(format!(
+            "expected a positive number of milliseconds, got {text:?}"
+        )),
     }
 }
 

@@ -6,14 +6,14 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::histograms::Histograms;
+use super::live::thousands;
 use super::outcome::Totals;
 use super::plan::{self, BenchPlan};
+use super::report::Search;
 use super::report::{
     Connections, EncodedHistograms, Figure, Generator, Messages, Pace, Percentiles, Report,
     Settings, Shard, Throughput, FORMAT_VERSION,
 };
-use super::live::thousands;
-use super::report::Search;
 use super::search;
 use super::summary::plural;
 use crate::cli::exit;
@@ -268,7 +268,9 @@ impl Finished {
         let owed = self.per_second(measured(t.sent, t.sent_in_warmup)) * fan_out;
         let received = self.received_per_second(t.received_measured);
         // The queue's tail after the publishers, not a short run's last message.
-        let receiving = t.last_arrival_ns.saturating_sub(self.timing.measured_from_ns);
+        let receiving = t
+            .last_arrival_ns
+            .saturating_sub(self.timing.measured_from_ns);
         let tail = Duration::from_nanos(receiving).saturating_sub(self.timing.measured);
         (owed > 0.0 && received < owed * FLOODED && tail > FLOODED_TAIL).then(|| {
             format!(
@@ -456,7 +458,9 @@ mod tests {
         };
         let line = flooded("-c 1", 2.0).unwrap();
         assert!(
-            line.starts_with("the broker was the bottleneck: subscribers received 50 msg/s of the 100 msg/s"),
+            line.starts_with(
+                "the broker was the bottleneck: subscribers received 50 msg/s of the 100 msg/s"
+            ),
             "{line}"
         );
         assert_eq!(flooded("-c 1", 1.02), None, "the last message's way");

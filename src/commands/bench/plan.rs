@@ -376,7 +376,10 @@ fn search(
     if publishers == 0 {
         return usage("--find-max searches a publishing rate: the pub or pubsub scenario");
     }
-    if args.max_rate.is_some_and(|max| max < args.rate.unwrap_or(SEARCH_START_RATE)) {
+    if args
+        .max_rate
+        .is_some_and(|max| max < args.rate.unwrap_or(SEARCH_START_RATE))
+    {
         return usage("--max-rate is below the first step's rate (-R, default 1000)");
     }
     if args.step < Duration::from_millis(100) {

@@ -13,10 +13,10 @@ use tokio::time::Instant;
 
 use super::connection::{self, Shared};
 use super::finish::{self, Finished, Timing};
+use super::histograms::Histograms;
 use super::live::Display;
 use super::metrics;
 use super::outcome::{Outcome, Totals};
-use super::histograms::Histograms;
 use super::plan::{BenchPlan, Role, SearchPlan};
 use super::report::Search;
 use super::search::Searcher;

@@ -302,7 +302,11 @@ impl<'a> Searcher<'a> {
         let mut last = Snapshot::of(self.lives);
         let mut quiet_since = Instant::now();
         loop {
-            if self.sleep_until(Instant::now() + DRAIN_TICK).await.is_none() {
+            if self
+                .sleep_until(Instant::now() + DRAIN_TICK)
+                .await
+                .is_none()
+            {
                 return last;
             }
             let now = Snapshot::of(self.lives);
@@ -444,7 +448,11 @@ fn ms(value: f64) -> String {
 /// "p99 31.2 ms, 0 lost", or, without subscribers, the publishers' lateness.
 fn step_figures(step: &SearchStep) -> String {
     match (&step.latency_ms, &step.late_ms, step.lost) {
-        (Some(latency), _, Some(lost)) => format!("p99 {} ms, {} lost", ms(latency.p99), thousands(lost as f64)),
+        (Some(latency), _, Some(lost)) => format!(
+            "p99 {} ms, {} lost",
+            ms(latency.p99),
+            thousands(lost as f64)
+        ),
         (Some(latency), _, None) => format!("p99 {} ms", ms(latency.p99)),
         (None, Some(late), _) => format!("publishers' p99 lateness {} ms", ms(late.p99)),
         (None, None, _) => "no message measured".into(),
@@ -503,7 +511,8 @@ fn answer_line(
         .iter()
         .filter(|s| !s.passed && s.rate > above)
         .min_by(|a, b| a.rate.total_cmp(&b.rate));
-    let at_failure = |s: &SearchStep| format!("at {} msg/s {}", thousands(s.rate), failure(s, plan));
+    let at_failure =
+        |s: &SearchStep| format!("at {} msg/s {}", thousands(s.rate), failure(s, plan));
     match ended {
         Ended::Mqtk => {
             let last = steps.last();
@@ -517,7 +526,9 @@ fn answer_line(
                     format!(" (its scheduler ran {} ms late)", ms(s.woke_late_ms))
                 }),
             };
-            let rate = last.map_or(String::new(), |s| format!(" at {} msg/s", thousands(s.rate)));
+            let rate = last.map_or(String::new(), |s| {
+                format!(" at {} msg/s", thousands(s.rate))
+            });
             let so_far = match &sustained {
                 Some(line) => format!("; {line} so far"),
                 None => String::new(),
@@ -560,7 +571,8 @@ fn answer_line(
 /// The exit status of a search: 0 when it found an answer (the broker's
 /// limit bracketed, or --max-rate passed), 1 otherwise.
 pub fn answered(search: &Search) -> bool {
-    search.answer_per_s.is_some() && matches!(search.ended_by.as_str(), "broker" | "max-rate" | "steps")
+    search.answer_per_s.is_some()
+        && matches!(search.ended_by.as_str(), "broker" | "max-rate" | "steps")
 }
 
 #[cfg(test)]
@@ -572,12 +584,27 @@ mod tests {
     fn rates_double_until_a_step_fails_then_the_gap_is_halved() {
         assert_eq!(next_rate(None, None, 1000.0, None), Ok(1000.0));
         assert_eq!(next_rate(Some(1000.0), None, 1000.0, None), Ok(2000.0));
-        assert_eq!(next_rate(Some(4000.0), Some(8000.0), 1000.0, None), Ok(6000.0));
-        assert_eq!(next_rate(Some(6000.0), Some(6200.0), 1000.0, None), Err(Ended::Broker));
+        assert_eq!(
+            next_rate(Some(4000.0), Some(8000.0), 1000.0, None),
+            Ok(6000.0)
+        );
+        assert_eq!(
+            next_rate(Some(6000.0), Some(6200.0), 1000.0, None),
+            Err(Ended::Broker)
+        );
         assert_eq!(next_rate(None, Some(1000.0), 1000.0, None), Ok(500.0));
-        assert_eq!(next_rate(None, Some(62.5), 1000.0, None), Err(Ended::NoStepPassed));
-        assert_eq!(next_rate(Some(1000.0), None, 1000.0, Some(1500.0)), Ok(1500.0));
-        assert_eq!(next_rate(Some(1500.0), None, 1000.0, Some(1500.0)), Err(Ended::MaxRate));
+        assert_eq!(
+            next_rate(None, Some(62.5), 1000.0, None),
+            Err(Ended::NoStepPassed)
+        );
+        assert_eq!(
+            next_rate(Some(1000.0), None, 1000.0, Some(1500.0)),
+            Ok(1500.0)
+        );
+        assert_eq!(
+            next_rate(Some(1500.0), None, 1000.0, Some(1500.0)),
+            Err(Ended::MaxRate)
+        );
     }
 
     #[test]
@@ -590,8 +617,14 @@ mod tests {
     #[test]
     fn fan_out_counts_the_subscriptions_each_message_meets() {
         assert_eq!(fan_out(&plan("-c 4").unwrap()), Some(1.0));
-        assert_eq!(fan_out(&plan("-c 4 -S 2 -T mqtk-bench/#").unwrap()), Some(2.0));
-        assert_eq!(fan_out(&plan("-c 4 -S 3 -T $share/g/mqtk-bench/#").unwrap()), Some(1.0));
+        assert_eq!(
+            fan_out(&plan("-c 4 -S 2 -T mqtk-bench/#").unwrap()),
+            Some(2.0)
+        );
+        assert_eq!(
+            fan_out(&plan("-c 4 -S 3 -T $share/g/mqtk-bench/#").unwrap()),
+            Some(1.0)
+        );
         assert_eq!(fan_out(&plan("pub -c 4").unwrap()), Some(0.0));
         assert_eq!(fan_out(&plan("-c 4 -t a/%s -T a/#").unwrap()), None);
     }
