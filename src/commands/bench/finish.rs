@@ -468,6 +468,54 @@ mod tests {
     }
 
     #[test]
+    fn a_search_is_in_the_report_and_reads_back_and_its_answer_is_the_exit_status() {
+        let step = |rate: f64, passed: bool| crate::commands::bench::report::SearchStep {
+            backlog: 0,
+            cpu_share: Some(0.1),
+            due: 100,
+            expected: Some(100),
+            late_ms: None,
+            latency_ms: None,
+            loss_percent: Some(0.0),
+            lost: Some(0),
+            passed,
+            rate,
+            received: 100,
+            sent: 100,
+            verdict: if passed { "ok" } else { "p99" }.into(),
+            woke_late_ms: 0.5,
+        };
+        let search = Search {
+            answer_per_s: Some(1000.0),
+            ended_by: "broker".into(),
+            line: "sustainable: 1,000 msg/s".into(),
+            max_loss_percent: 0.0,
+            settle_s: 1.0,
+            step_s: 5.0,
+            steps: vec![step(1000.0, true), step(2000.0, false)],
+            target_p99_ms: 50.0,
+        };
+        let run = finished("--find-max", 0).with_search(Some(search.clone()));
+        let report = run.report();
+        assert_eq!(report.search.as_ref(), Some(&search));
+        let json = report.to_json().unwrap();
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.to_json().unwrap(), json);
+        let mut printed = Vec::new();
+        crate::commands::bench::summary::print(&report, &mut printed).unwrap();
+        let printed = String::from_utf8(printed).unwrap();
+        assert!(printed.ends_with("sustainable: 1,000 msg/s\n"), "{printed}");
+        assert!(printed.contains("         2,000 "), "{printed}");
+        assert!(search::answered(&search));
+        let nothing = Search {
+            answer_per_s: None,
+            ended_by: "no-step-passed".into(),
+            ..search
+        };
+        assert!(!search::answered(&nothing));
+    }
+
+    #[test]
     fn cpu_time_is_measured() {
         let before = cpu_time().unwrap();
         let mut x = 0u64;

@@ -549,6 +549,42 @@ pub mod tests {
     }
 
     #[test]
+    fn a_search_starts_at_the_rate_given_and_settles_a_fifth_of_each_step() {
+        let search = plan("--find-max").unwrap().search.unwrap();
+        assert_eq!(search.start_rate, 1000.0);
+        assert_eq!(search.target_p99, Duration::from_millis(50));
+        assert_eq!(
+            (search.step, search.settle),
+            (Duration::from_secs(5), Duration::from_secs(1))
+        );
+        assert_eq!(search.max_loss, 0.0);
+        let search = plan("pub -R 500 --find-max --step 1s --target-p99 20 --max-loss 1")
+            .unwrap()
+            .search
+            .unwrap();
+        assert_eq!((search.start_rate, search.max_loss), (500.0, 1.0));
+        assert_eq!(search.settle, Duration::from_millis(200));
+        assert_eq!(search.target_p99, Duration::from_millis(20));
+        let searching = plan("--find-max").unwrap();
+        assert_eq!(
+            (searching.duration, searching.pace),
+            (None, Pace::Rate(1000.0))
+        );
+    }
+
+    #[test]
+    fn a_search_needs_publishers_and_steps_it_can_measure() {
+        assert!(plan("sub --find-max").is_err());
+        assert!(plan("conn --find-max").is_err());
+        assert!(plan("--find-max --step 50ms").is_err());
+        assert!(plan("--find-max -R 2000 --max-rate 1000").is_err());
+        for apart in ["-d 10s", "-n 5", "-I 10ms", "--warmup 1s", "--shard 0/2"] {
+            assert!(plan(&format!("--find-max {apart}")).is_err(), "{apart}");
+        }
+        assert!(plan("--step 1s").is_err(), "--step without --find-max");
+    }
+
+    #[test]
     fn loss_is_not_allowed_at_qos_1_unless_said() {
         assert_eq!(plan("-q 1").unwrap().max_loss, Some(0.0));
         assert_eq!(plan("-q 0").unwrap().max_loss, None);
