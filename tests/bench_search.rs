@@ -147,13 +147,14 @@ fn find_max_prints_the_table_of_steps_and_the_answer_last() {
 }
 
 /// A scripted broker for one publisher that acknowledges at most `cap`
-/// QoS 1 messages a second (a bucket of a few, so that a pause between
-/// steps buys no burst), until the publisher disconnects.
+/// QoS 1 messages a second, until the publisher disconnects: a bucket of
+/// 10 ms of them, so that a sleep that oversleeps a little loses no
+/// acknowledgement and a pause between steps buys no more than a few.
 fn capped_broker(cap: f64) -> FakePeer {
     FakePeer::start(move |mut stream| {
         let _connect = common::read_packet(&mut stream);
         stream.write_all(&CONNACK).unwrap();
-        let burst = 5.0;
+        let burst = cap / 100.0;
         let (mut tokens, mut last) = (burst, Instant::now());
         while let Ok(Some(packet)) = common::try_read_packet(&mut stream) {
             match packet[0] >> 4 {
@@ -184,7 +185,9 @@ fn find_max_finds_a_brokers_rate_cap_within_15_percent() {
     // A pub run has no subscribers: the broker keeps up when the publisher
     // keeps its schedule, which a broker that takes no more holds back
     // (here through the in-flight window).
-    let cap = 2_000.0;
+    // The objective's p99 is lenient: keeping up decides, not a busy
+    // machine's jitter.
+    let cap = 1_000.0;
     let peer = capped_broker(cap);
     let args = [
         "pub",
@@ -198,8 +201,10 @@ fn find_max_finds_a_brokers_rate_cap_within_15_percent() {
         "5",
         "--find-max",
         "--step",
-        "500ms",
+        "1s",
         "-R",
+        "250",
+        "--target-p99",
         "500",
     ];
     let (output, report) = bench(&peer.args(), &args);

@@ -55,6 +55,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<u8> {
         return merge::run(args);
     }
     let mut plan = BenchPlan::new(&args)?;
+    if plan.search.is_some() && plan.subscribers == 0 && plan.qos == crate::codec::QoS::AtMostOnce {
+        crate::commands::warn(
+            "--find-max at QoS 0 without subscribers sees the broker's limit only once the \
+             socket buffers between them are full (megabytes a connection): the answer may be \
+             high; at QoS 1, or with subscribers (pubsub), the broker answers for itself",
+        );
+    }
     limits::check(
         u64::from(plan.total_connections()),
         plan.embedded,
