@@ -26,7 +26,7 @@ pub fn decoded_text(
         warn(warning);
     }
     rebirths.extend(decoded.ask_rebirth);
-    decoded.value.map(|value| value.to_string())
+    decoded.json
 }
 
 /// `--encode`: a format, and the schema it may need.
