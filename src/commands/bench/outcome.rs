@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use super::gaps::{Gaps, Seen};
 use super::plan::{BenchPlan, Role};
 use super::publisher::Published;
 use super::stats::Received;
@@ -14,6 +15,8 @@ use crate::codec::topic;
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub role: Option<Role>,
+    /// The connection's index within its role, across all shards.
+    pub index: u32,
     pub attempts: u64,
     pub connected: u64,
     pub failures: Vec<String>,
@@ -60,6 +63,26 @@ pub struct Totals {
     /// so that which subscriber should see what is not known.
     pub lost: Option<u64>,
     pub expected: Option<u64>,
+    /// --offline, --sub-churn: the subscribers' gaps, added up.
+    pub gaps: Gaps,
+    /// --sub-churn: deliveries missed while unsubscribed, which `expected`
+    /// leaves out.
+    pub unsubscribed_missed: u64,
+    /// --share: what the group's members received.
+    pub share: Option<ShareTotals>,
+}
+
+/// --share: what the members of the group received, together.
+#[derive(Debug, Clone, Default)]
+pub struct ShareTotals {
+    /// Messages each member received once or more, in the order of the members.
+    pub members: Vec<u64>,
+    /// Messages any member received: each counted once.
+    pub unique: u64,
+    /// Messages that reached more than one member, counted once per extra member.
+    pub duplicated: u64,
+    /// The messages this process's publishers sent to the group.
+    pub expected: Option<u64>,
 }
 
 impl Totals {
@@ -69,15 +92,47 @@ impl Totals {
         for outcome in outcomes {
             totals.add(outcome);
         }
-        let unique: u64 = (outcomes.iter())
+        let mut unique: u64 = (outcomes.iter())
             .flat_map(|outcome| outcome.received.tracks.values())
             .map(|track| track.unique)
             .sum();
         totals.expected = expected_deliveries(plan, outcomes);
+        totals.add_gaps(plan, outcomes);
+        if plan.share.is_some() {
+            let share = ShareTotals::of(outcomes, totals.expected);
+            unique = share.unique;
+            totals.duplicates += share.duplicated;
+            // A group spread over shards gets messages from every shard's
+            // publishers: only the merge of all shards knows what it lost.
+            if plan.shard.count > 1 {
+                totals.expected = None;
+            }
+            totals.share = Some(share);
+        }
         totals.lost = totals
             .expected
             .map(|expected| expected.saturating_sub(unique));
         totals
+    }
+
+    /// --offline, --sub-churn: the subscribers' gaps, each closed at what its
+    /// publisher sent when the run ended; missed while unsubscribed is not loss.
+    fn add_gaps(&mut self, plan: &BenchPlan, outcomes: &[Outcome]) {
+        let sent: HashMap<u32, u64> = (outcomes.iter())
+            .filter(|o| o.role == Some(Role::Publisher) && o.connected > 0)
+            .map(|o| (o.index, o.published.sent))
+            .collect();
+        for outcome in outcomes {
+            if let Some(gaps) = &outcome.received.gaps {
+                let mut gaps = (**gaps).clone();
+                gaps.close_at_end(&outcome.received.tracks, &sent);
+                self.gaps.add(&gaps);
+            }
+        }
+        if plan.sub_churn.is_some() {
+            self.unsubscribed_missed = self.gaps.missed;
+            self.expected = (self.expected).map(|e| e.saturating_sub(self.gaps.missed));
+        }
     }
 
     fn add(&mut self, outcome: &Outcome) {
@@ -105,6 +160,30 @@ impl Totals {
             self.duplicates += track.duplicates;
             self.reordered += track.reordered;
         }
+    }
+}
+
+impl ShareTotals {
+    /// What the subscribers, members of one group, received together.
+    fn of(outcomes: &[Outcome], expected: Option<u64>) -> ShareTotals {
+        let members = outcomes.iter().filter(|o| o.role == Some(Role::Subscriber));
+        let mut all = Seen::default();
+        let mut share = ShareTotals {
+            expected,
+            ..ShareTotals::default()
+        };
+        for member in members {
+            let received = &member.received;
+            share
+                .members
+                .push(received.tracks.values().map(|t| t.unique).sum());
+            if let Some(seen) = &received.seen {
+                all.union(seen);
+            }
+        }
+        share.unique = all.len();
+        share.duplicated = (share.members.iter().sum::<u64>()).saturating_sub(share.unique);
+        share
     }
 }
 

@@ -3,6 +3,7 @@
 //! let the subscribers drain what is still on its way, and gather what every
 //! connection did. The live display goes on all the while.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -257,6 +258,7 @@ async fn run_to_the_end(
         }
     });
     let outcomes = join(tasks.senders).await;
+    shared.published.cancel();
     holding.abort();
     let mut outcomes = outcomes?;
     // The load ends at its deadline; publishers that end later only waited
@@ -268,7 +270,7 @@ async fn run_to_the_end(
         _ => ended,
     };
     if shared.plan.publishers > 0 && shared.plan.subscribers > 0 {
-        drain_subscribers(lives).await;
+        drain_subscribers(shared, lives).await;
     }
     shared.stop_receiving.cancel();
     outcomes.extend(join(tasks.receivers).await?);
@@ -285,8 +287,12 @@ async fn join(tasks: Vec<JoinHandle<Outcome>>) -> anyhow::Result<Vec<Outcome>> {
 }
 
 /// Lets subscribers take what is still arriving after the publishers are
-/// done: until nothing came for a second, or 10 seconds at most.
-async fn drain_subscribers(lives: &[Arc<Live>]) {
+/// done: until nothing came for a second, or 10 seconds at most, once every
+/// subscriber that is away (--offline, --sub-churn) is back.
+async fn drain_subscribers(shared: &Shared, lives: &[Arc<Live>]) {
+    while shared.away.load(Relaxed) > 0 && !shared.stop_receiving.is_cancelled() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let limit = Instant::now() + DRAIN_LIMIT;
     let mut last = Snapshot::of(lives).received;
     let mut quiet_since = Instant::now();

@@ -25,7 +25,81 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
     if let Some(latency) = &report.latency_ms {
         row(out, "Latency", &percentiles(latency))?;
     }
+    print_loads(report, out)?;
     print_generator(&report.generator, out)
+}
+
+/// --share, --offline and --sub-churn: a row or two each, when used.
+fn print_loads(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    if let Some(share) = &report.share {
+        let members = format!(
+            "group {}: {}, messages each: min {}, max {}, mean {:.1}, stddev {:.1}",
+            share.group,
+            plural(share.members, "member"),
+            count(share.min),
+            count(share.max),
+            share.mean,
+            share.stddev
+        );
+        row(out, "Shared", &members)?;
+        let lost = match (share.lost, share.expected) {
+            (Some(lost), Some(expected)) => {
+                format!("lost {} of {}", count(lost), count(expected))
+            }
+            _ => "lost: known once the shards are merged".into(),
+        };
+        let across = format!(
+            "{} reached one member or more, {lost}, {} reached more than one",
+            count(share.unique),
+            count(share.duplicated_across_members)
+        );
+        row(out, "", &across)?;
+    }
+    if let Some(offline) = &report.offline {
+        let outage = format!(
+            "{} for {:.2} s from {:.2} s into the load, {:.2} s away in all{}",
+            plural(offline.outages, "subscriber outage"),
+            offline.duration_s,
+            offline.at_s,
+            offline.away_s,
+            match offline.sessions_lost {
+                0 => String::new(),
+                n => format!(", {} not kept by the broker", plural(n, "session")),
+            }
+        );
+        row(out, "Offline", &outage)?;
+        let backlog = format!(
+            "{} published meanwhile, backlog {} delivered after the return, lost {}, duplicated {}",
+            count(offline.published),
+            count(offline.backlog),
+            count(offline.lost),
+            count(offline.duplicated)
+        );
+        row(out, "", &backlog)?;
+        if let Some(rate) = offline.drain_per_s {
+            let drain = format!(
+                "drained in {:.2} s, {} msg/s",
+                offline.drain_s,
+                thousands(rate)
+            );
+            row(out, "", &drain)?;
+        }
+    }
+    if let Some(churn) = &report.sub_churn {
+        let cycles = format!(
+            "{} unsubscribe-subscribe cycles ({} asked per second), {:.2} s unsubscribed in all, \
+             {} missed meanwhile (expected, not loss)",
+            count(churn.cycles),
+            thousands(churn.rate),
+            churn.unsubscribed_s,
+            count(churn.missed_while_unsubscribed)
+        );
+        row(out, "Sub-churn", &cycles)?;
+        if let Some(suback) = &churn.suback_ms {
+            row(out, "SUBACK", &percentiles(suback))?;
+        }
+    }
+    Ok(())
 }
 
 /// One row of the table: a heading, then what it says.
