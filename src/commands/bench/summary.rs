@@ -78,7 +78,7 @@ fn print_loads(report: &Report, out: &mut impl Write) -> io::Result<()> {
         row(out, "", &backlog)?;
         if let Some(rate) = offline.drain_per_s {
             let drain = format!(
-                "drained in {:.2} s, {} msg/s",
+                "drained in {:.3} s, {} msg/s",
                 offline.drain_s,
                 thousands(rate)
             );
