@@ -420,6 +420,68 @@ mod tests {
         );
     }
 
+    /// The shards, as if each had run with --share, --offline and --sub-churn.
+    fn shards_with_loads() -> Vec<(String, Report)> {
+        let mut reports = shards();
+        for (i, (_, report)) in reports.iter_mut().enumerate() {
+            let i = i as u64;
+            report.share = Some(ShareFigures::of(
+                "g".into(),
+                vec![10 + i, 20],
+                30 + i,
+                1,
+                Some(40),
+            ));
+            report.offline = Some(OfflineFigures {
+                at_s: 1.0,
+                away_s: 2.0,
+                backlog: 100,
+                drain_per_s: Some(1000.0),
+                drain_s: 0.1 * (i + 1) as f64,
+                duplicated: i,
+                duration_s: 1.0,
+                lost: 3,
+                outages: 2,
+                published: 103,
+                sessions_lost: 0,
+            });
+            report.sub_churn = Some(SubChurnFigures {
+                cycles: 5,
+                missed_while_unsubscribed: 7,
+                rate: 10.0,
+                suback_ms: None,
+                unsubscribed_s: 0.5,
+            });
+        }
+        reports
+    }
+
+    #[test]
+    fn the_loads_sections_add_up_across_shards() {
+        let merged = merge(&shards_with_loads()).unwrap();
+        let share = merged.share.unwrap();
+        assert_eq!(share.per_member, [10, 20, 11, 20]);
+        assert_eq!((share.members, share.min, share.max), (4, 10, 20));
+        assert_eq!((share.unique, share.duplicated_across_members), (61, 2));
+        assert_eq!((share.expected, share.lost), (Some(80), Some(19)));
+        // The group's loss is the messages' loss.
+        assert_eq!(merged.messages.lost, Some(19));
+        let offline = merged.offline.unwrap();
+        assert_eq!(
+            (offline.backlog, offline.lost, offline.outages),
+            (200, 6, 4)
+        );
+        assert_eq!(offline.drain_s, 0.2);
+        assert_eq!(offline.drain_per_s, Some(1000.0));
+        let churn = merged.sub_churn.unwrap();
+        assert_eq!((churn.cycles, churn.missed_while_unsubscribed), (10, 14));
+        assert_eq!(churn.rate, 10.0);
+        // Read back and written again as it was.
+        let json = merge(&shards_with_loads()).unwrap().to_json().unwrap();
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.to_json().unwrap(), json);
+    }
+
     #[test]
     fn unknown_losses_stay_unknown() {
         let mut reports = shards();

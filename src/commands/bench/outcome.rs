@@ -311,6 +311,57 @@ mod tests {
         assert_eq!(expected_deliveries(&plan, &outcomes), Some(20));
     }
 
+    /// A member of group g that got `sequences` of publisher 0.
+    fn member(sequences: &[u64]) -> Outcome {
+        let mut outcome = subscriber("$share/g/a/#", 0);
+        let (mut track, mut seen) = (Track::default(), Seen::default());
+        for &s in sequences {
+            track.record(s);
+            seen.insert(0, s);
+        }
+        outcome.received.tracks.insert(0, track);
+        outcome.received.seen = Some(Box::new(seen));
+        outcome
+    }
+
+    #[test]
+    fn a_shared_group_counts_each_message_once_and_what_reached_two_members() {
+        let plan = plan("-c 1 -S 2 --share g").unwrap();
+        let outcomes = [
+            publisher(Some("a/1"), 10),
+            member(&[0, 2, 4, 6, 8]),
+            member(&[1, 3, 4, 7]),
+        ];
+        let totals = Totals::of(&plan, &outcomes);
+        let share = totals.share.unwrap();
+        assert_eq!(share.members, [5, 4]);
+        assert_eq!((share.unique, share.duplicated), (8, 1));
+        // 5 and 9 reached nobody.
+        assert_eq!((totals.expected, totals.lost), (Some(10), Some(2)));
+        assert_eq!(totals.duplicates, 1);
+    }
+
+    #[test]
+    fn what_a_flapping_subscriber_missed_is_not_expected() {
+        let plan = plan("-c 1 -S 1 --sub-churn 1").unwrap();
+        let mut sub = subscriber("a/1", 0);
+        let mut gaps = crate::commands::bench::gaps::Gaps::default();
+        let mut track = Track::default();
+        (0..10).for_each(|s| track.record(s));
+        gaps.open(&HashMap::from([(0, track.clone())]));
+        gaps.back(100, Duration::from_millis(5));
+        // 10 to 12 went by while unsubscribed; 13 on arrive.
+        for s in 13..20 {
+            gaps.see(0, s, 200, 200, &track);
+            track.record(s);
+        }
+        sub.received.tracks.insert(0, track);
+        sub.received.gaps = Some(Box::new(gaps));
+        let totals = Totals::of(&plan, &[publisher(Some("a/1"), 20), sub]);
+        assert_eq!(totals.unsubscribed_missed, 3);
+        assert_eq!((totals.expected, totals.lost), (Some(17), Some(0)));
+    }
+
     #[test]
     fn loss_is_unknown_when_topics_vary_or_nobody_subscribes() {
         let varying = [publisher(None, 10), subscriber("a/#", 10)];

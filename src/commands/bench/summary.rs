@@ -303,6 +303,52 @@ mod tests {
     }
 
     #[test]
+    fn the_loads_have_rows_of_their_own_only_when_used() {
+        use crate::commands::bench::report::{OfflineFigures, ShareFigures, SubChurnFigures};
+        let mut report = parse(WRITTEN[0].1);
+        let plain = printed(&report);
+        assert!(
+            !plain.contains("Shared") && !plain.contains("Offline"),
+            "{plain}"
+        );
+        report.share = Some(ShareFigures::of("g".into(), vec![3, 5], 8, 0, Some(8)));
+        report.offline = Some(OfflineFigures {
+            at_s: 1.0,
+            away_s: 2.0,
+            backlog: 90,
+            drain_per_s: Some(900.0),
+            drain_s: 0.1,
+            duplicated: 0,
+            duration_s: 1.0,
+            lost: 10,
+            outages: 2,
+            published: 100,
+            sessions_lost: 1,
+        });
+        report.sub_churn = Some(SubChurnFigures {
+            cycles: 4,
+            missed_while_unsubscribed: 6,
+            rate: 2.0,
+            suback_ms: None,
+            unsubscribed_s: 0.25,
+        });
+        let text = printed(&report);
+        for row in [
+            "  Shared       group g: 2 members, messages each: min 3, max 5, mean 4.0, stddev 1.0\n",
+            "               8 reached one member or more, lost 0 of 8, 0 reached more than one\n",
+            "  Offline      2 subscriber outages for 1.00 s from 1.00 s into the load, 2.00 s away \
+             in all, 1 session not kept by the broker\n",
+            "               100 published meanwhile, backlog 90 delivered after the return, lost 10, \
+             duplicated 0\n",
+            "               drained in 0.100 s, 900 msg/s\n",
+            "  Sub-churn    4 unsubscribe-subscribe cycles (2 asked per second), 0.25 s unsubscribed \
+             in all, 6 missed meanwhile (expected, not loss)\n",
+        ] {
+            assert!(text.contains(row), "{row}\n{text}");
+        }
+    }
+
+    #[test]
     fn a_shard_says_which_and_a_merge_how_many() {
         let (_, shard, _) = WRITTEN.iter().find(|w| w.0 == "shard1").unwrap();
         let first = printed(&parse(shard));
