@@ -238,8 +238,10 @@ impl Connection<'_> {
             let until = leaves.as_ref().and_then(Leaves::next);
             let received = Box::pin(subscriber::receive(
                 &mut client,
-                &shared.stop_receiving,
-                until,
+                subscriber::Until {
+                    cancel: &shared.stop_receiving,
+                    leave_at: until,
+                },
                 self.live,
                 &mut latency,
                 &shared.clock,

@@ -8,15 +8,20 @@ use super::header::{Clock, Header};
 use super::stats::{Live, Received, Samples};
 use crate::client::{Client, ClientError, Event};
 
-/// Receives until `stop` is cancelled, or `until` (when the subscriber
-/// leaves for a while: --offline, --sub-churn) has come. Latency is sampled for messages due,
+/// When a subscriber stops receiving: for good when `cancel` is cancelled,
+/// for a while at `leave_at` (--offline, --sub-churn).
+pub struct Until<'a> {
+    pub cancel: &'a CancellationToken,
+    pub leave_at: Option<Instant>,
+}
+
+/// Receives until `until` says. Latency is sampled for messages due,
 /// and rates count messages arriving, from `measured_from_ns` on (the end of
 /// the warm-up). Counts into `received`, which keeps what was counted when
 /// the connection fails.
 pub async fn receive(
     client: &mut Client,
-    stop: &CancellationToken,
-    until: Option<Instant>,
+    until: Until<'_>,
     live: &Live,
     latency: &mut Samples<'_>,
     clock: &Clock,
@@ -30,8 +35,9 @@ pub async fn receive(
         clock,
         measured_from_ns,
     };
+    let stop = until.cancel;
     let until = async {
-        match until {
+        match until.leave_at {
             Some(until) => tokio::time::sleep_until(until).await,
             None => std::future::pending().await,
         }
