@@ -81,7 +81,7 @@ impl Endpoint {
 
     /// The options of this connection: the plan's, with its client id and
     /// the local address it connects from.
-    fn options(&self, plan: &BenchPlan) -> Options {
+    pub fn options(&self, plan: &BenchPlan) -> Options {
         let mut options = Options {
             client_id: self.client_id.clone(),
             ..plan.options.clone()

@@ -170,7 +170,11 @@ pub async fn run(
     };
     match end {
         End::Up(client) => {
+            let v5 = client.protocol().is_v5();
             let _ = Box::pin(client.end(Ending::Disconnect)).await;
+            if !v5 {
+                Box::pin(task.forget_session()).await;
+            }
         }
         End::Lost(error) => task.count_lost(&error),
         End::Gone => {}
@@ -282,6 +286,22 @@ impl Connection<'_> {
                     Err(error) => return End::Lost(error),
                 }
             }
+        }
+    }
+
+    /// --offline under MQTT 3.1.1, which has no session expiry: a subscriber
+    /// whose session was kept for the outage ends it once the run is over (a
+    /// clean connect, at once ended), unless -c or -x asked to keep it.
+    async fn forget_session(&mut self) {
+        let plan = &self.shared.plan;
+        let expire = plan.offline.as_ref().is_some_and(|o| o.expire_at_end);
+        if self.outcome.role != Some(Role::Subscriber) || !expire {
+            return;
+        }
+        let mut options = self.me.options(plan);
+        options.clean_start = true;
+        if let Ok(client) = crate::commands::connect(&options).await {
+            let _ = client.end(Ending::Disconnect).await;
         }
     }
 

@@ -46,7 +46,9 @@ fn print_loads(report: &Report, out: &mut impl Write) -> io::Result<()> {
             (Some(lost), Some(expected)) => {
                 format!("lost {} of {}", count(lost), count(expected))
             }
-            _ => "lost: known once the shards are merged".into(),
+            _ => "lost: not known here (no publisher in this process, or a group over shards: \
+                  merge their reports)"
+                .into(),
         };
         let across = format!(
             "{} reached one member or more, {lost}, {} reached more than one",
