@@ -801,7 +801,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --threads 'Worker threads [default: one per core]. A paced load that needs less than a core spends about a quarter less CPU on one thread, as the threads no longer wake each other'
             cand --ifaddr 'Connect from these local addresses in turn, e.g. 127.0.0.2,127.0.0.3: each has its own ephemeral ports (about 28,000 on Linux)'
             cand --churn 'conn: disconnect and connect again every DURATION, e.g. 1s'
-            cand --share 'Subscribers join the shared subscription $share/GROUP/FILTER: each message reaches one member; the report gives each member''s share and the loss across the group'
+            cand --share 'Subscribers join the shared subscription $share/GROUP/FILTER (give them one filter with -T, e.g. ''mqtk-bench/#''): each message reaches one member; the report gives each member''s share and the loss across the group'
             cand --offline 'Subscribers go offline for DURATION, AT into the load, their sessions kept (as -c -x), while publishing goes on; then they resume and drain what the broker queued [default AT: the outage centred in -d, or 1s]'
             cand --sub-churn 'Subscribers unsubscribe and subscribe again, RATE cycles per second in all, spread over the subscribers, while traffic flows'
             cand --shard 'Make slice I of N of the load (I from 0), so that N processes with the same flags make it together: clients, ids, topics and --rate are split among them'

@@ -183,7 +183,7 @@ pub struct BenchArgs {
     #[arg(long = "churn", value_name = "DURATION", value_parser = parse_duration, help_heading = "Load")]
     pub churn: Option<Duration>,
 
-    /// Subscribers join the shared subscription $share/GROUP/FILTER: each message reaches one member; the report gives each member's share and the loss across the group
+    /// Subscribers join the shared subscription $share/GROUP/FILTER (give them one filter with -T, e.g. 'mqtk-bench/#'): each message reaches one member; the report gives each member's share and the loss across the group
     #[arg(long = "share", value_name = "GROUP", help_heading = "Load")]
     pub share: Option<String>,
 

@@ -107,12 +107,21 @@ fn check_alike(reports: &Named) -> anyhow::Result<()> {
         if report.scenario != first.scenario {
             bail!("{name} and {first_name} are of different scenarios");
         }
+        if loads(report) != loads(first) {
+            bail!("{name} and {first_name} differ in --share, --offline or --sub-churn");
+        }
         let disagree = |(_, agree): &&(&str, Agree)| !agree(&report.settings, &first.settings);
         if let Some((setting, _)) = SHARED_SETTINGS.iter().find(disagree) {
             bail!("{name} and {first_name} differ in their {setting} setting");
         }
     }
     Ok(())
+}
+
+/// Which of --share (and its group), --offline and --sub-churn a run made.
+fn loads(report: &Report) -> (Option<&str>, bool, bool) {
+    let group = report.share.as_ref().map(|s| s.group.as_str());
+    (group, report.offline.is_some(), report.sub_churn.is_some())
 }
 
 /// The first start and the last end of runs that overlapped in time: their
@@ -410,6 +419,13 @@ mod tests {
         assert_eq!(
             error,
             "bench-report-shard1.json and bench-report-shard0.json differ in their size setting"
+        );
+        let mut loads = shards_with_loads();
+        loads[1].1.offline = None;
+        let error = merge(&loads).unwrap_err().to_string();
+        assert!(
+            error.ends_with("differ in --share, --offline or --sub-churn"),
+            "{error}"
         );
         let mut future = shards();
         future[0].1.version = 2;
