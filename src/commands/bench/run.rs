@@ -19,7 +19,7 @@ use super::metrics;
 use super::outcome::{Outcome, Totals};
 use super::plan::{BenchPlan, Role};
 use super::stats::{Live, Snapshot};
-use crate::commands::{Interrupt, Interrupted};
+use crate::commands::{Interrupt, Interrupted, SubscriptionRefused};
 
 /// How long subscribers may go without a message, after the publishers are
 /// done, before what has not arrived counts as lost.
@@ -218,11 +218,17 @@ async fn connect_all(
     mut ready: mpsc::UnboundedReceiver<anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
     let mut first_error = None;
+    let mut refused = None;
     let mut up = 0;
     let connecting = async {
         while let Some(result) = ready.recv().await {
             match result {
                 Ok(()) => up += 1,
+                // A subscription refused (--share on a broker without shared
+                // subscriptions) is refused to every subscriber: no run.
+                Err(error) if error.chain().any(|c| c.is::<SubscriptionRefused>()) => {
+                    refused.get_or_insert(error);
+                }
                 Err(error) => {
                     first_error.get_or_insert(error);
                 }
@@ -230,6 +236,10 @@ async fn connect_all(
         }
     };
     let done = watch.showing(connecting).await.is_some();
+    if let Some(refused) = refused {
+        watch.display.clear();
+        return Err(refused);
+    }
     if up == 0 && done {
         watch.display.clear();
         return Err(first_error.unwrap_or_else(|| anyhow::anyhow!("no connection was made")));
