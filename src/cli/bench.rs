@@ -183,6 +183,18 @@ pub struct BenchArgs {
     #[arg(long = "churn", value_name = "DURATION", value_parser = parse_duration, help_heading = "Load")]
     pub churn: Option<Duration>,
 
+    /// Subscribers join the shared subscription $share/GROUP/FILTER (give them one filter with -T, e.g. 'mqtk-bench/#'): each message reaches one member; the report gives each member's share and the loss across the group
+    #[arg(long = "share", value_name = "GROUP", help_heading = "Load")]
+    pub share: Option<String>,
+
+    /// Subscribers go offline for DURATION, AT into the load, their sessions kept (as -c -x), while publishing goes on; then they resume and drain what the broker queued [default AT: the outage centred in -d, or 1s]
+    #[arg(long = "offline", value_name = "DURATION[@AT]", value_parser = parse_offline, help_heading = "Load")]
+    pub offline: Option<(Duration, Option<Duration>)>,
+
+    /// Subscribers unsubscribe and subscribe again, RATE cycles per second in all, spread over the subscribers, while traffic flows
+    #[arg(long = "sub-churn", value_name = "RATE", value_parser = positive_rate, help_heading = "Load")]
+    pub sub_churn: Option<f64>,
+
     /// Run against an embedded broker on free loopback ports, started for the run [then by default: -R 10000 -d 5s]
     #[arg(long, help_heading = "Load", conflicts_with_all = ["host", "port", "url", "unix"])]
     pub embedded: bool,
@@ -196,7 +208,7 @@ pub struct BenchArgs {
     pub start_at: Option<jiff::Timestamp>,
 
     /// Search for the highest total rate the broker sustains: steps from -R (default 1,000 msg/s) doubling until one fails, then halving the gap, over the same connections; a step passes when p99 latency is within --target-p99, loss within --max-loss, and the broker keeps up
-    #[arg(long = "find-max", conflicts_with_all = ["interval", "count", "duration", "warmup", "shard", "start_at", "max_p99"], help_heading = "Search")]
+    #[arg(long = "find-max", conflicts_with_all = ["interval", "count", "duration", "warmup", "shard", "start_at", "max_p99", "share", "offline", "sub_churn"], help_heading = "Search")]
     pub find_max: bool,
 
     /// --find-max: the 99th percentile latency a step may have, in milliseconds
@@ -251,6 +263,19 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         }
     };
     Ok(duration)
+}
+
+/// `DURATION[@AT]`: how long, and (when said) how far into the load.
+fn parse_offline(text: &str) -> Result<(Duration, Option<Duration>), String> {
+    let (duration, at) = match text.split_once('@') {
+        Some((duration, at)) => (duration, Some(parse_duration(at)?)),
+        None => (text, None),
+    };
+    let duration = parse_duration(duration)?;
+    if duration.is_zero() {
+        return Err("the outage must be longer than 0".into());
+    }
+    Ok((duration, at))
 }
 
 /// `I/N` with I below N: which of N shards this is.
@@ -340,6 +365,19 @@ mod tests {
             1_800_000_000
         );
         assert!(parse_time("tomorrow").is_err());
+    }
+
+    #[test]
+    fn an_outage_is_a_duration_and_maybe_when() {
+        let s = Duration::from_secs;
+        assert_eq!(parse_offline("3s"), Ok((s(3), None)));
+        assert_eq!(parse_offline("3s@2s"), Ok((s(3), Some(s(2)))));
+        assert_eq!(
+            parse_offline("500ms@0"),
+            Ok((Duration::from_millis(500), Some(s(0))))
+        );
+        assert!(parse_offline("0s").is_err());
+        assert!(parse_offline("3s@later").is_err());
     }
 
     #[test]

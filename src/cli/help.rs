@@ -396,6 +396,12 @@ Notes:
   --find-max exits 0 when it found the broker's limit (or passed at
   --max-rate), 1 when no rate passed, when mqtk itself was the limit, or
   when Ctrl-C ended the search.
+  Realistic loads, one at a time: --share g (4 members of one group:
+  mqtk bench -c 10 -S 4 -T 'mqtk-bench/#' --share g -q 1), --offline 20s
+  (subscribers away 20 s mid-run with their sessions kept, then they drain
+  the backlog) and --sub-churn 50 (50 unsubscribe-subscribe cycles a second
+  in all). Messages published while a subscriber was unsubscribed are
+  expected missing, not loss; messages lost while it was offline are loss.
 
 ",
     exit_codes_help!(concat!("130  ", interrupted_exit_code!())),

@@ -2,9 +2,11 @@
 //! JSON for the printer, with the decoder's warnings said on stderr; and
 //! `--encode`, JSON input made into a payload.
 
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use prost_reflect::DescriptorPool;
 
 use super::notices::warn;
 use super::usage;
@@ -26,7 +28,7 @@ pub fn decoded_text(
         warn(warning);
     }
     rebirths.extend(decoded.ask_rebirth);
-    decoded.value.map(|value| value.to_string())
+    decoded.json
 }
 
 /// `--encode`: a format, and the schema it may need.
@@ -72,7 +74,8 @@ pub fn schemas(format: Format, args: &SchemaArgs, flag: &str) -> anyhow::Result<
             return usage("--proto needs --proto-message TYPE: the payloads' message type")
         }
         (files, Some(message)) => {
-            let loaded = ProtoMessage::load(files, &args.proto_path, message);
+            let loaded = compile_protos(files, &args.proto_path)
+                .and_then(|pool| ProtoMessage::find(&pool, message));
             schemas.protobuf = Some(loaded.or_else(|why| usage(format!("--proto: {why}")))?);
         }
     }
@@ -100,4 +103,20 @@ pub fn schemas(format: Format, args: &SchemaArgs, flag: &str) -> anyhow::Result<
         return usage(format!("{flag} {} needs {needs}", format.name()));
     }
     Ok(schemas)
+}
+
+/// Compiles `.proto` files, their imports found in `includes` and then beside
+/// them.
+fn compile_protos(files: &[PathBuf], includes: &[PathBuf]) -> Result<DescriptorPool, String> {
+    let mut includes = includes.to_vec();
+    for file in files {
+        match file.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => includes.push(folder.to_path_buf()),
+            _ => includes.push(PathBuf::from(".")),
+        }
+    }
+    let mut compiler = protox::Compiler::new(&includes).map_err(|e| e.to_string())?;
+    compiler.include_imports(true);
+    compiler.open_files(files).map_err(|e| e.to_string())?;
+    Ok(compiler.descriptor_pool())
 }

@@ -109,12 +109,12 @@ impl Schemas {
     }
 }
 
-/// A payload decoded: its JSON (`None` when `auto` found no format, or it
-/// did not decode), the warnings to print, and an edge node to ask for a new
-/// Sparkplug BIRTH (its NCMD topic).
+/// A payload decoded: its JSON text, on one line (`None` when `auto` found
+/// no format, or it did not decode), the warnings to print, and an edge node
+/// to ask for a new Sparkplug BIRTH (its NCMD topic).
 #[derive(Debug, Default)]
 pub struct Decoded {
-    pub value: Option<Value>,
+    pub json: Option<String>,
     pub warnings: Vec<String>,
     pub ask_rebirth: Option<String>,
 }
@@ -153,21 +153,27 @@ impl Decoder {
             format => format,
         };
         let mut decoded = Decoded::default();
-        let value = match format {
+        let json = match format {
             Format::Sparkplug => self.sparkplug.read(topic, payload).map(|read| {
                 decoded.warnings = read.warnings;
                 decoded.ask_rebirth = read.ask_rebirth;
-                read.value
+                read.json
             }),
-            Format::Json => serde_json::from_slice(payload).map_err(|e| format!("not JSON: {e}")),
-            Format::Cbor => cbor::decode(payload),
-            Format::Msgpack => msgpack::decode(payload),
-            Format::Protobuf => schema(&self.schemas.protobuf).and_then(|s| s.decode(payload)),
-            Format::Avro => schema(&self.schemas.avro).and_then(|s| s.decode(payload)),
+            Format::Json => serde_json::from_slice::<Value>(payload)
+                .map(|value| value.to_string())
+                .map_err(|e| format!("not JSON: {e}")),
+            Format::Cbor => cbor::decode(payload).map(|value| value.to_string()),
+            Format::Msgpack => msgpack::decode(payload).map(|value| value.to_string()),
+            Format::Protobuf => schema(&self.schemas.protobuf)
+                .and_then(|s| s.decode(payload))
+                .map(|value| value.to_string()),
+            Format::Avro => schema(&self.schemas.avro)
+                .and_then(|s| s.decode(payload))
+                .map(|value| value.to_string()),
             Format::Auto | Format::Raw => unreachable!("returned above"),
         };
-        match value {
-            Ok(value) => decoded.value = Some(value),
+        match json {
+            Ok(json) => decoded.json = Some(json),
             Err(why) => decoded.warnings.push(format!(
                 "cannot decode the payload on {topic} as {}: {why}; printed as it is",
                 format.name()

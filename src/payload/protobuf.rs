@@ -1,13 +1,13 @@
-//! Protobuf messages of a schema given at run time: `.proto` files compiled
-//! by protox when the command starts, messages read and written by
-//! prost-reflect. JSON as the protobuf JSON mapping has it, but with the
-//! field names of the `.proto` file and 64-bit integers as numbers, so that
-//! `jq` sees what the schema says.
-
-use std::path::PathBuf;
+//! Protobuf messages of a schema given at run time (the command compiles the
+//! `.proto` files when it starts), read and written by prost-reflect. JSON as
+//! the protobuf JSON mapping has it, but with the field names of the `.proto`
+//! file and 64-bit integers as numbers, so that `jq` sees what the schema
+//! says.
 
 use prost::Message as _;
-use prost_reflect::{DeserializeOptions, DynamicMessage, MessageDescriptor, SerializeOptions};
+use prost_reflect::{
+    DescriptorPool, DeserializeOptions, DynamicMessage, MessageDescriptor, SerializeOptions,
+};
 use serde_json::Value;
 
 /// One message type of a compiled schema.
@@ -15,30 +15,9 @@ use serde_json::Value;
 pub struct ProtoMessage(MessageDescriptor);
 
 impl ProtoMessage {
-    /// Compiles `files` (their imports found in `includes`, then beside
-    /// them) and finds `message`, by its full name or, when only one message
-    /// has it, its short name.
-    pub fn load(
-        files: &[PathBuf],
-        includes: &[PathBuf],
-        message: &str,
-    ) -> Result<ProtoMessage, String> {
-        let mut includes = includes.to_vec();
-        for file in files {
-            let folder = file.parent().map(PathBuf::from).unwrap_or_default();
-            includes.push(if folder.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                folder
-            });
-        }
-        let pool = protox::Compiler::new(&includes)
-            .and_then(|mut compiler| {
-                compiler.include_imports(true);
-                compiler.open_files(files)?;
-                Ok(compiler.descriptor_pool())
-            })
-            .map_err(|e| e.to_string())?;
+    /// The message type `message` of a compiled schema, by its full name or,
+    /// when only one message has it, its short name.
+    pub fn find(pool: &DescriptorPool, message: &str) -> Result<ProtoMessage, String> {
         if let Some(found) = pool.get_message_by_name(message) {
             return Ok(ProtoMessage(found));
         }

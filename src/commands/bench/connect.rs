@@ -15,7 +15,7 @@ use super::plan::{BenchPlan, Role};
 use super::template::Filling;
 use crate::client::{Client, ClientError, Options, Resumption};
 use crate::codec::{topic, Properties, QoS, Subscription};
-use crate::commands::connect;
+use crate::commands::{connect, require_suback};
 
 /// Connections that may be in their handshake at once when no
 /// --connect-rate paces them: enough to connect thousands a second on a
@@ -64,6 +64,9 @@ impl Gate {
 pub struct Endpoint {
     pub client_id: String,
     source: Option<std::net::IpAddr>,
+    role: Role,
+    /// Back from --offline's outage: the session ends with the run.
+    pub back: bool,
 }
 
 impl Endpoint {
@@ -71,17 +74,26 @@ impl Endpoint {
         Endpoint {
             client_id: plan.client_id(role, index),
             source: plan.source(plan.place(role, index) as usize),
+            role,
+            back: false,
         }
     }
 
     /// The options of this connection: the plan's, with its client id and
     /// the local address it connects from.
-    fn options(&self, plan: &BenchPlan) -> Options {
+    pub fn options(&self, plan: &BenchPlan) -> Options {
         let mut options = Options {
             client_id: self.client_id.clone(),
             ..plan.options.clone()
         };
         options.route.source = self.source;
+        // --offline: a subscriber's session outlives the outage, as with
+        // -c -x, and ends with the run unless -c or -x said to keep it.
+        if let (Role::Subscriber, Some(offline)) = (self.role, &plan.offline) {
+            options.clean_start = false;
+            options.session_expiry = Some(offline.session_expiry);
+            options.expire_on_disconnect = self.back && offline.expire_at_end;
+        }
         options
     }
 }
@@ -110,6 +122,10 @@ impl Connection<'_> {
             });
             topic::validate_filter(&filter)
                 .with_context(|| format!("invalid topic filter {filter:?}"))?;
+            let filter = match &plan.share {
+                Some(group) => format!("$share/{group}/{filter}"),
+                None => filter,
+            };
             subscribe(&mut client, &filter, plan.qos).await?;
             self.outcome.filter = Some(filter);
         }
@@ -257,14 +273,17 @@ async fn resume(
         })
 }
 
-/// Subscribes a subscriber's connection to its filter.
-async fn subscribe(client: &mut Client, filter: &str, qos: QoS) -> anyhow::Result<()> {
+/// Subscribes a subscriber's connection to its filter. A shared
+/// subscription refused is the broker's refusal (exit code 4), named as such.
+pub async fn subscribe(client: &mut Client, filter: &str, qos: QoS) -> anyhow::Result<()> {
+    let subscriptions = vec![Subscription::new(filter.to_string(), qos)];
     let suback = client
-        .subscribe(
-            vec![Subscription::new(filter.to_string(), qos)],
-            Properties::default(),
-        )
+        .subscribe(subscriptions.clone(), Properties::default())
         .await?;
+    if filter.starts_with("$share/") && suback.reasons.iter().any(|r| r.is_error()) {
+        return require_suback(client.protocol(), &subscriptions, &suback)
+            .context("--share needs a broker that supports shared subscriptions");
+    }
     if let Some(reason) = suback.reasons.iter().find(|r| r.is_error()) {
         anyhow::bail!("the broker refused the subscription to {filter:?}: {reason}");
     }

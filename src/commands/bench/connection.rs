@@ -5,12 +5,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::connect::{Endpoint, Gate, Recovery};
+use super::connect::{subscribe, Endpoint, Gate, Recovery};
 use super::finish::LOST;
 use super::header::Clock;
 use super::histograms::{Recorder, Series};
@@ -45,6 +46,11 @@ pub struct Shared {
     /// Latency is sampled for messages due from then on (ns since the
     /// epoch): the end of a step's settling time with --find-max.
     pub latency_from_ns: AtomicU64,
+    /// Cancelled once the publishers are done: no subscriber leaves after it
+    /// (--offline, --sub-churn).
+    pub published: CancellationToken,
+    /// Subscribers away (offline, or unsubscribed) now: the drain waits for them.
+    pub away: AtomicU64,
 }
 
 impl Shared {
@@ -65,6 +71,8 @@ impl Shared {
             recorder: Arc::new(recorder),
             steps: watch::Sender::new(Step::default()),
             latency_from_ns: AtomicU64::new(0),
+            published: CancellationToken::new(),
+            away: AtomicU64::new(0),
         };
         (shared, start)
     }
@@ -143,6 +151,7 @@ pub async fn run(
         connects: Samples::new(Series::Connect, &shared.recorder),
         outcome: Outcome {
             role: Some(role),
+            index,
             ..Outcome::default()
         },
         shared: &shared,
@@ -164,12 +173,16 @@ pub async fn run(
     let start = shared.started().await;
     let end = match role {
         Role::Publisher => task.publishing(client, index, start).await,
-        Role::Subscriber => task.receiving(client, start).await,
+        Role::Subscriber => task.receiving(client, index, start).await,
         Role::Idle => task.holding(client).await,
     };
     match end {
         End::Up(client) => {
+            let v5 = client.protocol().is_v5();
             let _ = Box::pin(client.end(Ending::Disconnect)).await;
+            if !v5 {
+                Box::pin(task.forget_session()).await;
+            }
         }
         End::Lost(error) => task.count_lost(&error),
         End::Gone => {}
@@ -222,15 +235,28 @@ impl Connection<'_> {
         }
     }
 
-    /// Receives until the subscribers are stopped.
-    async fn receiving(&mut self, mut client: Box<Client>, start: Instant) -> End {
+    /// Receives until the subscribers are stopped; leaves for a while when
+    /// --offline or --sub-churn says.
+    async fn receiving(&mut self, mut client: Box<Client>, index: u32, start: Instant) -> End {
         let shared = self.shared;
         let mut latency = Samples::new(Series::Latency, &shared.recorder);
+        let mut subacks = Samples::new(Series::Suback, &shared.recorder);
         let measured_from_ns = shared.clock.ns(start + shared.plan.warmup);
+        let mut leaves = Leaves::new(&shared.plan, index, start);
+        if leaves.is_some() {
+            self.outcome.received.gaps = Some(Box::default());
+        }
+        if shared.plan.share.is_some() {
+            self.outcome.received.seen = Some(Box::default());
+        }
         loop {
+            let until = leaves.as_ref().and_then(Leaves::next);
             let received = Box::pin(subscriber::receive(
                 &mut client,
-                &shared.stop_receiving,
+                subscriber::Until {
+                    cancel: &shared.stop_receiving,
+                    leave_at: until,
+                },
                 self.live,
                 &mut latency,
                 &shared.clock,
@@ -239,9 +265,138 @@ impl Connection<'_> {
                 &mut self.outcome.received,
             ))
             .await;
-            if let Some(end) = Box::pin(self.go_on(&mut client, received)).await {
-                return End::of(client, end);
+            let due = until.is_some_and(|until| Instant::now() >= until);
+            let leave = received.is_ok() && due && !shared.stop_receiving.is_cancelled();
+            let Some(leaves) = leaves.as_mut().filter(|_| leave) else {
+                if let Some(end) = Box::pin(self.go_on(&mut client, received)).await {
+                    return End::of(client, end);
+                }
+                continue;
+            };
+            let kind = leaves.take();
+            if shared.published.is_cancelled() {
+                continue;
             }
+            let left = match kind {
+                Leave::Offline(away) => match Box::pin(self.outage(client, away)).await {
+                    Ok(Some(back)) => {
+                        client = back;
+                        continue;
+                    }
+                    Ok(None) => return End::Gone,
+                    Err(error) => return End::Lost(error),
+                },
+                Leave::Churn => Box::pin(self.churn(&mut client, &mut subacks)).await,
+            };
+            if let Err(error) = left {
+                match error.downcast::<ClientError>() {
+                    Ok(error) => {
+                        if let Some(end) = Box::pin(self.go_on(&mut client, Err(error))).await {
+                            return End::of(client, end);
+                        }
+                    }
+                    Err(error) => return End::Lost(error),
+                }
+            }
+        }
+    }
+
+    /// --offline under MQTT 3.1.1, which has no session expiry: a subscriber
+    /// whose session was kept for the outage ends it once the run is over (a
+    /// clean connect, at once ended), unless -c or -x asked to keep it.
+    async fn forget_session(&mut self) {
+        let plan = &self.shared.plan;
+        let expire = plan.offline.as_ref().is_some_and(|o| o.expire_at_end);
+        if self.outcome.role != Some(Role::Subscriber) || !expire {
+            return;
+        }
+        let mut options = self.me.options(plan);
+        options.clean_start = true;
+        if let Ok(client) = crate::commands::connect(&options).await {
+            let _ = client.end(Ending::Disconnect).await;
+        }
+    }
+
+    /// --offline: disconnects with the session kept, stays away for `away`
+    /// while publishing goes on, and connects again to resume it (subscribing
+    /// again if the broker did not keep it). `None` when the run ended
+    /// meanwhile.
+    async fn outage(
+        &mut self,
+        client: Box<Client>,
+        away: Duration,
+    ) -> anyhow::Result<Option<Box<Client>>> {
+        let shared = self.shared;
+        let left = Instant::now();
+        self.leave();
+        let _ = Box::pin(client.end(Ending::Disconnect)).await;
+        self.live.up.store(0, Relaxed);
+        tokio::select! {
+            _ = tokio::time::sleep(away) => {}
+            _ = shared.stop_receiving.cancelled() => {
+                shared.away.fetch_sub(1, Relaxed);
+                return Ok(None);
+            }
+        }
+        self.me.back = true;
+        let mut client = Box::pin(self.establish()).await;
+        if let Ok(client) = &mut client {
+            if !client.connack().session_present {
+                if let Some(gaps) = &mut self.outcome.received.gaps {
+                    gaps.sessions_lost += 1;
+                }
+                if let Some(filter) = self.outcome.filter.clone() {
+                    let subscribed = subscribe(client, &filter, shared.plan.qos).await;
+                    if let Err(error) = subscribed {
+                        shared.away.fetch_sub(1, Relaxed);
+                        return Err(error);
+                    }
+                }
+            }
+        }
+        self.come_back(left.elapsed());
+        client.map(Some)
+    }
+
+    /// --sub-churn: unsubscribes and subscribes again, timing the SUBACK.
+    async fn churn(
+        &mut self,
+        client: &mut Client,
+        subacks: &mut Samples<'_>,
+    ) -> anyhow::Result<()> {
+        let Some(filter) = self.outcome.filter.clone() else {
+            return Ok(());
+        };
+        let left = Instant::now();
+        self.leave();
+        let churned = async {
+            client.unsubscribe(vec![filter.clone()]).await?;
+            let asked = Instant::now();
+            subscribe(client, &filter, self.shared.plan.qos).await?;
+            subacks.record(asked.elapsed());
+            anyhow::Ok(())
+        }
+        .await;
+        self.come_back(left.elapsed());
+        churned
+    }
+
+    /// The subscriber leaves: its gaps open.
+    fn leave(&mut self) {
+        self.shared.away.fetch_add(1, Relaxed);
+        let received = &mut self.outcome.received;
+        if let Some(gaps) = &mut received.gaps {
+            gaps.open(&received.tracks);
+        }
+    }
+
+    /// The subscriber is back, after `away`: every message due from now on
+    /// must reach it.
+    fn come_back(&mut self, away: Duration) {
+        self.shared.away.fetch_sub(1, Relaxed);
+        let now_ns = self.shared.clock.now_ns();
+        if let Some(gaps) = &mut self.outcome.received.gaps {
+            gaps.back(now_ns, away);
         }
     }
 
@@ -311,6 +466,69 @@ impl Connection<'_> {
             .failures
             .push(format!("{LOST}{}", reason(error)));
         self.live.up.store(0, Relaxed);
+    }
+}
+
+/// Why a subscriber leaves.
+enum Leave {
+    /// --offline, for this long.
+    Offline(Duration),
+    /// --sub-churn: one unsubscribe-subscribe cycle.
+    Churn,
+}
+
+/// When a subscriber leaves next: once for --offline, at its turn every so
+/// often for --sub-churn (the rate spread over all subscribers of all shards,
+/// and in time).
+struct Leaves {
+    next: Option<Instant>,
+    /// --sub-churn: the time between two cycles of one subscriber.
+    every: Option<Duration>,
+    offline: Option<Duration>,
+}
+
+impl Leaves {
+    fn new(plan: &BenchPlan, index: u32, start: Instant) -> Option<Leaves> {
+        if let Some(offline) = &plan.offline {
+            return Some(Leaves {
+                next: Some(start + offline.at),
+                every: None,
+                offline: Some(offline.duration),
+            });
+        }
+        let rate = plan.sub_churn?;
+        let every = Duration::from_secs_f64(f64::from(plan.all.subscribers) / rate);
+        let offset = Duration::from_secs_f64(f64::from(index) / rate);
+        Some(Leaves {
+            next: Some(start + offset + every),
+            every: Some(every),
+            offline: None,
+        })
+    }
+
+    fn next(&self) -> Option<Instant> {
+        self.next
+    }
+
+    /// The leave that is due, and the next one planned.
+    fn take(&mut self) -> Leave {
+        match (self.offline, self.every) {
+            (Some(away), _) => {
+                self.next = None;
+                Leave::Offline(away)
+            }
+            (None, every) => {
+                // A cycle that fell behind skips the turns it missed.
+                let now = Instant::now();
+                self.next = self.next.zip(every).map(|(mut next, every)| {
+                    while next <= now {
+                        next += every;
+                    }
+                    next
+                });
+                Leave::Churn
+            }
+        }
     }
 }
 

@@ -11,8 +11,9 @@ use super::outcome::Totals;
 use super::plan::{self, BenchPlan};
 use super::report::Search;
 use super::report::{
-    Connections, EncodedHistograms, Figure, Generator, Messages, Pace, Percentiles, Report,
-    Settings, Shard, Throughput, FORMAT_VERSION,
+    encode, Connections, EncodedHistograms, Figure, Generator, Messages, OfflineFigures, Pace,
+    Percentiles, Report, Settings, Shard, ShareFigures, SubChurnFigures, Throughput,
+    FORMAT_VERSION,
 };
 use super::search;
 use super::summary::plural;
@@ -116,29 +117,83 @@ impl Finished {
 
     pub fn report(&self) -> Report {
         let histograms = &self.histograms;
+        let mut encoded = EncodedHistograms::of(
+            &histograms.latency,
+            &histograms.connect,
+            &histograms.lateness,
+        );
+        if self.plan.sub_churn.is_some() {
+            encoded.suback = encode(&histograms.suback);
+        }
         Report {
             connecting_s: self.timing.connecting.as_secs_f64(),
             connections: self.connections(),
             ended_ns: self.timing.ended_ns,
             generator: self.generator(),
-            histograms: EncodedHistograms::of(
-                &histograms.latency,
-                &histograms.connect,
-                &histograms.lateness,
-            ),
+            histograms: encoded,
             interrupted: self.timing.interrupted,
             latency_ms: Percentiles::of(&histograms.latency),
             measured_s: self.timing.measured.as_secs_f64(),
             messages: self.messages(),
             mqtk: env!("CARGO_PKG_VERSION").into(),
+            offline: self.offline(),
             scenario: self.plan.scenario.name().into(),
             search: self.search.clone(),
             settings: settings(&self.plan),
             shards: None,
+            share: self.share(),
             started_ns: self.timing.started_ns,
+            sub_churn: self.sub_churn(),
             throughput: self.throughput(),
             version: FORMAT_VERSION,
         }
+    }
+
+    fn share(&self) -> Option<ShareFigures> {
+        let (group, share) = (self.plan.share.clone()?, self.totals.share.as_ref()?);
+        Some(ShareFigures::of(
+            group,
+            share.members.clone(),
+            share.unique,
+            share.duplicated,
+            share.expected,
+        ))
+    }
+
+    fn offline(&self) -> Option<OfflineFigures> {
+        let offline = self.plan.offline.as_ref()?;
+        let gaps = &self.totals.gaps;
+        let drain_ns = gaps.last_backlog_ns.saturating_sub(gaps.first_back_ns);
+        let drain_s = if gaps.backlog > 0 {
+            drain_ns as f64 / 1e9
+        } else {
+            0.0
+        };
+        Some(OfflineFigures {
+            at_s: offline.at.as_secs_f64(),
+            away_s: gaps.away.as_secs_f64(),
+            backlog: gaps.backlog,
+            drain_per_s: (drain_s > 0.0).then(|| gaps.backlog as f64 / drain_s),
+            drain_s,
+            duplicated: gaps.duplicates,
+            duration_s: offline.duration.as_secs_f64(),
+            lost: gaps.missed,
+            outages: gaps.gaps,
+            published: gaps.spanned,
+            sessions_lost: gaps.sessions_lost,
+        })
+    }
+
+    fn sub_churn(&self) -> Option<SubChurnFigures> {
+        let rate = self.plan.sub_churn?;
+        let gaps = &self.totals.gaps;
+        Some(SubChurnFigures {
+            cycles: gaps.gaps,
+            missed_while_unsubscribed: self.totals.unsubscribed_missed,
+            rate,
+            suback_ms: Percentiles::of(&self.histograms.suback),
+            unsubscribed_s: gaps.away.as_secs_f64(),
+        })
     }
 
     fn connections(&self) -> Connections {

@@ -1,4 +1,4 @@
-//! The run's HDR histograms: latency, connect time and lateness. Each thread
+//! The run's HDR histograms: latency, connect time, lateness and SUBACK time. Each thread
 //! that records has a set of its own, which only it locks while the run goes
 //! on, once per batch of samples; the sets are added up at the end (and, for
 //! --metrics, at each scrape). No lock is shared on the hot path, no sample
@@ -22,6 +22,8 @@ pub enum Series {
     Connect,
     /// How late a publisher wrote a message after it was due.
     Lateness,
+    /// From SUBSCRIBE to SUBACK (--sub-churn).
+    Suback,
 }
 
 /// The run's histograms, in nanoseconds, 3 significant digits, up to an hour.
@@ -30,6 +32,7 @@ pub struct Histograms {
     pub latency: Histogram<u64>,
     pub connect: Histogram<u64>,
     pub lateness: Histogram<u64>,
+    pub suback: Histogram<u64>,
 }
 
 impl Histograms {
@@ -38,6 +41,7 @@ impl Histograms {
             latency: histogram(),
             connect: histogram(),
             lateness: histogram(),
+            suback: histogram(),
         }
     }
 
@@ -46,6 +50,7 @@ impl Histograms {
             Series::Latency => &mut self.latency,
             Series::Connect => &mut self.connect,
             Series::Lateness => &mut self.lateness,
+            Series::Suback => &mut self.suback,
         }
     }
 
@@ -61,6 +66,7 @@ impl Histograms {
         let _ = self.latency.add(&other.latency);
         let _ = self.connect.add(&other.connect);
         let _ = self.lateness.add(&other.lateness);
+        let _ = self.suback.add(&other.suback);
     }
 }
 

@@ -10,8 +10,9 @@ use hdrhistogram::Histogram;
 
 use super::histograms::histogram;
 use super::report::{
-    Connections, EncodedHistograms, Figure, Generator, Messages, Percentiles, Report, Settings,
-    ShardRow, Throughput, FORMAT_VERSION,
+    encode, Connections, EncodedHistograms, Figure, Generator, Messages, OfflineFigures,
+    Percentiles, Report, Settings, ShardRow, ShareFigures, SubChurnFigures, Throughput,
+    FORMAT_VERSION,
 };
 use crate::cli::BenchMergeArgs;
 use crate::commands::usage;
@@ -51,6 +52,21 @@ pub fn merge(reports: &Named) -> anyhow::Result<Report> {
     let latency = merged_histogram(reports, "latency", |h| &h.latency)?;
     let connect = merged_histogram(reports, "connect", |h| &h.connect)?;
     let lateness = merged_histogram(reports, "lateness", |h| &h.lateness)?;
+    let suback = merged_histogram(reports, "suback", |h| &h.suback)?;
+    let mut histograms = EncodedHistograms::of(&latency, &connect, &lateness);
+    let churned = reports.iter().any(|(_, r)| r.sub_churn.is_some());
+    if churned {
+        histograms.suback = encode(&suback);
+    }
+    let share = share(reports);
+    let mut messages = messages(reports);
+    if let Some(share) = &share {
+        // Each shard's members got messages of every shard's publishers: the
+        // group's loss is known only here.
+        messages.expected = share.expected;
+        messages.lost = share.lost;
+        messages.loss_percent = loss_percent(share.expected, share.lost);
+    }
     let connecting_s = max(reports, |r| r.connecting_s);
     let wall = (ended_ns - started_ns) as f64 / 1e9 + connecting_s;
     Ok(Report {
@@ -58,17 +74,20 @@ pub fn merge(reports: &Named) -> anyhow::Result<Report> {
         connections: connections(reports, &connect),
         ended_ns,
         generator: generator(reports, &lateness, wall),
-        histograms: EncodedHistograms::of(&latency, &connect, &lateness),
+        histograms,
         interrupted: reports.iter().any(|(_, r)| r.interrupted),
         latency_ms: Percentiles::of(&latency),
         measured_s: max(reports, |r| r.measured_s),
-        messages: messages(reports),
+        messages,
         mqtk: env!("CARGO_PKG_VERSION").into(),
+        offline: offline(reports),
         scenario: reports[0].1.scenario.clone(),
         search: None,
         settings: settings(reports),
         shards: Some(reports.iter().map(shard_row).collect()),
+        share,
         started_ns,
+        sub_churn: churned.then(|| sub_churn(reports, &suback)),
         // The shards ran together (checked above): their rates add up.
         throughput: throughput(reports),
         version: FORMAT_VERSION,
@@ -92,12 +111,21 @@ fn check_alike(reports: &Named) -> anyhow::Result<()> {
         if report.search.is_some() {
             bail!("{name} is the report of a search (--find-max), which is not a shard's");
         }
+        if loads(report) != loads(first) {
+            bail!("{name} and {first_name} differ in --share, --offline or --sub-churn");
+        }
         let disagree = |(_, agree): &&(&str, Agree)| !agree(&report.settings, &first.settings);
         if let Some((setting, _)) = SHARED_SETTINGS.iter().find(disagree) {
             bail!("{name} and {first_name} differ in their {setting} setting");
         }
     }
     Ok(())
+}
+
+/// Which of --share (and its group), --offline and --sub-churn a run made.
+fn loads(report: &Report) -> (Option<&str>, bool, bool) {
+    let group = report.share.as_ref().map(|s| s.group.as_str());
+    (group, report.offline.is_some(), report.sub_churn.is_some())
 }
 
 /// The first start and the last end of runs that overlapped in time: their
@@ -153,11 +181,7 @@ fn messages(reports: &Named) -> Messages {
         reports.iter().map(|(_, r)| field(&r.messages)).sum()
     };
     let (expected, lost) = (known(|m| m.expected), known(|m| m.lost));
-    let loss_percent = match (expected, lost) {
-        (Some(e), Some(l)) if e > 0 => Some(l as f64 * 100.0 / e as f64),
-        (Some(_), Some(_)) => Some(0.0),
-        _ => None,
-    };
+    let loss_percent = loss_percent(expected, lost);
     Messages {
         acknowledged: sum(|m| m.acknowledged),
         duplicated: sum(|m| m.duplicated),
@@ -168,6 +192,78 @@ fn messages(reports: &Named) -> Messages {
         received: sum(|m| m.received),
         rejected: sum(|m| m.rejected),
         sent: sum(|m| m.sent),
+    }
+}
+
+fn loss_percent(expected: Option<u64>, lost: Option<u64>) -> Option<f64> {
+    match (expected, lost) {
+        (Some(e), Some(l)) if e > 0 => Some(l as f64 * 100.0 / e as f64),
+        (Some(_), Some(_)) => Some(0.0),
+        _ => None,
+    }
+}
+
+/// --share: the members of every shard, one group. A message that reached
+/// members in two shards is not seen as a duplicate: each shard counted it once.
+fn share(reports: &Named) -> Option<ShareFigures> {
+    let shares: Vec<&ShareFigures> = reports
+        .iter()
+        .filter_map(|(_, r)| r.share.as_ref())
+        .collect();
+    let first = shares.first()?;
+    let per_member = shares
+        .iter()
+        .flat_map(|s| s.per_member.iter().copied())
+        .collect();
+    let expected: Option<u64> = shares.iter().map(|s| s.expected).sum();
+    Some(ShareFigures::of(
+        first.group.clone(),
+        per_member,
+        shares.iter().map(|s| s.unique).sum(),
+        shares.iter().map(|s| s.duplicated_across_members).sum(),
+        expected,
+    ))
+}
+
+/// --offline: the outages of every shard added up; the drain runs from the
+/// first return to the last of the backlog in any shard.
+fn offline(reports: &Named) -> Option<OfflineFigures> {
+    let all: Vec<&OfflineFigures> = reports
+        .iter()
+        .filter_map(|(_, r)| r.offline.as_ref())
+        .collect();
+    let first = all.first()?;
+    let sum = |field: fn(&OfflineFigures) -> u64| all.iter().map(|o| field(o)).sum::<u64>();
+    let backlog = sum(|o| o.backlog);
+    let drain_s = all.iter().map(|o| o.drain_s).fold(0.0, f64::max);
+    Some(OfflineFigures {
+        at_s: first.at_s,
+        away_s: all.iter().map(|o| o.away_s).sum(),
+        backlog,
+        drain_per_s: (drain_s > 0.0).then(|| backlog as f64 / drain_s),
+        drain_s,
+        duplicated: sum(|o| o.duplicated),
+        duration_s: first.duration_s,
+        lost: sum(|o| o.lost),
+        outages: sum(|o| o.outages),
+        published: sum(|o| o.published),
+        sessions_lost: sum(|o| o.sessions_lost),
+    })
+}
+
+/// --sub-churn: cycles and misses added up, SUBACK percentiles from the
+/// merged histograms; the rate is the one all shards made together.
+fn sub_churn(reports: &Named, suback: &Histogram<u64>) -> SubChurnFigures {
+    let all: Vec<&SubChurnFigures> = reports
+        .iter()
+        .filter_map(|(_, r)| r.sub_churn.as_ref())
+        .collect();
+    SubChurnFigures {
+        cycles: all.iter().map(|c| c.cycles).sum(),
+        missed_while_unsubscribed: all.iter().map(|c| c.missed_while_unsubscribed).sum(),
+        rate: all.first().map_or(0.0, |c| c.rate),
+        suback_ms: Percentiles::of(suback),
+        unsubscribed_s: all.iter().map(|c| c.unsubscribed_s).sum(),
     }
 }
 
@@ -328,6 +424,13 @@ mod tests {
             error,
             "bench-report-shard1.json and bench-report-shard0.json differ in their size setting"
         );
+        let mut loads = shards_with_loads();
+        loads[1].1.offline = None;
+        let error = merge(&loads).unwrap_err().to_string();
+        assert!(
+            error.ends_with("differ in --share, --offline or --sub-churn"),
+            "{error}"
+        );
         let mut future = shards();
         future[0].1.version = 2;
         let error = merge(&future).unwrap_err().to_string();
@@ -335,6 +438,68 @@ mod tests {
             error,
             "bench-report-shard0.json: a report of format version 2, not 1"
         );
+    }
+
+    /// The shards, as if each had run with --share, --offline and --sub-churn.
+    fn shards_with_loads() -> Vec<(String, Report)> {
+        let mut reports = shards();
+        for (i, (_, report)) in reports.iter_mut().enumerate() {
+            let i = i as u64;
+            report.share = Some(ShareFigures::of(
+                "g".into(),
+                vec![10 + i, 20],
+                30 + i,
+                1,
+                Some(40),
+            ));
+            report.offline = Some(OfflineFigures {
+                at_s: 1.0,
+                away_s: 2.0,
+                backlog: 100,
+                drain_per_s: Some(1000.0),
+                drain_s: 0.1 * (i + 1) as f64,
+                duplicated: i,
+                duration_s: 1.0,
+                lost: 3,
+                outages: 2,
+                published: 103,
+                sessions_lost: 0,
+            });
+            report.sub_churn = Some(SubChurnFigures {
+                cycles: 5,
+                missed_while_unsubscribed: 7,
+                rate: 10.0,
+                suback_ms: None,
+                unsubscribed_s: 0.5,
+            });
+        }
+        reports
+    }
+
+    #[test]
+    fn the_loads_sections_add_up_across_shards() {
+        let merged = merge(&shards_with_loads()).unwrap();
+        let share = merged.share.unwrap();
+        assert_eq!(share.per_member, [10, 20, 11, 20]);
+        assert_eq!((share.members, share.min, share.max), (4, 10, 20));
+        assert_eq!((share.unique, share.duplicated_across_members), (61, 2));
+        assert_eq!((share.expected, share.lost), (Some(80), Some(19)));
+        // The group's loss is the messages' loss.
+        assert_eq!(merged.messages.lost, Some(19));
+        let offline = merged.offline.unwrap();
+        assert_eq!(
+            (offline.backlog, offline.lost, offline.outages),
+            (200, 6, 4)
+        );
+        assert_eq!(offline.drain_s, 0.2);
+        assert_eq!(offline.drain_per_s, Some(1000.0));
+        let churn = merged.sub_churn.unwrap();
+        assert_eq!((churn.cycles, churn.missed_while_unsubscribed), (10, 14));
+        assert_eq!(churn.rate, 10.0);
+        // Read back and written again as it was.
+        let json = merge(&shards_with_loads()).unwrap().to_json().unwrap();
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.to_json().unwrap(), json);
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //!   role; `connect` sets it up, paces connecting, and reconnects it.
 //! - `publisher` (paced by `schedule`, its payloads led by a `header`)
 //!   and `subscriber`: the hot loops.
+//! - `gaps`: what a subscriber misses while away (--offline) or
+//!   unsubscribed (--sub-churn), and what a shared group's members saw (--share).
 //! - `stats`: the live counters, the buffers of samples, loss and order per
 //!   publisher; `histograms`: a set of HDR histograms per thread that
 //!   records, added up at the end; `live` the display, `metrics` --metrics.
@@ -28,6 +30,7 @@
 mod connect;
 mod connection;
 mod finish;
+mod gaps;
 mod header;
 mod histograms;
 mod limits;

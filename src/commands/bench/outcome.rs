@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use super::gaps::{Gaps, Seen};
 use super::plan::{BenchPlan, Role};
 use super::publisher::Published;
 use super::stats::Received;
@@ -14,6 +15,8 @@ use crate::codec::topic;
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub role: Option<Role>,
+    /// The connection's index within its role, across all shards.
+    pub index: u32,
     pub attempts: u64,
     pub connected: u64,
     pub failures: Vec<String>,
@@ -60,6 +63,26 @@ pub struct Totals {
     /// so that which subscriber should see what is not known.
     pub lost: Option<u64>,
     pub expected: Option<u64>,
+    /// --offline, --sub-churn: the subscribers' gaps, added up.
+    pub gaps: Gaps,
+    /// --sub-churn: deliveries missed while unsubscribed, which `expected`
+    /// leaves out.
+    pub unsubscribed_missed: u64,
+    /// --share: what the group's members received.
+    pub share: Option<ShareTotals>,
+}
+
+/// --share: what the members of the group received, together.
+#[derive(Debug, Clone, Default)]
+pub struct ShareTotals {
+    /// Messages each member received once or more, in the order of the members.
+    pub members: Vec<u64>,
+    /// Messages any member received: each counted once.
+    pub unique: u64,
+    /// Messages that reached more than one member, counted once per extra member.
+    pub duplicated: u64,
+    /// The messages this process's publishers sent to the group.
+    pub expected: Option<u64>,
 }
 
 impl Totals {
@@ -69,15 +92,47 @@ impl Totals {
         for outcome in outcomes {
             totals.add(outcome);
         }
-        let unique: u64 = (outcomes.iter())
+        let mut unique: u64 = (outcomes.iter())
             .flat_map(|outcome| outcome.received.tracks.values())
             .map(|track| track.unique)
             .sum();
         totals.expected = expected_deliveries(plan, outcomes);
+        totals.add_gaps(plan, outcomes);
+        if plan.share.is_some() {
+            let share = ShareTotals::of(outcomes, totals.expected);
+            unique = share.unique;
+            totals.duplicates += share.duplicated;
+            // A group spread over shards gets messages from every shard's
+            // publishers: only the merge of all shards knows what it lost.
+            if plan.shard.count > 1 {
+                totals.expected = None;
+            }
+            totals.share = Some(share);
+        }
         totals.lost = totals
             .expected
             .map(|expected| expected.saturating_sub(unique));
         totals
+    }
+
+    /// --offline, --sub-churn: the subscribers' gaps, each closed at what its
+    /// publisher sent when the run ended; missed while unsubscribed is not loss.
+    fn add_gaps(&mut self, plan: &BenchPlan, outcomes: &[Outcome]) {
+        let sent: HashMap<u32, u64> = (outcomes.iter())
+            .filter(|o| o.role == Some(Role::Publisher) && o.connected > 0)
+            .map(|o| (o.index, o.published.sent))
+            .collect();
+        for outcome in outcomes {
+            if let Some(gaps) = &outcome.received.gaps {
+                let mut gaps = (**gaps).clone();
+                gaps.close_at_end(&outcome.received.tracks, &sent);
+                self.gaps.add(&gaps);
+            }
+        }
+        if plan.sub_churn.is_some() {
+            self.unsubscribed_missed = self.gaps.missed;
+            self.expected = (self.expected).map(|e| e.saturating_sub(self.gaps.missed));
+        }
     }
 
     fn add(&mut self, outcome: &Outcome) {
@@ -105,6 +160,30 @@ impl Totals {
             self.duplicates += track.duplicates;
             self.reordered += track.reordered;
         }
+    }
+}
+
+impl ShareTotals {
+    /// What the subscribers, members of one group, received together.
+    fn of(outcomes: &[Outcome], expected: Option<u64>) -> ShareTotals {
+        let members = outcomes.iter().filter(|o| o.role == Some(Role::Subscriber));
+        let mut all = Seen::default();
+        let mut share = ShareTotals {
+            expected,
+            ..ShareTotals::default()
+        };
+        for member in members {
+            let received = &member.received;
+            share
+                .members
+                .push(received.tracks.values().map(|t| t.unique).sum());
+            if let Some(seen) = &received.seen {
+                all.union(seen);
+            }
+        }
+        share.unique = all.len();
+        share.duplicated = (share.members.iter().sum::<u64>()).saturating_sub(share.unique);
+        share
     }
 }
 
@@ -230,6 +309,57 @@ mod tests {
             subscriber("a/1", 10),
         ];
         assert_eq!(expected_deliveries(&plan, &outcomes), Some(20));
+    }
+
+    /// A member of group g that got `sequences` of publisher 0.
+    fn member(sequences: &[u64]) -> Outcome {
+        let mut outcome = subscriber("$share/g/a/#", 0);
+        let (mut track, mut seen) = (Track::default(), Seen::default());
+        for &s in sequences {
+            track.record(s);
+            seen.insert(0, s);
+        }
+        outcome.received.tracks.insert(0, track);
+        outcome.received.seen = Some(Box::new(seen));
+        outcome
+    }
+
+    #[test]
+    fn a_shared_group_counts_each_message_once_and_what_reached_two_members() {
+        let plan = plan("-c 1 -S 2 --share g").unwrap();
+        let outcomes = [
+            publisher(Some("a/1"), 10),
+            member(&[0, 2, 4, 6, 8]),
+            member(&[1, 3, 4, 7]),
+        ];
+        let totals = Totals::of(&plan, &outcomes);
+        let share = totals.share.unwrap();
+        assert_eq!(share.members, [5, 4]);
+        assert_eq!((share.unique, share.duplicated), (8, 1));
+        // 5 and 9 reached nobody.
+        assert_eq!((totals.expected, totals.lost), (Some(10), Some(2)));
+        assert_eq!(totals.duplicates, 1);
+    }
+
+    #[test]
+    fn what_a_flapping_subscriber_missed_is_not_expected() {
+        let plan = plan("-c 1 -S 1 --sub-churn 1").unwrap();
+        let mut sub = subscriber("a/1", 0);
+        let mut gaps = crate::commands::bench::gaps::Gaps::default();
+        let mut track = Track::default();
+        (0..10).for_each(|s| track.record(s));
+        gaps.open(&HashMap::from([(0, track.clone())]));
+        gaps.back(100, Duration::from_millis(5));
+        // 10 to 12 went by while unsubscribed; 13 on arrive.
+        for s in 13..20 {
+            gaps.see(0, s, 200, 200, &track);
+            track.record(s);
+        }
+        sub.received.tracks.insert(0, track);
+        sub.received.gaps = Some(Box::new(gaps));
+        let totals = Totals::of(&plan, &[publisher(Some("a/1"), 20), sub]);
+        assert_eq!(totals.unsubscribed_missed, 3);
+        assert_eq!((totals.expected, totals.lost), (Some(17), Some(0)));
     }
 
     #[test]

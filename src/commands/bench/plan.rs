@@ -49,6 +49,21 @@ impl Shard {
     }
 }
 
+/// --offline: the subscribers' outage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offline {
+    /// How long they stay away.
+    pub duration: Duration,
+    /// How far into the load they leave.
+    pub at: Duration,
+    /// Their session expiry: long enough for the broker to keep their
+    /// sessions across the outage (or -x).
+    pub session_expiry: u32,
+    /// Whether they end their sessions when the run is over: yes, unless
+    /// -c or -x said to keep them.
+    pub expire_at_end: bool,
+}
+
 /// How many connections of each role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Roles {
@@ -90,6 +105,11 @@ pub struct BenchPlan {
     /// The runtime's worker threads, when not one per core.
     pub threads: Option<u16>,
     pub churn: Option<Duration>,
+    /// --share: the subscribers' shared subscription group.
+    pub share: Option<String>,
+    pub offline: Option<Offline>,
+    /// --sub-churn: unsubscribe-subscribe cycles per second, all subscribers together.
+    pub sub_churn: Option<f64>,
     /// What every connection shares; the client id is filled in per connection.
     pub options: Options,
     pub client_ids: Template,
@@ -140,6 +160,12 @@ const RECONNECT_SESSION_EXPIRY: u32 = 300;
 const EMBEDDED_DURATION: Duration = Duration::from_secs(5);
 const EMBEDDED_RATE: f64 = 10_000.0;
 
+/// When --offline does not say when: this far into a load without -d.
+const OFFLINE_AT: Duration = Duration::from_secs(1);
+
+/// A session expiry of subscribers that go offline outlasts the outage by this.
+const OFFLINE_SESSION_MARGIN: u32 = 60;
+
 impl BenchPlan {
     pub fn new(args: &BenchArgs) -> anyhow::Result<BenchPlan> {
         let all = Roles::asked(args)?;
@@ -149,6 +175,8 @@ impl BenchPlan {
         };
         let this = all.of_shard(&shard)?;
         check_churn(args)?;
+        check_subscriber_loads(args, all.subscribers)?;
+        let offline = offline(args)?;
         let (topic, filter) = templates(args, this.subscribers)?;
         if args.count.is_some() && this.publishers == 0 {
             return usage("-n counts messages per publisher, and this scenario has none");
@@ -185,6 +213,9 @@ impl BenchPlan {
             reconnect: args.reconnect,
             threads: args.threads,
             churn: args.churn,
+            share: args.share.clone(),
+            offline,
+            sub_churn: args.sub_churn,
             options,
             client_ids,
             embedded: args.embedded,
@@ -316,6 +347,66 @@ fn check_churn(args: &BenchArgs) -> anyhow::Result<()> {
         return usage("--churn must be longer than 0");
     }
     Ok(())
+}
+
+/// --share, --offline and --sub-churn: for runs with subscribers, one at a
+/// time (each accounts for what a subscriber should see in its own way).
+fn check_subscriber_loads(args: &BenchArgs, subscribers: u32) -> anyhow::Result<()> {
+    let asked: Vec<&str> = [
+        (args.share.is_some(), "--share"),
+        (args.offline.is_some(), "--offline"),
+        (args.sub_churn.is_some(), "--sub-churn"),
+    ]
+    .into_iter()
+    .filter_map(|(asked, name)| asked.then_some(name))
+    .collect();
+    if let Some(first) = asked.first() {
+        if subscribers == 0 {
+            return usage(format!(
+                "{first} is for runs with subscribers (pubsub, sub)"
+            ));
+        }
+    }
+    if asked.len() > 1 {
+        return usage(format!("{} go one at a time", asked.join(" and ")));
+    }
+    if let Some(group) = &args.share {
+        if group.is_empty() || group.contains(['/', '+', '#']) {
+            return usage("--share: a group name is not empty and has no /, + or #");
+        }
+    }
+    Ok(())
+}
+
+/// --offline: when the subscribers leave, given or centred in -d, and how
+/// long the broker keeps their sessions.
+fn offline(args: &BenchArgs) -> anyhow::Result<Option<Offline>> {
+    let Some((duration, at)) = args.offline else {
+        return Ok(None);
+    };
+    let run = self::duration(args);
+    let at = match (at, run) {
+        (Some(at), _) => at,
+        (None, Some(run)) => run.saturating_sub(duration) / 2,
+        (None, None) => OFFLINE_AT,
+    };
+    if let Some(run) = run {
+        if at + duration >= run {
+            return usage(format!(
+                "--offline: the subscribers must be back before the load ends ({:.1} s with -d)",
+                run.as_secs_f64()
+            ));
+        }
+    }
+    let outage = u32::try_from(duration.as_secs()).unwrap_or(u32::MAX - OFFLINE_SESSION_MARGIN);
+    let kept = args.session.disable_clean_start || args.session.session_expiry.is_some();
+    Ok(Some(Offline {
+        duration,
+        at,
+        session_expiry: (args.session.session_expiry)
+            .unwrap_or(outage.saturating_add(OFFLINE_SESSION_MARGIN)),
+        expire_at_end: !kept,
+    }))
 }
 
 /// The publishers' topic template (-t) and the subscribers' filter (-T, or
@@ -517,6 +608,11 @@ pub mod tests {
             "-t a/%s",
             "-t a/%q",
             "pub --churn 1s",
+            "pub --share g",
+            "--share a/b",
+            "--share g --sub-churn 5",
+            "-d 5s --offline 5s",
+            "-d 5s --offline 2s@4s",
             "--max-loss 120",
             "pub a.json",
         ] {
@@ -573,12 +669,41 @@ pub mod tests {
     }
 
     #[test]
+    fn an_outage_is_centred_in_the_run_unless_said() {
+        let offline = plan("-d 10s --offline 4s").unwrap().offline.unwrap();
+        assert_eq!(offline.at, Duration::from_secs(3));
+        assert_eq!(offline.session_expiry, 64);
+        assert!(offline.expire_at_end);
+        let offline = plan("-n 100 --offline 2s@500ms -x 30")
+            .unwrap()
+            .offline
+            .unwrap();
+        assert_eq!(offline.at, Duration::from_millis(500));
+        assert_eq!(offline.session_expiry, 30);
+        assert!(!offline.expire_at_end);
+        assert_eq!(
+            plan("-n 9 --offline 2s").unwrap().offline.unwrap().at,
+            OFFLINE_AT
+        );
+    }
+
+    #[test]
     fn a_search_needs_publishers_and_steps_it_can_measure() {
         assert!(plan("sub --find-max").is_err());
         assert!(plan("conn --find-max").is_err());
         assert!(plan("--find-max --step 50ms").is_err());
         assert!(plan("--find-max -R 2000 --max-rate 1000").is_err());
-        for apart in ["-d 10s", "-n 5", "-I 10ms", "--warmup 1s", "--shard 0/2"] {
+        let apart = [
+            "-d 10s",
+            "-n 5",
+            "-I 10ms",
+            "--warmup 1s",
+            "--shard 0/2",
+            "--share g",
+            "--offline 2s",
+            "--sub-churn 5",
+        ];
+        for apart in apart {
             assert!(plan(&format!("--find-max {apart}")).is_err(), "{apart}");
         }
         assert!(plan("--step 1s").is_err(), "--step without --find-max");

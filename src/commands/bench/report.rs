@@ -42,6 +42,9 @@ pub struct Report {
     pub messages: Messages,
     /// The version of mqtk that wrote the report.
     pub mqtk: String,
+    /// --offline: the subscribers' outage and the backlog they drained.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline: Option<OfflineFigures>,
     pub scenario: String,
     /// --find-max: the search, step by step, and its answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,8 +53,14 @@ pub struct Report {
     /// A merged report's rows: each shard's own figures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shards: Option<Vec<ShardRow>>,
+    /// --share: the shared subscription's members.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<ShareFigures>,
     /// The load's start, in nanoseconds since the Unix epoch.
     pub started_ns: u64,
+    /// --sub-churn: the unsubscribe-subscribe cycles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_churn: Option<SubChurnFigures>,
     pub throughput: Throughput,
     pub version: u32,
 }
@@ -184,6 +193,101 @@ pub struct Throughput {
     pub sent_per_s: Figure,
 }
 
+/// --share: how the group's messages were spread over its members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareFigures {
+    /// Messages that reached more than one member (once per extra member).
+    pub duplicated_across_members: u64,
+    /// Messages the publishers sent to the group (each should reach one member).
+    pub expected: Option<u64>,
+    pub group: String,
+    /// `expected` less `unique`.
+    pub lost: Option<u64>,
+    /// Messages per member: the most, the mean, the fewest, the standard deviation.
+    pub max: u64,
+    pub mean: f64,
+    pub members: u64,
+    pub min: u64,
+    /// Messages each member received (each once), in the order of the members.
+    pub per_member: Vec<u64>,
+    pub stddev: f64,
+    /// Messages any member received, each once.
+    pub unique: u64,
+}
+
+/// --offline: the subscribers' outage, and what the broker held for them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfflineFigures {
+    /// When the subscribers left, into the load, and for how long.
+    pub at_s: f64,
+    /// Time away, all subscribers together.
+    pub away_s: f64,
+    /// Messages delivered after the return that were due before it: the backlog the broker queued.
+    pub backlog: u64,
+    /// The backlog over the time from the first return to its last message.
+    pub drain_per_s: Option<f64>,
+    pub drain_s: f64,
+    /// Duplicates after the return.
+    pub duplicated: u64,
+    pub duration_s: f64,
+    /// Of `published`, what never arrived.
+    pub lost: u64,
+    /// Subscribers that left (and came back).
+    pub outages: u64,
+    /// Messages published around the outages, from the last each subscriber
+    /// saw before leaving to the first due after its return.
+    pub published: u64,
+    /// Returns to a session the broker had not kept.
+    pub sessions_lost: u64,
+}
+
+/// --sub-churn: the unsubscribe-subscribe cycles and what they cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubChurnFigures {
+    pub cycles: u64,
+    /// Messages published while a subscriber was unsubscribed that did not
+    /// reach it: expected missing, left out of `messages.expected`.
+    pub missed_while_unsubscribed: u64,
+    /// Cycles per second asked for, all subscribers together.
+    pub rate: f64,
+    /// From SUBSCRIBE to SUBACK.
+    pub suback_ms: Option<Percentiles>,
+    /// Time unsubscribed (UNSUBSCRIBE to SUBACK), all subscribers together.
+    pub unsubscribed_s: f64,
+}
+
+impl ShareFigures {
+    /// The figures of a group whose members received `per_member`.
+    pub fn of(
+        group: String,
+        per_member: Vec<u64>,
+        unique: u64,
+        duplicated: u64,
+        expected: Option<u64>,
+    ) -> ShareFigures {
+        let n = per_member.len().max(1) as f64;
+        let mean = per_member.iter().sum::<u64>() as f64 / n;
+        let variance = per_member
+            .iter()
+            .map(|&c| (c as f64 - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        ShareFigures {
+            duplicated_across_members: duplicated,
+            expected,
+            group,
+            lost: expected.map(|e| e.saturating_sub(unique)),
+            max: per_member.iter().copied().max().unwrap_or(0),
+            mean,
+            members: per_member.len() as u64,
+            min: per_member.iter().copied().min().unwrap_or(0),
+            per_member,
+            stddev: variance.sqrt(),
+            unique,
+        }
+    }
+}
+
 /// What the run cost mqtk itself, and when mqtk may have been the limit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Generator {
@@ -204,6 +308,9 @@ pub struct EncodedHistograms {
     pub encoding: String,
     pub latency: Option<String>,
     pub lateness: Option<String>,
+    /// --sub-churn: SUBSCRIBE to SUBACK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suback: Option<String>,
     pub unit: String,
 }
 
@@ -309,6 +416,7 @@ impl EncodedHistograms {
             encoding: "HdrHistogram V2, base64".into(),
             latency: encode(latency),
             lateness: encode(lateness),
+            suback: None,
             unit: "ns".into(),
         }
     }

@@ -3,6 +3,7 @@
 //! let the subscribers drain what is still on its way, and gather what every
 //! connection did. The live display goes on all the while.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ use super::plan::{BenchPlan, Role, SearchPlan};
 use super::report::Search;
 use super::search::Searcher;
 use super::stats::{Live, Snapshot};
-use crate::commands::{Interrupt, Interrupted};
+use crate::commands::{Interrupt, Interrupted, SubscriptionRefused};
 
 /// How long subscribers may go without a message, after the publishers are
 /// done, before what has not arrived counts as lost.
@@ -269,11 +270,17 @@ async fn connect_all(
     mut ready: mpsc::UnboundedReceiver<anyhow::Result<()>>,
 ) -> anyhow::Result<()> {
     let mut first_error = None;
+    let mut refused = None;
     let mut up = 0;
     let connecting = async {
         while let Some(result) = ready.recv().await {
             match result {
                 Ok(()) => up += 1,
+                // A subscription refused (--share on a broker without shared
+                // subscriptions) is refused to every subscriber: no run.
+                Err(error) if error.chain().any(|c| c.is::<SubscriptionRefused>()) => {
+                    refused.get_or_insert(error);
+                }
                 Err(error) => {
                     first_error.get_or_insert(error);
                 }
@@ -281,6 +288,10 @@ async fn connect_all(
         }
     };
     let done = watch.showing(connecting).await.is_some();
+    if let Some(refused) = refused {
+        watch.display.clear();
+        return Err(refused);
+    }
     if up == 0 && done {
         watch.display.clear();
         return Err(first_error.unwrap_or_else(|| anyhow::anyhow!("no connection was made")));
@@ -309,6 +320,7 @@ async fn run_to_the_end(
         }
     });
     let outcomes = join(tasks.senders).await;
+    shared.published.cancel();
     holding.abort();
     let mut outcomes = outcomes?;
     // The load ends at its deadline; publishers that end later only waited
@@ -320,7 +332,7 @@ async fn run_to_the_end(
         _ => ended,
     };
     if shared.plan.publishers > 0 && shared.plan.subscribers > 0 {
-        drain_subscribers(lives).await;
+        drain_subscribers(shared, lives).await;
     }
     shared.stop_receiving.cancel();
     outcomes.extend(join(tasks.receivers).await?);
@@ -337,8 +349,12 @@ async fn join(tasks: Vec<JoinHandle<Outcome>>) -> anyhow::Result<Vec<Outcome>> {
 }
 
 /// Lets subscribers take what is still arriving after the publishers are
-/// done: until nothing came for a second, or 10 seconds at most.
-async fn drain_subscribers(lives: &[Arc<Live>]) {
+/// done: until nothing came for a second, or 10 seconds at most, once every
+/// subscriber that is away (--offline, --sub-churn) is back.
+async fn drain_subscribers(shared: &Shared, lives: &[Arc<Live>]) {
+    while shared.away.load(Relaxed) > 0 && !shared.stop_receiving.is_cancelled() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let limit = Instant::now() + DRAIN_LIMIT;
     let mut last = Snapshot::of(lives).received;
     let mut quiet_since = Instant::now();

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::gaps::{Gaps, Seen};
 use super::histograms::{Recorder, Series};
 
 /// The counters of one connection, read by the live display.
@@ -161,6 +162,11 @@ impl Track {
         }
     }
 
+    /// One above the highest sequence number seen.
+    pub fn next(&self) -> u64 {
+        self.next
+    }
+
     fn set(&mut self, sequence: u64, seen: bool) {
         let bit = sequence % WINDOW;
         let word = &mut self.seen[(bit / 64) as usize];
@@ -189,6 +195,10 @@ pub struct Received {
     pub measured_bytes: u64,
     /// When the last message arrived, in nanoseconds since the epoch.
     pub last_ns: u64,
+    /// --offline, --sub-churn: what this subscriber missed while away.
+    pub gaps: Option<Box<Gaps>>,
+    /// --share: which messages this member got.
+    pub seen: Option<Box<Seen>>,
 }
 
 #[cfg(test)]

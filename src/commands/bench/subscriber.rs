@@ -3,13 +3,21 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::header::{Clock, Header};
 use super::stats::{Live, Received, Samples};
 use crate::client::{Client, ClientError, Event};
 
-/// Receives until `stop` is cancelled. Latency is sampled for messages due,
+/// When a subscriber stops receiving: for good when `cancel` is cancelled,
+/// for a while at `leave_at` (--offline, --sub-churn).
+pub struct Until<'a> {
+    pub cancel: &'a CancellationToken,
+    pub leave_at: Option<Instant>,
+}
+
+/// Receives until `until` says. Latency is sampled for messages due,
 /// and rates count messages arriving, from `measured_from_ns` on (the end of
 /// the warm-up); latency also from `latency_from_ns` on (a step of
 /// --find-max). Counts into `received`, which keeps what was counted when
@@ -17,7 +25,7 @@ use crate::client::{Client, ClientError, Event};
 #[allow(clippy::too_many_arguments)]
 pub async fn receive(
     client: &mut Client,
-    stop: &CancellationToken,
+    until: Until<'_>,
     live: &Live,
     latency: &mut Samples<'_>,
     clock: &Clock,
@@ -33,6 +41,14 @@ pub async fn receive(
         measured_from_ns,
         latency_from_ns,
     };
+    let stop = until.cancel;
+    let until = async {
+        match until.leave_at {
+            Some(until) => tokio::time::sleep_until(until).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(until);
     loop {
         // What one read brought is taken without waiting: one wait per read,
         // not one per message.
@@ -42,6 +58,7 @@ pub async fn receive(
         let event = tokio::select! {
             biased;
             _ = stop.cancelled() => return Ok(()),
+            _ = &mut until => return Ok(()),
             event = client.next_event() => event?,
         };
         tally.take(client, event)?;
@@ -77,11 +94,22 @@ impl Tally<'_, '_> {
         // earlier run: its sequence number means nothing here.
         match Header::read(&message.payload, now_ns).filter(|_| !message.retain) {
             Some(header) => {
-                received
-                    .tracks
-                    .entry(header.publisher)
-                    .or_default()
-                    .record(header.sequence);
+                let track = received.tracks.entry(header.publisher).or_default();
+                match &mut received.gaps {
+                    None => track.record(header.sequence),
+                    Some(gaps) => {
+                        let (publisher, sequence) = (header.publisher, header.sequence);
+                        gaps.see(publisher, sequence, header.due_ns, now_ns, track);
+                        let duplicates = track.duplicates;
+                        track.record(sequence);
+                        if track.duplicates > duplicates {
+                            gaps.duplicate(now_ns);
+                        }
+                    }
+                }
+                if let Some(seen) = &mut received.seen {
+                    seen.insert(header.publisher, header.sequence);
+                }
                 let from = (self.measured_from_ns).max(self.latency_from_ns.load(Relaxed));
                 if header.due_ns >= from {
                     self.latency.record(std::time::Duration::from_nanos(

@@ -28,6 +28,7 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
     if let Some(latency) = &report.latency_ms {
         row(out, "Latency", &percentiles(latency))?;
     }
+    print_loads(report, out)?;
     print_generator(&report.generator, out)?;
     match &report.search {
         Some(search) => print_search(search, out),
@@ -80,6 +81,81 @@ fn print_search(search: &Search, out: &mut impl Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "{}", search.line)
+}
+
+/// --share, --offline and --sub-churn: a row or two each, when used.
+fn print_loads(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    if let Some(share) = &report.share {
+        let members = format!(
+            "group {}: {}, messages each: min {}, max {}, mean {:.1}, stddev {:.1}",
+            share.group,
+            plural(share.members, "member"),
+            count(share.min),
+            count(share.max),
+            share.mean,
+            share.stddev
+        );
+        row(out, "Shared", &members)?;
+        let lost = match (share.lost, share.expected) {
+            (Some(lost), Some(expected)) => {
+                format!("lost {} of {}", count(lost), count(expected))
+            }
+            _ => "lost: not known here (no publisher in this process, or a group over shards: \
+                  merge their reports)"
+                .into(),
+        };
+        let across = format!(
+            "{} reached one member or more, {lost}, {} reached more than one",
+            count(share.unique),
+            count(share.duplicated_across_members)
+        );
+        row(out, "", &across)?;
+    }
+    if let Some(offline) = &report.offline {
+        let outage = format!(
+            "{} for {:.2} s from {:.2} s into the load, {:.2} s away in all{}",
+            plural(offline.outages, "subscriber outage"),
+            offline.duration_s,
+            offline.at_s,
+            offline.away_s,
+            match offline.sessions_lost {
+                0 => String::new(),
+                n => format!(", {} not kept by the broker", plural(n, "session")),
+            }
+        );
+        row(out, "Offline", &outage)?;
+        let backlog = format!(
+            "{} published meanwhile, backlog {} delivered after the return, lost {}, duplicated {}",
+            count(offline.published),
+            count(offline.backlog),
+            count(offline.lost),
+            count(offline.duplicated)
+        );
+        row(out, "", &backlog)?;
+        if let Some(rate) = offline.drain_per_s {
+            let drain = format!(
+                "drained in {:.3} s, {} msg/s",
+                offline.drain_s,
+                thousands(rate)
+            );
+            row(out, "", &drain)?;
+        }
+    }
+    if let Some(churn) = &report.sub_churn {
+        let cycles = format!(
+            "{} unsubscribe-subscribe cycles ({} asked per second), {:.2} s unsubscribed in all, \
+             {} missed meanwhile (expected, not loss)",
+            count(churn.cycles),
+            thousands(churn.rate),
+            churn.unsubscribed_s,
+            count(churn.missed_while_unsubscribed)
+        );
+        row(out, "Sub-churn", &cycles)?;
+        if let Some(suback) = &churn.suback_ms {
+            row(out, "SUBACK", &percentiles(suback))?;
+        }
+    }
+    Ok(())
 }
 
 /// One row of the table: a heading, then what it says.
@@ -279,6 +355,52 @@ mod tests {
     fn reports_an_earlier_mqtk_wrote_print_as_it_printed_them() {
         for (name, json, text) in WRITTEN {
             assert_eq!(printed(&parse(json)), text, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_loads_have_rows_of_their_own_only_when_used() {
+        use crate::commands::bench::report::{OfflineFigures, ShareFigures, SubChurnFigures};
+        let mut report = parse(WRITTEN[0].1);
+        let plain = printed(&report);
+        assert!(
+            !plain.contains("Shared") && !plain.contains("Offline"),
+            "{plain}"
+        );
+        report.share = Some(ShareFigures::of("g".into(), vec![3, 5], 8, 0, Some(8)));
+        report.offline = Some(OfflineFigures {
+            at_s: 1.0,
+            away_s: 2.0,
+            backlog: 90,
+            drain_per_s: Some(900.0),
+            drain_s: 0.1,
+            duplicated: 0,
+            duration_s: 1.0,
+            lost: 10,
+            outages: 2,
+            published: 100,
+            sessions_lost: 1,
+        });
+        report.sub_churn = Some(SubChurnFigures {
+            cycles: 4,
+            missed_while_unsubscribed: 6,
+            rate: 2.0,
+            suback_ms: None,
+            unsubscribed_s: 0.25,
+        });
+        let text = printed(&report);
+        for row in [
+            "  Shared       group g: 2 members, messages each: min 3, max 5, mean 4.0, stddev 1.0\n",
+            "               8 reached one member or more, lost 0 of 8, 0 reached more than one\n",
+            "  Offline      2 subscriber outages for 1.00 s from 1.00 s into the load, 2.00 s away \
+             in all, 1 session not kept by the broker\n",
+            "               100 published meanwhile, backlog 90 delivered after the return, lost 10, \
+             duplicated 0\n",
+            "               drained in 0.100 s, 900 msg/s\n",
+            "  Sub-churn    4 unsubscribe-subscribe cycles (2 asked per second), 0.25 s unsubscribed \
+             in all, 6 missed meanwhile (expected, not loss)\n",
+        ] {
+            assert!(text.contains(row), "{row}\n{text}");
         }
     }
 

@@ -83,10 +83,15 @@ const DATETIME_ARRAY: u32 = 34;
 
 /// A datatype's name, or its number when the specification has none for it.
 pub fn name(code: u32) -> Value {
-    match NAMES.get(code as usize) {
-        Some(name) => Value::from(*name),
+    match known_name(code) {
+        Some(name) => Value::from(name),
         None => Value::from(code),
     }
+}
+
+/// A datatype's name, if the specification has one for it.
+pub fn known_name(code: u32) -> Option<&'static str> {
+    NAMES.get(code as usize).copied()
 }
 
 /// A datatype's name for a sentence.
@@ -158,13 +163,17 @@ pub fn raw_integer(datatype: u32, value: &Value) -> Result<u64, String> {
 
 /// Milliseconds since the epoch as an RFC 3339 time in UTC.
 pub fn timestamp(ms: u64) -> Value {
-    match i64::try_from(ms)
-        .ok()
-        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
-    {
+    match utc(ms) {
         Some(time) => Value::from(format!("{time:.3}")),
         None => Value::from(ms),
     }
+}
+
+/// Milliseconds since the epoch as a time, when jiff can hold it.
+pub fn utc(ms: u64) -> Option<jiff::Timestamp> {
+    i64::try_from(ms)
+        .ok()
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
 }
 
 /// A time given as RFC 3339 text or as milliseconds since the epoch.

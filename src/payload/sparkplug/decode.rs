@@ -1,87 +1,131 @@
 //! A Sparkplug payload as JSON: times in RFC 3339, datatypes by name, values
 //! read as their datatype says, and names for the aliases a BIRTH defined.
 
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::datatype::{self as dt, bytes, double, float, integer, timestamp};
+use super::datatype::{self as dt, bytes, double, float, integer};
 use super::schema::{
     DataSet, MetaData, Metric, MetricValue, Parameter, ParameterValue, Payload, PropertySet,
     PropertyValue, PropertyValueKind, ScalarValue, Template,
 };
 use super::session::Birth;
 
-/// The payload as JSON, and the aliases that no BIRTH named.
-pub fn payload(payload: &Payload, births: &[&Birth]) -> (Value, Vec<u64>) {
-    let mut object = Map::new();
-    if let Some(ms) = payload.timestamp {
-        object.insert("timestamp".into(), timestamp(ms));
-    }
-    if let Some(seq) = payload.seq {
-        object.insert("seq".into(), seq.into());
-    }
+/// The payload as JSON text, and the aliases that no BIRTH named. Written
+/// from borrowed views rather than built as a `Value`: a DATA message of
+/// many metrics would otherwise cost an allocation for every key.
+pub fn payload(payload: &Payload, births: &[&Birth]) -> (String, Vec<u64>) {
     let mut unknown = Vec::new();
-    let metrics = payload
-        .metrics
-        .iter()
-        .map(|m| metric(m, births, &mut unknown))
-        .collect();
-    object.insert("metrics".into(), Value::Array(metrics));
-    if let Some(uuid) = &payload.uuid {
-        object.insert("uuid".into(), uuid.as_str().into());
-    }
-    if let Some(body) = &payload.body {
-        object.insert("body".into(), bytes(body));
-    }
-    (Value::Object(object), unknown)
+    let view = PayloadView {
+        timestamp: payload.timestamp.map(Millis),
+        seq: payload.seq,
+        metrics: payload
+            .metrics
+            .iter()
+            .map(|m| MetricView::new(m, births, &mut unknown))
+            .collect(),
+        uuid: payload.uuid.as_deref(),
+        body: payload.body.as_deref().map(bytes),
+    };
+    let text = serde_json::to_string(&view).expect("a payload's JSON is always written");
+    (text, unknown)
 }
 
-/// One metric; `unknown` gathers an alias without a name.
-fn metric(m: &Metric, births: &[&Birth], unknown: &mut Vec<u64>) -> Value {
-    let known = births
-        .iter()
-        .find_map(|b| b.lookup(m.alias, m.name.as_deref()));
-    let name = m.name.as_deref().or(known.map(|(name, _)| name));
-    let datatype = m.datatype.or(known.map(|(_, datatype)| datatype));
-    let mut object = Map::new();
-    match name {
-        Some(name) => {
-            object.insert("name".into(), name.into());
+#[derive(Serialize)]
+struct PayloadView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seq: Option<u64>,
+    metrics: Vec<MetricView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uuid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<Value>,
+}
+
+/// One metric as JSON: its name, from a BIRTH when it came by alias alone,
+/// and its value read as its datatype (also from the BIRTH) says.
+#[derive(Serialize)]
+struct MetricView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alias: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<Millis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    datatype: Option<Datatype>,
+    value: Value,
+    #[serde(skip_serializing_if = "is_false")]
+    is_null: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    is_historical: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    is_transient: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metadata: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<Value>,
+}
+
+impl<'a> MetricView<'a> {
+    /// `unknown` gathers an alias without a name.
+    fn new(m: &'a Metric, births: &[&'a Birth], unknown: &mut Vec<u64>) -> MetricView<'a> {
+        let known = births
+            .iter()
+            .find_map(|b| b.lookup(m.alias, m.name.as_deref()));
+        let name = m.name.as_deref().or(known.map(|(name, _)| name));
+        if name.is_none() {
+            unknown.extend(m.alias);
         }
-        None => unknown.extend(m.alias),
-    }
-    if let Some(alias) = m.alias {
-        object.insert("alias".into(), alias.into());
-    }
-    if let Some(ms) = m.timestamp {
-        object.insert("timestamp".into(), timestamp(ms));
-    }
-    if let Some(datatype) = datatype {
-        object.insert("datatype".into(), dt::name(datatype));
-    }
-    let value = if m.is_null == Some(true) {
-        Value::Null
-    } else {
-        m.value
-            .as_ref()
-            .map_or(Value::Null, |v| metric_value(datatype, v))
-    };
-    object.insert("value".into(), value);
-    for (flag, set) in [
-        ("is_null", m.is_null),
-        ("is_historical", m.is_historical),
-        ("is_transient", m.is_transient),
-    ] {
-        if set == Some(true) {
-            object.insert(flag.into(), true.into());
+        let datatype = m.datatype.or(known.map(|(_, datatype)| datatype));
+        let is_null = m.is_null == Some(true);
+        let value = match &m.value {
+            Some(value) if !is_null => metric_value(datatype, value),
+            _ => Value::Null,
+        };
+        MetricView {
+            name,
+            alias: m.alias,
+            timestamp: m.timestamp.map(Millis),
+            datatype: datatype.map(Datatype),
+            value,
+            is_null,
+            is_historical: m.is_historical == Some(true),
+            is_transient: m.is_transient == Some(true),
+            metadata: m.metadata.as_ref().map(metadata),
+            properties: m.properties.as_ref().map(property_set),
         }
     }
-    if let Some(meta) = &m.metadata {
-        object.insert("metadata".into(), metadata(meta));
+}
+
+fn is_false(flag: &bool) -> bool {
+    !flag
+}
+
+/// Milliseconds since the epoch, written as an RFC 3339 time in UTC.
+struct Millis(u64);
+
+impl Serialize for Millis {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match dt::utc(self.0) {
+            Some(time) => serializer.collect_str(&format_args!("{time:.3}")),
+            None => serializer.serialize_u64(self.0),
+        }
     }
-    if let Some(properties) = &m.properties {
-        object.insert("properties".into(), property_set(properties));
+}
+
+/// A datatype, written by its name.
+struct Datatype(u32);
+
+impl Serialize for Datatype {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match dt::known_name(self.0) {
+            Some(name) => serializer.serialize_str(name),
+            None => serializer.serialize_u32(self.0),
+        }
     }
-    Value::Object(object)
 }
 
 fn metric_value(datatype: Option<u32>, value: &MetricValue) -> Value {
@@ -153,8 +197,9 @@ fn template(t: &Template) -> Value {
     let metrics = t
         .metrics
         .iter()
-        .map(|m| metric(m, &[], &mut Vec::new()))
-        .collect();
+        .map(|m| serde_json::to_value(MetricView::new(m, &[], &mut Vec::new())))
+        .collect::<Result<_, _>>()
+        .expect("a metric's JSON is always written");
     object.insert("metrics".into(), Value::Array(metrics));
     Value::Object(object)
 }

@@ -26,12 +26,12 @@ use schema::{Metric, MetricValue, Payload};
 use session::Session;
 use topic::{Kind, Topic};
 
-/// A Sparkplug message read: its JSON, the warnings it gave rise to, and,
+/// A Sparkplug message read: its JSON text, the warnings it gave rise to, and,
 /// when names are missing and `--rebirth` asked for it, the NCMD topic of
 /// the edge node to ask for a new BIRTH.
 #[derive(Debug, Default)]
 pub struct Read {
-    pub value: Value,
+    pub json: String,
     pub warnings: Vec<String>,
     pub ask_rebirth: Option<String>,
 }
@@ -81,9 +81,9 @@ impl Reader {
             .session
             .observe((group, edge_node, device), kind, &payload);
         let births = self.session.births(group, edge_node, device);
-        let (value, unnamed) = decode::payload(&payload, &births);
+        let (json, unnamed) = decode::payload(&payload, &births);
         let mut read = Read {
-            value,
+            json,
             warnings: observed.warnings,
             ask_rebirth: None,
         };
@@ -143,7 +143,7 @@ fn state(host: &str, payload: &[u8]) -> Result<Read, String> {
         }
     }
     Ok(Read {
-        value: Value::Object(object),
+        json: Value::Object(object).to_string(),
         ..Read::default()
     })
 }
