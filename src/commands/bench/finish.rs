@@ -316,7 +316,9 @@ impl Finished {
     /// second than the publishers sent, deliveries per message counted.
     pub fn flooded(&self) -> Option<String> {
         let t = &self.totals;
-        if self.plan.pace != plan::Pace::Unpaced || self.search.is_some() || t.sent == 0 {
+        // Subscribers away on purpose (--offline, --sub-churn) trail by design.
+        let away = self.plan.offline.is_some() || self.plan.sub_churn.is_some();
+        if self.plan.pace != plan::Pace::Unpaced || self.search.is_some() || away || t.sent == 0 {
             return None;
         }
         let fan_out = t.expected? as f64 / t.sent as f64;
@@ -520,6 +522,7 @@ mod tests {
         );
         assert_eq!(flooded("-c 1", 1.02), None, "the last message's way");
         assert_eq!(flooded("-c 1 -R 100", 2.0), None, "a paced run");
+        assert_eq!(flooded("-c 1 --offline 1s", 2.0), None, "subscribers away");
     }
 
     #[test]
