@@ -202,15 +202,7 @@ impl Bench {
         start: Instant,
     ) -> anyhow::Result<(Vec<Outcome>, Instant)> {
         let work = run_to_the_end(&self.shared, &self.lives, tasks, start);
-        tokio::pin!(work);
-        loop {
-            let already_interrupted = watch.interrupted;
-            match watch.showing(&mut work).await {
-                Some(ended) => return ended,
-                None if already_interrupted => return Err(Interrupted.into()),
-                None => self.shared.cancel(),
-            }
-        }
+        self.through_interrupts(watch, work).await
     }
 
     /// --find-max: the search's steps over the connections, then their end,
@@ -232,6 +224,16 @@ impl Bench {
                 run_to_the_end(&self.shared, &self.lives, tasks, start).await?;
             Ok((outcomes, published, Some(searched)))
         };
+        self.through_interrupts(watch, work).await
+    }
+
+    /// Drives `work` with the live display: the first Ctrl-C cancels the
+    /// load, which then ends as usual; a second stops waiting for it.
+    async fn through_interrupts<T>(
+        &self,
+        watch: &mut Watch,
+        work: impl std::future::Future<Output = anyhow::Result<T>>,
+    ) -> anyhow::Result<T> {
         tokio::pin!(work);
         loop {
             let already_interrupted = watch.interrupted;
