@@ -17,13 +17,7 @@ use serde_json::Value;
 fn bench(broker: &Broker, args: &[&str]) -> (Finished, Value) {
     let output = spawn_bench(broker, args).finish();
     let what = format!("{}: mqtk bench {}", broker.name, args.join(" "));
-    let report = serde_json::from_str(output.stdout().trim()).unwrap_or_else(|e| {
-        panic!(
-            "{what}: not one JSON object ({e}): {}\n{}",
-            output.stdout(),
-            output.stderr
-        )
-    });
+    let report = output.json_object(&what);
     (output, report)
 }
 

@@ -27,13 +27,7 @@ fn bench(target: &[String], args: &[&str]) -> (Finished, Value) {
         .args(["--json", "-"]);
     let what = format!("mqtk bench {}", args.join(" "));
     let output = spawn(&what, &mut command, None).finish();
-    let report = serde_json::from_str(output.stdout().trim()).unwrap_or_else(|e| {
-        panic!(
-            "{what}: not one JSON object ({e}): {}\n{}",
-            output.stdout(),
-            output.stderr
-        )
-    });
+    let report = output.json_object(&what);
     (output, report)
 }
 

@@ -23,8 +23,7 @@ fn will_test(broker: &Broker, args: &[&str]) -> (Finished, Value) {
     command.args(&all[..1]).args(broker.args()).args(&all[1..]);
     let what = format!("{}: mqtk {}", broker.name, all.join(" "));
     let output = spawn(&what, &mut command, None).finish();
-    let report = serde_json::from_str(output.stdout().trim())
-        .unwrap_or_else(|e| panic!("{what}: not one JSON object ({e}): {}", output.stdout()));
+    let report = output.json_object(&what);
     (output, report)
 }
 

@@ -37,6 +37,19 @@ impl Finished {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
+    /// Stdout as the one JSON object a `--json` run printed (a bench report,
+    /// `will --json`); fails the test, naming `what` and showing both
+    /// streams, when it is not one.
+    pub fn json_object(&self, what: &str) -> serde_json::Value {
+        serde_json::from_str(self.stdout().trim()).unwrap_or_else(|e| {
+            panic!(
+                "{what}: not one JSON object ({e}): {}\n{}",
+                self.stdout(),
+                self.stderr
+            )
+        })
+    }
+
     /// The "connected in ..." line `mqtk ping` prints with its connect phases.
     pub fn connected_line(&self) -> String {
         let stdout = self.stdout();
