@@ -785,6 +785,7 @@ Register-ArgumentCompleter -Native -CommandName 'mqtk' -ScriptBlock {
             break
         }
         'mqtk;bench' {
+            [CompletionResult]::new('--load', '--load', [CompletionResultType]::ParameterName, 'Run the groups a TOML load file lists, each with its role, count, topic or filter, rate or interval, QoS, size, retain and share group, reported group by group and in total (see the long help for the format)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)')
             [CompletionResult]::new('--clients', '--clients', [CompletionResultType]::ParameterName, 'Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)')
             [CompletionResult]::new('-S', '-S ', [CompletionResultType]::ParameterName, 'Subscribing connections beside the publishers (pubsub) [default: as many as -c]')

@@ -156,12 +156,16 @@ _mqtk() {
             return 0
             ;;
         mqtk__subcmd__bench)
-            opts="-c -S -t -T -R -I -s -q -r -d -n -h -p -L -V -k -u -P -i -x --clients --subscribers --topic --filter --rate --interval --size --qos --retain --no-topic-alias --inflight --duration --count --warmup --connect-rate --connect-retries --reconnect --threads --ifaddr --churn --share --offline --sub-churn --embedded --shard --start-at --find-max --target-p99 --step --max-rate --report-interval --json --metrics --max-loss --max-p99 --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --keepalive --connect-timeout --username --pw --pw-file --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --id --id-prefix --debug --disable-clean-start --session-expiry --config --profile pubsub pub sub conn merge"
+            opts="-c -S -t -T -R -I -s -q -r -d -n -h -p -L -V -k -u -P -i -x --load --clients --subscribers --topic --filter --rate --interval --size --qos --retain --no-topic-alias --inflight --duration --count --warmup --connect-rate --connect-retries --reconnect --threads --ifaddr --churn --share --offline --sub-churn --embedded --shard --start-at --find-max --target-p99 --step --max-rate --report-interval --json --metrics --max-loss --max-p99 --host --port --url --unix --ws --ws-path --ws-header --proxy --protocol-version --keepalive --connect-timeout --username --pw --pw-file --tls --no-tls --cafile --capath --cert --key --insecure --tls-version --alpn --sni --tls-keylog --will-topic --will-payload --will-qos --will-retain --will-delay --will-message-expiry --will-content-type --will-user-property --receive-maximum --maximum-packet-size --topic-alias-maximum --request-response-information --request-problem-information --connect-user-property --auth-method --auth-data --reauth-every --help --id --id-prefix --debug --disable-clean-start --session-expiry --config --profile pubsub pub sub conn merge"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --load)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --clients)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

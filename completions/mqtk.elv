@@ -773,6 +773,7 @@ set edit:completion:arg-completer[mqtk] = {|@words|
             cand --help 'Print help'
         }
         &'mqtk;bench'= {
+            cand --load 'Run the groups a TOML load file lists, each with its role, count, topic or filter, rate or interval, QoS, size, retain and share group, reported group by group and in total (see the long help for the format)'
             cand -c 'Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)'
             cand --clients 'Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)'
             cand -S 'Subscribing connections beside the publishers (pubsub) [default: as many as -c]'

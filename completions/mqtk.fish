@@ -717,6 +717,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l insecure -d 'Do not v
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l will-retain -d 'Retain the will message'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l request-response-information -d 'Ask the broker for Response Information (a topic prefix for responses) in its CONNACK'
 complete -c mqtk -n "__fish_mqtk_using_subcommand ping" -l help -d 'Print help'
+complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -l load -d 'Run the groups a TOML load file lists, each with its role, count, topic or filter, rate or interval, QoS, size, retain and share group, reported group by group and in total (see the long help for the format)' -r -F
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s c -l clients -d 'Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s S -l subscribers -d 'Subscribing connections beside the publishers (pubsub) [default: as many as -c]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand bench; and not __fish_seen_subcommand_from merge" -s t -l topic -d 'Topic template for publishers: %i client index, %c client id, %u username, %s sequence, %rand_N a number from 1 to N' -r

@@ -82,6 +82,10 @@ pub struct BenchArgs {
     #[arg(value_name = "ARG", hide = true)]
     pub unexpected: Vec<std::ffi::OsString>,
 
+    /// Run the groups a TOML load file lists, each with its role, count, topic or filter, rate or interval, QoS, size, retain and share group, reported group by group and in total (see the long help for the format)
+    #[arg(long = "load", value_name = "FILE", conflicts_with_all = ["scenario", "clients", "subscribers", "topic", "filter", "rate", "interval", "size", "qos", "retain", "share", "find_max", "offline", "sub_churn", "churn", "embedded"], help_heading = "Load")]
+    pub load: Option<PathBuf>,
+
     /// Connections: publishers (pub, pubsub), subscribers (sub) or connections (conn)
     #[arg(short = 'c', long = "clients", value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=16_777_215), help_heading = "Load")]
     pub clients: u32,

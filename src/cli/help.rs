@@ -381,6 +381,8 @@ pub(super) const BENCH_LONG_HELP: &str = concat!(
     mqtk bench -q 1 -d 30s --max-p99 20 --json report.json
   The highest rate with p99 within 50 ms and nothing lost, at QoS 1:
     mqtk bench -c 100 -q 1 --find-max --target-p99 50
+  A mix of sensors, dashboards and a backend, from a load file:
+    mqtk bench --load mix.toml -d 60s --json mix.json
 
 Notes:
   As in emqtt-bench, -c is the number of clients, -d the duration, -I the
@@ -402,6 +404,38 @@ Notes:
   the backlog) and --sub-churn 50 (50 unsubscribe-subscribe cycles a second
   in all). Messages published while a subscriber was unsubscribed are
   expected missing, not loss; messages lost while it was offline are loss.
+
+Load files (--load FILE): each [[group]] is connections that play one role
+alike. Keys: name, role (publishers, subscribers or connections), count
+(connections, across all shards); publishers: topic (%i counts from 0 in
+each group), rate (msg/s for the group) or interval (per connection, e.g.
+\"1s\"), size, retain; subscribers: filter (\"$share/GROUP/...\" or share =
+\"GROUP\"); all: qos, keepalive, session-expiry, disable-clean-start, and the
+group's own gates, max-loss (percent) and max-p99 (ms). For example:
+    [[group]]
+    name = \"sensors\"
+    role = \"publishers\"
+    count = 2000
+    topic = \"site/%i/temp\"
+    rate = 2000
+    [[group]]
+    name = \"dashboards\"
+    role = \"subscribers\"
+    count = 20
+    filter = \"site/+/temp\"
+    [[group]]
+    name = \"backend\"
+    role = \"subscribers\"
+    count = 2
+    filter = \"$share/be/site/+/temp\"
+    qos = 1
+  Each group has rows of its own in the summary and the JSON report (its
+  latency as its subscribers saw it, its publishers' lateness); a subscriber
+  group's loss is of what every publisher sent to its subscriptions. The
+  flags' gates (--max-loss, --max-p99) apply to the run and to each group; a
+  group's own replace them for it. A subscriber group at QoS 1/2 fed by
+  publishers at QoS 1/2 may lose nothing unless max-loss says. --shard and
+  bench merge work on load files as on flags.
 
 ",
     exit_codes_help!(concat!("130  ", interrupted_exit_code!())),

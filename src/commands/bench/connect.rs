@@ -12,7 +12,6 @@ use tokio::time::Instant;
 
 use super::connection::{Connection, Shared};
 use super::plan::{BenchPlan, Role};
-use super::template::Filling;
 use crate::client::{Client, ClientError, Options, Resumption};
 use crate::codec::{topic, Properties, QoS, Subscription};
 use crate::commands::{connect, require_suback};
@@ -65,6 +64,8 @@ pub struct Endpoint {
     pub client_id: String,
     source: Option<std::net::IpAddr>,
     role: Role,
+    /// Its group's place in the plan.
+    pub group: usize,
     /// Back from --offline's outage: the session ends with the run.
     pub back: bool,
 }
@@ -75,6 +76,7 @@ impl Endpoint {
             client_id: plan.client_id(role, index),
             source: plan.source(plan.place(role, index) as usize),
             role,
+            group: plan.group_index(role, index),
             back: false,
         }
     }
@@ -87,6 +89,10 @@ impl Endpoint {
             ..plan.options.clone()
         };
         options.route.source = self.source;
+        let group = &plan.groups[self.group];
+        options.keep_alive = group.keep_alive.unwrap_or(options.keep_alive);
+        options.clean_start = group.clean_start.unwrap_or(options.clean_start);
+        options.session_expiry = group.session_expiry.or(options.session_expiry);
         // --offline: a subscriber's session outlives the outage, as with
         // -c -x, and ends with the run unless -c or -x said to keep it.
         if let (Role::Subscriber, Some(offline)) = (self.role, &plan.offline) {
@@ -115,18 +121,16 @@ impl Connection<'_> {
         let plan = &self.shared.plan;
         let mut client = self.establish().await?;
         if role == Role::Subscriber {
-            let filter = plan.filter.filled(Filling {
-                index,
-                client_id: &self.me.client_id,
-                username: plan.username(),
-            });
+            let group = &plan.groups[self.me.group];
+            let filling = group.filling(index, &self.me.client_id, plan.username());
+            let filter = group.filter.filled(filling);
             topic::validate_filter(&filter)
                 .with_context(|| format!("invalid topic filter {filter:?}"))?;
-            let filter = match &plan.share {
-                Some(group) => format!("$share/{group}/{filter}"),
+            let filter = match &group.share {
+                Some(share) => format!("$share/{share}/{filter}"),
                 None => filter,
             };
-            subscribe(&mut client, &filter, plan.qos).await?;
+            subscribe(&mut client, &filter, group.qos).await?;
             self.outcome.filter = Some(filter);
         }
         Ok(client)
@@ -198,7 +202,8 @@ impl Connection<'_> {
                 Err(error) => return Recovery::Failed(gave_up(error, &cause, tried)),
             };
             let filter = self.outcome.filter.as_deref();
-            match resume(client, resumption, filter, shared.plan.qos).await {
+            let qos = shared.plan.groups[self.me.group].qos;
+            match resume(client, resumption, filter, qos).await {
                 Ok(()) => {}
                 Err(Resume::Lost(lost)) => {
                     cause = lost;

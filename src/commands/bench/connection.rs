@@ -16,12 +16,11 @@ use super::finish::LOST;
 use super::header::Clock;
 use super::histograms::{Recorder, Series};
 use super::outcome::Outcome;
-use super::plan::{BenchPlan, Role};
+use super::plan::{BenchPlan, Group, Role};
 use super::publisher::{self, Identity};
 use super::schedule::{Schedule, Step, StopCondition};
 use super::stats::{Live, Samples};
 use super::subscriber;
-use super::template::Filling;
 use crate::client::{Client, ClientError, Ending};
 
 /// What every connection task shares.
@@ -60,6 +59,7 @@ impl Shared {
         let (start, start_rx) = watch::channel(None);
         let mut recorder = Recorder::new(plan.metrics.is_some());
         recorder.immediate = plan.search.is_some();
+        recorder.per_group = plan.load.is_some();
         let shared = Shared {
             gate: Gate::new(plan.connect_rate),
             plan,
@@ -148,10 +148,12 @@ pub async fn run(
 ) -> Outcome {
     let mut task = Connection {
         me: Endpoint::of(&shared.plan, role, index),
-        connects: Samples::new(Series::Connect, &shared.recorder),
+        connects: Samples::new(Series::Connect, &shared.recorder)
+            .of_group(shared.plan.group_index(role, index)),
         outcome: Outcome {
             role: Some(role),
             index,
+            group: shared.plan.group_index(role, index),
             ..Outcome::default()
         },
         shared: &shared,
@@ -191,25 +193,27 @@ pub async fn run(
     task.outcome
 }
 
-impl Connection<'_> {
+impl<'a> Connection<'a> {
+    /// The group this connection is in.
+    fn group(&self) -> &'a Group {
+        &self.shared.plan.groups[self.me.group]
+    }
+
     /// Publishes on schedule until the run stops it.
     async fn publishing(&mut self, mut client: Box<Client>, index: u32, start: Instant) -> End {
         let shared = self.shared;
         let plan = &shared.plan;
-        let filling = Filling {
-            index,
-            client_id: &self.me.client_id,
-            username: plan.username(),
-        };
-        let topic = (!plan.topic.varies_per_message()).then(|| plan.topic.filled(filling));
+        let group = self.group();
+        let filling = group.filling(index, &self.me.client_id, plan.username());
+        let topic = (!group.topic.varies_per_message()).then(|| group.topic.filled(filling));
         self.outcome.topic = topic.clone();
-        let pacing = (plan.pacing(index)).map(|(interval, offset)| (start + offset, interval));
+        let pacing = (group.pacing(index)).map(|(interval, offset)| (start + offset, interval));
         let mut schedule = match plan.search {
             Some(_) => Schedule::stepped(shared.steps.subscribe(), index, plan.all.publishers),
             None => Schedule::new(pacing),
         };
         let stop = shared.deadline(start);
-        let mut lateness = Samples::new(Series::Lateness, &shared.recorder);
+        let mut lateness = Samples::new(Series::Lateness, &shared.recorder).of_group(self.me.group);
         loop {
             let identity = Identity {
                 index,
@@ -219,6 +223,7 @@ impl Connection<'_> {
             let published = Box::pin(publisher::publish(
                 &mut client,
                 plan,
+                group,
                 identity,
                 &mut schedule,
                 &stop,
@@ -239,14 +244,14 @@ impl Connection<'_> {
     /// --offline or --sub-churn says.
     async fn receiving(&mut self, mut client: Box<Client>, index: u32, start: Instant) -> End {
         let shared = self.shared;
-        let mut latency = Samples::new(Series::Latency, &shared.recorder);
+        let mut latency = Samples::new(Series::Latency, &shared.recorder).of_group(self.me.group);
         let mut subacks = Samples::new(Series::Suback, &shared.recorder);
         let measured_from_ns = shared.clock.ns(start + shared.plan.warmup);
         let mut leaves = Leaves::new(&shared.plan, index, start);
         if leaves.is_some() {
             self.outcome.received.gaps = Some(Box::default());
         }
-        if shared.plan.share.is_some() {
+        if self.group().share.is_some() {
             self.outcome.received.seen = Some(Box::default());
         }
         loop {
@@ -346,7 +351,7 @@ impl Connection<'_> {
                     gaps.sessions_lost += 1;
                 }
                 if let Some(filter) = self.outcome.filter.clone() {
-                    let subscribed = subscribe(client, &filter, shared.plan.qos).await;
+                    let subscribed = subscribe(client, &filter, self.group().qos).await;
                     if let Err(error) = subscribed {
                         shared.away.fetch_sub(1, Relaxed);
                         return Err(error);
@@ -372,7 +377,7 @@ impl Connection<'_> {
         let churned = async {
             client.unsubscribe(vec![filter.clone()]).await?;
             let asked = Instant::now();
-            subscribe(client, &filter, self.shared.plan.qos).await?;
+            subscribe(client, &filter, self.group().qos).await?;
             subacks.record(asked.elapsed());
             anyhow::Ok(())
         }

@@ -5,19 +5,23 @@
 use std::io::Write;
 use std::time::Duration;
 
+use hdrhistogram::Histogram;
+
+use super::header::HEADER_LEN;
 use super::histograms::Histograms;
 use super::live::thousands;
 use super::outcome::Totals;
-use super::plan::{self, BenchPlan};
+use super::plan::{self, BenchPlan, Group, Role};
 use super::report::Search;
 use super::report::{
-    encode, Connections, EncodedHistograms, Figure, Generator, Messages, OfflineFigures, Pace,
-    Percentiles, Report, Settings, Shard, ShareFigures, SubChurnFigures, Throughput,
-    FORMAT_VERSION,
+    encode, Connections, EncodedHistograms, Figure, Generator, GroupFigures, Messages,
+    OfflineFigures, Pace, Percentiles, Report, Settings, Shard, ShareFigures, SubChurnFigures,
+    Throughput, FORMAT_VERSION,
 };
 use super::search;
 use super::summary::plural;
 use crate::cli::exit;
+use crate::codec::QoS;
 use crate::commands::json_ms;
 
 /// How the failure of a connection that was up begins.
@@ -62,6 +66,8 @@ pub struct Finished {
     cores: usize,
     /// --find-max's search.
     search: Option<Search>,
+    /// --load: what each group counted and recorded, in the plan's order.
+    groups: Vec<(Totals, Histograms)>,
 }
 
 /// The cores mqtk can use for `plan`: all of them, or --threads.
@@ -80,7 +86,14 @@ impl Finished {
             histograms,
             timing,
             search: None,
+            groups: Vec::new(),
         }
+    }
+
+    /// The run was of a load file's groups (--load), which counted and recorded this.
+    pub fn with_groups(mut self, groups: Vec<(Totals, Histograms)>) -> Self {
+        self.groups = groups;
+        self
     }
 
     /// The run was a search (--find-max), which found this.
@@ -130,6 +143,7 @@ impl Finished {
             connections: self.connections(),
             ended_ns: self.timing.ended_ns,
             generator: self.generator(),
+            groups: (!self.groups.is_empty()).then(|| self.group_figures()),
             histograms: encoded,
             interrupted: self.timing.interrupted,
             latency_ms: Percentiles::of(&histograms.latency),
@@ -137,7 +151,10 @@ impl Finished {
             messages: self.messages(),
             mqtk: env!("CARGO_PKG_VERSION").into(),
             offline: self.offline(),
-            scenario: self.plan.scenario.name().into(),
+            scenario: match self.plan.load {
+                Some(_) => "load".into(),
+                None => self.plan.scenario.name().into(),
+            },
             search: self.search.clone(),
             settings: settings(&self.plan),
             shards: None,
@@ -149,8 +166,43 @@ impl Finished {
         }
     }
 
+    /// --load: each group's settings and figures.
+    fn group_figures(&self) -> Vec<GroupFigures> {
+        let groups = self.plan.groups.iter().zip(&self.groups);
+        (groups.map(|(group, (totals, histograms))| {
+            let publishing = group.role == Role::Publisher;
+            let filter = match &group.share {
+                Some(share) => format!("$share/{share}/{}", group.filter.text()),
+                None => group.filter.text().to_string(),
+            };
+            GroupFigures {
+                connections: connections(totals, &histograms.connect),
+                count: group.count.into(),
+                filter: (group.role == Role::Subscriber).then_some(filter),
+                histograms: EncodedHistograms::of(
+                    &histograms.latency,
+                    &histograms.connect,
+                    &histograms.lateness,
+                ),
+                late_ms: Percentiles::of(&histograms.lateness),
+                latency_ms: Percentiles::of(&histograms.latency),
+                messages: self.messages_of(totals),
+                name: group.name.clone(),
+                pace: publishing.then(|| pace(group.pace)),
+                qos: group.qos as u8,
+                retain: group.retain,
+                role: role_name(group.role).into(),
+                size: publishing.then_some(group.size as u64),
+                throughput: self.throughput_of(totals, group.size as f64),
+                topic: publishing.then(|| group.topic.text().to_string()),
+            }
+        }))
+        .collect()
+    }
+
     fn share(&self) -> Option<ShareFigures> {
-        let (group, share) = (self.plan.share.clone()?, self.totals.share.as_ref()?);
+        let subscribers = self.plan.group_of(Role::Subscriber)?;
+        let (group, share) = (subscribers.share.clone()?, self.totals.share.as_ref()?);
         Some(ShareFigures::of(
             group,
             share.members.clone(),
@@ -197,27 +249,19 @@ impl Finished {
     }
 
     fn connections(&self) -> Connections {
-        let t = &self.totals;
-        Connections {
-            attempted: t.attempted,
-            connect_ms: Percentiles::of(&self.histograms.connect),
-            failed: t.failures.values().sum(),
-            failures: t.failures.clone(),
-            longest_offline_s: t.longest_offline.as_secs_f64(),
-            offline_s: Figure::Fraction(t.offline.as_secs_f64()),
-            reconnected: t.reconnected,
-            reconnects: t.reconnects,
-            up: t.connected,
-        }
+        connections(&self.totals, &self.histograms.connect)
     }
 
     fn messages(&self) -> Messages {
-        let t = &self.totals;
+        self.messages_of(&self.totals)
+    }
+
+    fn messages_of(&self, t: &Totals) -> Messages {
         Messages {
             acknowledged: t.acked,
             duplicated: t.duplicates,
             expected: t.expected,
-            loss_percent: self.loss_percent(),
+            loss_percent: loss_percent(t),
             lost: t.lost,
             out_of_order: t.reordered,
             received: t.received,
@@ -227,12 +271,32 @@ impl Finished {
     }
 
     fn throughput(&self) -> Throughput {
-        let t = &self.totals;
-        let size = self.plan.size as f64;
+        self.throughput_of(&self.totals, self.mean_size())
+    }
+
+    /// The mean payload size of the messages sent: the publishers' -s, or
+    /// the groups' sizes weighed by what each sent (--load).
+    fn mean_size(&self) -> f64 {
+        let publishing = |(group, _): &(&Group, _)| group.role == Role::Publisher;
+        let groups = self.plan.groups.iter().zip(&self.groups).filter(publishing);
+        let (sent, bytes) = groups.fold((0, 0.0), |(sent, bytes), (group, (totals, _))| {
+            (
+                sent + totals.sent,
+                bytes + totals.sent as f64 * group.size as f64,
+            )
+        });
+        match self.plan.group_of(Role::Publisher) {
+            _ if sent > 0 => bytes / sent as f64,
+            Some(group) => group.size as f64,
+            None => 0.0,
+        }
+    }
+
+    fn throughput_of(&self, t: &Totals, size: f64) -> Throughput {
         let sent_per_s = self.per_second(measured(t.sent, t.sent_in_warmup));
         let acked_per_s = self.per_second(measured(t.acked, t.sent_in_warmup));
-        let received_per_s = self.received_per_second(t.received_measured);
-        let received_mb_per_s = self.received_per_second(t.bytes_measured) / 1e6;
+        let received_per_s = self.received_per_second(t, t.received_measured);
+        let received_mb_per_s = self.received_per_second(t, t.bytes_measured) / 1e6;
         Throughput {
             acknowledged_per_s: Figure::Fraction(acked_per_s),
             received_mb_per_s: Figure::Fraction(received_mb_per_s),
@@ -252,16 +316,6 @@ impl Finished {
         }
     }
 
-    fn loss_percent(&self) -> Option<f64> {
-        let expected = self.totals.expected?;
-        let lost = self.totals.lost?;
-        Some(if expected == 0 {
-            0.0
-        } else {
-            lost as f64 * 100.0 / expected as f64
-        })
-    }
-
     /// Sent per second, over the measured part of the run.
     fn per_second(&self, count: u64) -> f64 {
         count as f64 / self.timing.measured.as_secs_f64().max(1e-9)
@@ -269,9 +323,8 @@ impl Finished {
 
     /// Received per second, from the end of the warm-up to the last arrival:
     /// a broker that queues delivers at its own pace, after the publishers.
-    fn received_per_second(&self, count: u64) -> f64 {
-        let span = self
-            .totals
+    fn received_per_second(&self, t: &Totals, count: u64) -> f64 {
+        let span = t
             .last_arrival_ns
             .saturating_sub(self.timing.measured_from_ns);
         count as f64 / (span as f64 / 1e9).max(1e-9)
@@ -318,12 +371,14 @@ impl Finished {
         let t = &self.totals;
         // Subscribers away on purpose (--offline, --sub-churn) trail by design.
         let away = self.plan.offline.is_some() || self.plan.sub_churn.is_some();
-        if self.plan.pace != plan::Pace::Unpaced || self.search.is_some() || away || t.sent == 0 {
+        let paced = (self.plan.groups.iter())
+            .any(|g| g.role == Role::Publisher && g.count > 0 && g.pace != plan::Pace::Unpaced);
+        if paced || self.search.is_some() || away || t.sent == 0 {
             return None;
         }
         let fan_out = t.expected? as f64 / t.sent as f64;
         let owed = self.per_second(measured(t.sent, t.sent_in_warmup)) * fan_out;
-        let received = self.received_per_second(t.received_measured);
+        let received = self.received_per_second(t, t.received_measured);
         // The queue's tail after the publishers, not a short run's last message.
         let receiving = t
             .last_arrival_ns
@@ -341,29 +396,29 @@ impl Finished {
     }
 
     /// The gates the run did not pass, each as one line. A connection lost
-    /// during the run fails it too: the load was not what was asked for.
+    /// during the run fails it too: the load was not what was asked for. A
+    /// load file's groups pass their own gates (and the flags') as well.
     fn gates_failed(&self) -> Vec<String> {
         let mut failed = Vec::new();
         failed.extend(self.lost_connections());
-        if let (Some(max), Some(loss)) = (self.plan.max_loss, self.loss_percent()) {
-            if loss > max {
-                failed.push(format!(
-                    "{} of {} deliveries lost ({loss:.3}%), more than --max-loss {max}%",
-                    self.totals.lost.unwrap_or(0),
-                    self.totals.expected.unwrap_or(0)
-                ));
-            }
-        }
-        if let Some(max) = self.plan.max_p99 {
-            let latency = &self.histograms.latency;
-            let p99 = Duration::from_nanos(latency.value_at_percentile(99.0));
-            if !latency.is_empty() && p99 > max {
-                failed.push(format!(
-                    "p99 latency {} ms is more than --max-p99 {} ms",
-                    json_ms(p99),
-                    json_ms(max)
-                ));
-            }
+        let total = Gate {
+            max_loss: self.plan.max_loss,
+            max_p99: self.plan.max_p99,
+        };
+        failed.extend(total.failed(&self.totals, &self.histograms.latency));
+        // What a subscriber group is sent at QoS 1/2 and takes at QoS 1/2 may not be lost.
+        let publishers = (self.plan.groups.iter()).filter(|g| g.role == Role::Publisher);
+        let sent_lossless = plan::lossless(publishers);
+        for (group, (totals, histograms)) in self.plan.groups.iter().zip(&self.groups) {
+            let lossless = sent_lossless && group.qos != QoS::AtMostOnce;
+            let gate = Gate {
+                max_loss: (group.max_loss.or(self.plan.max_loss))
+                    .or(lossless.then_some(0.0))
+                    .filter(|_| group.role == Role::Subscriber),
+                max_p99: group.max_p99.or(self.plan.max_p99),
+            };
+            let named = |line: String| format!("group {}: {line}", group.name);
+            failed.extend(gate.failed(totals, &histograms.latency).map(named));
         }
         failed
     }
@@ -382,29 +437,110 @@ impl Finished {
     }
 }
 
-/// The settings as the report gives them.
+/// --max-loss and --max-p99, of the run or of one group.
+struct Gate {
+    max_loss: Option<f64>,
+    max_p99: Option<Duration>,
+}
+
+impl Gate {
+    /// A line for each gate that what was counted and recorded did not pass.
+    fn failed(&self, t: &Totals, latency: &Histogram<u64>) -> impl Iterator<Item = String> {
+        let mut failed = Vec::new();
+        if let (Some(max), Some(loss)) = (self.max_loss, loss_percent(t)) {
+            if loss > max {
+                failed.push(format!(
+                    "{} of {} deliveries lost ({loss:.3}%), more than --max-loss {max}%",
+                    t.lost.unwrap_or(0),
+                    t.expected.unwrap_or(0)
+                ));
+            }
+        }
+        let p99 = Duration::from_nanos(latency.value_at_percentile(99.0));
+        if let Some(max) = self.max_p99.filter(|&max| !latency.is_empty() && p99 > max) {
+            failed.push(format!(
+                "p99 latency {} ms is more than --max-p99 {} ms",
+                json_ms(p99),
+                json_ms(max)
+            ));
+        }
+        failed.into_iter()
+    }
+}
+
+/// The settings as the report gives them. A load file's are of its groups
+/// together: the highest QoS, the largest payloads, the rates added up
+/// (unpaced when a group is), retained when a group retains.
 fn settings(plan: &BenchPlan) -> Settings {
+    let publishing: Vec<&Group> = (plan.groups.iter())
+        .filter(|g| g.role == Role::Publisher)
+        .collect();
+    let rates: Option<Vec<f64>> = publishing.iter().map(|g| g.rate()).collect();
+    let pace = match (&publishing[..], rates) {
+        ([group], _) => pace(group.pace),
+        (_, Some(rates)) => Pace::Rate(rates.iter().sum()),
+        (_, None) => Pace::Unpaced,
+    };
     Settings {
         connections: plan.idle.into(),
         count: plan.count,
         duration_s: plan.duration.map(|d| d.as_secs_f64()),
-        pace: match plan.pace {
-            plan::Pace::Rate(rate) => Pace::Rate(rate),
-            plan::Pace::Interval(interval) => Pace::IntervalMs(json_ms(interval)),
-            plan::Pace::Unpaced => Pace::Unpaced,
-        },
+        load: plan.load.as_ref().map(|path| path.display().to_string()),
+        pace,
         publishers: plan.publishers.into(),
         qos: plan.qos as u8,
-        retain: plan.retain,
+        retain: publishing.iter().any(|g| g.retain),
         shard: Some(Shard {
             count: plan.shard.count,
             index: plan.shard.index,
         }),
-        size: plan.size as u64,
+        size: (publishing.iter().map(|g| g.size as u64).max()).unwrap_or(HEADER_LEN as u64),
         start_at: plan.start_at.map(|at| at.to_string()),
         subscribers: plan.subscribers.into(),
         warmup_s: plan.warmup.as_secs_f64(),
     }
+}
+
+/// A group's pace as the report gives it.
+fn pace(pace: plan::Pace) -> Pace {
+    match pace {
+        plan::Pace::Rate(rate) => Pace::Rate(rate),
+        plan::Pace::Interval(interval) => Pace::IntervalMs(json_ms(interval)),
+        plan::Pace::Unpaced => Pace::Unpaced,
+    }
+}
+
+/// A role as a load file names it.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Publisher => "publishers",
+        Role::Subscriber => "subscribers",
+        Role::Idle => "connections",
+    }
+}
+
+fn connections(t: &Totals, connect: &Histogram<u64>) -> Connections {
+    Connections {
+        attempted: t.attempted,
+        connect_ms: Percentiles::of(connect),
+        failed: t.failures.values().sum(),
+        failures: t.failures.clone(),
+        longest_offline_s: t.longest_offline.as_secs_f64(),
+        offline_s: Figure::Fraction(t.offline.as_secs_f64()),
+        reconnected: t.reconnected,
+        reconnects: t.reconnects,
+        up: t.connected,
+    }
+}
+
+/// The percentage of the expected deliveries lost, where known.
+fn loss_percent(t: &Totals) -> Option<f64> {
+    let (expected, lost) = (t.expected?, t.lost?);
+    Some(if expected == 0 {
+        0.0
+    } else {
+        lost as f64 * 100.0 / expected as f64
+    })
 }
 
 /// A count without what the warm-up took: acknowledgements come in the

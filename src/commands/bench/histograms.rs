@@ -6,6 +6,7 @@
 //! however many samples come.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::iter::once;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -14,7 +15,7 @@ use hdrhistogram::Histogram;
 use prometheus_client::metrics::histogram::exponential_buckets;
 
 /// The series a run records, each a histogram in nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Series {
     /// From a message's due time to its arrival at a subscriber.
     Latency,
@@ -120,18 +121,26 @@ struct ThreadSet {
     histograms: Histograms,
     /// For --metrics.
     live_latency: Option<LatencyBuckets>,
+    /// A load file's groups (--load): each group's own, of the series it
+    /// recorded, beside the run's.
+    groups: Option<HashMap<(usize, Series), Histogram<u64>>>,
 }
 
 impl ThreadSet {
-    fn record(&mut self, series: Series, samples: &[u64]) {
+    fn record(&mut self, series: Series, group: usize, samples: &[u64]) {
         if let (Series::Latency, Some(live)) = (series, &mut self.live_latency) {
             for &sample in samples {
                 live.observe(sample as f64 / 1e9);
             }
         }
-        let histogram = self.histograms.of(series);
-        for &sample in samples {
-            histogram.saturating_record(sample.max(1));
+        let into = |histogram: &mut Histogram<u64>| {
+            for &sample in samples {
+                histogram.saturating_record(sample.max(1));
+            }
+        };
+        into(self.histograms.of(series));
+        if let Some(groups) = &mut self.groups {
+            into(groups.entry((group, series)).or_insert_with(histogram));
         }
     }
 }
@@ -151,6 +160,8 @@ pub struct Recorder {
     run: u64,
     /// Whether latencies also go to --metrics' buckets.
     live_latency: bool,
+    /// Each group keeps histograms of its own (--load).
+    pub per_group: bool,
     /// Samples go to the histograms one by one, not in batches, so that a
     /// step of --find-max can be told apart from the next.
     pub immediate: bool,
@@ -162,13 +173,15 @@ impl Recorder {
         Recorder {
             run: RUNS.fetch_add(1, Relaxed),
             live_latency,
+            per_group: false,
             immediate: false,
             sets: Mutex::default(),
         }
     }
 
-    /// Adds samples of `series`, in nanoseconds, to this thread's histograms.
-    pub fn record(&self, series: Series, samples: &[u64]) {
+    /// Adds samples of `series`, in nanoseconds, taken by a connection of
+    /// `group`, to this thread's histograms.
+    pub fn record_in(&self, series: Series, group: usize, samples: &[u64]) {
         // On a thread that is ending, the samples are late: the run is over.
         let _ = THIS_THREAD.try_with(|this| {
             let mut this = this.borrow_mut();
@@ -176,7 +189,7 @@ impl Recorder {
                 *this = Some((self.run, self.new_set()));
             }
             if let Some((_, set)) = &*this {
-                lock(set).record(series, samples);
+                lock(set).record(series, group, samples);
             }
         });
     }
@@ -186,6 +199,7 @@ impl Recorder {
         let set = Arc::new(Mutex::new(ThreadSet {
             histograms: Histograms::new(),
             live_latency: self.live_latency.then(LatencyBuckets::new),
+            groups: self.per_group.then(HashMap::new),
         }));
         lock(&self.sets).push(set.clone());
         set
@@ -196,6 +210,21 @@ impl Recorder {
         let mut all = Histograms::new();
         for set in lock(&self.sets).iter() {
             all.add(&lock(set).histograms);
+        }
+        all
+    }
+
+    /// Each of `groups` groups' histograms, every thread's added up (empty
+    /// unless `per_group`).
+    pub fn group_histograms(&self, groups: usize) -> Vec<Histograms> {
+        let mut all: Vec<Histograms> = (0..groups).map(|_| Histograms::new()).collect();
+        for set in lock(&self.sets).iter() {
+            for (&(group, series), histogram) in lock(set).groups.iter().flatten() {
+                if let Some(histograms) = all.get_mut(group) {
+                    // Cannot fail: of histogram()'s bounds, as the run's.
+                    let _ = histograms.of(series).add(histogram);
+                }
+            }
         }
         all
     }
@@ -242,9 +271,9 @@ mod tests {
                 std::thread::spawn(move || {
                     let samples: Vec<u64> =
                         (1..=250).map(|ms| (t * 250 + ms) * 1_000_000).collect();
-                    recorder.record(Series::Latency, &samples[..100]);
-                    recorder.record(Series::Latency, &samples[100..]);
-                    recorder.record(Series::Connect, &[1_000]);
+                    recorder.record_in(Series::Latency, 0, &samples[..100]);
+                    recorder.record_in(Series::Latency, 0, &samples[100..]);
+                    recorder.record_in(Series::Connect, 0, &[1_000]);
                 })
             })
             .collect();
@@ -264,11 +293,27 @@ mod tests {
     }
 
     #[test]
+    fn a_group_keeps_its_samples_beside_the_runs() {
+        let mut recorder = Recorder::new(false);
+        recorder.per_group = true;
+        recorder.record_in(Series::Latency, 1, &[5_000, 6_000]);
+        recorder.record_in(Series::Latency, 0, &[7_000]);
+        recorder.record_in(Series::Connect, 1, &[1_000]);
+        assert_eq!(recorder.histograms().latency.len(), 3);
+        let groups = recorder.group_histograms(2);
+        assert_eq!(groups[0].latency.len(), 1);
+        assert_eq!((groups[1].latency.len(), groups[1].connect.len()), (2, 1));
+        assert!(Recorder::new(false).group_histograms(2)[1]
+            .latency
+            .is_empty());
+    }
+
+    #[test]
     fn runs_on_one_thread_keep_their_samples_apart() {
         let (first, second) = (Recorder::new(false), Recorder::new(false));
-        first.record(Series::Latency, &[5_000]);
-        second.record(Series::Latency, &[6_000, 7_000]);
-        first.record(Series::Latency, &[8_000]);
+        first.record_in(Series::Latency, 0, &[5_000]);
+        second.record_in(Series::Latency, 0, &[6_000, 7_000]);
+        first.record_in(Series::Latency, 0, &[8_000]);
         assert_eq!(first.histograms().latency.len(), 2);
         assert_eq!(second.histograms().latency.len(), 2);
         assert_eq!(first.live_latency().count, 0);

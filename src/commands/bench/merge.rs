@@ -10,9 +10,9 @@ use hdrhistogram::Histogram;
 
 use super::histograms::histogram;
 use super::report::{
-    encode, Connections, EncodedHistograms, Figure, Generator, Messages, OfflineFigures,
-    Percentiles, Report, Settings, ShardRow, ShareFigures, SubChurnFigures, Throughput,
-    FORMAT_VERSION,
+    encode, Connections, EncodedHistograms, Figure, Generator, GroupFigures, Messages,
+    OfflineFigures, Percentiles, Report, Settings, ShardRow, ShareFigures, SubChurnFigures,
+    Throughput, FORMAT_VERSION,
 };
 use crate::cli::BenchMergeArgs;
 use crate::commands::usage;
@@ -49,17 +49,20 @@ type Named = [(String, Report)];
 pub fn merge(reports: &Named) -> anyhow::Result<Report> {
     check_alike(reports)?;
     let (started_ns, ended_ns) = together(reports)?;
-    let latency = merged_histogram(reports, "latency", |h| &h.latency)?;
-    let connect = merged_histogram(reports, "connect", |h| &h.connect)?;
-    let lateness = merged_histogram(reports, "lateness", |h| &h.lateness)?;
-    let suback = merged_histogram(reports, "suback", |h| &h.suback)?;
+    let all: Vec<_> = (reports.iter())
+        .map(|(name, r)| (name.as_str(), &r.histograms))
+        .collect();
+    let latency = merged_histogram(&all, "latency", |h| &h.latency)?;
+    let connect = merged_histogram(&all, "connect", |h| &h.connect)?;
+    let lateness = merged_histogram(&all, "lateness", |h| &h.lateness)?;
+    let suback = merged_histogram(&all, "suback", |h| &h.suback)?;
     let mut histograms = EncodedHistograms::of(&latency, &connect, &lateness);
     let churned = reports.iter().any(|(_, r)| r.sub_churn.is_some());
     if churned {
         histograms.suback = encode(&suback);
     }
     let share = share(reports);
-    let mut messages = messages(reports);
+    let mut messages = messages(reports.iter().map(|(_, r)| &r.messages));
     if let Some(share) = &share {
         // Each shard's members got messages of every shard's publishers: the
         // group's loss is known only here.
@@ -71,9 +74,10 @@ pub fn merge(reports: &Named) -> anyhow::Result<Report> {
     let wall = (ended_ns - started_ns) as f64 / 1e9 + connecting_s;
     Ok(Report {
         connecting_s,
-        connections: connections(reports, &connect),
+        connections: connections(reports.iter().map(|(_, r)| &r.connections), &connect),
         ended_ns,
         generator: generator(reports, &lateness, wall),
+        groups: groups(reports)?,
         histograms,
         interrupted: reports.iter().any(|(_, r)| r.interrupted),
         latency_ms: Percentiles::of(&latency),
@@ -89,7 +93,7 @@ pub fn merge(reports: &Named) -> anyhow::Result<Report> {
         started_ns,
         sub_churn: churned.then(|| sub_churn(reports, &suback)),
         // The shards ran together (checked above): their rates add up.
-        throughput: throughput(reports),
+        throughput: throughput(reports.iter().map(|(_, r)| &r.throughput)),
         version: FORMAT_VERSION,
     })
 }
@@ -113,6 +117,9 @@ fn check_alike(reports: &Named) -> anyhow::Result<()> {
         }
         if loads(report) != loads(first) {
             bail!("{name} and {first_name} differ in --share, --offline or --sub-churn");
+        }
+        if !same_groups(report, first) {
+            bail!("{name} and {first_name} are of different load files' groups");
         }
         let disagree = |(_, agree): &&(&str, Agree)| !agree(&report.settings, &first.settings);
         if let Some((setting, _)) = SHARED_SETTINGS.iter().find(disagree) {
@@ -155,11 +162,55 @@ fn settings(reports: &Named) -> Settings {
     }
 }
 
-fn connections(reports: &Named, connect: &Histogram<u64>) -> Connections {
-    let sum =
-        |field: fn(&Connections) -> u64| reports.iter().map(|(_, r)| field(&r.connections)).sum();
+/// --load: each group of every shard added up, the groups alike in every
+/// shard (each shard made its slice of each group).
+fn groups(reports: &Named) -> anyhow::Result<Option<Vec<GroupFigures>>> {
+    let Some(first) = &reports[0].1.groups else {
+        return Ok(None);
+    };
+    let mut merged = Vec::new();
+    for (at, group) in first.iter().enumerate() {
+        let shards: Vec<(&str, &GroupFigures)> = (reports.iter())
+            .filter_map(|(name, r)| Some((name.as_str(), r.groups.as_ref()?.get(at)?)))
+            .collect();
+        let all: Vec<&GroupFigures> = shards.iter().map(|(_, g)| *g).collect();
+        let histograms: Vec<_> = shards.iter().map(|(n, g)| (*n, &g.histograms)).collect();
+        let latency = merged_histogram(&histograms, "latency", |h| &h.latency)?;
+        let connect = merged_histogram(&histograms, "connect", |h| &h.connect)?;
+        let lateness = merged_histogram(&histograms, "lateness", |h| &h.lateness)?;
+        merged.push(GroupFigures {
+            connections: connections(all.iter().map(|g| &g.connections), &connect),
+            histograms: EncodedHistograms::of(&latency, &connect, &lateness),
+            late_ms: Percentiles::of(&lateness),
+            latency_ms: Percentiles::of(&latency),
+            messages: messages(all.iter().map(|g| &g.messages)),
+            throughput: throughput(all.iter().map(|g| &g.throughput)),
+            ..group.clone()
+        });
+    }
+    Ok(Some(merged))
+}
+
+/// Whether two reports are of the same groups (--load), or both of none.
+fn same_groups(a: &Report, b: &Report) -> bool {
+    let settings = |report: &Report| {
+        (report.groups.iter().flatten())
+            .map(|g| {
+                let (name, role, count, qos) = (&g.name, &g.role, g.count, g.qos);
+                (name.clone(), role.clone(), count, qos, g.size, g.retain)
+            })
+            .collect::<Vec<_>>()
+    };
+    settings(a) == settings(b)
+}
+
+fn connections<'a>(
+    all: impl Iterator<Item = &'a Connections> + Clone,
+    connect: &Histogram<u64>,
+) -> Connections {
+    let sum = |field: fn(&Connections) -> u64| all.clone().map(field).sum();
     let mut failures = std::collections::BTreeMap::new();
-    for (reason, n) in reports.iter().flat_map(|(_, r)| &r.connections.failures) {
+    for (reason, n) in all.clone().flat_map(|c| &c.failures) {
         *failures.entry(reason.clone()).or_default() += n;
     }
     Connections {
@@ -167,19 +218,18 @@ fn connections(reports: &Named, connect: &Histogram<u64>) -> Connections {
         connect_ms: Percentiles::of(connect),
         failed: sum(|c| c.failed),
         failures,
-        longest_offline_s: max(reports, |r| r.connections.longest_offline_s),
-        offline_s: Figure::sum(reports.iter().map(|(_, r)| r.connections.offline_s.value())),
+        longest_offline_s: (all.clone().map(|c| c.longest_offline_s)).fold(0.0, f64::max),
+        offline_s: Figure::sum(all.clone().map(|c| c.offline_s.value())),
         reconnected: sum(|c| c.reconnected),
         reconnects: sum(|c| c.reconnects),
         up: sum(|c| c.up),
     }
 }
 
-fn messages(reports: &Named) -> Messages {
-    let sum = |field: fn(&Messages) -> u64| reports.iter().map(|(_, r)| field(&r.messages)).sum();
-    let known = |field: fn(&Messages) -> Option<u64>| -> Option<u64> {
-        reports.iter().map(|(_, r)| field(&r.messages)).sum()
-    };
+fn messages<'a>(all: impl Iterator<Item = &'a Messages> + Clone) -> Messages {
+    let sum = |field: fn(&Messages) -> u64| all.clone().map(field).sum();
+    let known =
+        |field: fn(&Messages) -> Option<u64>| -> Option<u64> { all.clone().map(field).sum() };
     let (expected, lost) = (known(|m| m.expected), known(|m| m.lost));
     let loss_percent = loss_percent(expected, lost);
     Messages {
@@ -267,10 +317,8 @@ fn sub_churn(reports: &Named, suback: &Histogram<u64>) -> SubChurnFigures {
     }
 }
 
-fn throughput(reports: &Named) -> Throughput {
-    let sum = |field: fn(&Throughput) -> Figure| {
-        Figure::sum(reports.iter().map(|(_, r)| field(&r.throughput).value()))
-    };
+fn throughput<'a>(all: impl Iterator<Item = &'a Throughput> + Clone) -> Throughput {
+    let sum = |field: fn(&Throughput) -> Figure| Figure::sum(all.clone().map(|t| field(t).value()));
     Throughput {
         acknowledged_per_s: sum(|t| t.acknowledged_per_s),
         received_mb_per_s: sum(|t| t.received_mb_per_s),
@@ -327,15 +375,15 @@ fn max(reports: &Named, field: fn(&Report) -> f64) -> f64 {
     reports.iter().map(|(_, r)| field(r)).fold(0.0, f64::max)
 }
 
-/// The shards' histograms of one series, added together.
+/// The shards' histograms of one series (of the run, or of a group), added together.
 fn merged_histogram(
-    reports: &Named,
+    shards: &[(&str, &EncodedHistograms)],
     series: &str,
     pick: fn(&EncodedHistograms) -> &Option<String>,
 ) -> anyhow::Result<Histogram<u64>> {
     let mut merged = histogram();
-    for (name, report) in reports {
-        let Some(text) = pick(&report.histograms) else {
+    for &(name, histograms) in shards {
+        let Some(text) = pick(histograms) else {
             continue;
         };
         let bytes = base64::engine::general_purpose::STANDARD

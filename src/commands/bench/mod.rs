@@ -6,8 +6,9 @@
 //! on, and a report the whole of it at the end.
 //!
 //! Layout:
-//! - `plan`: the flags turned into a plan, every check and default; topic
-//!   and client id templates in `template`.
+//! - `plan`: the flags turned into a plan of groups of connections, every
+//!   check and default; a load file's groups in `load`; topic and client id
+//!   templates in `template`.
 //! - `run`: the run: connect everything (subscribers subscribed), start
 //!   all publishers at one instant, stop them at the deadline, count or
 //!   Ctrl-C, let the subscribers drain what is still on its way.
@@ -35,6 +36,7 @@ mod header;
 mod histograms;
 mod limits;
 mod live;
+mod load;
 mod merge;
 mod metrics;
 mod outcome;

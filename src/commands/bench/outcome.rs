@@ -17,6 +17,8 @@ pub struct Outcome {
     pub role: Option<Role>,
     /// The connection's index within its role, across all shards.
     pub index: u32,
+    /// Its group's place in the plan.
+    pub group: usize,
     pub attempts: u64,
     pub connected: u64,
     pub failures: Vec<String>,
@@ -88,26 +90,51 @@ pub struct ShareTotals {
 impl Totals {
     /// Adds up what every connection did, and works out what was lost.
     pub fn of(plan: &BenchPlan, outcomes: &[Outcome]) -> Totals {
+        Totals::of_part(plan, outcomes, |_| true)
+    }
+
+    /// What the connections of one group did; a subscriber group's loss is
+    /// of what every publisher sent to its subscriptions.
+    pub fn of_group(plan: &BenchPlan, outcomes: &[Outcome], group: usize) -> Totals {
+        Totals::of_part(plan, outcomes, |outcome| outcome.group == group)
+    }
+
+    /// What the connections that `part` takes did.
+    fn of_part(plan: &BenchPlan, outcomes: &[Outcome], part: impl Fn(&Outcome) -> bool) -> Totals {
         let mut totals = Totals::default();
-        for outcome in outcomes {
+        let mine: Vec<&Outcome> = outcomes.iter().filter(|o| part(o)).collect();
+        for outcome in &mine {
             totals.add(outcome);
         }
-        let mut unique: u64 = (outcomes.iter())
-            .flat_map(|outcome| outcome.received.tracks.values())
-            .map(|track| track.unique)
-            .sum();
-        totals.expected = expected_deliveries(plan, outcomes);
-        totals.add_gaps(plan, outcomes);
-        if plan.share.is_some() {
-            let share = ShareTotals::of(outcomes, totals.expected);
-            unique = share.unique;
+        let subscribers: Vec<&Outcome> = (mine.into_iter())
+            .filter(|o| o.role == Some(Role::Subscriber))
+            .collect();
+        totals.expected = expected_deliveries(outcomes, &subscribers);
+        totals.add_gaps(plan, outcomes, &subscribers);
+        let mut unique = 0;
+        for (index, group) in plan.groups.iter().enumerate() {
+            let members: Vec<&Outcome> = (subscribers.iter().copied())
+                .filter(|o| o.group == index)
+                .collect();
+            if group.share.is_none() || members.is_empty() {
+                unique += (members.iter())
+                    .flat_map(|outcome| outcome.received.tracks.values())
+                    .map(|track| track.unique)
+                    .sum::<u64>();
+                continue;
+            }
+            let share = ShareTotals::of(&members, expected_deliveries(outcomes, &members));
+            unique += share.unique;
             totals.duplicates += share.duplicated;
             // A group spread over shards gets messages from every shard's
             // publishers: only the merge of all shards knows what it lost.
             if plan.shard.count > 1 {
                 totals.expected = None;
             }
-            totals.share = Some(share);
+            // The flags' --share has a section of the report of its own.
+            if plan.load.is_none() {
+                totals.share = Some(share);
+            }
         }
         totals.lost = totals
             .expected
@@ -117,12 +144,12 @@ impl Totals {
 
     /// --offline, --sub-churn: the subscribers' gaps, each closed at what its
     /// publisher sent when the run ended; missed while unsubscribed is not loss.
-    fn add_gaps(&mut self, plan: &BenchPlan, outcomes: &[Outcome]) {
+    fn add_gaps(&mut self, plan: &BenchPlan, outcomes: &[Outcome], subscribers: &[&Outcome]) {
         let sent: HashMap<u32, u64> = (outcomes.iter())
             .filter(|o| o.role == Some(Role::Publisher) && o.connected > 0)
             .map(|o| (o.index, o.published.sent))
             .collect();
-        for outcome in outcomes {
+        for outcome in subscribers {
             if let Some(gaps) = &outcome.received.gaps {
                 let mut gaps = (**gaps).clone();
                 gaps.close_at_end(&outcome.received.tracks, &sent);
@@ -165,8 +192,7 @@ impl Totals {
 
 impl ShareTotals {
     /// What the subscribers, members of one group, received together.
-    fn of(outcomes: &[Outcome], expected: Option<u64>) -> ShareTotals {
-        let members = outcomes.iter().filter(|o| o.role == Some(Role::Subscriber));
+    fn of(members: &[&Outcome], expected: Option<u64>) -> ShareTotals {
         let mut all = Seen::default();
         let mut share = ShareTotals {
             expected,
@@ -190,12 +216,13 @@ impl ShareTotals {
 /// How many deliveries the subscribers should have seen: for each
 /// subscription, the messages sent to the topics it matches. Unknown when
 /// topics vary per message.
-fn expected_deliveries(plan: &BenchPlan, outcomes: &[Outcome]) -> Option<u64> {
-    if plan.publishers == 0 || plan.subscribers == 0 {
+fn expected_deliveries(outcomes: &[Outcome], subscribers: &[&Outcome]) -> Option<u64> {
+    let publishing = outcomes.iter().any(|o| o.role == Some(Role::Publisher));
+    if !publishing || subscribers.is_empty() {
         return None;
     }
     let sent_to = sent_to_topics(outcomes)?;
-    let expected = (subscribers_by_filter(outcomes).into_iter())
+    let expected = (subscribers_by_filter(subscribers).into_iter())
         .map(|(filter, subscribers)| subscribers * sent_matching(filter, &sent_to))
         .sum();
     Some(expected)
@@ -215,10 +242,9 @@ fn sent_to_topics(outcomes: &[Outcome]) -> Option<HashMap<&str, u64>> {
 
 /// How many subscribers get each message that matches a filter: a shared
 /// subscription's group gets it once, however many share it.
-fn subscribers_by_filter(outcomes: &[Outcome]) -> HashMap<&str, u64> {
+fn subscribers_by_filter<'a>(subscribers: &[&'a Outcome]) -> HashMap<&'a str, u64> {
     let mut filters: HashMap<&str, u64> = HashMap::new();
-    let subscribers = outcomes.iter().filter(|o| o.role == Some(Role::Subscriber));
-    for filter in subscribers.filter_map(|o| o.filter.as_deref()) {
+    for filter in subscribers.iter().filter_map(|o| o.filter.as_deref()) {
         let deliveries = filters.entry(filter).or_default();
         *deliveries = if filter.starts_with("$share/") {
             1
@@ -249,6 +275,14 @@ mod tests {
     use super::*;
     use crate::commands::bench::plan::tests::plan;
     use crate::commands::bench::stats::Track;
+
+    /// What the subscribers among `outcomes` should have seen.
+    fn expected(outcomes: &[Outcome]) -> Option<u64> {
+        let subscribers: Vec<&Outcome> = (outcomes.iter())
+            .filter(|o| o.role == Some(Role::Subscriber))
+            .collect();
+        expected_deliveries(outcomes, &subscribers)
+    }
 
     fn publisher(topic: Option<&str>, sent: u64) -> Outcome {
         Outcome {
@@ -301,14 +335,13 @@ mod tests {
 
     #[test]
     fn a_shared_subscription_expects_each_message_once() {
-        let plan = plan("-c 1 -S 3").unwrap();
         let outcomes = [
             publisher(Some("a/1"), 10),
             subscriber("$share/g/a/#", 4),
             subscriber("$share/g/a/#", 6),
             subscriber("a/1", 10),
         ];
-        assert_eq!(expected_deliveries(&plan, &outcomes), Some(20));
+        assert_eq!(expected(&outcomes), Some(20));
     }
 
     /// A member of group g that got `sequences` of publisher 0.
@@ -365,21 +398,17 @@ mod tests {
     #[test]
     fn loss_is_unknown_when_topics_vary_or_nobody_subscribes() {
         let varying = [publisher(None, 10), subscriber("a/#", 10)];
-        assert_eq!(
-            expected_deliveries(&plan("-c 1 -S 1").unwrap(), &varying),
-            None
-        );
+        assert_eq!(expected(&varying), None);
         let alone = [publisher(Some("a/1"), 10)];
         assert_eq!(Totals::of(&plan("pub -c 1").unwrap(), &alone).lost, None);
     }
 
     #[test]
     fn a_publisher_that_never_connected_sent_nothing_anyone_expects() {
-        let plan = plan("-c 2 -S 1").unwrap();
         let mut never = publisher(None, 0);
         never.connected = 0;
         let outcomes = [publisher(Some("a/1"), 7), never, subscriber("a/1", 7)];
-        assert_eq!(expected_deliveries(&plan, &outcomes), Some(7));
+        assert_eq!(expected(&outcomes), Some(7));
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::header::{HEADER_LEN, MAX_PUBLISHER};
-use super::template::{self, Template};
+use super::load;
+use super::template::{self, Filling, Template};
 use crate::cli::{BenchArgs, Scenario};
 use crate::client::Options;
 use crate::codec::QoS;
@@ -73,6 +74,76 @@ pub struct Roles {
     pub idle: u32,
 }
 
+/// Connections that play one role alike. The flags make one group per role;
+/// a load file (--load) as many as it lists, each with rows of its own in
+/// the report.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    pub role: Role,
+    /// Its connections, across all shards.
+    pub count: u32,
+    /// Its first connection's index among all of its role, across all shards.
+    pub first: u32,
+    /// Publishers' topics, and subscribers' filters.
+    pub topic: Template,
+    pub filter: Template,
+    pub qos: QoS,
+    pub retain: bool,
+    pub size: usize,
+    pub pace: Pace,
+    /// Subscribers: the shared subscription group they join.
+    pub share: Option<String>,
+    /// A load file's keep-alive and session, over the plan's options.
+    pub keep_alive: Option<u16>,
+    pub session_expiry: Option<u32>,
+    pub clean_start: Option<bool>,
+    /// A load file's gates for this group alone.
+    pub max_loss: Option<f64>,
+    pub max_p99: Option<Duration>,
+}
+
+impl Group {
+    /// Whether the connection `index` of `role` (among all of its role) is one of these.
+    pub fn has(&self, role: Role, index: u32) -> bool {
+        self.role == role && (self.first..self.first + self.count).contains(&index)
+    }
+
+    /// The time between two messages of one publisher, and when publisher
+    /// `index` (among all of its role) sends its first, so that all of the
+    /// group's together are evenly spread.
+    pub fn pacing(&self, index: u32) -> Option<(Duration, Duration)> {
+        let (index, count) = (f64::from(index - self.first), f64::from(self.count));
+        match self.pace {
+            Pace::Unpaced => None,
+            Pace::Interval(interval) => Some((interval, interval.mul_f64(index / count))),
+            Pace::Rate(rate) => Some((
+                Duration::from_secs_f64(count / rate),
+                Duration::from_secs_f64(index / rate),
+            )),
+        }
+    }
+
+    /// What fills its templates for the connection `index` of its role: %i
+    /// counts from 0 in each group.
+    pub fn filling<'a>(&self, index: u32, client_id: &'a str, username: &'a str) -> Filling<'a> {
+        Filling {
+            index: index - self.first,
+            client_id,
+            username,
+        }
+    }
+
+    /// The messages per second the group publishes, when paced.
+    pub fn rate(&self) -> Option<f64> {
+        match self.pace {
+            Pace::Rate(rate) => Some(rate),
+            Pace::Interval(interval) => Some(f64::from(self.count) / interval.as_secs_f64()),
+            Pace::Unpaced => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BenchPlan {
     pub scenario: Scenario,
@@ -85,12 +156,14 @@ pub struct BenchPlan {
     pub shard: Shard,
     /// When the load begins, for shards that begin together.
     pub start_at: Option<jiff::Timestamp>,
-    pub topic: Template,
-    pub filter: Template,
+    /// The highest QoS of the publishers (of the subscribers, when none
+    /// publish): -q, with the flags.
     pub qos: QoS,
-    pub retain: bool,
-    pub size: usize,
-    pub pace: Pace,
+    /// Who connects, group by group: one per role from the flags, or the
+    /// groups of a load file (--load).
+    pub groups: Vec<Group>,
+    /// The load file the groups come from.
+    pub load: Option<PathBuf>,
     /// How long publishers publish and idle connections hold; `None` until Ctrl-C.
     pub duration: Option<Duration>,
     /// Messages per publisher.
@@ -105,8 +178,6 @@ pub struct BenchPlan {
     /// The runtime's worker threads, when not one per core.
     pub threads: Option<u16>,
     pub churn: Option<Duration>,
-    /// --share: the subscribers' shared subscription group.
-    pub share: Option<String>,
     pub offline: Option<Offline>,
     /// --sub-churn: unsubscribe-subscribe cycles per second, all subscribers together.
     pub sub_churn: Option<f64>,
@@ -168,7 +239,12 @@ const OFFLINE_SESSION_MARGIN: u32 = 60;
 
 impl BenchPlan {
     pub fn new(args: &BenchArgs) -> anyhow::Result<BenchPlan> {
-        let all = Roles::asked(args)?;
+        let mut groups = match &args.load {
+            Some(path) => load::read(path)?,
+            None => flag_groups(args)?,
+        };
+        number(&mut groups);
+        let all = Roles::of(&groups);
         let shard = match args.shard {
             Some((index, count)) => Shard { index, count },
             None => Shard { index: 0, count: 1 },
@@ -177,16 +253,15 @@ impl BenchPlan {
         check_churn(args)?;
         check_subscriber_loads(args, all.subscribers)?;
         let offline = offline(args)?;
-        let (topic, filter) = templates(args, this.subscribers)?;
         if args.count.is_some() && this.publishers == 0 {
             return usage("-n counts messages per publisher, and this scenario has none");
         }
-        let qos = qos(args.qos);
-        let (max_loss, max_p99) = gates(args, qos)?;
+        let (max_loss, max_p99) = gates(args, &groups)?;
         let options = connection_options(args)?;
         let client_ids = client_id_template(args, all.publishers + all.subscribers + all.idle)?;
         // %c in a topic is the client id, which must not itself be made of the topic.
-        if (topic.names_client_id() || filter.names_client_id()) && client_ids.names_client_id() {
+        let names_client_id = |g: &Group| g.topic.names_client_id() || g.filter.names_client_id();
+        if groups.iter().any(names_client_id) && client_ids.names_client_id() {
             return usage("-i cannot use %c, the client id it makes");
         }
         Ok(BenchPlan {
@@ -197,14 +272,9 @@ impl BenchPlan {
             all,
             shard,
             start_at: args.start_at,
-            topic,
-            filter,
-            qos,
-            retain: args.retain,
-            size: usize::try_from(args.size)
-                .unwrap_or(HEADER_LEN)
-                .max(HEADER_LEN),
-            pace: pace(args),
+            qos: publishing_qos(&groups),
+            groups,
+            load: args.load.clone(),
             duration: duration(args),
             count: args.count,
             warmup: args.warmup,
@@ -213,7 +283,6 @@ impl BenchPlan {
             reconnect: args.reconnect,
             threads: args.threads,
             churn: args.churn,
-            share: args.share.clone(),
             offline,
             sub_churn: args.sub_churn,
             options,
@@ -227,6 +296,23 @@ impl BenchPlan {
             max_p99,
             search: search(args, this.publishers, max_loss)?,
         })
+    }
+
+    /// The group the connection `index` of `role` (among all of its role) is in.
+    pub fn group(&self, role: Role, index: u32) -> &Group {
+        &self.groups[self.group_index(role, index)]
+    }
+
+    /// Where that group is in `groups`.
+    pub fn group_index(&self, role: Role, index: u32) -> usize {
+        (self.groups.iter())
+            .position(|group| group.has(role, index))
+            .expect("every connection of the plan is in a group")
+    }
+
+    /// The flags' group of `role` (a load file's first of it).
+    pub fn group_of(&self, role: Role) -> Option<&Group> {
+        self.groups.iter().find(|group| group.role == role)
     }
 
     /// This process's connections: publishers first, then subscribers, then
@@ -276,25 +362,23 @@ impl BenchPlan {
     pub fn username(&self) -> &str {
         self.options.username.as_deref().unwrap_or("")
     }
-
-    /// The time between two messages of one publisher, and when publisher
-    /// `index` sends its first, so that all of them together are evenly spread.
-    pub fn pacing(&self, index: u32) -> Option<(Duration, Duration)> {
-        match self.pace {
-            Pace::Unpaced => None,
-            Pace::Interval(interval) => {
-                let offset = interval.mul_f64(f64::from(index) / f64::from(self.all.publishers));
-                Some((interval, offset))
-            }
-            Pace::Rate(rate) => {
-                let interval = Duration::from_secs_f64(f64::from(self.all.publishers) / rate);
-                Some((interval, Duration::from_secs_f64(f64::from(index) / rate)))
-            }
-        }
-    }
 }
 
 impl Roles {
+    /// The connections of the groups, by role, across all shards.
+    fn of(groups: &[Group]) -> Roles {
+        let of = |role| {
+            (groups.iter().filter(|g| g.role == role))
+                .map(|g| g.count)
+                .sum()
+        };
+        Roles {
+            publishers: of(Role::Publisher),
+            subscribers: of(Role::Subscriber),
+            idle: of(Role::Idle),
+        }
+    }
+
     /// The connections the scenario asks for, across all shards.
     fn asked(args: &BenchArgs) -> anyhow::Result<Roles> {
         let (publishers, subscribers, idle) = match args.scenario {
@@ -409,6 +493,59 @@ fn offline(args: &BenchArgs) -> anyhow::Result<Option<Offline>> {
     }))
 }
 
+/// The highest QoS of the groups that publish, or else of all.
+fn publishing_qos(groups: &[Group]) -> QoS {
+    let highest = |role: Option<Role>| {
+        (groups.iter())
+            .filter(|g| role.is_none_or(|role| g.role == role))
+            .map(|g| g.qos)
+            .max()
+    };
+    (highest(Some(Role::Publisher)).or(highest(None))).unwrap_or(QoS::AtMostOnce)
+}
+
+/// Numbers each group's connections on from the last group of its role's.
+fn number(groups: &mut [Group]) {
+    let mut next = [0u32; 3];
+    for group in groups {
+        let next = &mut next[group.role as usize];
+        group.first = *next;
+        *next += group.count;
+    }
+}
+
+/// The flags' groups: one per role, each (even an empty one) with -t, -T,
+/// -q, -r, -s, -R or -I and --share.
+fn flag_groups(args: &BenchArgs) -> anyhow::Result<Vec<Group>> {
+    let roles = Roles::asked(args)?;
+    let (topic, filter) = templates(args, roles.subscribers)?;
+    let group = |name: &str, role, count| Group {
+        name: name.into(),
+        role,
+        count,
+        first: 0,
+        topic: topic.clone(),
+        filter: filter.clone(),
+        qos: qos(args.qos),
+        retain: args.retain,
+        size: usize::try_from(args.size)
+            .unwrap_or(HEADER_LEN)
+            .max(HEADER_LEN),
+        pace: pace(args),
+        share: args.share.clone(),
+        keep_alive: None,
+        session_expiry: None,
+        clean_start: None,
+        max_loss: None,
+        max_p99: None,
+    };
+    Ok(vec![
+        group("publishers", Role::Publisher, roles.publishers),
+        group("subscribers", Role::Subscriber, roles.subscribers),
+        group("connections", Role::Idle, roles.idle),
+    ])
+}
+
 /// The publishers' topic template (-t) and the subscribers' filter (-T, or
 /// the topic), which must be the same for every message when anyone subscribes.
 fn templates(args: &BenchArgs, subscribers: u32) -> anyhow::Result<(Template, Template)> {
@@ -487,7 +624,7 @@ fn search(
 }
 
 /// --max-loss (no loss at QoS 1 and 2 unless said) and --max-p99.
-fn gates(args: &BenchArgs, qos: QoS) -> anyhow::Result<(Option<f64>, Option<Duration>)> {
+fn gates(args: &BenchArgs, groups: &[Group]) -> anyhow::Result<(Option<f64>, Option<Duration>)> {
     if args.max_loss.is_some_and(|l| !(0.0..=100.0).contains(&l)) {
         return usage("--max-loss is a percentage from 0 to 100");
     }
@@ -496,8 +633,17 @@ fn gates(args: &BenchArgs, qos: QoS) -> anyhow::Result<(Option<f64>, Option<Dura
         Some(_) => return usage("--max-p99 must be a positive number of milliseconds"),
         None => None,
     };
-    let max_loss = args.max_loss.or((qos != QoS::AtMostOnce).then_some(0.0));
+    let max_loss = args.max_loss.or(lossless(groups).then_some(0.0));
     Ok((max_loss, max_p99))
+}
+
+/// Whether every message goes and arrives at QoS 1 or 2, so that none may
+/// be lost unless --max-loss says: the groups that publish or subscribe
+/// (with the flags, -q).
+pub fn lossless<'a>(groups: impl IntoIterator<Item = &'a Group>) -> bool {
+    (groups.into_iter())
+        .filter(|g| g.role != Role::Idle && g.count > 0)
+        .all(|g| g.qos != QoS::AtMostOnce)
 }
 
 /// What every connection's options share; the client id is filled in per
@@ -575,15 +721,20 @@ pub mod tests {
         }
     }
 
+    /// How publisher `index` is paced.
+    fn pacing(plan: &BenchPlan, index: u32) -> Option<(Duration, Duration)> {
+        plan.group(Role::Publisher, index).pacing(index)
+    }
+
     #[test]
     fn a_rate_is_spread_over_publishers_and_in_time() {
         let plan = plan("pub -c 4 -R 100").unwrap();
         assert_eq!(
-            plan.pacing(0),
+            pacing(&plan, 0),
             Some((Duration::from_millis(40), Duration::ZERO))
         );
         assert_eq!(
-            plan.pacing(3),
+            pacing(&plan, 3),
             Some((Duration::from_millis(40), Duration::from_millis(30)))
         );
     }
@@ -631,7 +782,7 @@ pub mod tests {
             for (role, index) in shard.connections() {
                 // The same index is paced as it would be in one process.
                 if role == Role::Publisher {
-                    assert_eq!(shard.pacing(index), whole.pacing(index));
+                    assert_eq!(pacing(&shard, index), pacing(&whole, index));
                 }
                 seen.push((role, index));
             }
@@ -663,7 +814,7 @@ pub mod tests {
         assert_eq!(search.target_p99, Duration::from_millis(20));
         let searching = plan("--find-max").unwrap();
         assert_eq!(
-            (searching.duration, searching.pace),
+            (searching.duration, searching.groups[0].pace),
             (None, Pace::Rate(1000.0))
         );
     }
@@ -707,6 +858,44 @@ pub mod tests {
             assert!(plan(&format!("--find-max {apart}")).is_err(), "{apart}");
         }
         assert!(plan("--step 1s").is_err(), "--step without --find-max");
+    }
+
+    #[test]
+    fn a_load_files_groups_are_numbered_within_their_roles_and_paced_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mix.toml");
+        let text = "[[group]]\nname = \"a\"\nrole = \"publishers\"\ncount = 2\nrate = 10\n\
+                    [[group]]\nname = \"s\"\nrole = \"subscribers\"\ncount = 1\nfilter = \"#\"\n\
+                    [[group]]\nname = \"b\"\nrole = \"publishers\"\ncount = 3\ninterval = \"1s\"\nqos = 1\n";
+        std::fs::write(&file, text).unwrap();
+        let mix = plan(&format!("--load {}", file.display())).unwrap();
+        assert_eq!((mix.publishers, mix.subscribers), (5, 1));
+        assert_eq!(mix.group(Role::Publisher, 1).name, "a");
+        assert_eq!(mix.group(Role::Publisher, 2).name, "b");
+        assert_eq!(mix.group_index(Role::Subscriber, 0), 1);
+        // Each group's pace is its own, its first connection at its start.
+        assert_eq!(
+            pacing(&mix, 1),
+            Some((Duration::from_millis(200), Duration::from_millis(100)))
+        );
+        assert_eq!(
+            pacing(&mix, 2),
+            Some((Duration::from_secs(1), Duration::ZERO))
+        );
+        assert_eq!(mix.qos, QoS::AtLeastOnce);
+        // QoS 0 publishers: loss is allowed unless said.
+        assert_eq!(mix.max_loss, None);
+        let shard = plan(&format!("--load {} --shard 1/2", file.display())).unwrap();
+        let shard: Vec<_> = shard.connections().collect();
+        assert_eq!(
+            shard,
+            [
+                (Role::Publisher, 2),
+                (Role::Publisher, 3),
+                (Role::Publisher, 4),
+                (Role::Subscriber, 0)
+            ]
+        );
     }
 
     #[test]

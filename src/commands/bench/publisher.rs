@@ -8,10 +8,9 @@ use bytes::{Bytes, BytesMut};
 use tokio::time::{Instant, Sleep};
 
 use super::header::{Clock, Header, HEADER_LEN};
-use super::plan::BenchPlan;
+use super::plan::{BenchPlan, Group};
 use super::schedule::{Schedule, StopCondition};
 use super::stats::{Live, Samples};
-use super::template;
 use crate::client::{Client, ClientError, Event};
 use crate::codec::{ByteString, Publish, QoS};
 
@@ -85,6 +84,7 @@ impl Payloads {
 pub async fn publish(
     client: &mut Client,
     plan: &BenchPlan,
+    group: &Group,
     me: Identity<'_>,
     schedule: &mut Schedule,
     stop: &StopCondition,
@@ -94,7 +94,7 @@ pub async fn publish(
     measured_from: Instant,
     done: &mut Published,
 ) -> Result<(), ClientError> {
-    let mut sending = Sending::new(client, plan, me, live, done);
+    let mut sending = Sending::new(client, plan, group, me, live, done);
     // Made once and reset, not made for every message: each new timer or
     // cancellation waiter takes a lock to register and another to drop.
     let pace = tokio::time::sleep_until(Instant::now());
@@ -115,7 +115,7 @@ pub async fn publish(
             continue;
         }
         let early = due.filter(|&due| due > now);
-        let window_full = plan.qos != QoS::AtMostOnce && !sending.client.has_room();
+        let window_full = group.qos != QoS::AtMostOnce && !sending.client.has_room();
         if early.is_some() || window_full {
             // Waiting for room, not for the due time, when the window is full.
             let paced = early
@@ -143,6 +143,7 @@ pub async fn publish(
 struct Sending<'a> {
     client: &'a mut Client,
     plan: &'a BenchPlan,
+    group: &'a Group,
     me: Identity<'a>,
     live: &'a Live,
     done: &'a mut Published,
@@ -160,23 +161,25 @@ impl<'a> Sending<'a> {
     fn new(
         client: &'a mut Client,
         plan: &'a BenchPlan,
+        group: &'a Group,
         me: Identity<'a>,
         live: &'a Live,
         done: &'a mut Published,
     ) -> Self {
         let message = Publish {
-            qos: plan.qos,
-            retain: plan.retain,
+            qos: group.qos,
+            retain: group.retain,
             topic: me.topic.unwrap_or_default().into(),
             ..Publish::default()
         };
         Sending {
             client,
             plan,
+            group,
             me,
             live,
             done,
-            payloads: Payloads::new(plan.size),
+            payloads: Payloads::new(group.size),
             message,
             topic: String::new(),
             unsent: 0,
@@ -224,12 +227,9 @@ impl<'a> Sending<'a> {
             ..self.message.clone()
         };
         if self.me.topic.is_none() {
-            let filling = template::Filling {
-                index: self.me.index,
-                client_id: self.me.client_id,
-                username: self.plan.username(),
-            };
-            self.plan.topic.fill(filling, sequence, &mut self.topic);
+            let filling =
+                (self.group).filling(self.me.index, self.me.client_id, self.plan.username());
+            self.group.topic.fill(filling, sequence, &mut self.topic);
             message.topic = self.payloads.topic(&self.topic);
         }
         self.client.publish(message).await?;

@@ -33,6 +33,9 @@ pub struct Report {
     /// The load's end, in nanoseconds since the Unix epoch.
     pub ended_ns: u64,
     pub generator: Generator,
+    /// --load: each group's settings and figures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<GroupFigures>>,
     pub histograms: EncodedHistograms,
     /// Ended by Ctrl-C.
     pub interrupted: bool,
@@ -63,6 +66,33 @@ pub struct Report {
     pub sub_churn: Option<SubChurnFigures>,
     pub throughput: Throughput,
     pub version: u32,
+}
+
+/// A load file's group (--load): what it was asked to do, and its own
+/// figures. A subscriber group's loss is of what every publisher sent to its
+/// subscriptions; a publisher group's latency is seen by the subscribers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupFigures {
+    pub connections: Connections,
+    /// Its connections, across all shards.
+    pub count: u64,
+    /// Subscribers: the filter template, `$share/GROUP/` first when shared.
+    pub filter: Option<String>,
+    /// Its latency (subscribers), lateness (publishers) and connect times.
+    pub histograms: EncodedHistograms,
+    pub late_ms: Option<Percentiles>,
+    pub latency_ms: Option<Percentiles>,
+    pub messages: Messages,
+    pub name: String,
+    /// Publishers: their pace, topic template, payload size and retain flag.
+    pub pace: Option<Pace>,
+    pub qos: u8,
+    pub retain: bool,
+    /// `publishers`, `subscribers` or `connections`.
+    pub role: String,
+    pub size: Option<u64>,
+    pub throughput: Throughput,
+    pub topic: Option<String>,
 }
 
 /// What --find-max found: the answer, why the search ended, every step.
@@ -123,6 +153,9 @@ pub struct Settings {
     /// Messages per publisher.
     pub count: Option<u64>,
     pub duration_s: Option<f64>,
+    /// --load: the load file, as named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<String>,
     pub pace: Pace,
     pub publishers: u64,
     pub qos: u8,

@@ -261,7 +261,18 @@ impl Bench {
             search
         });
         let totals = Totals::of(&shared.plan, &outcomes);
-        Ok(Finished::new(shared.plan, totals, histograms, timing).with_search(search))
+        let groups = match shared.plan.load {
+            Some(_) => {
+                let histograms = shared.recorder.group_histograms(shared.plan.groups.len());
+                let totals =
+                    (0..histograms.len()).map(|g| Totals::of_group(&shared.plan, &outcomes, g));
+                totals.zip(histograms).collect()
+            }
+            None => Vec::new(),
+        };
+        Ok(Finished::new(shared.plan, totals, histograms, timing)
+            .with_search(search)
+            .with_groups(groups))
     }
 }
 

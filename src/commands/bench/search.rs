@@ -39,7 +39,6 @@ use super::report::{Percentiles, Search, SearchStep};
 use super::schedule::Step;
 use super::stats::{Live, Snapshot};
 use super::summary::plural;
-use super::template::Filling;
 use crate::codec::topic;
 use crate::commands::json_ms;
 
@@ -394,19 +393,19 @@ fn percent(part: u64, of: u64) -> f64 {
 /// once). `None` when topics vary per message, or there are too many pairs
 /// to count.
 pub fn fan_out(plan: &BenchPlan) -> Option<f64> {
-    if plan.topic.varies_per_message() || plan.publishers == 0 {
+    let publishing = plan.groups.iter().filter(|g| g.role == Role::Publisher);
+    if publishing.clone().any(|g| g.topic.varies_per_message()) || plan.publishers == 0 {
         return None;
     }
     let filling = |role, index| {
-        let template = match role {
-            Role::Publisher => &plan.topic,
-            _ => &plan.filter,
-        };
-        template.filled(Filling {
-            index,
-            client_id: &plan.client_id(role, index),
-            username: plan.username(),
-        })
+        let group = plan.group(role, index);
+        let client_id = plan.client_id(role, index);
+        let filling = group.filling(index, &client_id, plan.username());
+        match (role, &group.share) {
+            (Role::Publisher, _) => group.topic.filled(filling),
+            (_, Some(share)) => format!("$share/{share}/{}", group.filter.filled(filling)),
+            (_, None) => group.filter.filled(filling),
+        }
     };
     let mut filters: HashMap<String, u64> = HashMap::new();
     for index in plan.shard.slice(plan.all.subscribers) {

@@ -80,6 +80,8 @@ const BATCH: usize = 256;
 #[derive(Debug)]
 pub struct Samples<'a> {
     series: Series,
+    /// The group of the connection that takes them.
+    group: usize,
     buffer: Vec<u64>,
     to: &'a Recorder,
 }
@@ -88,9 +90,16 @@ impl<'a> Samples<'a> {
     pub fn new(series: Series, to: &'a Recorder) -> Samples<'a> {
         Samples {
             series,
+            group: 0,
             buffer: Vec::new(),
             to,
         }
+    }
+
+    /// The samples of a connection of `group` (its place in the plan).
+    pub fn of_group(mut self, group: usize) -> Samples<'a> {
+        self.group = group;
+        self
     }
 
     /// Keeps a sample. The buffer grows as samples come, so a connection that
@@ -99,14 +108,14 @@ impl<'a> Samples<'a> {
         self.buffer
             .push(u64::try_from(sample.as_nanos()).unwrap_or(u64::MAX));
         if self.buffer.len() >= BATCH || self.to.immediate {
-            self.to.record(self.series, &self.buffer);
+            self.to.record_in(self.series, self.group, &self.buffer);
             self.buffer.clear();
         }
     }
 
     pub fn flush(&mut self) {
         if !self.buffer.is_empty() {
-            self.to.record(self.series, &self.buffer);
+            self.to.record_in(self.series, self.group, &self.buffer);
             self.buffer = Vec::new();
         }
     }

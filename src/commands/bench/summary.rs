@@ -4,12 +4,15 @@
 use std::io::{self, Write};
 
 use super::live::thousands;
-use super::report::{Generator, Pace, Percentiles, Report, Search, Settings};
+use super::report::{Generator, GroupFigures, Pace, Percentiles, Report, Search, Settings};
 
 /// Prints the summary of `report`.
 pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
     let settings = &report.settings;
     let mut load = describe_load(settings);
+    if let (Some(file), Some(groups)) = (&settings.load, &report.groups) {
+        load = format!("{file}, {}: {load}", plural(groups.len() as u64, "group"));
+    }
     if report.search.is_some() {
         load = format!("{load}, --find-max from that rate");
     }
@@ -27,6 +30,9 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
     }
     if let Some(latency) = &report.latency_ms {
         row(out, "Latency", &percentiles(latency))?;
+    }
+    for group in report.groups.iter().flatten() {
+        print_group(group, out)?;
     }
     print_loads(report, out)?;
     print_generator(&report.generator, out)?;
@@ -81,6 +87,64 @@ fn print_search(search: &Search, out: &mut impl Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "{}", search.line)
+}
+
+/// --load: a group's rows: what it was, what it did, its percentiles.
+fn print_group(group: &GroupFigures, out: &mut impl Write) -> io::Result<()> {
+    let (m, t) = (&group.messages, &group.throughput);
+    let mut what = vec![format!(
+        "{}: {} {}, {} up, QoS {}",
+        group.name,
+        count(group.count),
+        group.role,
+        count(group.connections.up),
+        group.qos
+    )];
+    if let Some(filter) = &group.filter {
+        what.push(format!("on {filter}"));
+    }
+    if let (Some(topic), Some(size), Some(pace)) = (&group.topic, group.size, group.pace) {
+        what.push(format!(
+            "to {topic}, {size}-byte payloads, {}",
+            describe_pace(pace)
+        ));
+    }
+    row(out, "Group", &what.join(", "))?;
+    let mut did = Vec::new();
+    if group.topic.is_some() {
+        did.push(format!(
+            "sent {} ({} msg/s)",
+            count(m.sent),
+            thousands(t.sent_per_s.value())
+        ));
+        if group.qos > 0 {
+            did.push(format!("acknowledged {}", count(m.acknowledged)));
+        }
+    }
+    if group.filter.is_some() {
+        did.push(format!(
+            "received {} ({} msg/s)",
+            count(m.received),
+            thousands(t.received_per_s.value())
+        ));
+        did.push(match (m.lost, m.expected) {
+            (Some(lost), Some(expected)) => {
+                format!("lost {} of {}", count(lost), count(expected))
+            }
+            _ => "lost: not known".into(),
+        });
+        did.push(format!("duplicated {}", count(m.duplicated)));
+    }
+    if !did.is_empty() {
+        row(out, "", &did.join(", "))?;
+    }
+    if let Some(latency) = &group.latency_ms {
+        row(out, "", &format!("latency {}", percentiles(latency)))?;
+    }
+    if let Some(late) = &group.late_ms {
+        row(out, "", &format!("late {}", percentiles(late)))?;
+    }
+    Ok(())
 }
 
 /// --share, --offline and --sub-churn: a row or two each, when used.
@@ -187,13 +251,17 @@ fn describe_load(settings: &Settings) -> String {
     if settings.publishers > 0 {
         parts.push(format!("QoS {}", settings.qos));
         parts.push(format!("{}-byte payloads", settings.size));
-        parts.push(match settings.pace {
-            Pace::Rate(rate) => format!("{} msg/s in all", thousands(rate)),
-            Pace::IntervalMs(ms) => format!("one message every {ms} ms each"),
-            Pace::Unpaced => "as fast as the broker takes them".into(),
-        });
+        parts.push(describe_pace(settings.pace));
     }
     parts.join(", ")
+}
+
+fn describe_pace(pace: Pace) -> String {
+    match pace {
+        Pace::Rate(rate) => format!("{} msg/s in all", thousands(rate)),
+        Pace::IntervalMs(ms) => format!("one message every {ms} ms each"),
+        Pace::Unpaced => "as fast as the broker takes them".into(),
+    }
 }
 
 fn print_time(report: &Report, out: &mut impl Write) -> io::Result<()> {

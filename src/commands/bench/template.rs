@@ -26,6 +26,8 @@ enum Part {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Template {
     parts: Vec<Part>,
+    /// As written, for the report.
+    text: String,
 }
 
 /// What a template is filled in with, for one client.
@@ -78,7 +80,15 @@ impl Template {
         if !literal.is_empty() {
             parts.push(Part::Text(literal));
         }
-        Ok(Template { parts })
+        Ok(Template {
+            parts,
+            text: text.to_string(),
+        })
+    }
+
+    /// The template as written.
+    pub fn text(&self) -> &str {
+        &self.text
     }
 
     /// Whether each message gets a topic of its own (`%s`, `%rand_N`).
