@@ -12,7 +12,7 @@ use super::plan::{self, BenchPlan};
 use super::report::Search;
 use super::report::{
     encode, Connections, EncodedHistograms, Figure, Generator, Messages, OfflineFigures, Pace,
-    Percentiles, Report, Settings, Shard, ShareFigures, SubChurnFigures, Throughput,
+    Percentiles, Report, Settings, Shard, ShareFigures, SubChurnFigures, Throughput, TlsFigures,
     FORMAT_VERSION,
 };
 use super::search;
@@ -125,6 +125,10 @@ impl Finished {
         if self.plan.sub_churn.is_some() {
             encoded.suback = encode(&histograms.suback);
         }
+        if self.plan.options.route.tls.is_some() {
+            encoded.connack = encode(&histograms.connack);
+            encoded.tls_handshake = encode(&histograms.tls_handshake);
+        }
         Report {
             connecting_s: self.timing.connecting.as_secs_f64(),
             connections: self.connections(),
@@ -207,6 +211,12 @@ impl Finished {
             offline_s: Figure::Fraction(t.offline.as_secs_f64()),
             reconnected: t.reconnected,
             reconnects: t.reconnects,
+            tls: self.plan.options.route.tls.is_some().then(|| TlsFigures {
+                connack_ms: Percentiles::of(&self.histograms.connack),
+                handshake_ms: Percentiles::of(&self.histograms.tls_handshake),
+                handshakes: t.tls_handshakes,
+                resumed: t.tls_resumed,
+            }),
             up: t.connected,
         }
     }

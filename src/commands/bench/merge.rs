@@ -11,7 +11,7 @@ use hdrhistogram::Histogram;
 use super::histograms::histogram;
 use super::report::{
     encode, Connections, EncodedHistograms, Figure, Generator, Messages, OfflineFigures,
-    Percentiles, Report, Settings, ShardRow, ShareFigures, SubChurnFigures, Throughput,
+    Percentiles, Report, Settings, ShardRow, ShareFigures, SubChurnFigures, Throughput, TlsFigures,
     FORMAT_VERSION,
 };
 use crate::cli::BenchMergeArgs;
@@ -53,10 +53,18 @@ pub fn merge(reports: &Named) -> anyhow::Result<Report> {
     let connect = merged_histogram(reports, "connect", |h| &h.connect)?;
     let lateness = merged_histogram(reports, "lateness", |h| &h.lateness)?;
     let suback = merged_histogram(reports, "suback", |h| &h.suback)?;
+    let tls_handshake = merged_histogram(reports, "tls_handshake", |h| &h.tls_handshake)?;
+    let connack = merged_histogram(reports, "connack", |h| &h.connack)?;
     let mut histograms = EncodedHistograms::of(&latency, &connect, &lateness);
     let churned = reports.iter().any(|(_, r)| r.sub_churn.is_some());
     if churned {
         histograms.suback = encode(&suback);
+    }
+    let mut connections = connections(reports, &connect);
+    if reports.iter().any(|(_, r)| r.connections.tls.is_some()) {
+        histograms.connack = encode(&connack);
+        histograms.tls_handshake = encode(&tls_handshake);
+        connections.tls = Some(tls(reports, &tls_handshake, &connack));
     }
     let share = share(reports);
     let mut messages = messages(reports);
@@ -71,7 +79,7 @@ pub fn merge(reports: &Named) -> anyhow::Result<Report> {
     let wall = (ended_ns - started_ns) as f64 / 1e9 + connecting_s;
     Ok(Report {
         connecting_s,
-        connections: connections(reports, &connect),
+        connections,
         ended_ns,
         generator: generator(reports, &lateness, wall),
         histograms,
@@ -171,7 +179,25 @@ fn connections(reports: &Named, connect: &Histogram<u64>) -> Connections {
         offline_s: Figure::sum(reports.iter().map(|(_, r)| r.connections.offline_s.value())),
         reconnected: sum(|c| c.reconnected),
         reconnects: sum(|c| c.reconnects),
+        tls: None,
         up: sum(|c| c.up),
+    }
+}
+
+/// The shards' TLS handshakes added up, with the percentiles of their merged
+/// histograms.
+fn tls(reports: &Named, handshake: &Histogram<u64>, connack: &Histogram<u64>) -> TlsFigures {
+    let sum = |field: fn(&TlsFigures) -> u64| {
+        (reports.iter())
+            .filter_map(|(_, r)| r.connections.tls.as_ref())
+            .map(field)
+            .sum()
+    };
+    TlsFigures {
+        connack_ms: Percentiles::of(connack),
+        handshake_ms: Percentiles::of(handshake),
+        handshakes: sum(|t| t.handshakes),
+        resumed: sum(|t| t.resumed),
     }
 }
 
@@ -408,6 +434,31 @@ mod tests {
         let rows = merged.shards.unwrap();
         assert_eq!(rows[1].report, "bench-report-shard1.json");
         assert_eq!(rows[1].messages, shards[1].1.messages);
+    }
+
+    #[test]
+    fn tls_handshakes_add_up_and_their_percentiles_come_from_the_merged_histograms() {
+        let shards: Vec<_> = ["a", "b"]
+            .map(|name| (name.to_string(), written("conn-tls")))
+            .into();
+        let merged = merge(&shards).unwrap();
+        let one = shards[0].1.connections.tls.clone().unwrap();
+        let tls = merged.connections.tls.unwrap();
+        assert_eq!(tls.handshakes, 2 * one.handshakes);
+        assert_eq!(tls.resumed, 2 * one.resumed);
+        let (handshake, connack) = (tls.handshake_ms.unwrap(), tls.connack_ms.unwrap());
+        assert_eq!(handshake.count, 2 * one.handshake_ms.unwrap().count);
+        assert_eq!(connack.count, 2 * one.connack_ms.unwrap().count);
+        assert!(merged.histograms.tls_handshake.is_some());
+        assert!(merged.histograms.connack.is_some());
+    }
+
+    #[test]
+    fn shards_without_tls_merge_without_tls_figures() {
+        let merged = merge(&shards()).unwrap();
+        assert_eq!(merged.connections.tls, None);
+        assert_eq!(merged.histograms.tls_handshake, None);
+        assert_eq!(merged.histograms.connack, None);
     }
 
     #[test]

@@ -183,7 +183,17 @@ impl BenchPlan {
         }
         let qos = qos(args.qos);
         let (max_loss, max_p99) = gates(args, qos)?;
-        let options = connection_options(args)?;
+        let mut options = connection_options(args)?;
+        let comes_back = args.churn.is_some() || args.reconnect.is_some() || offline.is_some();
+        if let (Some(tls), true) = (&mut options.route.tls, comes_back) {
+            // Tickets for each connection that connects again, so that it
+            // resumes its TLS session as a device would: two, as brokers on
+            // OpenSSL send two a handshake and a connection that comes back
+            // sooner than another may take both. In a run whose connections
+            // never come back, kept tickets would only cost memory.
+            let connections = this.publishers + this.subscribers + this.idle;
+            tls.session_tickets = Some(2 * connections as usize);
+        }
         let client_ids = client_id_template(args, all.publishers + all.subscribers + all.idle)?;
         // %c in a topic is the client id, which must not itself be made of the topic.
         if (topic.names_client_id() || filter.names_client_id()) && client_ids.names_client_id() {
