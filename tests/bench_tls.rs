@@ -1,41 +1,46 @@
 //! `mqtk bench` over TLS against a mosquitto of the test's own with a TLS
 //! listener and certificates the test makes: every handshake counted, the
-//! connections that come back (--churn) resuming their TLS sessions, the
-//! handshake timed apart from CONNECT to CONNACK, and a pubsub load that
-//! delivers everything.
+//! connections that come back (--churn, --reconnect) resuming their TLS
+//! sessions, the handshake timed apart from CONNECT to CONNACK, and a pubsub
+//! load that delivers everything.
 
 mod common;
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::fault_proxy::FaultProxy;
 use common::own_mosquitto::OwnMosquitto;
 use common::pki::{Pki, BROKER_NAME};
-use common::run::spawn;
+use common::run::{spawn, Running};
 use common::{mqtk, unique_topic, HOST};
 use serde_json::Value;
 
-/// Runs `mqtk bench ARGS --json -` against `broker` over TLS, verified
-/// against the test's CA, and returns its report once it exited with 0.
-fn bench_tls(pki: &Pki, broker: &OwnMosquitto, args: &[&str]) -> Value {
-    let port = broker.broker().port.to_string();
+/// Starts `mqtk bench ARGS --json -` against `port` over TLS, verified
+/// against the test's CA.
+fn spawn_bench_tls(pki: &Pki, port: u16, args: &[&str]) -> Running {
+    let port = port.to_string();
     let ca = pki.arg("ca.pem");
     let mut command = mqtk();
     command
         .arg("bench")
         .args(args)
-        .args([
-            "-h",
-            HOST,
-            "-p",
-            &port,
-            "--cafile",
-            &ca,
-            "--sni",
-            BROKER_NAME,
-        ])
+        .args(["-h", HOST, "-p", &port])
+        .args(["--cafile", &ca, "--sni", BROKER_NAME])
         .args(["--json", "-"]);
-    let what = format!("mqtk bench {} over TLS", args.join(" "));
-    let output = spawn(&what, &mut command, None).finish();
-    output.assert_code(0, &what);
-    output.json_object(&what)
+    spawn(&what(args), &mut command, None)
+}
+
+fn what(args: &[&str]) -> String {
+    format!("mqtk bench {} over TLS", args.join(" "))
+}
+
+/// Runs `mqtk bench ARGS --json -` against `broker` over TLS and returns its
+/// report once it exited with 0.
+fn bench_tls(pki: &Pki, broker: &OwnMosquitto, args: &[&str]) -> Value {
+    let output = spawn_bench_tls(pki, broker.broker().port, args).finish();
+    output.assert_code(0, &what(args));
+    output.json_object(&what(args))
 }
 
 fn number(report: &Value, path: &[&str]) -> u64 {
@@ -112,6 +117,51 @@ fn a_pubsub_load_over_tls_delivers_everything() {
     assert_eq!(number(&report, &["connections", "up"]), 6);
     assert_eq!(number(&report, &["connections", "tls", "handshakes"]), 6);
     assert_eq!(number(&report, &["latency_ms", "count"]), 300);
+}
+
+#[test]
+fn connections_reset_midway_reconnect_with_their_tls_sessions_resumed() {
+    let pki = Pki::new();
+    let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
+        return common::skip("mosquitto is not installed");
+    };
+    let target: SocketAddr = format!("{HOST}:{}", broker.broker().port).parse().unwrap();
+    let proxy = FaultProxy::to(target);
+    let topic = format!("{}/%i", unique_topic("bench-tls-reconnect"));
+    let args = [
+        "-c",
+        "2",
+        "-q",
+        "1",
+        "-R",
+        "200",
+        "-d",
+        "3s",
+        "-t",
+        &topic,
+        "--reconnect",
+        "20",
+    ];
+    let mut running = spawn_bench_tls(&pki, proxy.port(), &args);
+    running.wait_for_stderr("received", Duration::from_secs(10));
+    proxy.reset_every(Duration::from_millis(700));
+    let output = running.finish_within(Duration::from_secs(60));
+    proxy.stop_faults();
+    output.assert_code(0, "bench --reconnect over TLS through resets");
+    let report = output.json_object("bench --reconnect over TLS through resets");
+    let reconnects = number(&report, &["connections", "reconnects"]);
+    assert!(reconnects >= 4, "{report:#}");
+    assert_eq!(number(&report, &["connections", "failed"]), 0, "{report:#}");
+    assert_eq!(number(&report, &["messages", "lost"]), 0, "{report:#}");
+    // Each connect and each reconnect made a handshake; a reconnect resumes
+    // with a ticket its connection (or another) read before the reset.
+    let up = number(&report, &["connections", "up"]);
+    let handshakes = number(&report, &["connections", "tls", "handshakes"]);
+    assert!(handshakes >= up + reconnects, "{report:#}");
+    let resumed = number(&report, &["connections", "tls", "resumed"]);
+    assert!(resumed > 0 && resumed <= handshakes, "{report:#}");
+    let timed = number(&report, &["connections", "tls", "handshake_ms", "count"]);
+    assert_eq!(timed, handshakes, "{report:#}");
 }
 
 #[test]
