@@ -203,10 +203,11 @@ fn auth_failed(options: &Options, cause: ScramError) -> ClientError {
 fn trace_transport(trace: &Trace, opened: &Opened, options: &Options) {
     if let Some((took, tls)) = &opened.tls {
         trace.note(format!(
-            "{} with {}, ALPN {}, in {:.3} ms",
+            "{} with {}, ALPN {},{} in {:.3} ms",
             tls.version,
             tls.cipher_suite,
             tls.alpn.as_deref().unwrap_or("none"),
+            if tls.resumed { " resumed," } else { "" },
             took.as_secs_f64() * 1e3
         ));
     }

@@ -9,17 +9,20 @@
 //! - `verify`: the broker's certificate checked, and our own before it is sent
 //! - `x509`: the certificate fields `verify` reads (names, dates, signatures)
 //! - `cause`: the failures as typed values a person can act on
+//! - `tickets`: room for a session ticket per connection of a load
 
 mod cause;
 mod config;
 mod load;
+mod tickets;
 mod verify;
 mod x509;
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use rustls_pki_types::ServerName;
+use tokio::sync::OnceCell;
 use tokio_rustls::rustls::{self, ClientConfig};
 use tokio_rustls::TlsConnector;
 
@@ -52,10 +55,17 @@ pub struct TlsOptions {
     /// Append the session keys here, in the NSS key log format Wireshark
     /// reads; without it, `SSLKEYLOGFILE` is honoured.
     pub keylog: Option<PathBuf>,
+    /// TLS 1.3 session tickets to keep, for connections made again to resume
+    /// their TLS session: a load keeps a couple per connection, as each
+    /// ticket serves one handshake; `None` keeps rustls' 8 per server, plenty
+    /// for a single client.
+    pub session_tickets: Option<usize>,
     /// The rustls settings, made once for every connection that shares these
     /// options (clones share it): a load of thousands of TLS connections reads
-    /// the system's certificates once, not per connection.
-    built: Arc<OnceLock<Built>>,
+    /// the system's certificates once, not per connection, and its
+    /// connections resume each other's sessions. The first handshakes, which
+    /// start together, wait for the one that makes them.
+    built: Arc<OnceCell<Built>>,
 }
 
 /// The rustls settings of [`TlsOptions`], and what the handshake reports with.
@@ -85,6 +95,9 @@ pub struct TlsInfo {
     pub alpn: Option<String>,
     /// The server's certificate chain as sent, end entity first (DER).
     pub peer_certificates: Vec<Vec<u8>>,
+    /// Resumed from an earlier handshake's session: no certificate sent or
+    /// verified, fewer round trips and less cryptography.
+    pub resumed: bool,
 }
 
 /// Makes the TLS handshake over `base`, verifying the server as `host` (or
@@ -96,16 +109,13 @@ pub(super) async fn handshake(
     addr: &str,
     notices: &Notices,
 ) -> Result<tokio_rustls::client::TlsStream<Base>, ClientError> {
-    let built = match options.built.get() {
-        Some(built) => built.clone(),
-        None => {
-            if options.insecure {
-                notices.warn(Warning::Unverified);
-            }
-            let built = config::client_config(options)?;
-            options.built.get_or_init(|| built).clone()
+    let make = || async {
+        if options.insecure {
+            notices.warn(Warning::Unverified);
         }
+        config::client_config(options)
     };
+    let built = options.built.get_or_try_init(make).await?.clone();
     let name = options.server_name.as_deref().unwrap_or(host);
     // A bracketed IPv6 literal verifies against the address itself.
     let bare = name.trim_start_matches('[').trim_end_matches(']');
@@ -147,5 +157,6 @@ pub(super) fn info(stream: &tokio_rustls::client::TlsStream<Base>) -> TlsInfo {
             .iter()
             .map(|c| c.to_vec())
             .collect(),
+        resumed: connection.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
     }
 }

@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::connection::{Connection, Shared};
+use super::histograms::Series;
 use super::plan::{BenchPlan, Role};
 use crate::client::{Client, ClientError, Options, Resumption};
 use crate::codec::{topic, Properties, QoS, Subscription};
@@ -151,6 +152,7 @@ impl Connection<'_> {
             let error = match result {
                 Ok(client) => {
                     self.connects.record(took);
+                    self.count_tls(&client);
                     self.outcome.connected += 1;
                     self.live.up.store(1, Relaxed);
                     return Ok(Box::new(client));
@@ -201,6 +203,7 @@ impl Connection<'_> {
                 }
                 Err(error) => return Recovery::Failed(gave_up(error, &cause, tried)),
             };
+            self.count_tls(client);
             let filter = self.outcome.filter.as_deref();
             let qos = shared.plan.groups[self.me.group].qos;
             match resume(client, resumption, filter, qos).await {
@@ -214,6 +217,21 @@ impl Connection<'_> {
             self.count_outage(lost_at.elapsed());
             return Recovery::Back;
         }
+    }
+
+    /// Counts the TLS handshake of a connection just made, resumed or not,
+    /// and times it apart from the CONNECT and CONNACK after it, which the
+    /// connect time lumps together.
+    fn count_tls(&mut self, client: &Client) {
+        let times = client.connect_times();
+        let Some((handshake, tls)) = &times.tls else {
+            return;
+        };
+        self.outcome.tls_handshakes += 1;
+        self.outcome.tls_resumed += u64::from(tls.resumed);
+        let recorder = &self.shared.recorder;
+        recorder.record_one(Series::TlsHandshake, self.me.group, *handshake);
+        recorder.record_one(Series::Connack, self.me.group, times.connack);
     }
 
     /// Counts a reconnect after `offline`, and shows the connection up.

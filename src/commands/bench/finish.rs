@@ -16,7 +16,7 @@ use super::report::Search;
 use super::report::{
     encode, Connections, EncodedHistograms, Figure, Generator, GroupFigures, Messages,
     OfflineFigures, Pace, Percentiles, Report, Settings, Shard, ShareFigures, SubChurnFigures,
-    Throughput, FORMAT_VERSION,
+    Throughput, TlsFigures, FORMAT_VERSION,
 };
 use super::search;
 use super::summary::plural;
@@ -138,6 +138,10 @@ impl Finished {
         if self.plan.sub_churn.is_some() {
             encoded.suback = encode(&histograms.suback);
         }
+        if self.plan.options.route.tls.is_some() {
+            encoded.connack = encode(&histograms.connack);
+            encoded.tls_handshake = encode(&histograms.tls_handshake);
+        }
         Report {
             connecting_s: self.timing.connecting.as_secs_f64(),
             connections: self.connections(),
@@ -176,7 +180,7 @@ impl Finished {
                 None => group.filter.text().to_string(),
             };
             GroupFigures {
-                connections: connections(totals, &histograms.connect),
+                connections: connections(totals, histograms, self.tls()),
                 count: group.count.into(),
                 filter: (group.role == Role::Subscriber).then_some(filter),
                 histograms: EncodedHistograms::of(
@@ -249,7 +253,12 @@ impl Finished {
     }
 
     fn connections(&self) -> Connections {
-        connections(&self.totals, &self.histograms.connect)
+        connections(&self.totals, &self.histograms, self.tls())
+    }
+
+    /// Whether the connections were made over TLS.
+    fn tls(&self) -> bool {
+        self.plan.options.route.tls.is_some()
     }
 
     fn messages(&self) -> Messages {
@@ -519,16 +528,24 @@ pub fn role_name(role: Role) -> &'static str {
     }
 }
 
-fn connections(t: &Totals, connect: &Histogram<u64>) -> Connections {
+/// What the connections of `t` (the run's, or a group's) did, and with
+/// `tls` what their TLS handshakes took.
+fn connections(t: &Totals, histograms: &Histograms, tls: bool) -> Connections {
     Connections {
         attempted: t.attempted,
-        connect_ms: Percentiles::of(connect),
+        connect_ms: Percentiles::of(&histograms.connect),
         failed: t.failures.values().sum(),
         failures: t.failures.clone(),
         longest_offline_s: t.longest_offline.as_secs_f64(),
         offline_s: Figure::Fraction(t.offline.as_secs_f64()),
         reconnected: t.reconnected,
         reconnects: t.reconnects,
+        tls: tls.then(|| TlsFigures {
+            connack_ms: Percentiles::of(&histograms.connack),
+            handshake_ms: Percentiles::of(&histograms.tls_handshake),
+            handshakes: t.tls_handshakes,
+            resumed: t.tls_resumed,
+        }),
         up: t.connected,
     }
 }

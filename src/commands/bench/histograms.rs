@@ -1,4 +1,5 @@
-//! The run's HDR histograms: latency, connect time, lateness and SUBACK time. Each thread
+//! The run's HDR histograms: latency, connect time (and, with TLS, its
+//! handshake and its CONNACK apart), lateness and SUBACK time. Each thread
 //! that records has a set of its own, which only it locks while the run goes
 //! on, once per batch of samples; the sets are added up at the end (and, for
 //! --metrics, at each scrape). No lock is shared on the hot path, no sample
@@ -10,6 +11,7 @@ use std::collections::HashMap;
 use std::iter::once;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use prometheus_client::metrics::histogram::exponential_buckets;
@@ -21,6 +23,11 @@ pub enum Series {
     Latency,
     /// From starting to connect to the CONNACK.
     Connect,
+    /// With TLS: from TCP connected to TLS established.
+    TlsHandshake,
+    /// With TLS: from CONNECT sent to the CONNACK, the part of a connect
+    /// after the TLS handshake.
+    Connack,
     /// How late a publisher wrote a message after it was due.
     Lateness,
     /// From SUBSCRIBE to SUBACK (--sub-churn).
@@ -34,6 +41,8 @@ pub struct Histograms {
     pub connect: Histogram<u64>,
     pub lateness: Histogram<u64>,
     pub suback: Histogram<u64>,
+    pub tls_handshake: Histogram<u64>,
+    pub connack: Histogram<u64>,
 }
 
 impl Histograms {
@@ -43,6 +52,8 @@ impl Histograms {
             connect: histogram(),
             lateness: histogram(),
             suback: histogram(),
+            tls_handshake: growing_histogram(),
+            connack: growing_histogram(),
         }
     }
 
@@ -52,6 +63,8 @@ impl Histograms {
             Series::Connect => &mut self.connect,
             Series::Lateness => &mut self.lateness,
             Series::Suback => &mut self.suback,
+            Series::TlsHandshake => &mut self.tls_handshake,
+            Series::Connack => &mut self.connack,
         }
     }
 
@@ -59,6 +72,8 @@ impl Histograms {
         self.latency.reset();
         self.connect.reset();
         self.lateness.reset();
+        self.tls_handshake.reset();
+        self.connack.reset();
     }
 
     /// Adds `other`'s counts to these.
@@ -68,6 +83,8 @@ impl Histograms {
         let _ = self.connect.add(&other.connect);
         let _ = self.lateness.add(&other.lateness);
         let _ = self.suback.add(&other.suback);
+        let _ = self.tls_handshake.add(&other.tls_handshake);
+        let _ = self.connack.add(&other.connack);
     }
 }
 
@@ -75,6 +92,16 @@ impl Histograms {
 pub fn histogram() -> Histogram<u64> {
     // 1 ns to an hour at 3 significant digits: valid bounds, cannot fail.
     Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid histogram bounds")
+}
+
+/// An empty histogram of the run's resolution that takes memory only as
+/// samples come: for the series only TLS runs record, which the other runs'
+/// threads should not carry (a histogram() is some 270 KB).
+fn growing_histogram() -> Histogram<u64> {
+    // Valid bounds, cannot fail; it grows to take any value.
+    let mut histogram = Histogram::new_with_bounds(1, 2, 3).expect("valid histogram bounds");
+    histogram.auto(true);
+    histogram
 }
 
 /// The latency histogram --metrics serves, in Prometheus' terms: seconds,
@@ -135,7 +162,12 @@ impl ThreadSet {
         }
         let into = |histogram: &mut Histogram<u64>| {
             for &sample in samples {
-                histogram.saturating_record(sample.max(1));
+                // A growing histogram grows to the sample; a fixed one, beyond
+                // an hour, keeps it as an hour.
+                let sample = sample.max(1);
+                if histogram.record(sample).is_err() {
+                    histogram.saturating_record(sample);
+                }
             }
         };
         into(self.histograms.of(series));
@@ -192,6 +224,13 @@ impl Recorder {
                 lock(set).record(series, group, samples);
             }
         });
+    }
+
+    /// Adds one sample of `series` to this thread's histograms: for what
+    /// comes once a connect, too seldom to keep in a buffer per connection.
+    pub fn record_one(&self, series: Series, group: usize, sample: Duration) {
+        let sample = u64::try_from(sample.as_nanos()).unwrap_or(u64::MAX);
+        self.record_in(series, group, &[sample]);
     }
 
     /// A set for the calling thread, which the run will add up.

@@ -12,7 +12,7 @@ use super::histograms::histogram;
 use super::report::{
     encode, Connections, EncodedHistograms, Figure, Generator, GroupFigures, Messages,
     OfflineFigures, Percentiles, Report, Settings, ShardRow, ShareFigures, SubChurnFigures,
-    Throughput, FORMAT_VERSION,
+    Throughput, TlsFigures, FORMAT_VERSION,
 };
 use crate::cli::BenchMergeArgs;
 use crate::commands::usage;
@@ -53,10 +53,12 @@ pub fn merge(reports: &Named) -> anyhow::Result<Report> {
         .map(|(name, r)| (name.as_str(), &r.histograms))
         .collect();
     let latency = merged_histogram(&all, "latency", |h| &h.latency)?;
-    let connect = merged_histogram(&all, "connect", |h| &h.connect)?;
     let lateness = merged_histogram(&all, "lateness", |h| &h.lateness)?;
     let suback = merged_histogram(&all, "suback", |h| &h.suback)?;
-    let mut histograms = EncodedHistograms::of(&latency, &connect, &lateness);
+    let (connections, mut histograms) =
+        merged_connections(reports.iter().map(|(_, r)| &r.connections), &all)?;
+    histograms.latency = encode(&latency);
+    histograms.lateness = encode(&lateness);
     let churned = reports.iter().any(|(_, r)| r.sub_churn.is_some());
     if churned {
         histograms.suback = encode(&suback);
@@ -74,7 +76,7 @@ pub fn merge(reports: &Named) -> anyhow::Result<Report> {
     let wall = (ended_ns - started_ns) as f64 / 1e9 + connecting_s;
     Ok(Report {
         connecting_s,
-        connections: connections(reports.iter().map(|(_, r)| &r.connections), &connect),
+        connections,
         ended_ns,
         generator: generator(reports, &lateness, wall),
         groups: groups(reports)?,
@@ -176,11 +178,14 @@ fn groups(reports: &Named) -> anyhow::Result<Option<Vec<GroupFigures>>> {
         let all: Vec<&GroupFigures> = shards.iter().map(|(_, g)| *g).collect();
         let histograms: Vec<_> = shards.iter().map(|(n, g)| (*n, &g.histograms)).collect();
         let latency = merged_histogram(&histograms, "latency", |h| &h.latency)?;
-        let connect = merged_histogram(&histograms, "connect", |h| &h.connect)?;
         let lateness = merged_histogram(&histograms, "lateness", |h| &h.lateness)?;
+        let (connections, mut encoded) =
+            merged_connections(all.iter().map(|g| &g.connections), &histograms)?;
+        encoded.latency = encode(&latency);
+        encoded.lateness = encode(&lateness);
         merged.push(GroupFigures {
-            connections: connections(all.iter().map(|g| &g.connections), &connect),
-            histograms: EncodedHistograms::of(&latency, &connect, &lateness),
+            connections,
+            histograms: encoded,
             late_ms: Percentiles::of(&lateness),
             latency_ms: Percentiles::of(&latency),
             messages: messages(all.iter().map(|g| &g.messages)),
@@ -204,6 +209,26 @@ fn same_groups(a: &Report, b: &Report) -> bool {
     settings(a) == settings(b)
 }
 
+/// The connections of every shard (of the run, or of a group) added up,
+/// with their connect histograms (and TLS ones) merged: the connections and
+/// the histograms encoded, the others of which the caller fills in.
+fn merged_connections<'a>(
+    all: impl Iterator<Item = &'a Connections> + Clone,
+    histograms: &[(&str, &EncodedHistograms)],
+) -> anyhow::Result<(Connections, EncodedHistograms)> {
+    let connect = merged_histogram(histograms, "connect", |h| &h.connect)?;
+    let mut connections = connections(all.clone(), &connect);
+    let mut encoded = EncodedHistograms::of(&histogram(), &connect, &histogram());
+    if all.clone().any(|c| c.tls.is_some()) {
+        let handshake = merged_histogram(histograms, "tls_handshake", |h| &h.tls_handshake)?;
+        let connack = merged_histogram(histograms, "connack", |h| &h.connack)?;
+        encoded.connack = encode(&connack);
+        encoded.tls_handshake = encode(&handshake);
+        connections.tls = Some(tls(all, &handshake, &connack));
+    }
+    Ok((connections, encoded))
+}
+
 fn connections<'a>(
     all: impl Iterator<Item = &'a Connections> + Clone,
     connect: &Histogram<u64>,
@@ -222,7 +247,29 @@ fn connections<'a>(
         offline_s: Figure::sum(all.clone().map(|c| c.offline_s.value())),
         reconnected: sum(|c| c.reconnected),
         reconnects: sum(|c| c.reconnects),
+        tls: None,
         up: sum(|c| c.up),
+    }
+}
+
+/// The shards' TLS handshakes added up, with the percentiles of their merged
+/// histograms.
+fn tls<'a>(
+    all: impl Iterator<Item = &'a Connections> + Clone,
+    handshake: &Histogram<u64>,
+    connack: &Histogram<u64>,
+) -> TlsFigures {
+    let sum = |field: fn(&TlsFigures) -> u64| {
+        (all.clone())
+            .filter_map(|c| c.tls.as_ref())
+            .map(field)
+            .sum()
+    };
+    TlsFigures {
+        connack_ms: Percentiles::of(connack),
+        handshake_ms: Percentiles::of(handshake),
+        handshakes: sum(|t| t.handshakes),
+        resumed: sum(|t| t.resumed),
     }
 }
 
@@ -456,6 +503,31 @@ mod tests {
         let rows = merged.shards.unwrap();
         assert_eq!(rows[1].report, "bench-report-shard1.json");
         assert_eq!(rows[1].messages, shards[1].1.messages);
+    }
+
+    #[test]
+    fn tls_handshakes_add_up_and_their_percentiles_come_from_the_merged_histograms() {
+        let shards: Vec<_> = ["a", "b"]
+            .map(|name| (name.to_string(), written("conn-tls")))
+            .into();
+        let merged = merge(&shards).unwrap();
+        let one = shards[0].1.connections.tls.clone().unwrap();
+        let tls = merged.connections.tls.unwrap();
+        assert_eq!(tls.handshakes, 2 * one.handshakes);
+        assert_eq!(tls.resumed, 2 * one.resumed);
+        let (handshake, connack) = (tls.handshake_ms.unwrap(), tls.connack_ms.unwrap());
+        assert_eq!(handshake.count, 2 * one.handshake_ms.unwrap().count);
+        assert_eq!(connack.count, 2 * one.connack_ms.unwrap().count);
+        assert!(merged.histograms.tls_handshake.is_some());
+        assert!(merged.histograms.connack.is_some());
+    }
+
+    #[test]
+    fn shards_without_tls_merge_without_tls_figures() {
+        let merged = merge(&shards()).unwrap();
+        assert_eq!(merged.connections.tls, None);
+        assert_eq!(merged.histograms.tls_handshake, None);
+        assert_eq!(merged.histograms.connack, None);
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct Outcome {
     pub reconnects: u64,
     pub offline: Duration,
     pub longest_offline: Duration,
+    /// TLS handshakes (connects and reconnects), and those of them resumed.
+    pub tls_handshakes: u64,
+    pub tls_resumed: u64,
 }
 
 /// What a run counted, all connections together.
@@ -45,6 +48,9 @@ pub struct Totals {
     pub reconnected: u64,
     pub offline: Duration,
     pub longest_offline: Duration,
+    /// TLS handshakes (connects and reconnects), and those of them resumed.
+    pub tls_handshakes: u64,
+    pub tls_resumed: u64,
     /// Connections that could not be made, or were lost, by reason.
     pub failures: BTreeMap<String, u64>,
     pub sent: u64,
@@ -169,6 +175,8 @@ impl Totals {
         self.reconnected += u64::from(outcome.reconnects > 0);
         self.offline += outcome.offline;
         self.longest_offline = self.longest_offline.max(outcome.longest_offline);
+        self.tls_handshakes += outcome.tls_handshakes;
+        self.tls_resumed += outcome.tls_resumed;
         for failure in &outcome.failures {
             *self.failures.entry(failure.clone()).or_default() += 1;
         }

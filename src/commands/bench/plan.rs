@@ -257,7 +257,17 @@ impl BenchPlan {
             return usage("-n counts messages per publisher, and this scenario has none");
         }
         let (max_loss, max_p99) = gates(args, &groups)?;
-        let options = connection_options(args)?;
+        let mut options = connection_options(args)?;
+        let comes_back = args.churn.is_some() || args.reconnect.is_some() || offline.is_some();
+        if let (Some(tls), true) = (&mut options.route.tls, comes_back) {
+            // Tickets for each connection that connects again, so that it
+            // resumes its TLS session as a device would: two, as brokers on
+            // OpenSSL send two a handshake and a connection that comes back
+            // sooner than another may take both. In a run whose connections
+            // never come back, kept tickets would only cost memory.
+            let connections = this.publishers + this.subscribers + this.idle;
+            tls.session_tickets = Some(2 * connections as usize);
+        }
         let client_ids = client_id_template(args, all.publishers + all.subscribers + all.idle)?;
         // %c in a topic is the client id, which must not itself be made of the topic.
         let names_client_id = |g: &Group| g.topic.names_client_id() || g.filter.names_client_id();

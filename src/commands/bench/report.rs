@@ -198,7 +198,26 @@ pub struct Connections {
     /// Connections that were lost and made again (--reconnect), and how often.
     pub reconnected: u64,
     pub reconnects: u64,
+    /// With TLS: its handshakes, and `connect_ms` told apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsFigures>,
     pub up: u64,
+}
+
+/// The TLS handshakes, and a connect's time split in two: `connect_ms` runs
+/// from starting to connect to the CONNACK, the TCP and TLS handshakes and
+/// CONNECT to CONNACK in one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TlsFigures {
+    /// From CONNECT sent to the CONNACK, after the TLS handshake.
+    pub connack_ms: Option<Percentiles>,
+    /// From TCP connected to TLS established.
+    pub handshake_ms: Option<Percentiles>,
+    /// Connects and reconnects, each one handshake.
+    pub handshakes: u64,
+    /// Of `handshakes`, those that resumed an earlier one's session (from a
+    /// ticket), no certificate sent.
+    pub resumed: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -337,6 +356,9 @@ pub struct Generator {
 /// encoding in base64: what merging and comparing runs need.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EncodedHistograms {
+    /// With TLS: CONNECT to CONNACK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connack: Option<String>,
     pub connect: Option<String>,
     pub encoding: String,
     pub latency: Option<String>,
@@ -344,6 +366,9 @@ pub struct EncodedHistograms {
     /// --sub-churn: SUBSCRIBE to SUBACK.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suback: Option<String>,
+    /// With TLS: TCP connected to TLS established.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_handshake: Option<String>,
     pub unit: String,
 }
 
@@ -445,11 +470,13 @@ impl EncodedHistograms {
         lateness: &Histogram<u64>,
     ) -> Self {
         EncodedHistograms {
+            connack: None,
             connect: encode(connect),
             encoding: "HdrHistogram V2, base64".into(),
             latency: encode(latency),
             lateness: encode(lateness),
             suback: None,
+            tls_handshake: None,
             unit: "ns".into(),
         }
     }
@@ -514,7 +541,7 @@ pub mod tests {
 
     /// The reports in tests/data, as an earlier mqtk wrote them, with the
     /// summaries it printed.
-    pub const WRITTEN: [(&str, &str, &str); 12] = {
+    pub const WRITTEN: [(&str, &str, &str); 13] = {
         macro_rules! written {
             ($($name:literal),*) => {[$((
                 $name,
@@ -527,6 +554,7 @@ pub mod tests {
             "qos1-warmup",
             "gate-p99",
             "conn",
+            "conn-tls",
             "pub",
             "sub",
             "failures",

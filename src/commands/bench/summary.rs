@@ -300,8 +300,42 @@ fn print_connections(report: &Report, out: &mut impl Write) -> io::Result<()> {
         );
         row(out, "Reconnects", &reconnects)?;
     }
+    let Some(tls) = &c.tls else {
+        if let Some(connect) = &c.connect_ms {
+            row(out, "Connect", &percentiles(connect))?;
+        }
+        return Ok(());
+    };
+    // With TLS, the connect time is told whole and in its two parts.
     if let Some(connect) = &c.connect_ms {
-        row(out, "Connect", &percentiles(connect))?;
+        let whole = "from connecting to the CONNACK: TCP, TLS, MQTT";
+        row(
+            out,
+            "Connect",
+            &format!("{}, {whole}", percentiles(connect)),
+        )?;
+    }
+    let resumed = match tls.handshakes {
+        0 => String::new(),
+        n => format!(" ({:.1}%)", tls.resumed as f64 * 100.0 / n as f64),
+    };
+    let handshakes = format!(
+        "{}, {} of them resumed{resumed}",
+        plural(tls.handshakes, "handshake"),
+        count(tls.resumed)
+    );
+    row(out, "TLS", &handshakes)?;
+    if let Some(handshake) = &tls.handshake_ms {
+        let part = "from TCP connected to TLS established";
+        row(
+            out,
+            "Handshake",
+            &format!("{}, {part}", percentiles(handshake)),
+        )?;
+    }
+    if let Some(connack) = &tls.connack_ms {
+        let part = "from CONNECT sent, after TLS";
+        row(out, "CONNACK", &format!("{}, {part}", percentiles(connack)))?;
     }
     Ok(())
 }
@@ -424,6 +458,27 @@ mod tests {
         for (name, json, text) in WRITTEN {
             assert_eq!(printed(&parse(json)), text, "{name}");
         }
+    }
+
+    #[test]
+    fn a_tls_run_tells_the_connect_time_whole_and_in_its_two_parts() {
+        let tls = WRITTEN.iter().find(|w| w.0 == "conn-tls").unwrap();
+        let text = printed(&parse(tls.1));
+        let headings: Vec<&str> = (text.lines())
+            .map(|line| line.get(..14).unwrap_or(line).trim())
+            .collect();
+        let at = |heading: &str| headings.iter().position(|h| *h == heading).unwrap();
+        assert!(
+            at("Connect") < at("TLS") && at("TLS") < at("Handshake"),
+            "{text}"
+        );
+        assert!(at("Handshake") < at("CONNACK"), "{text}");
+        assert!(
+            text.contains("from TCP connected to TLS established\n"),
+            "{text}"
+        );
+        let plain = printed(&parse(WRITTEN.iter().find(|w| w.0 == "conn").unwrap().1));
+        assert!(!plain.contains("TLS"), "{plain}");
     }
 
     #[test]

@@ -213,6 +213,7 @@ mod tests {
             cipher_suite: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256".into(),
             alpn: None,
             peer_certificates: vec![der],
+            resumed: false,
         };
         let ten_days_before = certificate.not_after - 10 * DAY;
         let text = text(&tls, ten_days_before);
@@ -237,6 +238,7 @@ mod tests {
             cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
             alpn: Some("mqtt".into()),
             peer_certificates: vec![vec![1, 2, 3]],
+            resumed: false,
         };
         let text = text(&tls, 0);
         assert!(

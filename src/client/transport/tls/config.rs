@@ -1,6 +1,7 @@
 //! The rustls settings a [`TlsOptions`] asks for: the TLS versions, whom to
-//! trust and how to verify, our certificate, ALPN and the key log. They are
-//! made once and shared by every connection with the same options.
+//! trust and how to verify, our certificate, ALPN, the key log and the
+//! session tickets kept for resuming. They are made once and shared by every
+//! connection with the same options.
 
 use std::fs::File;
 use std::io::Write;
@@ -11,12 +12,14 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::rustls::client::danger::{
     HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
 };
+use tokio_rustls::rustls::client::Resumption;
 use tokio_rustls::rustls::crypto::{self, CryptoProvider};
 use tokio_rustls::rustls::sign::SingleCertAndKey;
 use tokio_rustls::rustls::{self, ClientConfig, DigitallySignedStruct, KeyLog, SignatureScheme};
 
 use super::cause::client_certificate_problem;
 use super::load::{read_certificates, read_key, root_store};
+use super::tickets::SessionTickets;
 use super::{verify, Built, TlsOptions, TlsSetupError, TlsVersion, Trusted};
 use crate::client::ClientError;
 
@@ -64,6 +67,9 @@ pub(super) fn client_config(options: &TlsOptions) -> Result<Built, ClientError> 
         _ => return Err(ClientError::TlsSetup(TlsSetupError::CertificateOrKeyAlone)),
     };
     config.alpn_protocols = options.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    if let Some(tickets) = options.session_tickets {
+        config.resumption = Resumption::store(Arc::new(SessionTickets::new(tickets)));
+    }
     config.key_log = match &options.keylog {
         Some(path) => Arc::new(KeyLogTo::open(path)?),
         None => Arc::new(rustls::KeyLogFile::new()),
