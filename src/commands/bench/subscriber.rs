@@ -37,9 +37,10 @@ pub async fn receive(
         received,
         live,
         latency,
-        clock,
         measured_from_ns,
         latency_from_ns,
+        now_ns: clock.now_ns(),
+        unshown: 0,
     };
     let stop = until.cancel;
     let until = async {
@@ -51,16 +52,18 @@ pub async fn receive(
     tokio::pin!(until);
     loop {
         // What one read brought is taken without waiting: one wait per read,
-        // not one per message.
+        // not one per message, and one arrival time.
         while let Some(event) = client.try_next_event() {
             tally.take(client, event)?;
         }
+        tally.show();
         let event = tokio::select! {
             biased;
             _ = stop.cancelled() => return Ok(()),
             _ = &mut until => return Ok(()),
             event = client.next_event() => event?,
         };
+        tally.now_ns = clock.now_ns();
         tally.take(client, event)?;
     }
 }
@@ -70,20 +73,30 @@ struct Tally<'a, 's> {
     received: &'a mut Received,
     live: &'a Live,
     latency: &'a mut Samples<'s>,
-    clock: &'a Clock,
     measured_from_ns: u64,
     latency_from_ns: &'a AtomicU64,
+    /// When the read that brought the messages being taken came back: the
+    /// arrival of all of them, read once for them all.
+    now_ns: u64,
+    /// Messages taken but not yet added to the live counters.
+    unshown: u64,
 }
 
 impl Tally<'_, '_> {
+    /// Adds the messages taken to the live counters: once a read, not once a
+    /// message.
+    fn show(&mut self) {
+        Live::add(&self.live.received, std::mem::take(&mut self.unshown));
+    }
+
     /// Counts a message, then acknowledges it.
     fn take(&mut self, client: &mut Client, event: Event) -> Result<(), ClientError> {
         let Event::Message(message) = event else {
             return Ok(());
         };
-        let now_ns = self.clock.now_ns();
+        let now_ns = self.now_ns;
         let received = &mut *self.received;
-        Live::add(&self.live.received, 1);
+        self.unshown += 1;
         let bytes = message.payload.len() as u64;
         if now_ns >= self.measured_from_ns {
             received.measured += 1;
