@@ -18,9 +18,6 @@ use crate::codec::{ByteString, Naming, Publish};
 #[derive(Debug, Default)]
 pub struct OutgoingAliases {
     by_topic: HashMap<ByteString, u16>,
-    /// The last topic sent by its alias: a publisher that keeps to one
-    /// topic finds it here, compared, not hashed.
-    last: Option<(ByteString, u16)>,
     maximum: u16,
 }
 
@@ -29,7 +26,6 @@ impl OutgoingAliases {
     pub fn new(maximum: u16) -> OutgoingAliases {
         OutgoingAliases {
             by_topic: HashMap::new(),
-            last: None,
             maximum,
         }
     }
@@ -40,10 +36,6 @@ impl OutgoingAliases {
     pub fn naming(&self, message: &Publish) -> Naming {
         if self.maximum == 0 || message.properties.topic_alias.is_some() {
             return Naming::Topic;
-        }
-        if let Some((_, alias)) = (self.last.as_ref()).filter(|(topic, _)| *topic == message.topic)
-        {
-            return Naming::Alias(*alias);
         }
         if let Some(&alias) = self.by_topic.get(&message.topic) {
             return Naming::Alias(alias);
@@ -58,20 +50,8 @@ impl OutgoingAliases {
     /// an alias sent with its topic stands for it from now on. Only once the
     /// packet is encoded, so that a message refused on the way sets none.
     pub fn sent(&mut self, message: &Publish, naming: Naming) {
-        let alias = match naming {
-            Naming::SetAlias(alias) => {
-                self.by_topic.insert(message.topic.clone(), alias);
-                alias
-            }
-            Naming::Alias(alias) => alias,
-            Naming::Topic => return,
-        };
-        if self
-            .last
-            .as_ref()
-            .is_none_or(|(topic, _)| *topic != message.topic)
-        {
-            self.last = Some((message.topic.clone(), alias));
+        if let Naming::SetAlias(alias) = naming {
+            self.by_topic.insert(message.topic.clone(), alias);
         }
     }
 }

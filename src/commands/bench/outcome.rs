@@ -389,10 +389,7 @@ mod tests {
         let mut gaps = crate::commands::bench::gaps::Gaps::default();
         let mut track = Track::default();
         (0..10).for_each(|s| track.record(s));
-        gaps.open(&crate::commands::bench::stats::Tracks::from_iter([(
-            0,
-            track.clone(),
-        )]));
+        gaps.open(&HashMap::from([(0, track.clone())]));
         gaps.back(100, Duration::from_millis(5));
         // 10 to 12 went by while unsubscribed; 13 on arrive.
         for s in 13..20 {

@@ -8,7 +8,6 @@
 //! histograms.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
@@ -128,35 +127,6 @@ impl Drop for Samples<'_> {
     }
 }
 
-/// What a subscriber saw, by publisher: looked up for every message, so
-/// by a hash that costs a multiplication, not SipHash's rounds (the keys are
-/// mqtk's own publisher indexes, not an attacker's).
-pub type Tracks = HashMap<u32, Track, BuildHasherDefault<IndexHasher>>;
-
-/// Hashes a publisher index by a Fibonacci multiplication, which spreads
-/// consecutive indexes over the high bits the table probes by.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct IndexHasher(u64);
-
-impl Hasher for IndexHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(FIBONACCI);
-        }
-    }
-
-    fn write_u32(&mut self, index: u32) {
-        self.0 = (self.0 ^ u64::from(index)).wrapping_mul(FIBONACCI);
-    }
-}
-
-/// 2^64 divided by the golden ratio.
-const FIBONACCI: u64 = 0x9e37_79b9_7f4a_7c15;
-
 /// Sequence numbers seen behind the highest one, to tell a duplicate from a
 /// late arrival.
 const WINDOW: u64 = 256;
@@ -226,7 +196,7 @@ impl Track {
 #[derive(Debug, Clone, Default)]
 pub struct Received {
     /// Messages from bench publishers, by publisher index.
-    pub tracks: Tracks,
+    pub tracks: HashMap<u32, Track>,
     /// Messages without a bench header, or retained ones from an earlier run.
     pub foreign: u64,
     /// Messages and payload bytes that arrived after the warm-up.
