@@ -19,7 +19,10 @@ use crate::codec::{ByteString, Publish, QoS};
 const FLUSH_AT: usize = 64 * 1024;
 
 /// Room for payloads allocated at once; each message takes a slice of it.
-const ARENA: usize = 64 * 1024;
+/// Small: a publisher at one message a second touches a page of it after
+/// another, and with 64 KiB a run of 5,000 such publishers grew by 320 MB
+/// in ten minutes; 4 KiB still serves 256 messages of 16 bytes an allocation.
+const ARENA: usize = 4 * 1024;
 
 /// What one publisher did.
 #[derive(Debug, Clone, Default)]
