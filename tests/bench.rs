@@ -480,11 +480,7 @@ fn three_shards_merged_are_one_run_of_the_same_load() {
 
     let broker = common::rumqttd_v5();
     let dir = tempfile::tempdir().unwrap();
-    let at = (std::time::SystemTime::now() + Duration::from_secs(2))
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-        .to_string();
+    let at = common::run::start_at_in(Duration::from_secs(2));
     let load = |prefix: &str| {
         let topic = format!("{}/%i", unique_topic(prefix));
         ["-c", "6", "-R", "600", "-d", "1s", "-q", "1", "-t", &topic]
@@ -493,14 +489,7 @@ fn three_shards_merged_are_one_run_of_the_same_load() {
     };
     // Three shards of one load, beginning together.
     let shard_load = load("bench-shards");
-    let files: Vec<String> = (0..3)
-        .map(|i| {
-            dir.path()
-                .join(format!("shard-{i}.json"))
-                .display()
-                .to_string()
-        })
-        .collect();
+    let files = common::run::shard_reports(dir.path(), 3);
     let shards: Vec<Running> = (0..3)
         .map(|i| {
             let mut command = common::mqtk();

@@ -227,19 +227,8 @@ qos = 1
 "#
     );
     let file = load_file(&dir, "shards.toml", &text);
-    let at = (std::time::SystemTime::now() + Duration::from_secs(2))
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-        .to_string();
-    let reports: Vec<String> = (0..2)
-        .map(|i| {
-            dir.path()
-                .join(format!("shard-{i}.json"))
-                .display()
-                .to_string()
-        })
-        .collect();
+    let at = common::run::start_at_in(Duration::from_secs(2));
+    let reports = common::run::shard_reports(dir.path(), 2);
     let shards: Vec<_> = (0..2)
         .map(|i| {
             let mut command = common::mqtk();

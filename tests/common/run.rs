@@ -584,3 +584,19 @@ pub fn silence(stderr: &str) -> f64 {
         .and_then(|seconds| seconds.parse().ok())
         .unwrap_or_else(|| panic!("no silence said on stderr:\n{stderr}"))
 }
+
+/// `--start-at` for shards that begin together `delay` from now, in Unix seconds.
+pub fn start_at_in(delay: Duration) -> String {
+    (std::time::SystemTime::now() + delay)
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64()
+        .to_string()
+}
+
+/// Where `count` shards write their JSON reports in `dir`: shard-0.json, shard-1.json, ...
+pub fn shard_reports(dir: &std::path::Path, count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| dir.join(format!("shard-{i}.json")).display().to_string())
+        .collect()
+}
