@@ -180,3 +180,36 @@ fn a_plain_tcp_report_has_no_tls_figures() {
     assert!(report["histograms"].get("tls_handshake").is_none());
     assert!(report["histograms"].get("connack").is_none());
 }
+
+/// A load file's groups over TLS: each group counts its own handshakes and
+/// keeps their histograms, so that shards of it merge them too.
+#[test]
+fn each_group_of_a_load_file_keeps_its_tls_handshakes() {
+    let pki = Pki::new();
+    let Some(broker) = OwnMosquitto::start_with(&pki.listener("")) else {
+        return common::skip("mosquitto is not installed");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tls.toml");
+    let prefix = unique_topic("bench-tls-load");
+    let text = format!(
+        "[[group]]\nname = \"meters\"\nrole = \"publishers\"\ncount = 3\n\
+         topic = \"{prefix}/%i\"\nrate = 60\n\n\
+         [[group]]\nname = \"idle\"\nrole = \"connections\"\ncount = 2\n"
+    );
+    std::fs::write(&file, text).unwrap();
+    let file = file.display().to_string();
+    let report = bench_tls(&pki, &broker, &["--load", &file, "-d", "500ms"]);
+    for (at, connections) in [(0, 3), (1, 2)] {
+        let group = &report["groups"][at];
+        let tls = &group["connections"]["tls"];
+        assert_eq!(tls["handshakes"], connections, "{group:#}");
+        assert_eq!(tls["handshake_ms"]["count"], connections, "{group:#}");
+        for series in ["tls_handshake", "connack"] {
+            assert!(
+                group["histograms"][series].is_string(),
+                "{series}: {group:#}"
+            );
+        }
+    }
+}

@@ -127,10 +127,7 @@ impl Connection<'_> {
             let filter = group.filter.filled(filling);
             topic::validate_filter(&filter)
                 .with_context(|| format!("invalid topic filter {filter:?}"))?;
-            let filter = match &group.share {
-                Some(share) => format!("$share/{share}/{filter}"),
-                None => filter,
-            };
+            let filter = group.subscription(&filter);
             subscribe(&mut client, &filter, group.qos).await?;
             self.outcome.filter = Some(filter);
         }

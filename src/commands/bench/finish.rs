@@ -130,25 +130,13 @@ impl Finished {
 
     pub fn report(&self) -> Report {
         let histograms = &self.histograms;
-        let mut encoded = EncodedHistograms::of(
-            &histograms.latency,
-            &histograms.connect,
-            &histograms.lateness,
-        );
-        if self.plan.sub_churn.is_some() {
-            encoded.suback = encode(&histograms.suback);
-        }
-        if self.plan.options.route.tls.is_some() {
-            encoded.connack = encode(&histograms.connack);
-            encoded.tls_handshake = encode(&histograms.tls_handshake);
-        }
         Report {
             connecting_s: self.timing.connecting.as_secs_f64(),
             connections: self.connections(),
             ended_ns: self.timing.ended_ns,
             generator: self.generator(),
             groups: (!self.groups.is_empty()).then(|| self.group_figures()),
-            histograms: encoded,
+            histograms: self.encoded(histograms),
             interrupted: self.timing.interrupted,
             latency_ms: Percentiles::of(&histograms.latency),
             measured_s: self.timing.measured.as_secs_f64(),
@@ -170,24 +158,36 @@ impl Finished {
         }
     }
 
+    /// The histograms of the run, or of one of its groups, as the report
+    /// keeps them: SUBACK times with --sub-churn, the TLS handshake and the
+    /// CONNACK apart with TLS.
+    fn encoded(&self, histograms: &Histograms) -> EncodedHistograms {
+        let mut encoded = EncodedHistograms::of(
+            &histograms.latency,
+            &histograms.connect,
+            &histograms.lateness,
+        );
+        if self.plan.sub_churn.is_some() {
+            encoded.suback = encode(&histograms.suback);
+        }
+        if self.tls() {
+            encoded.connack = encode(&histograms.connack);
+            encoded.tls_handshake = encode(&histograms.tls_handshake);
+        }
+        encoded
+    }
+
     /// --load: each group's settings and figures.
     fn group_figures(&self) -> Vec<GroupFigures> {
         let groups = self.plan.groups.iter().zip(&self.groups);
         (groups.map(|(group, (totals, histograms))| {
             let publishing = group.role == Role::Publisher;
-            let filter = match &group.share {
-                Some(share) => format!("$share/{share}/{}", group.filter.text()),
-                None => group.filter.text().to_string(),
-            };
             GroupFigures {
                 connections: connections(totals, histograms, self.tls()),
                 count: group.count.into(),
-                filter: (group.role == Role::Subscriber).then_some(filter),
-                histograms: EncodedHistograms::of(
-                    &histograms.latency,
-                    &histograms.connect,
-                    &histograms.lateness,
-                ),
+                filter: (group.role == Role::Subscriber)
+                    .then(|| group.subscription(group.filter.text())),
+                histograms: self.encoded(histograms),
                 late_ms: Percentiles::of(&histograms.lateness),
                 latency_ms: Percentiles::of(&histograms.latency),
                 messages: self.messages_of(totals),
@@ -195,7 +195,7 @@ impl Finished {
                 pace: publishing.then(|| pace(group.pace)),
                 qos: group.qos as u8,
                 retain: group.retain,
-                role: role_name(group.role).into(),
+                role: group.role.name().into(),
                 size: publishing.then_some(group.size as u64),
                 throughput: self.throughput_of(totals, group.size as f64),
                 topic: publishing.then(|| group.topic.text().to_string()),
@@ -516,15 +516,6 @@ fn pace(pace: plan::Pace) -> Pace {
         plan::Pace::Rate(rate) => Pace::Rate(rate),
         plan::Pace::Interval(interval) => Pace::IntervalMs(json_ms(interval)),
         plan::Pace::Unpaced => Pace::Unpaced,
-    }
-}
-
-/// A role as a load file names it.
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Publisher => "publishers",
-        Role::Subscriber => "subscribers",
-        Role::Idle => "connections",
     }
 }
 

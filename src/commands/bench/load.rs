@@ -144,7 +144,6 @@ impl File<'_> {
             }
         };
         // The rest of the mistakes name the group.
-        let keys = Keys { file: self, table };
         let in_group = |mistake: Mistake| Mistake {
             message: format!("group '{name}': {}", mistake.message),
             ..mistake
@@ -153,22 +152,17 @@ impl File<'_> {
     }
 
     fn group_named(&self, keys: &Keys, name: &str, line: Option<usize>) -> Result<Group, Mistake> {
-        let role = match keys.string("role")?.as_deref() {
-            Some("publishers") => Role::Publisher,
-            Some("subscribers") => Role::Subscriber,
-            Some("connections") => Role::Idle,
-            Some(other) => {
-                return Err(keys.mistake(
-                    "role",
-                    format!("role '{other}' is not publishers, subscribers or connections"),
-                ))
-            }
-            None => {
-                return Err(missing(
-                    line,
-                    "a role (publishers, subscribers or connections)",
-                ))
-            }
+        let Some(asked) = keys.string("role")? else {
+            return Err(missing(
+                line,
+                "a role (publishers, subscribers or connections)",
+            ));
+        };
+        let Some(role) = Role::ALL.into_iter().find(|role| role.name() == asked) else {
+            return Err(keys.mistake(
+                "role",
+                format!("role '{asked}' is not publishers, subscribers or connections"),
+            ));
         };
         let count = match keys.integer("count", 1, 16_777_215)? {
             Some(count) => count as u32,
@@ -354,13 +348,10 @@ impl Keys<'_> {
 
     /// Fails when a key of `keys`, which only `owner` takes, is in a group of another role.
     fn only_for(&self, role: Role, owner: Role, keys: &[&str]) -> Result<(), Mistake> {
-        let owners = match owner {
-            Role::Publisher => "publishers",
-            Role::Subscriber => "subscribers",
-            Role::Idle => "connections",
-        };
         match keys.iter().find(|key| self.table.contains_key(key)) {
-            Some(key) if role != owner => Err(self.mistake(key, format!("only {owners} take it"))),
+            Some(key) if role != owner => {
+                Err(self.mistake(key, format!("only {} take it", owner.name())))
+            }
             _ => Ok(()),
         }
     }

@@ -198,15 +198,26 @@ fn groups(reports: &Named) -> anyhow::Result<Option<Vec<GroupFigures>>> {
 
 /// Whether two reports are of the same groups (--load), or both of none.
 fn same_groups(a: &Report, b: &Report) -> bool {
-    let settings = |report: &Report| {
-        (report.groups.iter().flatten())
-            .map(|g| {
-                let (name, role, count, qos) = (&g.name, &g.role, g.count, g.qos);
-                (name.clone(), role.clone(), count, qos, g.size, g.retain)
-            })
+    // What each group was asked to do, as shards of one load share it.
+    let asked = |g: &GroupFigures| {
+        (
+            g.name.clone(),
+            g.role.clone(),
+            g.count,
+            g.qos,
+            g.size,
+            g.retain,
+        )
+    };
+    let groups = |report: &Report| {
+        report
+            .groups
+            .iter()
+            .flatten()
+            .map(asked)
             .collect::<Vec<_>>()
     };
-    settings(a) == settings(b)
+    groups(a) == groups(b)
 }
 
 /// The connections of every shard (of the run, or of a group) added up,

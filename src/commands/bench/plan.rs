@@ -34,6 +34,20 @@ pub enum Role {
     Idle,
 }
 
+impl Role {
+    /// Every role, in the order connections are made.
+    pub const ALL: [Role; 3] = [Role::Publisher, Role::Subscriber, Role::Idle];
+
+    /// The role's connections as a load file and the report name them.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Publisher => "publishers",
+            Role::Subscriber => "subscribers",
+            Role::Idle => "connections",
+        }
+    }
+}
+
 /// Which slice of the load this process makes (`--shard I/N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
@@ -131,6 +145,15 @@ impl Group {
             index: index - self.first,
             client_id,
             username,
+        }
+    }
+
+    /// A subscriber's filter as it subscribes: in the group's shared
+    /// subscription, when it has one.
+    pub fn subscription(&self, filter: &str) -> String {
+        match &self.share {
+            Some(share) => format!("$share/{share}/{filter}"),
+            None => filter.to_string(),
         }
     }
 
@@ -529,8 +552,8 @@ fn number(groups: &mut [Group]) {
 fn flag_groups(args: &BenchArgs) -> anyhow::Result<Vec<Group>> {
     let roles = Roles::asked(args)?;
     let (topic, filter) = templates(args, roles.subscribers)?;
-    let group = |name: &str, role, count| Group {
-        name: name.into(),
+    let group = |role: Role, count| Group {
+        name: role.name().into(),
         role,
         count,
         first: 0,
@@ -550,9 +573,9 @@ fn flag_groups(args: &BenchArgs) -> anyhow::Result<Vec<Group>> {
         max_p99: None,
     };
     Ok(vec![
-        group("publishers", Role::Publisher, roles.publishers),
-        group("subscribers", Role::Subscriber, roles.subscribers),
-        group("connections", Role::Idle, roles.idle),
+        group(Role::Publisher, roles.publishers),
+        group(Role::Subscriber, roles.subscribers),
+        group(Role::Idle, roles.idle),
     ])
 }
 

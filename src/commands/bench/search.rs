@@ -401,10 +401,9 @@ pub fn fan_out(plan: &BenchPlan) -> Option<f64> {
         let group = plan.group(role, index);
         let client_id = plan.client_id(role, index);
         let filling = group.filling(index, &client_id, plan.username());
-        match (role, &group.share) {
-            (Role::Publisher, _) => group.topic.filled(filling),
-            (_, Some(share)) => format!("$share/{share}/{}", group.filter.filled(filling)),
-            (_, None) => group.filter.filled(filling),
+        match role {
+            Role::Publisher => group.topic.filled(filling),
+            _ => group.subscription(&group.filter.filled(filling)),
         }
     };
     let mut filters: HashMap<String, u64> = HashMap::new();
