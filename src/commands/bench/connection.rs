@@ -18,7 +18,7 @@ use super::histograms::{Recorder, Series};
 use super::outcome::Outcome;
 use super::plan::{BenchPlan, Group, Role};
 use super::publisher::{self, Identity};
-use super::schedule::{Schedule, Step, StopCondition};
+use super::schedule::{Cancel, Schedule, Step, StopCondition};
 use super::stats::{Live, Samples};
 use super::subscriber;
 use crate::client::{Client, ClientError, Ending};
@@ -31,7 +31,7 @@ pub struct Shared {
     /// The instant publishing starts, once every connection is up.
     pub start: watch::Receiver<Option<Instant>>,
     /// Ends publishers (and, through `stop_holding`, idle connections): Ctrl-C.
-    pub stop: CancellationToken,
+    pub stop: Cancel,
     /// Ends subscribers, once what was published had time to arrive.
     pub stop_receiving: CancellationToken,
     /// Ends idle connections: at the deadline, or Ctrl-C. One timer for all of
@@ -65,7 +65,7 @@ impl Shared {
             plan,
             clock: Clock::new(),
             start: start_rx,
-            stop: CancellationToken::new(),
+            stop: Cancel::default(),
             stop_receiving: CancellationToken::new(),
             stop_holding: CancellationToken::new(),
             recorder: Arc::new(recorder),

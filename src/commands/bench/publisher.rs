@@ -209,6 +209,9 @@ impl<'a> Sending<'a> {
             }
         };
         tokio::select! {
+            // The due time first: woken by its timer, the publisher polls
+            // nothing else before it publishes.
+            biased;
             _ = due => {}
             event = self.client.next_event() => count_ack(&event?, self.done, self.live),
             // Once overdue, `reached` ends the loop before this runs again.
