@@ -13,7 +13,7 @@
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll, Waker};
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
@@ -35,6 +35,9 @@ pub struct Connection {
     /// When bytes last arrived: keep alive measures the broker's silence
     /// from here. Taken once per read, not once per packet.
     last_read: Instant,
+    /// When bytes last left: keep alive's PINGREQ is due an interval later.
+    /// Taken once per write, not once per packet.
+    last_written: Instant,
     /// Since when queued bytes have waited for the socket without any being
     /// written: a path that takes nothing is as dead as one that says nothing.
     write_blocked_since: Option<Instant>,
@@ -50,6 +53,7 @@ impl Connection {
             max_incoming: codec::MAX_PACKET_SIZE,
             trace,
             last_read: Instant::now(),
+            last_written: Instant::now(),
             write_blocked_since: None,
         }
     }
@@ -63,6 +67,10 @@ impl Connection {
     /// When bytes last arrived from the broker (or when the connection opened).
     pub fn last_read(&self) -> Instant {
         self.last_read
+    }
+
+    pub fn last_written(&self) -> Instant {
+        self.last_written
     }
 
     /// Since when queued bytes have waited without any being written, if
@@ -130,6 +138,7 @@ impl Connection {
                     Poll::Ready(Ok(n)) => {
                         self.write.written(n);
                         self.write_blocked_since = None;
+                        self.last_written = Instant::now();
                     }
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(ClientError::from_io(e))),
                     Poll::Pending => {
@@ -174,6 +183,34 @@ impl Connection {
             }
         })
         .await
+    }
+
+    /// Writes what is queued if the socket takes it all now, without waiting
+    /// or registering for wake-ups; whether it did. A failed write is left for
+    /// [`Connection::transfer`] to meet again and report.
+    pub fn try_write_all(&mut self) -> bool {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut wrote = false;
+        while !self.write.queued().is_empty() {
+            match Pin::new(&mut self.transport).poll_write(&mut cx, self.write.queued()) {
+                Poll::Ready(Ok(n)) if n > 0 => {
+                    self.write.written(n);
+                    wrote = true;
+                }
+                _ => break,
+            }
+        }
+        if wrote {
+            self.write_blocked_since = None;
+            self.last_written = Instant::now();
+        }
+        // Only a flush that completes at once counts (TLS and WebSocket may
+        // hold bytes of their own).
+        self.write.queued().is_empty()
+            && matches!(
+                Pin::new(&mut self.transport).poll_flush(&mut cx),
+                Poll::Ready(Ok(()))
+            )
     }
 
     /// Writes everything queued, reading (and keeping) what arrives meanwhile.

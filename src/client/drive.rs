@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use super::{Client, ClientError, Event};
 use crate::codec::{self, Disconnect, Packet, Properties, Publish, ReasonCode};
 
@@ -15,6 +13,11 @@ const FAREWELL: Duration = Duration::from_millis(250);
 impl Client {
     /// Writes everything queued, while still reading what arrives.
     pub async fn flush(&mut self) -> Result<(), ClientError> {
+        // Most writes leave at once: tried first, without driving the whole
+        // connection (its keep-alive timer, its reads) for each of them.
+        if self.failure.is_none() && self.conn.try_write_all() {
+            return Ok(());
+        }
         while self.conn.pending_write() > 0 {
             self.step(true).await?;
         }
@@ -128,11 +131,9 @@ impl Client {
         self.peak_queued_events = self.peak_queued_events.max(self.events.len());
     }
 
-    /// Queues a packet to send; keep alive counts from now.
+    /// Queues a packet to send; keep alive counts from when it is written.
     pub(super) fn send(&mut self, packet: &Packet) -> Result<(), ClientError> {
-        self.conn.queue(packet)?;
-        self.last_sent = Instant::now();
-        Ok(())
+        self.conn.queue(packet)
     }
 
     /// Queues a message to send, its topic named by an alias where one is
@@ -141,7 +142,6 @@ impl Client {
         let naming = self.aliases.naming(message);
         self.conn.queue_publish(message, naming)?;
         self.aliases.sent(message, naming);
-        self.last_sent = Instant::now();
         Ok(())
     }
 }

@@ -62,7 +62,7 @@ impl Client {
         let limit = lost_after(self.limits.keep_alive);
         let due = match self.ping_sent {
             Some(_) => heard + limit,
-            None => self.last_sent.min(heard) + interval,
+            None => self.conn.last_written().min(heard) + interval,
         };
         Some(match self.conn.write_blocked_since() {
             Some(blocked) => due.min(blocked + limit),

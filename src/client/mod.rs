@@ -177,8 +177,6 @@ pub struct Client {
     /// The host and port connected to: the options', or where a broker
     /// redirected the client.
     broker: (String, u16),
-    /// When a packet was last queued: keep alive counts from here.
-    last_sent: Instant,
     /// When a PINGREQ went out with no packet received since.
     ping_sent: Option<Instant>,
     /// QoS 0 messages queued on this connection, and how many of them the
@@ -244,7 +242,6 @@ impl Client {
             limits,
             client_id,
             broker,
-            last_sent: Instant::now(),
             ping_sent: None,
             qos0_queued: 0,
             qos0_before_ping: 0,
@@ -331,7 +328,6 @@ impl Client {
         self.times = times;
         self.failure = None;
         self.ping_sent = None;
-        self.last_sent = Instant::now();
         self.qos0_queued = 0;
         self.qos0_before_ping = 0;
         self.qos0_confirmed = 0;

@@ -397,6 +397,21 @@ impl std::fmt::Debug for Properties {
 }
 
 impl Properties {
+    /// Checks that every property may stand in `context` and has a valid
+    /// value. No properties, as most packets have, are valid anywhere: known
+    /// without going through the table's every field.
+    pub(crate) fn validate(&self, context: Context) -> Result<(), Error> {
+        self.0
+            .as_ref()
+            .map_or(Ok(()), |values| values.validate(context))
+    }
+
+    /// Bytes the properties take, without their length prefix: none without
+    /// going through the table.
+    fn content_len(&self) -> usize {
+        self.0.as_ref().map_or(0, |values| values.content_len())
+    }
+
     /// The values, out of their box: for taking fields by value.
     pub fn into_values(self) -> PropertyValues {
         self.0.map(|values| *values).unwrap_or_default()
@@ -445,7 +460,9 @@ impl Properties {
             buf.put_u8(TOPIC_ALIAS_ID);
             buf.put_u16(alias);
         }
-        self.write_content(buf);
+        if let Some(values) = &self.0 {
+            values.write_content(buf);
+        }
     }
 }
 

@@ -103,18 +103,27 @@ pub async fn publish(
     let pace = tokio::time::sleep_until(Instant::now());
     let overdue = stop.wait_overdue();
     tokio::pin!(pace, overdue);
+    // The clock is read after every wait and every write, and for each
+    // unpaced message (made when it is due); paced messages due by the last
+    // reading leave without another: their write comes after them all.
+    let mut now = Instant::now();
     loop {
         let paused = schedule.follow();
-        let now = Instant::now();
         let due = schedule.due();
+        if due.is_none() {
+            now = Instant::now();
+        }
         if stop.reached(schedule.sent(), due.unwrap_or(now), now) {
             break;
         }
-        sending.take_acks();
+        if group.qos != QoS::AtMostOnce {
+            sending.take_acks();
+        }
         if paused {
             sending
                 .wait(None, overdue.as_mut(), schedule.changed())
                 .await?;
+            now = Instant::now();
             continue;
         }
         let early = due.filter(|&due| due > now);
@@ -127,6 +136,7 @@ pub async fn publish(
             sending
                 .wait(paced, overdue.as_mut(), schedule.changed())
                 .await?;
+            now = Instant::now();
             continue;
         }
         let due_at = due.unwrap_or(now);
@@ -137,7 +147,9 @@ pub async fn publish(
             lateness.record(now - due_at);
         }
         schedule.advance();
-        sending.count_sent().await?;
+        if sending.count_sent().await? {
+            now = Instant::now();
+        }
     }
     sending.finish().await
 }
@@ -244,14 +256,15 @@ impl<'a> Sending<'a> {
 
     /// Counts a message handed to the client as sent: should the connection
     /// fail before it is written, it is still a message the subscribers were
-    /// owed. Writes once enough is queued.
-    async fn count_sent(&mut self) -> Result<(), ClientError> {
+    /// owed. Writes once enough is queued, and says whether it did.
+    async fn count_sent(&mut self) -> Result<bool, ClientError> {
         self.done.sent += 1;
         self.unsent += 1;
-        if self.client.pending_write() >= FLUSH_AT {
-            self.write_queued().await?;
+        if self.client.pending_write() < FLUSH_AT {
+            return Ok(false);
         }
-        Ok(())
+        self.write_queued().await?;
+        Ok(true)
     }
 
     /// Writes what is still queued and waits for the acknowledgements still

@@ -42,14 +42,15 @@ pub async fn receive(
         now_ns: clock.now_ns(),
         unshown: 0,
     };
-    let stop = until.cancel;
+    // Made once, not once a read: a new cancellation waiter takes a lock.
+    let stopped = until.cancel.cancelled();
     let until = async {
         match until.leave_at {
             Some(until) => tokio::time::sleep_until(until).await,
             None => std::future::pending().await,
         }
     };
-    tokio::pin!(until);
+    tokio::pin!(stopped, until);
     loop {
         // What one read brought is taken without waiting: one wait per read,
         // not one per message, and one arrival time.
@@ -59,7 +60,7 @@ pub async fn receive(
         tally.show();
         let event = tokio::select! {
             biased;
-            _ = stop.cancelled() => return Ok(()),
+            _ = &mut stopped => return Ok(()),
             _ = &mut until => return Ok(()),
             event = client.next_event() => event?,
         };
