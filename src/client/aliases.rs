@@ -17,7 +17,8 @@ use crate::codec::{ByteString, Naming, Publish};
 /// The aliases set on one connection.
 #[derive(Debug, Default)]
 pub struct OutgoingAliases {
-    by_topic: HashMap<ByteString, u16>,
+    /// Looked up for every message sent (see foldhash in Cargo.toml).
+    by_topic: HashMap<ByteString, u16, foldhash::fast::RandomState>,
     maximum: u16,
 }
 
@@ -25,7 +26,7 @@ impl OutgoingAliases {
     /// None set yet, with up to `maximum` to give (0: the broker takes none).
     pub fn new(maximum: u16) -> OutgoingAliases {
         OutgoingAliases {
-            by_topic: HashMap::new(),
+            by_topic: HashMap::default(),
             maximum,
         }
     }

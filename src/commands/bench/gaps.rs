@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::stats::Track;
+use super::stats::{Track, Tracks};
 
 /// One publisher's gap, still open.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +55,7 @@ pub struct Gaps {
 impl Gaps {
     /// The subscriber leaves: a gap opens for each publisher it has heard
     /// from (one still open goes on).
-    pub fn open(&mut self, tracks: &HashMap<u32, Track>) {
+    pub fn open(&mut self, tracks: &Tracks) {
         self.gaps += 1;
         self.back_ns = None;
         for (&publisher, track) in tracks {
@@ -109,7 +109,7 @@ impl Gaps {
     /// Closes the gaps still open when the run ended, each at the number of
     /// messages its publisher sent (`sent`, by publisher index; a publisher
     /// of another shard is not known and its gap stays uncounted).
-    pub fn close_at_end(&mut self, tracks: &HashMap<u32, Track>, sent: &HashMap<u32, u64>) {
+    pub fn close_at_end(&mut self, tracks: &Tracks, sent: &HashMap<u32, u64>) {
         for (publisher, open) in std::mem::take(&mut self.open) {
             if let Some(&sent) = sent.get(&publisher) {
                 let unique = tracks.get(&publisher).map_or(0, |t| t.unique);
@@ -187,7 +187,7 @@ mod tests {
     fn gap(before: std::ops::Range<u64>, after: &[u64]) -> Gaps {
         let mut track = Track::default();
         before.for_each(|s| track.record(s));
-        let mut tracks = HashMap::from([(0, track)]);
+        let mut tracks = Tracks::from_iter([(0, track)]);
         let mut gaps = Gaps::default();
         gaps.open(&tracks);
         gaps.back(100, Duration::from_secs(1));
@@ -210,7 +210,7 @@ mod tests {
     fn what_arrived_late_in_the_gap_is_not_missed() {
         let mut track = Track::default();
         (0..10).for_each(|s| track.record(s));
-        let mut tracks = HashMap::from([(0, track)]);
+        let mut tracks = Tracks::from_iter([(0, track)]);
         let mut gaps = Gaps::default();
         gaps.open(&tracks);
         gaps.back(100, Duration::ZERO);
@@ -227,7 +227,7 @@ mod tests {
     #[test]
     fn a_gap_open_at_the_end_closes_at_what_was_sent() {
         let mut gaps = gap(0..10, &[]);
-        let tracks = HashMap::from([(0, Track::default())]);
+        let tracks = Tracks::from_iter([(0, Track::default())]);
         gaps.close_at_end(&tracks, &HashMap::from([(0, 30)]));
         assert_eq!((gaps.spanned, gaps.missed), (20, 20));
     }

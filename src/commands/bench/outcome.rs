@@ -282,7 +282,7 @@ fn sent_matching(filter: &str, sent_to: &HashMap<&str, u64>) -> u64 {
 mod tests {
     use super::*;
     use crate::commands::bench::plan::tests::plan;
-    use crate::commands::bench::stats::Track;
+    use crate::commands::bench::stats::{Track, Tracks};
 
     /// What the subscribers among `outcomes` should have seen.
     fn expected(outcomes: &[Outcome]) -> Option<u64> {
@@ -389,7 +389,7 @@ mod tests {
         let mut gaps = crate::commands::bench::gaps::Gaps::default();
         let mut track = Track::default();
         (0..10).for_each(|s| track.record(s));
-        gaps.open(&HashMap::from([(0, track.clone())]));
+        gaps.open(&Tracks::from_iter([(0, track.clone())]));
         gaps.back(100, Duration::from_millis(5));
         // 10 to 12 went by while unsubscribed; 13 on arrive.
         for s in 13..20 {

@@ -192,11 +192,14 @@ impl Track {
     }
 }
 
+/// Each publisher's track, by publisher index: looked up for every message.
+pub type Tracks = HashMap<u32, Track, foldhash::fast::RandomState>;
+
 /// What one subscriber counted, handed over when it ends.
 #[derive(Debug, Clone, Default)]
 pub struct Received {
     /// Messages from bench publishers, by publisher index.
-    pub tracks: HashMap<u32, Track>,
+    pub tracks: Tracks,
     /// Messages without a bench header, or retained ones from an earlier run.
     pub foreign: u64,
     /// Messages and payload bytes that arrived after the warm-up.
