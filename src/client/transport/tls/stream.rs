@@ -1,0 +1,534 @@
+//! The TLS stream under a connection: rustls' unbuffered client over a
+//! [`Base`], with buffers of our own that hold memory only while bytes are in
+//! flight.
+//!
+//! rustls' buffered `ClientConnection` keeps a 4 KiB record deframer for the
+//! connection's whole life: after a handshake and one exchange it holds 8,082
+//! bytes, its unbuffered twin 3,842. A load holds thousands of idle
+//! connections, so here the ciphertext read, the plaintext the reader had no
+//! room for and the ciphertext not yet sent each live in a [`Queue`] that
+//! frees its memory as soon as it is empty.
+//!
+//! rustls decrypts one record at a time in place in the ciphertext we pass
+//! it, and says how much of it is spent; handshake messages (and the
+//! post-handshake ones: session tickets, key updates) it asks us to send are
+//! queued with the application data, in order, and sent with it.
+
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use rustls::client::UnbufferedClientConnection;
+use rustls::unbuffered::{
+    ConnectionState, EncodeError, EncryptError, InsufficientSizeError, UnbufferedStatus,
+};
+use rustls::{ClientConfig, CommonState};
+use rustls_pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::super::Base;
+
+/// The most plaintext one record carries (RFC 8446, 5.1).
+const MAX_RECORD_PLAINTEXT: usize = 16 * 1024;
+/// A record's header: content type, version and length (RFC 8446, 5.1).
+const RECORD_HEADER: usize = 5;
+/// The longest record a peer may send: TLS 1.2 allows 2 KiB of expansion
+/// (RFC 5246, 6.2.3), TLS 1.3 less.
+const MAX_RECORD: usize = RECORD_HEADER + MAX_RECORD_PLAINTEXT + 2048;
+/// The least one read from the socket asks for: a broker's handshake flight,
+/// or several small records, in one system call.
+const READ_CHUNK: usize = 4 * 1024;
+/// The most plaintext one write takes: four full records, sent in one system
+/// call.
+const WRITE_CHUNK: usize = 4 * MAX_RECORD_PLAINTEXT;
+/// What a record adds to its plaintext, at most, with the ciphers rustls
+/// offers: header, explicit nonce or content type, and tag. A guess that only
+/// saves a second try: rustls says how much room it needs when it has too
+/// little.
+const RECORD_EXPANSION: usize = 64;
+
+/// A TLS client connection over a [`Base`].
+pub struct TlsStream {
+    base: Base,
+    tls: UnbufferedClientConnection,
+    /// Ciphertext read and not yet processed: between reads, at most part of
+    /// a record.
+    received: Queue,
+    /// Plaintext decrypted that the reader had no room for.
+    plaintext: Queue,
+    /// Ciphertext to send: records and alerts, in order.
+    outgoing: Queue,
+    /// The peer's close_notify arrived: its data has ended.
+    peer_closed: bool,
+    /// Our close_notify is queued: nothing more may be written.
+    closing: bool,
+}
+
+/// What processing the ciphertext received came to.
+enum Processed {
+    /// Every whole record is processed: more must arrive first.
+    NeedsData,
+    /// The reader's buffer is full, or plaintext waits for it.
+    Delivered,
+    /// This much of the plaintext to write is encrypted and queued.
+    Encrypted(usize),
+    /// Both sides have sent close_notify.
+    Closed,
+}
+
+/// What to encrypt once rustls allows writing.
+enum ToEncrypt<'a> {
+    Data(&'a [u8]),
+    CloseNotify,
+}
+
+/// Why rustls did not encode into the room it was given.
+enum Unencoded {
+    /// It needs this much room.
+    Room(usize),
+    Failed(String),
+}
+
+impl From<EncodeError> for Unencoded {
+    fn from(error: EncodeError) -> Unencoded {
+        match error {
+            EncodeError::InsufficientSize(InsufficientSizeError { required_size }) => {
+                Unencoded::Room(required_size)
+            }
+            other => Unencoded::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<EncryptError> for Unencoded {
+    fn from(error: EncryptError) -> Unencoded {
+        match error {
+            EncryptError::InsufficientSize(InsufficientSizeError { required_size }) => {
+                Unencoded::Room(required_size)
+            }
+            other => Unencoded::Failed(other.to_string()),
+        }
+    }
+}
+
+/// Makes the TLS handshake over `base` with `name` as the server's name.
+///
+/// Errors are `io::Error`s; those of TLS itself wrap the `rustls::Error`,
+/// which `cause` reads back.
+pub async fn connect(
+    config: Arc<ClientConfig>,
+    name: ServerName<'static>,
+    base: Base,
+) -> io::Result<TlsStream> {
+    let tls = UnbufferedClientConnection::new(config, name).map_err(io::Error::other)?;
+    let mut stream = TlsStream {
+        base,
+        tls,
+        received: Queue::default(),
+        plaintext: Queue::default(),
+        outgoing: Queue::default(),
+        peer_closed: false,
+        closing: false,
+    };
+    poll_fn(|cx| stream.poll_handshake(cx)).await?;
+    Ok(stream)
+}
+
+impl TlsStream {
+    /// The socket under TLS.
+    pub fn get_ref(&self) -> &Base {
+        &self.base
+    }
+
+    /// rustls' view of the connection: the version, cipher suite, ALPN
+    /// protocol and certificates agreed on, and whether it resumed a session.
+    pub fn connection(&self) -> &CommonState {
+        &self.tls
+    }
+
+    /// Ready once a read would find plaintext (or the end), without memory
+    /// for the read until then.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.plaintext.is_empty() || !self.received.is_empty() || self.peer_closed {
+            return Poll::Ready(Ok(()));
+        }
+        self.base.poll_read_ready(cx)
+    }
+
+    /// The memory each buffer holds, for the tests of its release.
+    #[cfg(test)]
+    fn buffer_capacities(&self) -> [usize; 3] {
+        [
+            self.received.capacity(),
+            self.plaintext.capacity(),
+            self.outgoing.capacity(),
+        ]
+    }
+
+    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            ready!(self.poll_send(cx))?;
+            if !self.tls.is_handshaking() {
+                return Poll::Ready(Ok(()));
+            }
+            match self.process(None, None) {
+                Ok(Processed::NeedsData) if !self.peer_closed => {}
+                Ok(_) => return Poll::Ready(Err(handshake_eof())),
+                Err(error) => {
+                    self.send_alert(cx);
+                    return Poll::Ready(Err(error));
+                }
+            }
+            if !self.outgoing.is_empty() || !self.tls.is_handshaking() {
+                continue;
+            }
+            if ready!(self.poll_receive(cx))? == 0 {
+                return Poll::Ready(Err(handshake_eof()));
+            }
+        }
+    }
+
+    /// After a failed handshake, the alert rustls queued to say why, sent if
+    /// the socket takes it at once: the broker's log then tells what went
+    /// wrong. The handshake's own error is the one reported.
+    fn send_alert(&mut self, cx: &mut Context<'_>) {
+        // rustls hands out what it queued before it repeats the error.
+        let _ = self.process(None, None);
+        let _ = self.poll_send(cx);
+    }
+
+    /// Processes the whole records received: plaintext goes to `reader` as
+    /// far as it has room, then to `self.plaintext`; what rustls asks to send
+    /// is queued in `self.outgoing`. Once rustls allows writing, `to_encrypt`
+    /// is encrypted and queued too.
+    fn process(
+        &mut self,
+        mut reader: Option<&mut ReadBuf<'_>>,
+        mut to_encrypt: Option<ToEncrypt<'_>>,
+    ) -> io::Result<Processed> {
+        loop {
+            let UnbufferedStatus { discard, state } =
+                self.tls.process_tls_records(self.received.waiting_mut());
+            let mut spent = discard;
+            let reached = match state.map_err(tls_error)? {
+                ConnectionState::ReadTraffic(mut traffic) => {
+                    while let Some(record) = traffic.next_record() {
+                        let record = record.map_err(tls_error)?;
+                        spent += record.discard;
+                        let mut payload = record.payload;
+                        if let Some(buf) = reader.as_deref_mut() {
+                            let n = payload.len().min(buf.remaining());
+                            buf.put_slice(&payload[..n]);
+                            payload = &payload[n..];
+                        }
+                        self.plaintext.extend_from_slice(payload);
+                    }
+                    // A writer's processing goes on to the state that lets it
+                    // write; a reader's stops once it has what fits.
+                    let delivered = reader.as_deref().is_some_and(|buf| {
+                        buf.remaining() == 0 || !self.plaintext.is_empty()
+                    });
+                    delivered.then_some(Processed::Delivered)
+                }
+                ConnectionState::EncodeTlsData(mut encode) => {
+                    // A handshake message or an alert, of a known size.
+                    self.outgoing
+                        .append_encoded(RECORD_EXPANSION, |out| Ok(encode.encode(out)?))?;
+                    None
+                }
+                // Queued in `outgoing`, which goes out before anything
+                // written later: as good as sent, for rustls.
+                ConnectionState::TransmitTlsData(transmit) => {
+                    transmit.done();
+                    None
+                }
+                ConnectionState::BlockedHandshake => Some(Processed::NeedsData),
+                ConnectionState::WriteTraffic(mut traffic) => match to_encrypt.take() {
+                    None => Some(Processed::NeedsData),
+                    Some(ToEncrypt::Data(data)) => {
+                        let records = data.len().div_ceil(MAX_RECORD_PLAINTEXT).max(1);
+                        let room = data.len() + records * RECORD_EXPANSION;
+                        self.outgoing
+                            .append_encoded(room, |out| Ok(traffic.encrypt(data, out)?))?;
+                        Some(Processed::Encrypted(data.len()))
+                    }
+                    Some(ToEncrypt::CloseNotify) => {
+                        self.outgoing.append_encoded(RECORD_EXPANSION, |out| {
+                            Ok(traffic.queue_close_notify(out)?)
+                        })?;
+                        Some(Processed::Encrypted(0))
+                    }
+                },
+                // Told once: remembered here.
+                ConnectionState::PeerClosed => {
+                    self.peer_closed = true;
+                    None
+                }
+                ConnectionState::Closed => {
+                    self.peer_closed = true;
+                    Some(Processed::Closed)
+                }
+                // Early data is the server's; a state rustls may add later
+                // is not one this stream knows how to serve.
+                other => {
+                    return Err(io::Error::other(format!(
+                        "unexpected TLS connection state {other:?}"
+                    )))
+                }
+            };
+            self.received.take(spent);
+            if let Some(reached) = reached {
+                return Ok(reached);
+            }
+        }
+    }
+
+    /// Reads ciphertext into `self.received`: at least [`READ_CHUNK`], or the
+    /// rest of the record it holds the start of. Memory is taken only once
+    /// the socket is readable. Ready with 0 at the end of the stream.
+    fn poll_receive(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.received.is_empty() {
+            ready!(self.base.poll_read_ready(cx))?;
+        }
+        let room = READ_CHUNK.max(missing_from_record(self.received.waiting()));
+        let mut buf = ReadBuf::new(self.received.room_at_back(room));
+        let polled = Pin::new(&mut self.base).poll_read(cx, &mut buf);
+        let read = match polled {
+            Poll::Ready(Ok(())) => buf.filled().len(),
+            _ => 0,
+        };
+        self.received.drop_unused(room - read);
+        polled.map_ok(|()| read)
+    }
+
+    /// Sends what `self.outgoing` holds; ready once it is all sent.
+    fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.outgoing.is_empty() {
+            let n = ready!(Pin::new(&mut self.base).poll_write(cx, self.outgoing.waiting()))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.outgoing.take(n);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncRead for TlsStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if !this.plaintext.is_empty() {
+            let waiting = this.plaintext.waiting();
+            let n = waiting.len().min(buf.remaining());
+            buf.put_slice(&waiting[..n]);
+            this.plaintext.take(n);
+            return Poll::Ready(Ok(()));
+        }
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let filled = buf.filled().len();
+        loop {
+            let processed = this.process(Some(buf), None)?;
+            // What rustls answered with (a key update) leaves now if it can;
+            // if not, the socket wakes us when it can take it.
+            if let Poll::Ready(Err(error)) = this.poll_send(cx) {
+                return Poll::Ready(Err(error));
+            }
+            let ended = this.peer_closed || matches!(processed, Processed::Closed);
+            if buf.filled().len() > filled || ended {
+                return Poll::Ready(Ok(()));
+            }
+            if ready!(this.poll_receive(cx))? == 0 {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the peer closed the connection without a TLS close_notify",
+                )));
+            }
+        }
+    }
+}
+
+impl AsyncWrite for TlsStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.closing {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the TLS connection is closing",
+            )));
+        }
+        if data.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        // What was encrypted before leaves first: a writer faster than the
+        // socket waits here, with one write's worth queued at most.
+        ready!(this.poll_send(cx))?;
+        let chunk = &data[..data.len().min(WRITE_CHUNK)];
+        let n = match this.process(None, Some(ToEncrypt::Data(chunk)))? {
+            Processed::Encrypted(n) => n,
+            Processed::Closed => {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "the TLS connection is closed",
+                )))
+            }
+            Processed::NeedsData | Processed::Delivered => {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::NotConnected,
+                    "the TLS handshake is not complete",
+                )))
+            }
+        };
+        // Sent now as far as the socket takes it; the rest goes with the next
+        // write or flush.
+        if let Poll::Ready(Err(error)) = this.poll_send(cx) {
+            return Poll::Ready(Err(error));
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_send(cx))?;
+        Pin::new(&mut this.base).poll_flush(cx)
+    }
+
+    /// Sends close_notify, then closes the socket's sending direction.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if !this.closing {
+            this.closing = true;
+            this.process(None, Some(ToEncrypt::CloseNotify))?;
+        }
+        ready!(this.poll_send(cx))?;
+        Pin::new(&mut this.base).poll_shutdown(cx)
+    }
+}
+
+/// How many bytes the record at the start of `ciphertext` still lacks, as
+/// far as its header tells; 0 before the header is whole.
+fn missing_from_record(ciphertext: &[u8]) -> usize {
+    match ciphertext {
+        [_, _, _, high, low, ..] => {
+            let length = RECORD_HEADER + usize::from(u16::from_be_bytes([*high, *low]));
+            length.min(MAX_RECORD).saturating_sub(ciphertext.len())
+        }
+        _ => 0,
+    }
+}
+
+/// A rustls error as tokio-rustls gives it, which `cause` reads back.
+fn tls_error(error: rustls::Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, error)
+}
+
+fn handshake_eof() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the connection closed during the TLS handshake",
+    )
+}
+
+/// Bytes taken from the front, holding memory only while some wait: once
+/// emptied, its buffer is freed, as an idle connection must hold nothing.
+#[derive(Debug, Default)]
+struct Queue {
+    bytes: Vec<u8>,
+    /// Where the bytes not yet taken start.
+    start: usize,
+}
+
+impl Queue {
+    fn is_empty(&self) -> bool {
+        self.start == self.bytes.len()
+    }
+
+    fn waiting(&self) -> &[u8] {
+        &self.bytes[self.start..]
+    }
+
+    fn waiting_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes[self.start..]
+    }
+
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    /// Takes `n` bytes from the front.
+    fn take(&mut self, n: usize) {
+        self.start += n;
+        debug_assert!(self.start <= self.bytes.len());
+        if self.is_empty() {
+            *self = Queue::default();
+        }
+    }
+
+    fn extend_from_slice(&mut self, data: &[u8]) {
+        if !data.is_empty() {
+            self.compact();
+            self.bytes.extend_from_slice(data);
+        }
+    }
+
+    /// `room` zeroed bytes after those waiting, to write into; say with
+    /// [`Queue::drop_unused`] how many were not written.
+    fn room_at_back(&mut self, room: usize) -> &mut [u8] {
+        self.compact();
+        let len = self.bytes.len();
+        self.bytes.reserve_exact(room);
+        self.bytes.resize(len + room, 0);
+        &mut self.bytes[len..]
+    }
+
+    /// Drops the last `unused` bytes of the room given.
+    fn drop_unused(&mut self, unused: usize) {
+        self.bytes.truncate(self.bytes.len() - unused);
+        if self.is_empty() {
+            *self = Queue::default();
+        }
+    }
+
+    /// Appends what `encode` writes into room of `estimate` bytes, or of as
+    /// much as it says it needs.
+    fn append_encoded(
+        &mut self,
+        estimate: usize,
+        mut encode: impl FnMut(&mut [u8]) -> Result<usize, Unencoded>,
+    ) -> io::Result<()> {
+        let mut room = estimate;
+        loop {
+            let result = encode(self.room_at_back(room));
+            let written = *result.as_ref().unwrap_or(&0);
+            self.drop_unused(room - written);
+            match result {
+                Ok(_) => return Ok(()),
+                Err(Unencoded::Room(needed)) if needed > room => room = needed,
+                Err(Unencoded::Room(_)) => {
+                    return Err(io::Error::other("rustls asked for room it was given"))
+                }
+                Err(Unencoded::Failed(why)) => return Err(io::Error::other(why)),
+            }
+        }
+    }
+
+    /// Moves the bytes waiting to the front, before more are added.
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.bytes.drain(..self.start);
+            self.start = 0;
+        }
+    }
+}
