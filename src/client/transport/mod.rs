@@ -29,11 +29,11 @@ use tokio::net::{lookup_host, TcpStream};
 use tokio::time::Instant;
 
 pub use proxy::Proxy;
+use tls::TlsStream;
 pub use tls::{
     refused_certificate, PemContent, Shortfall, TlsCause, TlsInfo, TlsOptions, TlsSetupError,
     TlsVersion, Trusted,
 };
-use tls::TlsStream;
 pub use url::{BrokerUrl, Scheme, DEFAULT_WEBSOCKET_PATH};
 pub use websocket::{HttpStatus, WebSocket, WebSocketFailure, WebSocketOptions};
 

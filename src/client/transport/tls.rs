@@ -24,9 +24,9 @@ mod x509;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use tokio::sync::OnceCell;
-use rustls::ClientConfig;
 
 use super::Base;
 use crate::client::{ClientError, Notices, Warning};

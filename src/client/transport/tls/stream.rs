@@ -227,9 +227,9 @@ impl TlsStream {
                     }
                     // A writer's processing goes on to the state that lets it
                     // write; a reader's stops once it has what fits.
-                    let delivered = reader.as_deref().is_some_and(|buf| {
-                        buf.remaining() == 0 || !self.plaintext.is_empty()
-                    });
+                    let delivered = reader
+                        .as_deref()
+                        .is_some_and(|buf| buf.remaining() == 0 || !self.plaintext.is_empty());
                     delivered.then_some(Processed::Delivered)
                 }
                 ConnectionState::EncodeTlsData(mut encode) => {
@@ -530,5 +530,385 @@ impl Queue {
             self.bytes.drain(..self.start);
             self.start = 0;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use rustls::{HandshakeKind, ProtocolVersion, RootCertStore, ServerConfig};
+    use rustls::{SupportedProtocolVersion, DEFAULT_VERSIONS};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::task::JoinHandle;
+    use tokio_rustls::server::TlsStream as ServerStream;
+    use tokio_rustls::TlsAcceptor;
+
+    use super::*;
+
+    const NAME: &str = "broker.test";
+
+    /// A certificate for [`NAME`] and its key; each with a subject of its
+    /// own, so that one is never taken for the issuer of another.
+    fn certificate() -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![NAME.to_string()]).unwrap();
+        let serial = MADE.fetch_add(1, Ordering::Relaxed);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, format!("test broker {serial}"));
+        let cert = params.self_signed(&key).unwrap();
+        let key = PrivatePkcs8KeyDer::from(key.serialize_der());
+        (cert.der().clone(), key.into())
+    }
+
+    /// A server with a certificate of its own, and a client that trusts it,
+    /// both speaking `versions`.
+    fn configs(versions: &[&'static SupportedProtocolVersion]) -> (ClientConfig, ServerConfig) {
+        let (cert, key) = certificate();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = RootCertStore::empty();
+        roots.add(cert.clone()).unwrap();
+        let client = ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions)
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let server = ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(versions)
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .unwrap();
+        (client, server)
+    }
+
+    /// A server on a loopback port that runs `serve` over each TLS
+    /// connection it accepts, `connections` of them, in turn.
+    async fn server<F, T>(
+        config: ServerConfig,
+        connections: usize,
+        serve: impl Fn(ServerStream<TcpStream>) -> F + Send + 'static,
+    ) -> (SocketAddr, JoinHandle<Vec<T>>)
+    where
+        F: std::future::Future<Output = T> + Send,
+        T: Send + 'static,
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let task = tokio::spawn(async move {
+            let mut results = Vec::new();
+            for _ in 0..connections {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let tls = acceptor.accept(tcp).await.unwrap();
+                results.push(serve(tls).await);
+            }
+            results
+        });
+        (addr, task)
+    }
+
+    async fn client(addr: SocketAddr, config: Arc<ClientConfig>) -> io::Result<TlsStream> {
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        let name = ServerName::try_from(NAME).unwrap();
+        connect(config, name, Base::Tcp(tcp)).await
+    }
+
+    /// Reads what arrives until a clean end, which needs close_notify.
+    async fn read_to_end(tls: &mut ServerStream<TcpStream>) -> io::Result<Vec<u8>> {
+        let mut all = Vec::new();
+        tls.read_to_end(&mut all).await.map(|_| all)
+    }
+
+    #[tokio::test]
+    async fn data_crosses_both_ways_and_an_idle_stream_holds_no_buffer() {
+        let (mut client_config, mut server_config) = configs(DEFAULT_VERSIONS);
+        client_config.alpn_protocols = vec![b"mqtt".to_vec()];
+        server_config.alpn_protocols = vec![b"mqtt".to_vec()];
+        let (addr, server) = server(server_config, 1, |mut tls| async move {
+            let mut question = [0; 5];
+            tls.read_exact(&mut question).await.unwrap();
+            assert_eq!(&question, b"ping?");
+            tls.write_all(b"pong!").await.unwrap();
+            read_to_end(&mut tls).await
+        })
+        .await;
+        let mut stream = client(addr, Arc::new(client_config)).await.unwrap();
+        let agreed = stream.connection();
+        assert_eq!(agreed.protocol_version(), Some(ProtocolVersion::TLSv1_3));
+        assert_eq!(agreed.alpn_protocol(), Some(&b"mqtt"[..]));
+        assert_eq!(agreed.peer_certificates().map(|c| c.len()), Some(1));
+        assert_eq!(agreed.handshake_kind(), Some(HandshakeKind::Full));
+        assert_eq!(stream.buffer_capacities(), [0, 0, 0]);
+
+        stream.write_all(b"ping?").await.unwrap();
+        stream.flush().await.unwrap();
+        let mut answer = [0; 5];
+        stream.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"pong!");
+        assert_eq!(stream.buffer_capacities(), [0, 0, 0]);
+
+        // The server's read ends cleanly only on our close_notify.
+        stream.shutdown().await.unwrap();
+        let rest = server.await.unwrap().pop().unwrap();
+        assert_eq!(rest.unwrap(), b"");
+    }
+
+    #[tokio::test]
+    async fn a_large_write_crosses_and_reads_into_a_small_buffer() {
+        let size = 100 * 1024;
+        let sent: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+        let (client_config, server_config) = configs(DEFAULT_VERSIONS);
+        let (addr, server) = server(server_config, 1, move |mut tls| async move {
+            let mut received = vec![0; size];
+            tls.read_exact(&mut received).await.unwrap();
+            tls.write_all(&received).await.unwrap();
+            tls.flush().await.unwrap();
+            received
+        })
+        .await;
+        let mut stream = client(addr, Arc::new(client_config)).await.unwrap();
+        stream.write_all(&sent).await.unwrap();
+        stream.flush().await.unwrap();
+        assert_eq!(stream.buffer_capacities()[2], 0, "sent: nothing queued");
+
+        let mut echoed = Vec::new();
+        let mut small = [0; 7];
+        let mut leftover_seen = false;
+        while echoed.len() < size {
+            let n = stream.read(&mut small).await.unwrap();
+            assert!(n > 0, "the stream ended after {} bytes", echoed.len());
+            echoed.extend_from_slice(&small[..n]);
+            leftover_seen |= stream.buffer_capacities()[1] > 0;
+        }
+        assert!(
+            leftover_seen,
+            "records larger than the reader's buffer wait in plaintext"
+        );
+        assert_eq!(server.await.unwrap().pop().unwrap(), sent);
+        assert!(echoed == sent, "the echo differs from what was sent");
+        assert_eq!(stream.buffer_capacities(), [0, 0, 0]);
+    }
+
+    #[tokio::test]
+    async fn many_small_records_and_records_split_anywhere_arrive_whole() {
+        let (client_config, server_config) = configs(DEFAULT_VERSIONS);
+        let (addr, server) = server(server_config, 1, |mut tls| async move {
+            // A record per message, and a TCP segment per record.
+            for i in 0..100u8 {
+                tls.write_all(&[i; 10]).await.unwrap();
+                tls.flush().await.unwrap();
+            }
+            read_to_end(&mut tls).await
+        })
+        .await;
+        // Between the two, the server's bytes go on a few at a time: records,
+        // their headers too, arrive in pieces.
+        let relay = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let relay_addr = relay.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (near, _) = relay.accept().await.unwrap();
+            let far = TcpStream::connect(addr).await.unwrap();
+            near.set_nodelay(true).unwrap();
+            let (mut near_read, mut near_write) = near.into_split();
+            let (mut far_read, mut far_write) = far.into_split();
+            tokio::spawn(async move { tokio::io::copy(&mut near_read, &mut far_write).await });
+            let mut buf = [0; 3];
+            loop {
+                let n = far_read.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                near_write.write_all(&buf[..n]).await.unwrap();
+                tokio::time::sleep(Duration::from_micros(50)).await;
+            }
+            near_write.shutdown().await.ok();
+        });
+
+        let mut stream = client(relay_addr, Arc::new(client_config)).await.unwrap();
+        let mut received = vec![0; 1000];
+        stream.read_exact(&mut received).await.unwrap();
+        let expected: Vec<u8> = (0..100u8).flat_map(|i| [i; 10]).collect();
+        assert!(received == expected, "the messages differ from those sent");
+        assert_eq!(stream.buffer_capacities(), [0, 0, 0]);
+        stream.shutdown().await.unwrap();
+        assert_eq!(server.await.unwrap().pop().unwrap().unwrap(), b"");
+    }
+
+    #[tokio::test]
+    async fn tls_1_2_carries_data_too() {
+        let (client_config, server_config) = configs(&[&rustls::version::TLS12]);
+        let (addr, server) = server(server_config, 1, |mut tls| async move {
+            let mut question = [0; 5];
+            tls.read_exact(&mut question).await.unwrap();
+            tls.write_all(&question).await.unwrap();
+            read_to_end(&mut tls).await
+        })
+        .await;
+        let mut stream = client(addr, Arc::new(client_config)).await.unwrap();
+        assert_eq!(
+            stream.connection().protocol_version(),
+            Some(ProtocolVersion::TLSv1_2)
+        );
+        stream.write_all(b"hello").await.unwrap();
+        let mut answer = [0; 5];
+        stream.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"hello");
+        assert_eq!(stream.buffer_capacities(), [0, 0, 0]);
+        stream.shutdown().await.unwrap();
+        assert_eq!(server.await.unwrap().pop().unwrap().unwrap(), b"");
+    }
+
+    #[tokio::test]
+    async fn a_second_connection_resumes_with_a_ticket_read_during_traffic() {
+        let (client_config, server_config) = configs(DEFAULT_VERSIONS);
+        let client_config = Arc::new(client_config);
+        let (addr, server) = server(server_config, 2, |mut tls| async move {
+            tls.write_all(b"hi").await.unwrap();
+            read_to_end(&mut tls).await
+        })
+        .await;
+        for kind in [HandshakeKind::Full, HandshakeKind::Resumed] {
+            let mut stream = client(addr, client_config.clone()).await.unwrap();
+            assert_eq!(stream.connection().handshake_kind(), Some(kind));
+            // TLS 1.3 tickets come after the handshake, before this.
+            let mut hi = [0; 2];
+            stream.read_exact(&mut hi).await.unwrap();
+            stream.shutdown().await.unwrap();
+        }
+        for rest in server.await.unwrap() {
+            assert_eq!(rest.unwrap(), b"");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_update_the_server_asks_for_is_answered() {
+        let (client_config, server_config) = configs(DEFAULT_VERSIONS);
+        let (addr, server) = server(server_config, 1, |mut tls| async move {
+            let mut question = [0; 5];
+            tls.read_exact(&mut question).await.unwrap();
+            // A key update that asks for ours: the client's next records
+            // decrypt only if it answered.
+            tls.get_mut().1.refresh_traffic_keys().unwrap();
+            tls.write_all(b"pong!").await.unwrap();
+            tls.flush().await.unwrap();
+            let mut again = [0; 5];
+            tls.read_exact(&mut again).await.unwrap();
+            assert_eq!(&again, b"again");
+            read_to_end(&mut tls).await
+        })
+        .await;
+        let mut stream = client(addr, Arc::new(client_config)).await.unwrap();
+        stream.write_all(b"ping?").await.unwrap();
+        let mut answer = [0; 5];
+        stream.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"pong!");
+        stream.write_all(b"again").await.unwrap();
+        stream.shutdown().await.unwrap();
+        assert_eq!(server.await.unwrap().pop().unwrap().unwrap(), b"");
+    }
+
+    #[tokio::test]
+    async fn the_peers_close_notify_is_a_clean_end_and_its_absence_is_not() {
+        let (client_config, server_config) = configs(DEFAULT_VERSIONS);
+        let client_config = Arc::new(client_config);
+        let (addr, server) = server(server_config, 2, |mut tls| async move {
+            let mut order = [0; 1];
+            tls.read_exact(&mut order).await.unwrap();
+            match &order {
+                b"c" => tls.shutdown().await.unwrap(),
+                _ => drop(tls.into_inner()),
+            }
+        })
+        .await;
+        let mut clean = client(addr, client_config.clone()).await.unwrap();
+        clean.write_all(b"c").await.unwrap();
+        let mut rest = Vec::new();
+        clean.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty());
+
+        let mut cut = client(addr, client_config).await.unwrap();
+        cut.write_all(b"x").await.unwrap();
+        let error = cut.read_to_end(&mut rest).await.unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_refused_certificate_is_a_rustls_error_and_the_server_hears_why() {
+        let (_, server_config) = configs(DEFAULT_VERSIONS);
+        // A client that trusts another certificate than the server's.
+        let (client_config, _) = configs(DEFAULT_VERSIONS);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let acceptor = TlsAcceptor::from(Arc::new(server_config));
+        let server = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            acceptor.accept(tcp).await.map(|_| ()).unwrap_err()
+        });
+        let Err(error) = client(addr, Arc::new(client_config)).await else {
+            panic!("the handshake succeeded");
+        };
+        let tls_error = error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>());
+        assert!(
+            matches!(
+                tls_error,
+                Some(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::UnknownIssuer
+                ))
+            ),
+            "{error:?}"
+        );
+        let heard = server.await.unwrap();
+        let alert = heard
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>());
+        assert!(
+            matches!(
+                alert,
+                Some(rustls::Error::AlertReceived(
+                    rustls::AlertDescription::UnknownCA
+                ))
+            ),
+            "{heard:?}"
+        );
+    }
+
+    #[test]
+    fn a_record_header_tells_what_the_record_lacks() {
+        assert_eq!(missing_from_record(&[]), 0);
+        assert_eq!(missing_from_record(&[23, 3, 3, 0]), 0);
+        assert_eq!(missing_from_record(&[23, 3, 3, 0, 10]), 10);
+        assert_eq!(missing_from_record(&[23, 3, 3, 0, 10, 1, 2, 3]), 7);
+        assert_eq!(missing_from_record(&[23, 3, 3, 0xff, 0xff]), MAX_RECORD - 5);
+    }
+
+    #[test]
+    fn a_queue_frees_its_memory_once_emptied() {
+        let mut queue = Queue::default();
+        queue.extend_from_slice(b"abcdef");
+        queue.take(2);
+        assert_eq!(queue.waiting(), b"cdef");
+        let room = queue.room_at_back(10);
+        room[..2].copy_from_slice(b"gh");
+        queue.drop_unused(8);
+        assert_eq!(queue.waiting(), b"cdefgh");
+        queue.take(6);
+        assert_eq!(queue.capacity(), 0);
+        queue.room_at_back(4096);
+        queue.drop_unused(4096);
+        assert_eq!(
+            queue.capacity(),
+            0,
+            "a read that brought nothing keeps nothing"
+        );
     }
 }
