@@ -64,6 +64,10 @@ pub struct TlsStream {
     peer_closed: bool,
     /// Our close_notify is queued: nothing more may be written.
     closing: bool,
+    /// What ended the connection, told again to every later call: rustls
+    /// would not repeat it, and a reader may get the plaintext before it
+    /// first.
+    failed: Option<rustls::Error>,
 }
 
 /// What processing the ciphertext received came to.
@@ -131,6 +135,7 @@ pub async fn connect(
         outgoing: Queue::default(),
         peer_closed: false,
         closing: false,
+        failed: None,
     };
     poll_fn(|cx| stream.poll_handshake(cx)).await?;
     Ok(stream)
@@ -190,13 +195,33 @@ impl TlsStream {
         }
     }
 
-    /// After a failed handshake, the alert rustls queued to say why, sent if
-    /// the socket takes it at once: the broker's log then tells what went
-    /// wrong. The handshake's own error is the one reported.
+    /// After a failure, the alert that says why (queued by [`TlsStream::fail`]),
+    /// sent if the socket takes it at once: the broker's log then tells what
+    /// went wrong. The failure itself is what the caller reports.
     fn send_alert(&mut self, cx: &mut Context<'_>) {
-        // rustls hands out what it queued before it repeats the error.
-        let _ = self.process(None, None);
         let _ = self.poll_send(cx);
+    }
+
+    /// Keeps `error` to tell again, and queues the alert rustls made of it.
+    /// rustls hands out what it queued before it reads on, and asked only
+    /// then: reading on could fail again, and it sends one fatal alert at most.
+    fn fail(&mut self, error: rustls::Error) -> io::Error {
+        while self.tls.wants_write() {
+            let UnbufferedStatus { discard, state } =
+                self.tls.process_tls_records(self.received.waiting_mut());
+            let Ok(ConnectionState::EncodeTlsData(mut encode)) = state else {
+                break;
+            };
+            let queued = self
+                .outgoing
+                .append_encoded(RECORD_EXPANSION, |out| Ok(encode.encode(out)?));
+            self.received.take(discard);
+            if queued.is_err() {
+                break;
+            }
+        }
+        self.failed = Some(error.clone());
+        tls_error(error)
     }
 
     /// Processes the whole records received: plaintext goes to `reader` as
@@ -208,13 +233,26 @@ impl TlsStream {
         mut reader: Option<&mut ReadBuf<'_>>,
         mut to_encrypt: Option<ToEncrypt<'_>>,
     ) -> io::Result<Processed> {
+        if let Some(error) = &self.failed {
+            return Err(tls_error(error.clone()));
+        }
         loop {
             let UnbufferedStatus { discard, state } =
                 self.tls.process_tls_records(self.received.waiting_mut());
             let mut spent = discard;
-            let reached = match state.map_err(tls_error)? {
+            let state = match state {
+                Ok(state) => state,
+                Err(error) => {
+                    // The record that failed is spent too.
+                    self.received.take(spent);
+                    return Err(self.fail(error));
+                }
+            };
+            let reached = match state {
                 ConnectionState::ReadTraffic(mut traffic) => {
                     while let Some(record) = traffic.next_record() {
+                        // Not an error today: rustls decrypted the record
+                        // before it offered it.
                         let record = record.map_err(tls_error)?;
                         spent += record.discard;
                         let mut payload = record.payload;
@@ -335,7 +373,16 @@ impl AsyncRead for TlsStream {
         }
         let filled = buf.filled().len();
         loop {
-            let processed = this.process(Some(buf), None)?;
+            let processed = match this.process(Some(buf), None) {
+                Ok(processed) => processed,
+                // The plaintext before the failure first: the error comes
+                // again with the next read.
+                Err(_) if buf.filled().len() > filled => return Poll::Ready(Ok(())),
+                Err(error) => {
+                    this.send_alert(cx);
+                    return Poll::Ready(Err(error));
+                }
+            };
             // What rustls answered with (a key update) leaves now if it can;
             // if not, the socket wakes us when it can take it.
             if let Poll::Ready(Err(error)) = this.poll_send(cx) {
@@ -375,7 +422,11 @@ impl AsyncWrite for TlsStream {
         // socket waits here, with one write's worth queued at most.
         ready!(this.poll_send(cx))?;
         let chunk = &data[..data.len().min(WRITE_CHUNK)];
-        let n = match this.process(None, Some(ToEncrypt::Data(chunk)))? {
+        let processed = this.process(None, Some(ToEncrypt::Data(chunk)));
+        if processed.is_err() {
+            this.send_alert(cx);
+        }
+        let n = match processed? {
             Processed::Encrypted(n) => n,
             Processed::Closed => {
                 return Poll::Ready(Err(io::Error::new(
@@ -838,6 +889,47 @@ mod tests {
         let error = cut.read_to_end(&mut rest).await.unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
         server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn plaintext_before_a_bad_record_is_read_then_the_error_each_time_after() {
+        let (client_config, server_config) = configs(DEFAULT_VERSIONS);
+        let (addr, server) = server(server_config, 1, |mut tls| async move {
+            tls.write_all(b"hello").await.unwrap();
+            tls.flush().await.unwrap();
+            // An application data record no key decrypts, right behind it.
+            let forged = [
+                23, 3, 3, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+                20,
+            ];
+            tls.get_mut().0.write_all(&forged).await.unwrap();
+            read_to_end(&mut tls).await
+        })
+        .await;
+        let mut stream = client(addr, Arc::new(client_config)).await.unwrap();
+        // Both records in the socket before the first read.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut buf = [0; 64];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"hello");
+        for _ in 0..2 {
+            let error = stream.read(&mut buf).await.unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+            let tls_error = error
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<rustls::Error>());
+            assert_eq!(tls_error, Some(&rustls::Error::DecryptError));
+        }
+        let heard = server.await.unwrap().pop().unwrap().unwrap_err();
+        let alert = heard
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>());
+        assert_eq!(
+            alert,
+            Some(&rustls::Error::AlertReceived(
+                rustls::AlertDescription::BadRecordMac
+            ))
+        );
     }
 
     #[tokio::test]
