@@ -153,10 +153,11 @@ impl TlsStream {
         &self.tls
     }
 
-    /// Ready once a read would find plaintext (or the end), without memory
-    /// for the read until then.
+    /// Ready once a read would find plaintext (or the end, or the failure),
+    /// without memory for the read until then.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if !self.plaintext.is_empty() || !self.received.is_empty() || self.peer_closed {
+        let told_at_once = self.peer_closed || self.failed.is_some();
+        if told_at_once || !self.plaintext.is_empty() || !self.received.is_empty() {
             return Poll::Ready(Ok(()));
         }
         self.base.poll_read_ready(cx)
@@ -243,7 +244,8 @@ impl TlsStream {
             let state = match state {
                 Ok(state) => state,
                 Err(error) => {
-                    // The record that failed is spent too.
+                    // Nothing is read after a failure: what rustls spent
+                    // goes, and `fail` finds its alert queued first.
                     self.received.take(spent);
                     return Err(self.fail(error));
                 }
