@@ -37,9 +37,12 @@ const RECORD_HEADER: usize = 5;
 /// The longest record a peer may send: TLS 1.2 allows 2 KiB of expansion
 /// (RFC 5246, 6.2.3), TLS 1.3 less.
 const MAX_RECORD: usize = RECORD_HEADER + MAX_RECORD_PLAINTEXT + 2048;
-/// The least one read from the socket asks for: a broker's handshake flight,
-/// or several small records, in one system call.
+/// What one read from the socket asks for at first: a broker's handshake
+/// flight, or several small records, in one system call.
 const READ_CHUNK: usize = 4 * 1024;
+/// What reads grow to while each fills what it asked for: a busy subscriber
+/// reads a full record at a time.
+const MAX_READ_CHUNK: usize = 16 * 1024;
 /// The most plaintext one write takes: four full records, sent in one system
 /// call.
 const WRITE_CHUNK: usize = 4 * MAX_RECORD_PLAINTEXT;
@@ -62,6 +65,8 @@ pub struct TlsStream {
     outgoing: Queue,
     /// The peer's close_notify arrived: its data has ended.
     peer_closed: bool,
+    /// What the next read from the socket asks for, at least.
+    read_chunk: usize,
     /// Our close_notify is queued: nothing more may be written.
     closing: bool,
     /// What ended the connection, told again to every later call: rustls
@@ -134,6 +139,7 @@ pub async fn connect(
         plaintext: Queue::default(),
         outgoing: Queue::default(),
         peer_closed: false,
+        read_chunk: READ_CHUNK,
         closing: false,
         failed: None,
     };
@@ -325,14 +331,17 @@ impl TlsStream {
         }
     }
 
-    /// Reads ciphertext into `self.received`: at least [`READ_CHUNK`], or the
-    /// rest of the record it holds the start of. Memory is taken only once
-    /// the socket is readable. Ready with 0 at the end of the stream.
+    /// Reads ciphertext into `self.received`: a chunk, or the rest of the
+    /// record it holds the start of if that is more. The chunk doubles while
+    /// reads fill it, and falls back once one does not. Memory is taken only
+    /// once the socket is readable. Ready with 0 at the end of the stream.
     fn poll_receive(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         if self.received.is_empty() {
             ready!(self.base.poll_read_ready(cx))?;
         }
-        let room = READ_CHUNK.max(missing_from_record(self.received.waiting()));
+        let room = self
+            .read_chunk
+            .max(missing_from_record(self.received.waiting()));
         let mut buf = ReadBuf::new(self.received.room_at_back(room));
         let polled = Pin::new(&mut self.base).poll_read(cx, &mut buf);
         let read = match polled {
@@ -340,6 +349,11 @@ impl TlsStream {
             _ => 0,
         };
         self.received.drop_unused(room - read);
+        if read == room {
+            self.read_chunk = (self.read_chunk * 2).min(MAX_READ_CHUNK);
+        } else if polled.is_ready() {
+            self.read_chunk = READ_CHUNK;
+        }
         polled.map_ok(|()| read)
     }
 
