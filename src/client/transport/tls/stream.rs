@@ -171,7 +171,7 @@ impl TlsStream {
 
     /// The memory each buffer holds, for the tests of its release.
     #[cfg(test)]
-    fn buffer_capacities(&self) -> [usize; 3] {
+    pub fn buffer_capacities(&self) -> [usize; 3] {
         [
             self.received.capacity(),
             self.plaintext.capacity(),
