@@ -867,7 +867,8 @@ mod tests {
             let mut question = [0; 5];
             tls.read_exact(&mut question).await.unwrap();
             // A key update that asks for ours: the client's next records
-            // decrypt only if it answered.
+            // decrypt only if it answered (rustls writes its answer ahead of
+            // the next record the client encrypts, within the same write).
             tls.get_mut().1.refresh_traffic_keys().unwrap();
             tls.write_all(b"pong!").await.unwrap();
             tls.flush().await.unwrap();
