@@ -294,6 +294,67 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_idle_tls_connection_holds_no_buffer_of_its_own_or_of_tls() {
+        use rustls::ServerConfig;
+        use std::sync::Arc;
+
+        let key = rcgen::KeyPair::generate().unwrap();
+        let params = rcgen::CertificateParams::new(vec!["broker.test".to_string()]).unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ca_file = dir.path().join("broker.pem");
+        std::fs::write(&ca_file, cert.pem()).unwrap();
+        let key = rustls_pki_types::PrivatePkcs8KeyDer::from(key.serialize_der());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], key.into())
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let peer = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let mut stream = acceptor.accept(stream).await.unwrap();
+            let mut connect = [0; 256];
+            let _ = stream.read(&mut connect).await.unwrap();
+            // CONNACK: accepted, no properties.
+            stream
+                .write_all(&[0x20, 0x03, 0x00, 0x00, 0x00])
+                .await
+                .unwrap();
+            stream.flush().await.unwrap();
+            let _ = stream.read(&mut connect).await;
+        });
+        let mut tls = super::super::TlsOptions::default();
+        tls.ca_file = Some(ca_file);
+        tls.server_name = Some("broker.test".into());
+        let mut options = super::super::Options {
+            host: "127.0.0.1".into(),
+            port,
+            protocol: Some(Protocol::V5),
+            ..super::super::Options::default()
+        };
+        options.route.tls = Some(tls);
+        let mut conn = super::super::handshake::handshake(&options)
+            .await
+            .unwrap()
+            .conn;
+        // Once nothing is left to decode, neither the connection nor TLS
+        // holds a buffer: TLS tells when bytes arrive, as a socket does.
+        assert_eq!(conn.decode().unwrap(), None);
+        assert!(conn.read.is_released());
+        let Transport::Tls(stream) = &conn.transport else {
+            panic!("not a TLS transport");
+        };
+        assert_eq!(stream.buffer_capacities(), [0, 0, 0]);
+        drop(conn);
+        peer.await.unwrap();
+    }
+
+    #[tokio::test]
     async fn flush_writes_everything_even_when_a_read_completes_first() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();

@@ -29,6 +29,7 @@ use tokio::net::{lookup_host, TcpStream};
 use tokio::time::Instant;
 
 pub use proxy::Proxy;
+use tls::TlsStream;
 pub use tls::{
     refused_certificate, PemContent, Shortfall, TlsCause, TlsInfo, TlsOptions, TlsSetupError,
     TlsVersion, Trusted,
@@ -62,10 +63,21 @@ pub enum Base {
     Unix(tokio::net::UnixStream),
 }
 
+impl Base {
+    /// Ready once a read would find bytes (or the end), with no buffer yet.
+    fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self {
+            Base::Tcp(stream) => stream.poll_read_ready(cx),
+            #[cfg(unix)]
+            Base::Unix(stream) => stream.poll_read_ready(cx),
+        }
+    }
+}
+
 /// One network connection to a broker.
 pub enum Transport {
     Plain(Base),
-    Tls(Box<tokio_rustls::client::TlsStream<Base>>),
+    Tls(Box<TlsStream>),
     /// Over a `Plain` or `Tls` transport.
     WebSocket(Box<WebSocket<Transport>>),
 }
@@ -91,19 +103,19 @@ pub struct Opened {
 
 impl Transport {
     /// Whether [`Transport::poll_read_ready`] tells when bytes arrive: a bare
-    /// socket does; TLS and WebSocket keep bytes of their own.
+    /// socket does, and TLS, which knows what it holds; WebSocket keeps bytes
+    /// of its own.
     pub fn signals_readable(&self) -> bool {
-        matches!(self, Transport::Plain(_))
+        matches!(self, Transport::Plain(_) | Transport::Tls(_))
     }
 
     /// Ready once a read would find bytes (or the end); at once for the
     /// transports that do not signal it.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self {
-            Transport::Plain(Base::Tcp(stream)) => stream.poll_read_ready(cx),
-            #[cfg(unix)]
-            Transport::Plain(Base::Unix(stream)) => stream.poll_read_ready(cx),
-            _ => Poll::Ready(Ok(())),
+            Transport::Plain(base) => base.poll_read_ready(cx),
+            Transport::Tls(stream) => stream.poll_read_ready(cx),
+            Transport::WebSocket(_) => Poll::Ready(Ok(())),
         }
     }
 
@@ -172,7 +184,7 @@ impl Transport {
     fn base(&self) -> &Base {
         match self {
             Transport::Plain(base) => base,
-            Transport::Tls(stream) => stream.get_ref().0,
+            Transport::Tls(stream) => stream.get_ref(),
             Transport::WebSocket(stream) => stream.get_ref().base(),
         }
     }

@@ -10,10 +10,13 @@
 //! - `x509`: the certificate fields `verify` reads (names, dates, signatures)
 //! - `cause`: the failures as typed values a person can act on
 //! - `tickets`: room for a session ticket per connection of a load
+//! - `stream`: the TLS stream itself, on rustls' unbuffered API, whose
+//!   buffers an idle connection releases
 
 mod cause;
 mod config;
 mod load;
+mod stream;
 mod tickets;
 mod verify;
 mod x509;
@@ -21,16 +24,16 @@ mod x509;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
 use tokio::sync::OnceCell;
-use tokio_rustls::rustls::{self, ClientConfig};
-use tokio_rustls::TlsConnector;
 
 use super::Base;
 use crate::client::{ClientError, Notices, Warning};
 
 use cause::handshake_error;
 pub use cause::{refused_certificate, PemContent, TlsCause, TlsSetupError, Trusted};
+pub(super) use stream::TlsStream;
 pub use verify::Shortfall;
 
 /// What TLS to speak, and whom to trust.
@@ -108,7 +111,7 @@ pub(super) async fn handshake(
     options: &TlsOptions,
     addr: &str,
     notices: &Notices,
-) -> Result<tokio_rustls::client::TlsStream<Base>, ClientError> {
+) -> Result<TlsStream, ClientError> {
     let make = || async {
         if options.insecure {
             notices.warn(Warning::Unverified);
@@ -124,9 +127,7 @@ pub(super) async fn handshake(
             name: name.to_string(),
         })
     })?;
-    let stream = TlsConnector::from(built.config)
-        .connect(server_name, base)
-        .await;
+    let stream = stream::connect(built.config, server_name, base).await;
     // Told once, whether the handshake went on to succeed or not.
     if let Some(warning) = built.verifier.and_then(|v| v.unreported_shortfall()) {
         notices.warn(warning);
@@ -135,8 +136,8 @@ pub(super) async fn handshake(
 }
 
 /// What was agreed on.
-pub(super) fn info(stream: &tokio_rustls::client::TlsStream<Base>) -> TlsInfo {
-    let connection = stream.get_ref().1;
+pub(super) fn info(stream: &TlsStream) -> TlsInfo {
+    let connection = stream.connection();
     let version = match connection.protocol_version() {
         Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_string(),
         Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_string(),

@@ -7,8 +7,8 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use rustls::{self, AlertDescription, CertificateError, InconsistentKeys};
 use rustls_pki_types::UnixTime;
-use tokio_rustls::rustls::{self, AlertDescription, CertificateError, InconsistentKeys};
 
 use super::verify::{Shortfall, SystemRootsRefusal};
 use crate::client::ClientError;

@@ -8,14 +8,12 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::Resumption;
+use rustls::crypto::{self, CryptoProvider};
+use rustls::sign::SingleCertAndKey;
+use rustls::{self, ClientConfig, DigitallySignedStruct, KeyLog, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use tokio_rustls::rustls::client::danger::{
-    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-};
-use tokio_rustls::rustls::client::Resumption;
-use tokio_rustls::rustls::crypto::{self, CryptoProvider};
-use tokio_rustls::rustls::sign::SingleCertAndKey;
-use tokio_rustls::rustls::{self, ClientConfig, DigitallySignedStruct, KeyLog, SignatureScheme};
 
 use super::cause::client_certificate_problem;
 use super::load::{read_certificates, read_key, root_store};

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
+use rustls::RootCertStore;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio_rustls::rustls::RootCertStore;
 
 use super::{PemContent, TlsOptions, TlsSetupError, Trusted};
 use crate::client::ClientError;

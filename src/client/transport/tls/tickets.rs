@@ -6,11 +6,11 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 
-use rustls_pki_types::ServerName;
-use tokio_rustls::rustls::client::{
+use rustls::client::{
     ClientSessionMemoryCache, ClientSessionStore, Tls12ClientSessionValue, Tls13ClientSessionValue,
 };
-use tokio_rustls::rustls::NamedGroup;
+use rustls::NamedGroup;
+use rustls_pki_types::ServerName;
 
 /// rustls' own store for what needs one entry per server (the key exchange
 /// it chose, a TLS 1.2 session, which serves many handshakes), and the TLS

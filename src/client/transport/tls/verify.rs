@@ -17,18 +17,16 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use rustls_pki_types::{
-    CertificateDer, PrivateKeyDer, ServerName, SubjectPublicKeyInfoDer, UnixTime,
-};
-use tokio_rustls::rustls::client::danger::{
-    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
-};
-use tokio_rustls::rustls::client::{VerifierBuilderError, WebPkiServerVerifier};
-use tokio_rustls::rustls::crypto::{self, CryptoProvider, WebPkiSupportedAlgorithms};
-use tokio_rustls::rustls::sign::CertifiedKey;
-use tokio_rustls::rustls::{
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{VerifierBuilderError, WebPkiServerVerifier};
+use rustls::crypto::{self, CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::sign::CertifiedKey;
+use rustls::{
     self, CertificateError, DigitallySignedStruct, DistinguishedName, InconsistentKeys, OtherError,
     PeerMisbehaved, RootCertStore, SignatureScheme,
+};
+use rustls_pki_types::{
+    CertificateDer, PrivateKeyDer, ServerName, SubjectPublicKeyInfoDer, UnixTime,
 };
 use x509_parser::prelude::{X509Certificate, X509Version};
 

@@ -6,8 +6,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use rustls::{self, CertificateError};
 use rustls_pki_types::{ServerName, SignatureVerificationAlgorithm, UnixTime};
-use tokio_rustls::rustls::{self, CertificateError};
 use x509_parser::asn1_rs::ToDer;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
