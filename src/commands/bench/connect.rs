@@ -147,9 +147,9 @@ impl Connection<'_> {
             self.outcome.attempts += 1;
             let (result, took) = shared.gate.connect(&options).await;
             let error = match result {
-                Ok(client) => {
+                Ok(mut client) => {
                     self.connects.record(took);
-                    self.count_tls(&client);
+                    self.count_tls(&mut client);
                     self.outcome.connected += 1;
                     self.live.up.store(1, Relaxed);
                     return Ok(Box::new(client));
@@ -219,8 +219,8 @@ impl Connection<'_> {
     /// Counts the TLS handshake of a connection just made, resumed or not,
     /// and times it apart from the CONNECT and CONNACK after it, which the
     /// connect time lumps together.
-    fn count_tls(&mut self, client: &Client) {
-        let times = client.connect_times();
+    fn count_tls(&mut self, client: &mut Client) {
+        let times = client.take_connect_times();
         let Some((handshake, tls)) = &times.tls else {
             return;
         };
