@@ -252,26 +252,32 @@ mod tests {
     use std::time::Duration;
 
     use bytes::Bytes;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
     use tokio::net::TcpListener;
 
     use super::*;
     use crate::codec::Publish;
+
+    /// The broker's part, as far as a connection needs it: CONNECT read,
+    /// CONNACK sent (accepted, no properties), then anything until the end.
+    async fn accept_connect(mut stream: impl AsyncRead + AsyncWrite + Unpin) {
+        let mut connect = [0; 256];
+        let _ = stream.read(&mut connect).await.unwrap();
+        stream
+            .write_all(&[0x20, 0x03, 0x00, 0x00, 0x00])
+            .await
+            .unwrap();
+        stream.flush().await.unwrap();
+        let _ = stream.read(&mut connect).await;
+    }
 
     #[tokio::test]
     async fn an_idle_connection_holds_under_a_kib_of_buffers() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let peer = tokio::spawn(async move {
-            let (mut stream, _) = listener.accept().await.unwrap();
-            let mut connect = [0; 256];
-            let _ = stream.read(&mut connect).await.unwrap();
-            // CONNACK: accepted, no properties.
-            stream
-                .write_all(&[0x20, 0x03, 0x00, 0x00, 0x00])
-                .await
-                .unwrap();
-            let _ = stream.read(&mut connect).await;
+            let (stream, _) = listener.accept().await.unwrap();
+            accept_connect(stream).await;
         });
         let options = super::super::Options {
             host: "127.0.0.1".into(),
@@ -317,16 +323,7 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let peer = tokio::spawn(async move {
             let (stream, _) = listener.accept().await.unwrap();
-            let mut stream = acceptor.accept(stream).await.unwrap();
-            let mut connect = [0; 256];
-            let _ = stream.read(&mut connect).await.unwrap();
-            // CONNACK: accepted, no properties.
-            stream
-                .write_all(&[0x20, 0x03, 0x00, 0x00, 0x00])
-                .await
-                .unwrap();
-            stream.flush().await.unwrap();
-            let _ = stream.read(&mut connect).await;
+            accept_connect(acceptor.accept(stream).await.unwrap()).await;
         });
         let mut tls = super::super::TlsOptions::default();
         tls.ca_file = Some(ca_file);
