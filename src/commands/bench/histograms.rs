@@ -72,6 +72,7 @@ impl Histograms {
         self.latency.reset();
         self.connect.reset();
         self.lateness.reset();
+        self.suback.reset();
         self.tls_handshake.reset();
         self.connack.reset();
     }
@@ -356,6 +357,20 @@ mod tests {
         assert_eq!(first.histograms().latency.len(), 2);
         assert_eq!(second.histograms().latency.len(), 2);
         assert_eq!(first.live_latency().count, 0);
+    }
+
+    #[test]
+    fn a_take_empties_every_series() {
+        let recorder = Recorder::new(false);
+        for series in [Series::Latency, Series::Suback, Series::TlsHandshake] {
+            recorder.record_in(series, 0, &[5_000]);
+        }
+        let taken = recorder.take();
+        assert_eq!(taken.latency.len() + taken.suback.len(), 2);
+        assert_eq!(taken.tls_handshake.len(), 1);
+        let again = recorder.take();
+        assert_eq!(again.latency.len() + again.suback.len(), 0);
+        assert!(again.tls_handshake.is_empty());
     }
 
     #[test]
