@@ -130,30 +130,11 @@ impl Connection {
     /// Cancel safe: all progress lives in the buffers.
     pub async fn transfer(&mut self, until_written: bool) -> Result<(), ClientError> {
         poll_fn(|cx| {
-            while !self.write.queued().is_empty() {
-                match Pin::new(&mut self.transport).poll_write(cx, self.write.queued()) {
-                    Poll::Ready(Ok(0)) => {
-                        return Poll::Ready(Err(ClientError::Io(io::ErrorKind::WriteZero.into())))
-                    }
-                    Poll::Ready(Ok(n)) => {
-                        self.write.written(n);
-                        self.write_blocked_since = None;
-                        self.last_written = Instant::now();
-                    }
-                    Poll::Ready(Err(e)) => return Poll::Ready(Err(ClientError::from_io(e))),
-                    Poll::Pending => {
-                        self.write_blocked_since.get_or_insert_with(Instant::now);
-                        break;
-                    }
-                }
+            if let Poll::Ready(Err(e)) = self.poll_write_queued(cx) {
+                return Poll::Ready(Err(e));
             }
-            if self.write.queued().is_empty() {
-                if let Poll::Ready(Err(e)) = Pin::new(&mut self.transport).poll_flush(cx) {
-                    return Poll::Ready(Err(ClientError::Io(e)));
-                }
-                if until_written {
-                    return Poll::Ready(Ok(()));
-                }
+            if until_written && self.write.queued().is_empty() {
+                return Poll::Ready(Ok(()));
             }
             if self.read.is_released() {
                 // No memory for a read until there is something to read.
@@ -190,27 +171,33 @@ impl Connection {
     /// [`Connection::transfer`] to meet again and report.
     pub fn try_write_all(&mut self) -> bool {
         let mut cx = Context::from_waker(Waker::noop());
-        let mut wrote = false;
+        matches!(self.poll_write_queued(&mut cx), Poll::Ready(Ok(())))
+    }
+
+    /// Writes what is queued until the socket takes no more, then flushes the
+    /// transport (TLS and WebSocket may hold bytes of their own): ready once
+    /// everything is written and flushed, or on a failure.
+    fn poll_write_queued(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ClientError>> {
         while !self.write.queued().is_empty() {
-            match Pin::new(&mut self.transport).poll_write(&mut cx, self.write.queued()) {
-                Poll::Ready(Ok(n)) if n > 0 => {
-                    self.write.written(n);
-                    wrote = true;
+            match Pin::new(&mut self.transport).poll_write(cx, self.write.queued()) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(ClientError::Io(io::ErrorKind::WriteZero.into())))
                 }
-                _ => break,
+                Poll::Ready(Ok(n)) => {
+                    self.write.written(n);
+                    self.write_blocked_since = None;
+                    self.last_written = Instant::now();
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(ClientError::from_io(e))),
+                Poll::Pending => {
+                    self.write_blocked_since.get_or_insert_with(Instant::now);
+                    return Poll::Pending;
+                }
             }
         }
-        if wrote {
-            self.write_blocked_since = None;
-            self.last_written = Instant::now();
-        }
-        // Only a flush that completes at once counts (TLS and WebSocket may
-        // hold bytes of their own).
-        self.write.queued().is_empty()
-            && matches!(
-                Pin::new(&mut self.transport).poll_flush(&mut cx),
-                Poll::Ready(Ok(()))
-            )
+        Pin::new(&mut self.transport)
+            .poll_flush(cx)
+            .map_err(ClientError::Io)
     }
 
     /// Writes everything queued, reading (and keeping) what arrives meanwhile.
