@@ -91,9 +91,15 @@ fn matches_with_profile(
 }
 
 /// One thread serves one connection best; bench spreads many over all
-/// cores, or over --threads.
+/// cores, or over --threads. `--threads 1` is the current thread alone: a
+/// multi-threaded runtime of one worker still runs the bench's own work on a
+/// second thread, and its work-stealing bookkeeping costs about 400 of 5,400
+/// instructions a paced message.
 fn runtime(command: &Command) -> std::io::Result<tokio::runtime::Runtime> {
     let mut builder = match command {
+        Command::Bench(args) if args.threads == Some(1) => {
+            tokio::runtime::Builder::new_current_thread()
+        }
         Command::Bench(args) => {
             let mut builder = tokio::runtime::Builder::new_multi_thread();
             if let Some(threads) = args.threads {
