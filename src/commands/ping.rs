@@ -238,11 +238,7 @@ async fn recover(
         };
         match back.await {
             Ok(()) => return Ok(()),
-            Err(error) => match error.downcast::<ClientError>() {
-                Ok(lost) if plan.reconnect.rides_out(&lost) => cause = lost,
-                Ok(other) => return Err(other.into()),
-                Err(error) => return Err(error),
-            },
+            Err(error) => cause = reconnect::another_outage(&plan.reconnect, error)?,
         }
     }
 }

@@ -68,6 +68,17 @@ where
     connect().await
 }
 
+/// What ended a way back after a lost connection (reconnecting, then
+/// subscribing again): another outage to ride out, returned as its cause,
+/// or the end of the command, returned as the error.
+pub fn another_outage(policy: &Policy, error: anyhow::Error) -> anyhow::Result<ClientError> {
+    match error.downcast::<ClientError>() {
+        Ok(lost) if policy.rides_out(&lost) => Ok(lost),
+        Ok(other) => Err(other.into()),
+        Err(error) => Err(error),
+    }
+}
+
 /// Whether an error from connecting is one that trying again may mend.
 fn is_transient(error: &anyhow::Error) -> bool {
     super::client_error(error).is_some_and(ClientError::is_transient)

@@ -477,11 +477,7 @@ async fn recover(
         };
         match result {
             Ok(()) => return Ok(Recovered::Yes),
-            Err(error) => match error.downcast::<ClientError>() {
-                Ok(lost) if plan.reconnect.rides_out(&lost) => cause = lost,
-                Ok(other) => return Err(other.into()),
-                Err(error) => return Err(error),
-            },
+            Err(error) => cause = reconnect::another_outage(&plan.reconnect, error)?,
         }
     }
 }
