@@ -251,6 +251,8 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -s q -l qos -d 'Maximu
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -s W -l timeout -d 'Watch for SECONDS, then print the tree and exit 0 [default: until Ctrl-C]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l clear -d 'Delete the retained messages under FILTER (repeatable); without --yes, only list them' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l settle -d 'Seconds without a message after which the retained messages count as all delivered' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l reconnect-retries -d 'Give up after this many failed tries to reconnect in one outage [default: no limit]' -r
+complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l connect-retries -d 'Try the first connection this many more times when the broker cannot be reached' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -s h -l host -d 'Broker host name or address' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -s p -l port -d 'Broker port [default: 1883; 8883 with TLS, 80 with --ws, 443 with both]' -r
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -s L -l url -d 'The broker as a URL: mqtt[s]://[user[:password]@]host[:port][/topic], or over WebSocket ws[s]://[user[:password]@]host[:port][/path]; for pub and sub an mqtt[s] path is the topic (write # and + as %23 and %2B), a ws[s] path the WebSocket path [default: /mqtt]' -r
@@ -298,6 +300,7 @@ complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l profile -d 'Take th
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l retained -d 'List the retained messages only: topic, size and the start of the payload'
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l yes -d 'Really delete what --clear lists'
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l json -d 'The tree (or the retained messages) as one JSON document'
+complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l no-reconnect -d 'Exit on a lost connection instead of reconnecting'
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l ws -d 'MQTT over WebSocket to -h and -p [default port: 80, 443 with TLS]; on too with --ws-path or --ws-header'
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -s d -l debug -d 'Print every packet sent and received on stderr'
 complete -c mqtk -n "__fish_mqtk_using_subcommand topics" -l tls -d 'Use TLS, verifying the broker against the system\'s root certificates'

@@ -1,6 +1,7 @@
 //! `mqtk topics` against real brokers: the tree of a known set of messages, as text and as
 //! JSON; the retained listing; `--clear` as a dry run and for real, checked by an independent
-//! subscriber; and a broker that refuses the subscription (exit 4).
+//! subscriber; a broker that refuses the subscription (exit 4); and a lost connection,
+//! ridden out through a fault proxy or, with --no-reconnect, the end (exit 1).
 //!
 //! Each test publishes under a topic of its own, so that the brokers shared by the tests of
 //! this binary hold other tests' messages too without changing the figures. A watch counts as
@@ -11,6 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use common::fault_proxy::FaultProxy;
 use common::own_mosquitto::OwnMosquitto;
 use common::run::{
     for_each_broker, publish_marker, publish_ok, spawn, subscribe, Finished, MARKER,
@@ -486,13 +488,14 @@ fn clear_with_yes_says_in_text_what_it_cleared() {
     });
 }
 
-/// Starts `mqtk topics -d -t PREFIX/#` without -W, and returns once it received one message
-/// on PREFIX/one.
-fn watch_until_told(broker: &Broker, prefix: &str) -> common::run::Running {
+/// Starts `mqtk topics -d -t PREFIX/# EXTRA` without -W, and returns once it received one
+/// message on PREFIX/one.
+fn watch_until_told(broker: &Broker, prefix: &str, extra: &[&str]) -> common::run::Running {
     let filter = format!("{prefix}/#");
     let mut args = vec!["topics".to_string()];
     args.extend(broker.args());
     args.extend(["-t".to_string(), filter, "-d".to_string()]);
+    args.extend(extra.iter().map(|arg| arg.to_string()));
     let what = format!("{}: mqtk {}", broker.name, args.join(" "));
     let mut watch = spawn(&what, mqtk().args(&args), None);
     watch.wait_for_stderr("received SUBACK", SUBSCRIBED);
@@ -508,7 +511,7 @@ fn watch_until_told(broker: &Broker, prefix: &str) -> common::run::Running {
 fn ctrl_c_ends_the_watch_with_the_tree_and_status_0() {
     for_each_broker(&brokers(), |broker| {
         let prefix = unique_topic("topics-ctrl-c");
-        let watch = watch_until_told(broker, &prefix);
+        let watch = watch_until_told(broker, &prefix, &[]);
         watch.interrupt();
         let got = watch.finish();
         let what = format!("{}: topics, then Ctrl-C", broker.name);
@@ -527,16 +530,42 @@ fn ctrl_c_ends_the_watch_with_the_tree_and_status_0() {
 }
 
 #[test]
-fn a_lost_connection_prints_what_was_seen_and_exits_1() {
+fn the_tree_rides_out_a_reset_connection_and_subscribes_again() {
+    for_each_broker(&brokers(), |broker| {
+        let proxy = FaultProxy::start(broker);
+        let prefix = unique_topic("topics-reset");
+        let mut watch = watch_until_told(&broker.via(&proxy), &prefix, &[]);
+        proxy.reset_all();
+        watch.wait_for_stderr("reconnected after", SUBSCRIBED);
+        watch.wait_for_stderr("received SUBACK", SUBSCRIBED);
+        publish_ok(
+            broker,
+            &["-t", &format!("{prefix}/two"), "-m", "2", "-q", "1"],
+        );
+        watch.wait_for_stderr("received PUBLISH", SUBSCRIBED);
+        watch.interrupt();
+        let got = watch.finish();
+        let what = format!("{}: topics through a reset", broker.name);
+        got.assert_code(0, &what);
+        assert!(
+            got.stdout().starts_with("2 topics, 2 messages in "),
+            "{what}:\n{}",
+            got.stdout()
+        );
+    });
+}
+
+#[test]
+fn with_no_reconnect_a_lost_connection_prints_what_was_seen_and_exits_1() {
     let Some(mut mosquitto) = OwnMosquitto::start() else {
         return common::skip("mosquitto is not installed");
     };
     let broker = mosquitto.broker();
     let prefix = unique_topic("topics-lost");
-    let watch = watch_until_told(&broker, &prefix);
+    let watch = watch_until_told(&broker, &prefix, &["--no-reconnect"]);
     mosquitto.kill();
     let got = watch.finish();
-    got.assert_code(1, "topics, then the broker killed");
+    got.assert_code(1, "topics --no-reconnect, then the broker killed");
     assert!(
         got.stdout().starts_with("1 topic, 1 message in "),
         "{}",

@@ -284,7 +284,10 @@ Notes:
   --clear publishes an empty retained message (QoS 1) to each topic listed,
   counts the broker's acknowledgements, then subscribes again: exit 0 when no
   cleared topic delivers a retained message any more, 1 when one still does.
-  A lost connection prints what was seen so far, and exits 1.
+  The tree rides out a lost connection as sub does: it connects again, with
+  growing pauses, and subscribes again. With --no-reconnect, or once
+  --reconnect-retries run out, it prints what was seen so far and exits 1,
+  as --retained and --clear do on a lost connection.
 
 ",
     exit_codes_help!("4    also: the broker refused every subscription (not authorised, ...)"),

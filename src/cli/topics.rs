@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{qos_parser, ConnectionArgs};
+use super::{qos_parser, ConnectionArgs, ReconnectArgs};
 
 /// Arguments of `mqtk topics`.
 #[derive(Debug, Args)]
@@ -58,6 +58,10 @@ pub struct TopicsArgs {
     /// The tree (or the retained messages) as one JSON document
     #[arg(long, help_heading = "Output")]
     pub json: bool,
+
+    // The tree rides out a lost connection, as sub does; --retained and --clear end on one.
+    #[command(flatten)]
+    pub reconnect: ReconnectArgs,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,

@@ -25,8 +25,8 @@ use tokio::time::Instant;
 
 use super::notices::say;
 use super::{
-    check_topic_filter, client_options_with_topic, connect, positive_seconds, qos, require_suback,
-    sleep_until, usage, Interrupt,
+    check_topic_filter, client_options_with_topic, connect, positive_seconds, qos, reconnect,
+    require_suback, sleep_until, usage, Interrupt,
 };
 use crate::cli::{exit, TopicsArgs};
 use crate::client::{Client, ClientError, Ending, Event, Options};
@@ -53,6 +53,7 @@ struct TopicsPlan {
     settle: Duration,
     mode: Mode,
     json: bool,
+    reconnect: reconnect::Policy,
 }
 
 /// Which of the three things `topics` does.
@@ -81,7 +82,8 @@ pub async fn run(args: TopicsArgs) -> anyhow::Result<u8> {
     // Listen for Ctrl-C from the start, as sub does.
     let mut interrupt = Interrupt::new()?;
     let setup = async {
-        let mut client = connect(&plan.options).await?;
+        let mut client =
+            reconnect::first_connect(&plan.reconnect, || connect(&plan.options)).await?;
         subscribe(&mut client, &plan).await?;
         anyhow::Ok(client)
     };
@@ -130,6 +132,7 @@ fn plan(args: TopicsArgs) -> anyhow::Result<TopicsPlan> {
         settle,
         mode,
         json: args.json,
+        reconnect: reconnect::Policy::new(&args.reconnect),
     })
 }
 
@@ -147,8 +150,19 @@ async fn subscribe(client: &mut Client, plan: &TopicsPlan) -> anyhow::Result<()>
     require_suback(client.protocol(), &subscriptions, &suback)
 }
 
+/// How watching the tree ended.
+enum WatchEnd {
+    /// -W or Ctrl-C, while connected.
+    Asked,
+    /// -W or Ctrl-C while connecting again: there is nothing to end.
+    AskedOffline,
+    /// The connection was lost for good.
+    Lost(anyhow::Error),
+}
+
 /// The tree: receives until -W or Ctrl-C, drawing the tree in place on a
-/// terminal, then prints it. A lost connection prints what was seen, then fails.
+/// terminal, then prints it. A lost connection is ridden out as sub rides it
+/// out; one lost for good prints what was seen, then fails.
 async fn watch(
     mut client: Client,
     plan: &TopicsPlan,
@@ -160,11 +174,11 @@ async fn watch(
     let live = !plan.json && io::stdout().is_terminal();
     let mut redraw = tokio::time::interval(REDRAW);
     let mut first_frame = true;
-    let lost = loop {
+    let end = loop {
         let event = tokio::select! {
             event = client.next_event() => event,
-            _ = sleep_until(deadline) => break None,
-            _ = interrupt.recv() => break None,
+            _ = sleep_until(deadline) => break WatchEnd::Asked,
+            _ = interrupt.recv() => break WatchEnd::Asked,
             _ = redraw.tick(), if live => {
                 let watched = Watched { table: &table, filters: &plan.filters, seconds: started.elapsed().as_secs_f64() };
                 if draw_live(&watched, first_frame).is_err() {
@@ -174,8 +188,19 @@ async fn watch(
                 continue;
             }
         };
-        if let Err(error) = handle(&mut client, event, &mut table) {
-            break Some(error);
+        let Err(error) = handle(&mut client, event, &mut table) else {
+            continue;
+        };
+        if !plan.reconnect.rides_out(&error) {
+            break WatchEnd::Lost(error.into());
+        }
+        tokio::select! {
+            back = recover(&mut client, plan, error) => match back {
+                Ok(()) => {}
+                Err(error) => break WatchEnd::Lost(error),
+            },
+            _ = sleep_until(deadline) => break WatchEnd::AskedOffline,
+            _ = interrupt.recv() => break WatchEnd::AskedOffline,
         }
     };
     let watched = Watched {
@@ -183,7 +208,7 @@ async fn watch(
         filters: &plan.filters,
         seconds: started.elapsed().as_secs_f64(),
     };
-    if lost.is_none() {
+    if let WatchEnd::Asked = end {
         // The figures are in either way.
         let _ = client.end(Ending::Disconnect).await;
     }
@@ -200,9 +225,34 @@ async fn watch(
     if written.and_then(|()| out.flush()).is_err() {
         return Ok(exit::CLOSED_PIPE);
     }
-    match lost {
-        Some(error) => Err(error.into()),
-        None => Ok(exit::SUCCESS),
+    match end {
+        WatchEnd::Lost(error) => Err(error),
+        WatchEnd::Asked | WatchEnd::AskedOffline => Ok(exit::SUCCESS),
+    }
+}
+
+/// Connects again after `cause`, then subscribes again unless the broker
+/// kept the session; a connection lost on the way is ridden out the same way.
+///
+/// Cancel safe only as a whole, as [`reconnect::reconnect`].
+async fn recover(
+    client: &mut Client,
+    plan: &TopicsPlan,
+    mut cause: ClientError,
+) -> anyhow::Result<()> {
+    loop {
+        let back = async {
+            let resumption =
+                reconnect::reconnect(client, &plan.options, &plan.reconnect, cause).await?;
+            if !resumption.session_present {
+                subscribe(client, plan).await?;
+            }
+            anyhow::Ok(())
+        };
+        match back.await {
+            Ok(()) => return Ok(()),
+            Err(error) => cause = reconnect::another_outage(&plan.reconnect, error)?,
+        }
     }
 }
 
