@@ -446,6 +446,23 @@ fn reconnect_retries_give_up_with_the_count() {
     assert!(read > 0 && lost <= read, "{}", published.stderr);
 }
 
+/// -W counts through an outage too: a subscriber whose broker is out of reach ends at -W, not
+/// at a reconnect that may never come.
+#[test]
+fn sub_ends_at_its_timeout_while_reconnecting() {
+    let broker = common::rumqttd_v5();
+    let proxy = FaultProxy::start(&broker);
+    let topic = unique_topic("sub-timeout-offline");
+    let listening = subscribe(&broker.via(&proxy), &["-t", &topic, "-W", "3"]);
+    proxy.refuse_for(Duration::from_secs(60));
+    proxy.reset_all();
+    let output = listening.finish_within(Duration::from_secs(10));
+    output.assert_code(1, "sub -W 3 with the broker out of reach");
+    assert!(output.stderr.contains("reconnecting in"), "{}", output.stderr);
+    let last = output.stderr.lines().last().unwrap_or_default();
+    assert_eq!(last, "mqtk: timed out after 3s", "{}", output.stderr);
+}
+
 /// `--connect-retries` makes the first connection try again, for a broker that comes up late.
 #[test]
 fn connect_retries_wait_for_a_broker_out_of_reach_at_first() {

@@ -106,10 +106,12 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
         let stop = match stop {
             Ok(stop) => stop,
             Err(error) if plan.reconnect.rides_out(&error) => {
-                match recover(&mut client, &plan, error, &mut interrupt).await? {
+                match recover(&mut client, &plan, error, deadline, &mut interrupt).await? {
                     Recovered::Yes => continue,
                     // Ctrl-C while reconnecting: the user asked to stop.
                     Recovered::Interrupted => return Ok(exit::SUCCESS),
+                    // -W while reconnecting: there is no connection to end.
+                    Recovered::TimedOut => return Ok(timed_out(&plan)),
                 }
             }
             Err(error) => return Err(error.into()),
@@ -119,13 +121,16 @@ pub async fn run(args: SubArgs) -> anyhow::Result<u8> {
         return Ok(match stop {
             SubEnd::Done => exit::SUCCESS,
             SubEnd::ClosedPipe => exit::CLOSED_PIPE,
-            SubEnd::TimedOut => {
-                let seconds = plan.timeout.unwrap_or_default().as_secs_f64();
-                let _ = writeln!(io::stderr(), "mqtk: timed out after {seconds}s");
-                exit::FAILURE
-            }
+            SubEnd::TimedOut => timed_out(&plan),
         });
     }
+}
+
+/// Says that -W ran out; its exit code.
+fn timed_out(plan: &SubPlan) -> u8 {
+    let seconds = plan.timeout.unwrap_or_default().as_secs_f64();
+    let _ = writeln!(io::stderr(), "mqtk: timed out after {seconds}s");
+    exit::FAILURE
 }
 
 /// Resolves the arguments into what `sub` will do, refusing bad ones first.
@@ -451,6 +456,8 @@ fn clear_retained(topic: ByteString) -> Publish {
 enum Recovered {
     Yes,
     Interrupted,
+    /// -W ran out first.
+    TimedOut,
 }
 
 /// Connects again, then subscribes again unless the broker kept the session
@@ -460,6 +467,7 @@ async fn recover(
     client: &mut Client,
     plan: &SubPlan,
     mut cause: ClientError,
+    deadline: Option<Instant>,
     interrupt: &mut Interrupt,
 ) -> anyhow::Result<Recovered> {
     loop {
@@ -473,6 +481,7 @@ async fn recover(
         };
         let result = tokio::select! {
             result = recovery => result,
+            _ = sleep_until(deadline) => return Ok(Recovered::TimedOut),
             _ = interrupt.recv() => return Ok(Recovered::Interrupted),
         };
         match result {
