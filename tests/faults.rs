@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::fault_proxy::FaultProxy;
 use common::own_mosquitto::OwnMosquitto;
 use common::run::{
-    clear_ready, for_each_broker, publish_ok, publisher, silence, spawn_fed, subscribe,
+    clear_ready, for_each_broker, publish_ok, publisher, silence, spawn, spawn_fed, subscribe,
     subscribe_quietly, Finished, Running,
 };
 use common::{brokers, unique_topic, Broker, TIMEOUT};
@@ -458,9 +458,34 @@ fn sub_ends_at_its_timeout_while_reconnecting() {
     proxy.reset_all();
     let output = listening.finish_within(Duration::from_secs(10));
     output.assert_code(1, "sub -W 3 with the broker out of reach");
-    assert!(output.stderr.contains("reconnecting in"), "{}", output.stderr);
+    assert!(
+        output.stderr.contains("reconnecting in"),
+        "{}",
+        output.stderr
+    );
     let last = output.stderr.lines().last().unwrap_or_default();
     assert_eq!(last, "mqtk: timed out after 3s", "{}", output.stderr);
+}
+
+/// Ctrl-C ends `respond` while it connects again: it stops at once, exit 0, as `sub` does.
+#[test]
+fn respond_stops_at_ctrl_c_while_reconnecting() {
+    let broker = common::rumqttd_v5();
+    let proxy = FaultProxy::start(&broker);
+    let topic = unique_topic("respond-ctrl-c-offline");
+    let mut command = common::mqtk();
+    command
+        .arg("respond")
+        .args(broker.via(&proxy).args())
+        .args(["-d", "-t", &topic, "-m", "pong"]);
+    let mut responding = spawn("mqtk respond through the proxy", &mut command, None);
+    responding.wait_for_stderr("received SUBACK", TIMEOUT);
+    proxy.refuse_for(Duration::from_secs(60));
+    proxy.reset_all();
+    responding.wait_for_stderr("reconnecting in", TIMEOUT);
+    responding.interrupt();
+    let output = responding.finish_within(Duration::from_secs(5));
+    output.assert_code(0, "respond, Ctrl-C with the broker out of reach");
 }
 
 /// `--connect-retries` makes the first connection try again, for a broker that comes up late.

@@ -191,7 +191,7 @@ macro_rules! respond_notes_help {
   (--answer-stderr answers its stderr instead), and a request that names no
   response topic is answered only with --response-topic. The request is
   acknowledged either way. Ctrl-C (or -C) takes no more requests, and ends once
-  those in hand are answered."
+  those in hand are answered; Ctrl-C while reconnecting ends at once."
     };
 }
 

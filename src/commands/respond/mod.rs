@@ -93,9 +93,18 @@ pub async fn run(args: RespondArgs) -> anyhow::Result<u8> {
         unanswerable: 0,
         recent_answers: VecDeque::new(),
     };
-    responder.serve(&mut interrupt).await?;
-    plan.lifecycle.end(responder.client, &plan.options).await?;
+    if let Served::Connected = responder.serve(&mut interrupt).await? {
+        plan.lifecycle.end(responder.client, &plan.options).await?;
+    }
     Ok(exit::SUCCESS)
+}
+
+/// How serving ended.
+enum Served {
+    /// -C or Ctrl-C, with the requests in hand answered.
+    Connected,
+    /// Ctrl-C while connecting again: there is no connection to end.
+    Offline,
 }
 
 fn plan(args: RespondArgs) -> anyhow::Result<RespondPlan> {
@@ -196,18 +205,22 @@ struct Responder<'a> {
 }
 
 impl Responder<'_> {
-    /// Answers requests until Ctrl-C or -C, and then the ones in hand.
-    async fn serve(&mut self, interrupt: &mut Interrupt) -> anyhow::Result<()> {
+    /// Answers requests until Ctrl-C or -C, and then the ones in hand. Ctrl-C
+    /// while connecting again ends it at once: what is in hand cannot be answered.
+    async fn serve(&mut self, interrupt: &mut Interrupt) -> anyhow::Result<Served> {
         loop {
             self.start_jobs();
             if self.stopping && self.is_idle() {
-                return Ok(());
+                return Ok(Served::Connected);
             }
             tokio::select! {
                 event = self.client.next_event() => match event {
                     Ok(event) => self.handle(event)?,
                     Err(error) if self.plan.reconnect.rides_out(&error) => {
-                        self.recover(error).await?
+                        tokio::select! {
+                            back = self.recover(error) => back?,
+                            _ = interrupt.recv() => return Ok(self.offline()),
+                        }
                     }
                     Err(error) => return Err(error.into()),
                 },
@@ -217,7 +230,7 @@ impl Responder<'_> {
                 }
                 _ = interrupt.recv(), if !self.stopping => {
                     self.stopping = true;
-                    let in_hand = self.waiting.len() + self.running + self.unsettled.len();
+                    let in_hand = self.in_hand();
                     if in_hand > 0 {
                         let s = if in_hand == 1 { "" } else { "s" };
                         say(format_args!("answering the {in_hand} request{s} in hand, then ending"));
@@ -227,8 +240,25 @@ impl Responder<'_> {
         }
     }
 
+    /// Ends while offline, saying what is left unanswered.
+    fn offline(&self) -> Served {
+        let in_hand = self.in_hand();
+        if in_hand > 0 {
+            let s = if in_hand == 1 { "" } else { "s" };
+            say(format_args!(
+                "ending offline, without answering the {in_hand} request{s} in hand"
+            ));
+        }
+        Served::Offline
+    }
+
+    /// Requests taken and not yet settled: waiting, running or being sent.
+    fn in_hand(&self) -> usize {
+        self.waiting.len() + self.running + self.unsettled.len()
+    }
+
     fn is_idle(&self) -> bool {
-        self.waiting.is_empty() && self.running == 0 && self.unsettled.is_empty()
+        self.in_hand() == 0
     }
 
     /// A request taken, an answer acknowledged; the rest goes by.
