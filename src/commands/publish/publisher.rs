@@ -269,11 +269,7 @@ impl<'a> Publisher<'a> {
                     self.publish_again(resumption.unfinished);
                     return Ok(());
                 }
-                Err(error) => match error.downcast::<ClientError>() {
-                    Ok(lost) if self.policy.rides_out(&lost) => cause = lost,
-                    Ok(other) => return Err(other.into()),
-                    Err(error) => return Err(error),
-                },
+                Err(error) => cause = reconnect::another_outage(&self.policy, error)?,
             }
         }
     }
