@@ -326,6 +326,7 @@ fn rumqttd() -> &'static RumqttdPorts {
 }
 
 fn start_rumqttd() -> RumqttdPorts {
+    keep_rumqttd_log();
     let ports = RumqttdPorts {
         v4: HeldPort::for_server(),
         v5: HeldPort::for_server(),
@@ -350,6 +351,25 @@ fn start_rumqttd() -> RumqttdPorts {
         });
     }
     ports
+}
+
+/// Keeps rumqttd's warnings and errors in `target/tmp/rumqttd-BINARY-PID.log`, where a
+/// test that failed on it ("the broker closed the connection") finds the broker's reason. A
+/// file, not stderr: rumqttd logs an error for each packet that arrives after its client left.
+fn keep_rumqttd_log() {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|path| Some(path.file_stem()?.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let name = format!("rumqttd-{binary}-{}.log", std::process::id());
+    let Ok(file) = std::fs::File::create(Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)) else {
+        return;
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
 }
 
 /// A rumqttd configuration with one v4 and one v5 listener and room for big tests.
