@@ -41,7 +41,7 @@ use super::{
     check_topic_name, client_options, qos, random_suffix, sleep_until, usage, Interrupt, Lifecycle,
 };
 use crate::cli::{exit, PingArgs};
-use crate::client::{verdict, Client, ClientError, Event, Options};
+use crate::client::{verdict, Client, ClientError, Event, Options, Resumption};
 use crate::codec::{Properties, Publish, QoS, ReasonCode, RetainHandling, Subscription};
 use report::Report;
 pub(crate) use stats::{significant, Stats};
@@ -221,26 +221,19 @@ async fn recover(
     client: &mut Client,
     plan: &PingPlan,
     topic: Option<&str>,
-    mut cause: ClientError,
+    cause: ClientError,
     reconnects: &mut u64,
 ) -> anyhow::Result<()> {
-    loop {
-        let back = async {
-            let resumption =
-                reconnect::reconnect(client, &plan.options, &plan.reconnect, cause).await?;
-            *reconnects += 1;
-            if let (Probe::Publish { qos, .. }, Some(topic), false) =
-                (plan.probe, topic, resumption.session_present)
-            {
-                subscribe_own(client, topic, qos).await?;
-            }
-            plan.lifecycle.announce_online(client).await
-        };
-        match back.await {
-            Ok(()) => return Ok(()),
-            Err(error) => cause = reconnect::another_outage(&plan.reconnect, error)?,
+    let resume = async |client: &mut Client, resumption: &Resumption| {
+        *reconnects += 1;
+        if let (Probe::Publish { qos, .. }, Some(topic), false) =
+            (plan.probe, topic, resumption.session_present)
+        {
+            subscribe_own(client, topic, qos).await?;
         }
-    }
+        plan.lifecycle.announce_online(client).await
+    };
+    reconnect::ride_out(client, &plan.options, &plan.reconnect, cause, resume).await
 }
 
 /// `mqtk/ping/` and the client identifier, without the characters a topic

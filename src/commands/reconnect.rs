@@ -79,6 +79,31 @@ pub fn another_outage(policy: &Policy, error: anyhow::Error) -> anyhow::Result<C
     }
 }
 
+/// Connects again after `cause` ([`reconnect`]), then does what coming back
+/// takes (`resume`: subscribing again when the broker did not keep the
+/// session, announcing the client online); a connection lost on the way is
+/// ridden out the same way.
+///
+/// Cancel safe only as a whole, as [`reconnect`].
+pub async fn ride_out(
+    client: &mut Client,
+    options: &Options,
+    policy: &Policy,
+    mut cause: ClientError,
+    mut resume: impl AsyncFnMut(&mut Client, &Resumption) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    loop {
+        let back = async {
+            let resumption = reconnect(client, options, policy, cause).await?;
+            resume(client, &resumption).await
+        };
+        match back.await {
+            Ok(()) => return Ok(()),
+            Err(error) => cause = another_outage(policy, error)?,
+        }
+    }
+}
+
 /// Whether an error from connecting is one that trying again may mend.
 fn is_transient(error: &anyhow::Error) -> bool {
     super::client_error(error).is_some_and(ClientError::is_transient)

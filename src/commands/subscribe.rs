@@ -18,7 +18,7 @@ use super::{
     positive_seconds, qos, reconnect, require_v5, sleep_until, usage, Interrupt, Lifecycle,
 };
 use crate::cli::{exit, ColorChoice, OutputArgs, SubArgs};
-use crate::client::{Client, ClientError, Event, Options};
+use crate::client::{Client, ClientError, Event, Options, Resumption};
 use crate::codec::{topic, ByteString, Properties, Publish, QoS, RetainHandling, Subscription};
 use crate::output::{Arrival, Printer, Style, Template, View, Watch};
 use crate::payload::{sparkplug, Decoder, Format, Schemas};
@@ -466,27 +466,20 @@ enum Recovered {
 async fn recover(
     client: &mut Client,
     plan: &SubPlan,
-    mut cause: ClientError,
+    cause: ClientError,
     deadline: Option<Instant>,
     interrupt: &mut Interrupt,
 ) -> anyhow::Result<Recovered> {
-    loop {
-        let recovery = async {
-            let resumption =
-                reconnect::reconnect(client, &plan.options, &plan.reconnect, cause).await?;
-            if !resumption.session_present {
-                subscribe(client, plan, false).await?;
-            }
-            plan.lifecycle.announce_online(client).await
-        };
-        let result = tokio::select! {
-            result = recovery => result,
-            _ = sleep_until(deadline) => return Ok(Recovered::TimedOut),
-            _ = interrupt.recv() => return Ok(Recovered::Interrupted),
-        };
-        match result {
-            Ok(()) => return Ok(Recovered::Yes),
-            Err(error) => cause = reconnect::another_outage(&plan.reconnect, error)?,
+    let resume = async |client: &mut Client, resumption: &Resumption| {
+        if !resumption.session_present {
+            subscribe(client, plan, false).await?;
         }
+        plan.lifecycle.announce_online(client).await
+    };
+    let recovery = reconnect::ride_out(client, &plan.options, &plan.reconnect, cause, resume);
+    tokio::select! {
+        back = recovery => back.map(|()| Recovered::Yes),
+        _ = sleep_until(deadline) => Ok(Recovered::TimedOut),
+        _ = interrupt.recv() => Ok(Recovered::Interrupted),
     }
 }

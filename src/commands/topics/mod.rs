@@ -29,7 +29,7 @@ use super::{
     require_suback, sleep_until, usage, Interrupt,
 };
 use crate::cli::{exit, TopicsArgs};
-use crate::client::{Client, ClientError, Ending, Event, Options};
+use crate::client::{Client, ClientError, Ending, Event, Options, Resumption};
 use crate::codec::{Properties, Publish, QoS, Subscription};
 use render::{Cleared, Retained, Watched};
 use table::Table;
@@ -235,25 +235,14 @@ async fn watch(
 /// kept the session; a connection lost on the way is ridden out the same way.
 ///
 /// Cancel safe only as a whole, as [`reconnect::reconnect`].
-async fn recover(
-    client: &mut Client,
-    plan: &TopicsPlan,
-    mut cause: ClientError,
-) -> anyhow::Result<()> {
-    loop {
-        let back = async {
-            let resumption =
-                reconnect::reconnect(client, &plan.options, &plan.reconnect, cause).await?;
-            if !resumption.session_present {
-                subscribe(client, plan).await?;
-            }
-            anyhow::Ok(())
-        };
-        match back.await {
-            Ok(()) => return Ok(()),
-            Err(error) => cause = reconnect::another_outage(&plan.reconnect, error)?,
+async fn recover(client: &mut Client, plan: &TopicsPlan, cause: ClientError) -> anyhow::Result<()> {
+    let resume = async |client: &mut Client, resumption: &Resumption| {
+        if !resumption.session_present {
+            subscribe(client, plan).await?;
         }
-    }
+        Ok(())
+    };
+    reconnect::ride_out(client, &plan.options, &plan.reconnect, cause, resume).await
 }
 
 /// Records an event's message, and those already received behind it, acknowledging each.
